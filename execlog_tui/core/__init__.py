@@ -1,0 +1,1 @@
+"""Parsing, clock, windows and metrics: pure Python, never imports Textual."""

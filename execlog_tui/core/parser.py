@@ -1,0 +1,75 @@
+"""SPEC section 1: one line to an `Entry` or a `ParseError`, with a one-regex fast path."""
+
+from __future__ import annotations
+
+import re
+
+from execlog_tui.core.entry import Entry, ParseError
+from execlog_tui.core.timefmt import TIMESTAMP_RE, timestamp_from_match
+
+LINE_LIMIT = 64 * 1024
+CUT_MARKER = " [cut]"
+
+# A well-formed line in one match: the timestamp's second, fraction and zone, then the five fields.
+_FAST_RE = re.compile(
+    r"([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2})(?:\.([0-9]{1,9}))?(Z|[+-][0-9]{2}:[0-9]{2})?"
+    r"\|([^|\s]+)\|([^|\s]+)\|([0-9]+(?:\.[0-9]+)?)\|([^|\s]+)\|(.*)",
+    re.DOTALL,
+)
+_DURATION_RE = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+_TOKEN_BAD_RE = re.compile(r"\s")
+
+fast_match = _FAST_RE.fullmatch
+
+
+def parse_line(line: str, cut: bool = False) -> Entry | ParseError | None:
+    """Parse one line without its newline (a trailing CR is dropped here). None for a blank line."""
+    if line.endswith("\r"):
+        line = line[:-1]
+    m = fast_match(line)
+    if m is not None:
+        prefix, fraction, zone, component, action, duration, status, details = m.groups()
+        ts = timestamp_from_match(prefix, fraction, zone)
+        if ts is not None:
+            return Entry(
+                ts, component.upper(), action.upper(), float(duration), status.upper(), details, line, cut
+            )
+    if not line.strip():
+        return None
+    return ParseError(line, _reason(line), cut)
+
+
+def _reason(line: str) -> str:
+    """Why a line is not an entry: the first rule of SPEC section 1 it breaks."""
+    fields = line.split("|", 5)
+    if len(fields) < 6:
+        return f"expected 6 fields separated by '|', found {len(fields)}"
+    ts_text, component, action, duration, status, _details = fields
+    m = TIMESTAMP_RE.fullmatch(ts_text)
+    if m is None:
+        return f"not a timestamp: {ts_text[:40]!r}"
+    if timestamp_from_match(ts_text[:19], m.group(7), m.group(8)) is None:
+        return f"impossible date, time or offset: {ts_text[:40]!r}"
+    for name, value in (("component", component), ("action", action)):
+        if not value:
+            return f"empty {name}"
+        if _TOKEN_BAD_RE.search(value):
+            return f"{name} contains white space: {value[:40]!r}"
+    if not _DURATION_RE.fullmatch(duration):
+        return f"duration_ms is not a number of milliseconds: {duration[:40]!r}"
+    if not status:
+        return "empty status"
+    if _TOKEN_BAD_RE.search(status):
+        return f"status contains white space: {status[:40]!r}"
+    return "malformed line"  # not reached for lines the fast path refused for a reason above
+
+
+def cut_line(raw: bytes, limit: int = LINE_LIMIT) -> tuple[bytes, bool]:
+    """Apply the line limit to one raw line (bytes, no newline)."""
+    if len(raw) > limit:
+        return raw[:limit], True
+    return raw, False
+
+
+def decode(raw: bytes) -> str:
+    return raw.decode("utf-8", errors="replace")
