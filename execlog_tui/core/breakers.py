@@ -1,0 +1,121 @@
+"""SPEC section 6: one circuit breaker per component, explicit from CIRCUIT_* entries or inferred."""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Callable
+
+from execlog_tui.core.config import BreakerRules
+from execlog_tui.core.snapshot import BreakerView
+
+CLOSED, OPEN, HALF_OPEN = "CLOSED", "OPEN", "HALF_OPEN"
+_EXPLICIT = {"CIRCUIT_OPEN": OPEN, "CIRCUIT_TEST": HALF_OPEN, "CIRCUIT_CLOSE": CLOSED}
+
+# Called on every state change: (component, old state, new state, time in ms).
+TransitionHook = Callable[[str, str, str, int], None]
+
+
+class Breaker:
+    __slots__ = ("component", "state", "since", "opened", "inferred", "explicit", "errors", "half_open_at")
+
+    def __init__(self, component: str, ts: int, failures: int) -> None:
+        self.component = component
+        self.state = CLOSED
+        self.since = ts
+        self.opened = 0
+        self.inferred = False
+        self.explicit = False
+        self.errors: deque[int] = deque(maxlen=failures)
+        self.half_open_at: int | None = None  # when an inferred OPEN turns HALF_OPEN
+
+
+class BreakerTracker:
+    """Feeds on entries in clock order; `tick(t)` applies the timed OPEN -> HALF_OPEN transitions."""
+
+    def __init__(self, rules: BreakerRules, on_transition: TransitionHook | None = None) -> None:
+        self.rules = rules
+        self.breakers: dict[str, Breaker] = {}
+        self._window_ms = int(rules.window_s * 1000)
+        self._half_open_ms = int(rules.half_open_after_s * 1000)
+        self._on_transition = on_transition
+        self._timers: list[Breaker] = []  # inferred OPEN breakers waiting to test; few at a time
+
+    def seen(self, component: str, ts: int) -> Breaker:
+        b = self.breakers.get(component)
+        if b is None:
+            b = self.breakers[component] = Breaker(component, ts, self.rules.failures)
+        return b
+
+    def next_timer(self) -> int | None:
+        return min((b.half_open_at for b in self._timers if b.half_open_at is not None), default=None)
+
+    def tick(self, t: int) -> None:
+        """Apply every OPEN -> HALF_OPEN transition due at or before t, in time order."""
+        while self._timers:
+            due = min(self._timers, key=lambda b: b.half_open_at or 0)
+            at = due.half_open_at
+            if at is None or at > t:
+                return
+            self._timers.remove(due)
+            due.half_open_at = None
+            if due.state == OPEN and not due.explicit:
+                self._move(due, HALF_OPEN, at, inferred=True)
+
+    def _move(self, b: Breaker, state: str, ts: int, inferred: bool) -> None:
+        old = b.state
+        if state == old:
+            b.inferred = inferred and b.inferred  # a confirmation changes nothing but the mark
+            return
+        if old == CLOSED and state == OPEN:
+            b.opened += 1
+        b.state = state
+        b.since = ts
+        b.inferred = inferred
+        if state == OPEN and inferred:
+            b.half_open_at = ts + self._half_open_ms
+            self._timers.append(b)
+        elif b.half_open_at is not None:
+            b.half_open_at = None
+            if b in self._timers:
+                self._timers.remove(b)
+        if self._on_transition is not None:
+            self._on_transition(b.component, old, state, ts)
+
+    def explicit(self, b: Breaker, action: str, ts: int) -> None:
+        """A CIRCUIT_* entry: the breaker follows the log from now on."""
+        if not b.explicit:
+            b.explicit = True
+            b.errors.clear()
+            if b.half_open_at is not None:
+                b.half_open_at = None
+                if b in self._timers:
+                    self._timers.remove(b)
+        state = _EXPLICIT.get(action)
+        if state is not None:
+            self._move(b, state, ts, inferred=False)
+        else:
+            b.inferred = False
+
+    def error(self, b: Breaker, ts: int) -> None:
+        """An error entry of an inferred breaker's component (CLOSED: count towards opening)."""
+        if b.state == CLOSED:
+            errors = b.errors
+            errors.append(ts)
+            if len(errors) == errors.maxlen and ts - errors[0] <= self._window_ms:
+                errors.clear()
+                self._move(b, OPEN, ts, inferred=True)
+
+    def completed(self, b: Breaker, ts: int, failed: bool) -> None:
+        """A completed operation of an inferred HALF_OPEN breaker's component: the test."""
+        if failed:
+            b.errors.clear()
+            self._move(b, OPEN, ts, inferred=True)
+        else:
+            b.errors.clear()
+            self._move(b, CLOSED, ts, inferred=True)
+
+    def views(self) -> dict[str, BreakerView]:
+        return {
+            name: BreakerView(name, b.state, b.since, b.opened, b.inferred)
+            for name, b in self.breakers.items()
+        }

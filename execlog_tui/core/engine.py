@@ -1,0 +1,475 @@
+"""The metrics engine: entries in clock order to windows, breakers, alerts and snapshots (SPEC 3-7)."""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+from execlog_tui.core.alerts import AlertHook, AlertTracker
+from execlog_tui.core.breakers import HALF_OPEN, BreakerTracker
+from execlog_tui.core.config import Config
+from execlog_tui.core.entry import COMPLETION_STATUSES, ERROR_STATUSES, Entry, ParseError
+from execlog_tui.core.parser import fast_match, parse_line
+from execlog_tui.core.snapshot import (
+    ComponentFigures, MetricsSnapshot, SourceView, SourceWarningView, WindowFigures,
+)
+from execlog_tui.core.timefmt import _epoch_seconds, offset_ms
+from execlog_tui.core.windows import Agg, duration_bin, percentile
+
+_MEMORY_RE = re.compile(r"(?<![A-Za-z0-9_])(?:rss_mb|memory_mb|mem_mb)=([0-9]+(?:\.[0-9]+)?)")
+_DEGRADED_ON = "Entering degraded mode"
+_DEGRADED_OFF = ("Leaving degraded mode", "Exiting degraded mode")
+_FAR_FUTURE = 1 << 62
+_FRACTION_MS = {}  # fraction text -> milliseconds, filled lazily (at most a few thousand keys)
+
+# (name, buckets, seconds per bucket)
+WINDOWS = (("1m", 60, 1), ("5m", 300, 1), ("1h", 60, 60), ("1d", 1440, 60))
+
+
+def _fraction_ms(fraction: str) -> int:
+    ms = _FRACTION_MS.get(fraction)
+    if ms is None:
+        ms = int((fraction + "00")[:3])
+        if len(_FRACTION_MS) < 20_000:
+            _FRACTION_MS[fraction] = ms
+    return ms
+
+
+class MetricsEngine:
+    """Feed it entries in the order they were read; ask it for a snapshot as of its clock.
+
+    The clock T is log time: it moves forward to each entry's timestamp and never back (SPEC 3).
+    `advance(t)` moves it on without an entry (the wall clock while following, a replay clock).
+    """
+
+    def __init__(self, config: Config | None = None, alert_hook: AlertHook | None = None) -> None:
+        self.config = config or Config()
+        self.t: int | None = None
+        self._next_eval = _FAR_FUTURE  # the next whole second (ms) whose alert evaluation is pending
+        self._next_timer = _FAR_FUTURE
+        self._cur_sec = -1
+        self._cur: Agg = Agg()
+        self._secs: dict[int, Agg] = {}
+        self._mins: dict[int, Agg] = {}
+        self._late_version = 0
+        self._minute_cache: tuple[int, int, int, Agg] | None = None
+        self._changed = False  # an entry entered the 1m window since the last evaluation
+        self.breakers = BreakerTracker(self.config.breaker, self._on_breaker)
+        self.alerts = AlertTracker(self.config.monitoring.conditions, alert_hook)
+        self._needs_memory = any(c.figure == "memory_mb" for c in self.config.monitoring.conditions)
+        self._needs_p95 = any(c.figure == "p95_response_ms" for c in self.config.monitoring.conditions)
+        self.bootstrap_ms: float | None = None
+        self.degraded_explicit = False
+        self.entries = 0
+        self.parse_errors = 0
+        self.first: int | None = None
+        self.last: int | None = None
+        self.files: list[str] = []
+        self.warnings: list[SourceWarningView] = []
+
+    # ----------------------------------------------------------------------------------- clock
+    def advance(self, t: int) -> None:
+        """Move the clock forward to t (never back), evaluating every whole second on the way."""
+        if self.t is None:
+            return  # before the first entry there is nothing to evaluate
+        if t > self.t:
+            self._advance(t)
+            self.t = t
+
+    def _advance(self, t: int) -> None:
+        """Work due strictly before t: whole-second evaluations and breaker timers, in time order."""
+        while True:
+            ev = self._next_eval if self._next_eval < t else _FAR_FUTURE
+            tm = self._next_timer if self._next_timer <= t else _FAR_FUTURE
+            if ev == _FAR_FUTURE and tm == _FAR_FUTURE:
+                return
+            if tm <= ev:
+                self.breakers.tick(tm)
+                self._next_timer = self.breakers.next_timer() or _FAR_FUTURE
+                continue
+            self._evaluate(ev)
+            nxt = ev + 1000
+            if not self._changed and not self._window_moving(nxt) and not self.alerts.critical_last_sec:
+                # Nothing enters or leaves the 1m window before the next entry: skip the idle seconds.
+                nxt = max(nxt, (t // 1000) * 1000)
+            self._next_eval = nxt
+
+    def _window_moving(self, second_ms: int) -> bool:
+        """Does evaluating at second_ms see a different 1m window content than at second_ms - 1 s?"""
+        gone = self._secs.get(second_ms // 1000 - 60)
+        return gone is not None and gone.entries > 0
+
+    def _evaluate(self, second_ms: int) -> None:
+        self._changed = False
+        s = second_ms // 1000
+        agg = Agg()
+        secs = self._secs
+        for sec in range(s - 59, s + 1):
+            b = secs.get(sec)
+            if b is not None and b.entries:
+                agg.entries += b.entries
+                agg.errors += b.errors
+                agg.completed += b.completed
+                agg.dur_sum += b.dur_sum
+                agg.hits += b.hits
+                agg.misses += b.misses
+                if self._needs_memory and b.mem_last is not None and b.mem_ts >= agg.mem_ts:
+                    agg.mem_ts, agg.mem_last = b.mem_ts, b.mem_last
+                if self._needs_p95:
+                    for k, v in b.hist.items():
+                        agg.hist[k] = agg.hist.get(k, 0) + v
+        figures = self._figures(agg, 60)
+        figures["bootstrap_ms"] = self.bootstrap_ms
+        self.alerts.evaluate(second_ms, figures)
+
+    @staticmethod
+    def _figures(agg: Agg, seconds: int) -> dict[str, float | None]:
+        n = agg.entries
+        looked = agg.hits + agg.misses
+        return {
+            "entries": n,
+            "requests_per_second": n / seconds,
+            "error_rate": 100.0 * agg.errors / n if n else None,
+            "avg_response_ms": agg.dur_sum / agg.completed if agg.completed else None,
+            "p95_response_ms": percentile(agg.hist, agg.completed) if agg.hist else None,
+            "cache_hit_rate": 100.0 * agg.hits / looked if looked else None,
+            "memory_mb": agg.mem_last,
+            "memory_max_mb": agg.mem_max,
+        }
+
+    def _on_breaker(self, component: str, old: str, new: str, ts: int) -> None:
+        name = f"breaker:{component}"
+        if new == "OPEN":
+            self.alerts.fire(name, f"{component} breaker OPEN", None, ts)
+        elif new == "CLOSED":
+            self.alerts.resolve(name, ts)
+        if new == "OPEN" or old == "OPEN":
+            self._next_timer = self.breakers.next_timer() or _FAR_FUTURE
+
+    # ------------------------------------------------------------------------------- feeding
+    def feed_entry(self, e: Entry) -> None:
+        self._feed(e.ts, e.component, e.action, e.duration_ms, e.status, e.details)
+
+    def feed_parse_error(self, _err: ParseError | None = None) -> None:
+        self.parse_errors += 1
+
+    def feed_parsed(self, items: Iterable[Entry | ParseError]) -> None:
+        for item in items:
+            if type(item) is Entry:
+                self._feed(item.ts, item.component, item.action, item.duration_ms, item.status, item.details)
+            else:
+                self.parse_errors += 1
+
+    def feed_lines(self, lines: list[str], until: int | None = None) -> int:
+        """Parse and feed raw lines (the batch hot path: no Entry objects). Entries after `until` are
+        skipped. Returns how many were skipped that way."""
+        match = fast_match
+        feed = self._feed
+        epoch = _epoch_seconds
+        skipped = 0
+        limit = _FAR_FUTURE if until is None else until
+        for line in lines:
+            m = match(line)
+            if m is None:
+                item = parse_line(line)
+                if item is None:
+                    continue
+                if type(item) is ParseError:
+                    self.parse_errors += 1
+                    continue
+                if item.ts > limit:
+                    skipped += 1
+                    continue
+                self.feed_entry(item)  # type: ignore[arg-type]
+                continue
+            prefix, fraction, zone, component, action, duration, status, details = m.groups()
+            sec = epoch(prefix)
+            if sec is None:
+                self.parse_errors += 1
+                continue
+            ts = sec * 1000
+            if fraction:
+                ts += _fraction_ms(fraction)
+            if zone and zone != "Z":
+                off = offset_ms(zone)
+                if off is None:
+                    self.parse_errors += 1
+                    continue
+                ts -= off
+            if ts > limit:
+                skipped += 1
+                continue
+            if details and details[-1] == "\r":
+                details = details[:-1]
+            feed(ts, component.upper(), action.upper(), float(duration), status.upper(), details)
+        return skipped
+
+    def _feed(self, ts: int, comp: str, action: str, dur: float, status: str, details: str) -> None:
+        t = self.t
+        if t is None:
+            self._start(ts)
+        elif ts > t:
+            if ts > self._next_eval or ts >= self._next_timer:
+                self._advance(ts)
+            self.t = ts
+        self.entries += 1
+        if self.last is None or ts > self.last:
+            self.last = ts
+        if ts < self.first:  # type: ignore[operator]
+            self.first = ts
+        sec = ts // 1000
+        if sec == self._cur_sec:
+            b = self._cur
+            late = None
+        else:
+            b, late = self._bucket(sec)
+            if b is None:
+                return  # older than every window: it only counts in `source`
+        self._changed = True
+        failed = status in ERROR_STATUSES
+        b.entries += 1
+        if failed:
+            b.errors += 1
+        completed = status in COMPLETION_STATUSES and comp != "BOOTSTRAP"
+        if completed:
+            b.completed += 1
+            b.dur_sum += dur
+            k = int(dur) if dur < 100 else duration_bin(dur)
+            hist = b.hist
+            hist[k] = hist.get(k, 0) + 1
+        c = b.comps.get(comp)
+        if c is None:
+            b.comps[comp] = [1, 1 if failed else 0, dur, dur]
+        else:
+            c[0] += 1
+            if failed:
+                c[1] += 1
+            c[2] += dur
+            if dur > c[3]:
+                c[3] = dur
+        if comp == "CACHE":
+            if action == "HIT":
+                b.hits += 1
+            elif action == "MISS":
+                b.misses += 1
+        if "_mb=" in details:
+            mm = None
+            for mm in _MEMORY_RE.finditer(details):
+                pass
+            if mm is not None:
+                b.add_memory(ts, float(mm.group(1)))
+        if late is not None:
+            self._late(late, ts, comp, action, dur, status, details, failed, completed)
+        # Breakers: explicit from CIRCUIT_* actions, inferred otherwise.
+        breakers = self.breakers
+        br = breakers.breakers.get(comp) or breakers.seen(comp, ts)
+        if action.startswith("CIRCUIT_"):
+            breakers.explicit(br, action, ts)
+        elif not br.explicit:
+            if br.state == HALF_OPEN and completed:
+                breakers.completed(br, ts, failed)
+            elif failed:
+                breakers.error(br, ts)
+        if status == "CRITICAL":
+            self.alerts.critical(comp, ts)
+        if comp == "BOOTSTRAP" and action == "COMPLETE":
+            self.bootstrap_ms = dur
+        if details and details[0] in "ELX":
+            if details.startswith(_DEGRADED_ON):
+                self.degraded_explicit = True
+            elif details.startswith(_DEGRADED_OFF):
+                self.degraded_explicit = False
+
+    def _start(self, ts: int) -> None:
+        self.t = ts
+        self.first = self.last = ts
+        self._next_eval = -(-ts // 1000) * 1000  # the first whole second at or after ts
+
+    def _bucket(self, sec: int) -> tuple[Agg | None, Agg | None]:
+        """The bucket of second `sec` when it is not the current one; for a late entry also the
+        minute bucket it must reach directly (its second was already merged)."""
+        if sec > self._cur_sec:
+            if self._cur_sec >= 0:
+                self._merge_second(self._cur_sec, self._cur)
+            self._cur_sec = sec
+            self._cur = b = Agg()
+            self._secs[sec] = b
+            if len(self._secs) > 400:
+                floor = sec - 300
+                for old in [s for s in self._secs if s < floor]:
+                    del self._secs[old]
+            return b, None
+        # A late entry: it lands in its own bucket while that bucket is in a window (SPEC 3).
+        self._late_version += 1
+        minute = sec // 60
+        if minute < self._cur_sec // 60 - 1439:
+            return None, None
+        m = self._mins.get(minute)
+        if m is None:
+            m = self._mins[minute] = Agg()
+        if sec < self._cur_sec - 299:
+            return m, None  # only the minute windows still hold it
+        b = self._secs.get(sec)
+        if b is None:
+            b = self._secs[sec] = Agg()
+        return b, m
+
+    @staticmethod
+    def _late(m: Agg, ts: int, comp: str, action: str, dur: float, status: str, details: str,
+              failed: bool, completed: bool) -> None:
+        """Repeat a late entry's counting in its (already merged) minute bucket."""
+        one = Agg()
+        one.entries = 1
+        one.errors = int(failed)
+        if completed:
+            one.completed, one.dur_sum = 1, dur
+            one.hist[duration_bin(dur)] = 1
+        one.comps[comp] = [1, int(failed), dur, dur]
+        if comp == "CACHE":
+            one.hits, one.misses = int(action == "HIT"), int(action == "MISS")
+        mm = None
+        for mm in _MEMORY_RE.finditer(details):
+            pass
+        if mm is not None:
+            one.add_memory(ts, float(mm.group(1)))
+        m.merge(one)
+
+    def _merge_second(self, sec: int, b: Agg) -> None:
+        minute = sec // 60
+        m = self._mins.get(minute)
+        if m is None:
+            m = self._mins[minute] = Agg()
+            if len(self._mins) > 1500:
+                floor = minute - 1440
+                for old in [k for k in self._mins if k < floor]:
+                    del self._mins[old]
+        m.merge(b)
+
+    # ------------------------------------------------------------------------------ snapshots
+    def note_file(self, name: str) -> None:
+        if name not in self.files:
+            self.files.append(name)
+
+    def note_warning(self, file: str, message: str) -> None:
+        self.warnings.append(SourceWarningView(file, message))
+
+    def snapshot(self, as_of: int | None = None) -> MetricsSnapshot:
+        """The figures as of the clock (or of `as_of` >= the clock, which moves the clock there)."""
+        if as_of is not None:
+            self.advance(as_of)
+        t = self.t
+        if t is not None:
+            # Settle the whole seconds up to and including T (T itself when it is a whole second).
+            self._advance(t + 1)
+        windows = {}
+        day: Agg | None = None
+        for name, n, size in WINDOWS:
+            agg = self._window_agg(t, n, size)
+            if name == "1d":
+                day = agg
+            windows[name] = self._window_figures(name, agg, n * size)
+        components = {}
+        if day is not None:
+            for comp, (entries, errors, dur_sum, dur_max) in day.comps.items():
+                components[comp] = ComponentFigures(int(entries), int(errors), dur_sum / entries, dur_max)
+        th = self.config.thresholds
+        hit_1m = windows["1m"].cache_hit_rate
+        degraded_rate = hit_1m is not None and hit_1m < self.config.safeguards.degraded_below_hit_rate
+        reason = None
+        if self.degraded_explicit:
+            reason = "the log says: Entering degraded mode"
+        elif degraded_rate:
+            reason = f"1m cache hit rate {hit_1m:.1f}% < {self.config.safeguards.degraded_below_hit_rate:g}%"
+        return MetricsSnapshot(
+            as_of=t,
+            source=SourceView(tuple(self.files), self.entries, self.parse_errors, self.first, self.last,
+                              tuple(self.warnings)),
+            windows=windows,
+            components=components,
+            bootstrap_ms=self.bootstrap_ms,
+            bootstrap_band=th["bootstrap"].classify(self.bootstrap_ms) if "bootstrap" in th else None,
+            breakers=self.breakers.views(),
+            alerts=self.alerts.views(),
+            degraded=self.degraded_explicit or degraded_rate,
+            degraded_reason=reason,
+            series=self._series(t),
+        )
+
+    def _window_agg(self, t: int | None, n: int, size: int) -> Agg:
+        agg = Agg()
+        if t is None:
+            return agg
+        s = t // 1000
+        if size == 1:
+            for sec in range(s - n + 1, s + 1):
+                b = self._secs.get(sec)
+                if b is not None and b.entries:
+                    agg.merge(b, with_components=False)
+            return agg
+        m_now = s // 60
+        first = m_now - n + 1
+        agg.merge(self._complete_minutes(first, m_now))
+        cur_min = self._mins.get(m_now)
+        if cur_min is not None:
+            agg.merge(cur_min)
+        if self._cur_sec >= 0 and first <= self._cur_sec // 60 <= m_now:
+            agg.merge(self._cur)
+        return agg
+
+    def _complete_minutes(self, first: int, end: int) -> Agg:
+        """Minutes [first, end): cached, since they change only through late entries."""
+        key = (first, end, self._late_version)
+        cache = self._minute_cache
+        if cache is not None and cache[:3] == key:
+            return cache[3]
+        agg = Agg()
+        mins = self._mins
+        if len(mins) < end - first:
+            for minute in sorted(mins):
+                if first <= minute < end:
+                    agg.merge(mins[minute])
+        else:
+            for minute in range(first, end):
+                b = mins.get(minute)
+                if b is not None:
+                    agg.merge(b)
+        self._minute_cache = (*key, agg)
+        return agg
+
+    def _window_figures(self, name: str, agg: Agg, seconds: int) -> WindowFigures:
+        f = self._figures(agg, seconds)
+        th = self.config.thresholds
+        bands = {
+            "response_time": th["response_time"].classify(f["avg_response_ms"]) if "response_time" in th else None,
+            "cache_hit_rate": th["cache_hit_rate"].classify(f["cache_hit_rate"]) if "cache_hit_rate" in th else None,
+            "memory_usage": th["memory_usage"].classify(f["memory_mb"]) if "memory_usage" in th else None,
+            "error_rate": "error" if self.alerts.is_firing("error_rate") else None,
+        }
+        return WindowFigures(
+            name, agg.entries, f["requests_per_second"] or 0.0, agg.errors, f["error_rate"],
+            f["avg_response_ms"], f["p95_response_ms"], f["cache_hit_rate"], f["memory_mb"],
+            f["memory_max_mb"], bands,
+        )
+
+    def _series(self, t: int | None) -> dict[str, tuple[float | None, ...]]:
+        if t is None:
+            return {}
+        s = t // 1000
+        entries, errors, avg, hit, mem = [], [], [], [], []
+        for sec in range(s - 59, s + 1):
+            b = self._secs.get(sec)
+            if b is None or not b.entries:
+                entries.append(0.0)
+                errors.append(0.0)
+                avg.append(None)
+                hit.append(None)
+                mem.append(None)
+                continue
+            entries.append(float(b.entries))
+            errors.append(float(b.errors))
+            avg.append(b.dur_sum / b.completed if b.completed else None)
+            looked = b.hits + b.misses
+            hit.append(100.0 * b.hits / looked if looked else None)
+            mem.append(b.mem_last)
+        return {"entries": tuple(entries), "errors": tuple(errors), "avg_response_ms": tuple(avg),
+                "cache_hit_rate": tuple(hit), "memory_mb": tuple(mem)}
