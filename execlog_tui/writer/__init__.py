@@ -1,0 +1,8 @@
+"""The writer: `ExecutionLogger` and `ExecutionLogHandler` produce execution logs that rotate safely."""
+
+from __future__ import annotations
+
+from execlog_tui.writer.handler import ExecutionLogHandler
+from execlog_tui.writer.logger import Alert, Bootstrap, ExecutionLogger, Operation
+
+__all__ = ["Alert", "Bootstrap", "ExecutionLogHandler", "ExecutionLogger", "Operation"]

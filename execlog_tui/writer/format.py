@@ -1,0 +1,69 @@
+"""One execution-log line (SPEC section 1) from a writer's arguments: validation, escaping, timestamp."""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+
+# A component, action or status is a token: non-empty, no white space, no '|' (it would shift the columns).
+_TOKEN_RE = re.compile(r"[^|\s]+")
+_ESCAPES = str.maketrans({"\\": "\\\\", "\n": "\\n", "\r": "\\r"})
+
+
+def check_token(name: str, value: object) -> str:
+    """`value` upper-cased if it is a valid token; ValueError naming the column otherwise."""
+    if not isinstance(value, str) or _TOKEN_RE.fullmatch(value) is None:
+        raise ValueError(
+            f"{name} must be a non-empty word without spaces or '|', got {value!r}"
+        )
+    return value.upper()
+
+
+def format_duration(value: object) -> str:
+    """Milliseconds as SPEC section 1 allows them: digits, optionally '.' and digits, never negative."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"duration_ms must be a number of milliseconds, got {value!r}")
+    if isinstance(value, int):
+        if value < 0:
+            raise ValueError(f"duration_ms must not be negative, got {value!r}")
+        return str(value)
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"duration_ms must be a finite, non-negative number, got {value!r}")
+    if value.is_integer():
+        return str(int(value))
+    # Fixed notation: repr() would give '1e-05', which the grammar refuses.
+    text = f"{value:.3f}".rstrip("0").rstrip(".")
+    return text
+
+
+def escape_details(details: object) -> str:
+    """SPEC section 1: a newline is written as `\\n` and a backslash as `\\\\` (and CR as `\\r`)."""
+    text = details if isinstance(details, str) else str(details)
+    if "\\" in text or "\n" in text or "\r" in text:
+        return text.translate(_ESCAPES)
+    return text
+
+
+class TimestampFormatter:
+    """Epoch seconds to `YYYY-MM-DDTHH:MM:SS.mmmZ`, caching the second: neighbours share it."""
+
+    __slots__ = ("_second", "_prefix")
+
+    def __init__(self) -> None:
+        self._second = -1
+        self._prefix = ""
+
+    def __call__(self, epoch_seconds: float) -> str:
+        # Rounded to the millisecond: an injected clock stepping by 0.001 s accumulates float error,
+        # and truncation would turn 10.003 into 10.002.
+        ms = int(epoch_seconds * 1000.0 + 0.5)
+        second, millis = divmod(ms, 1000)
+        if second != self._second:
+            self._prefix = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+            self._second = second
+        return f"{self._prefix}.{millis:03d}Z"
+
+
+def format_line(ts: str, component: str, action: str, duration: str, status: str, details: str) -> str:
+    return f"{ts}|{component}|{action}|{duration}|{status}|{details}\n"

@@ -1,0 +1,542 @@
+"""`ExecutionLogger`: writes the execution log, rotates it without losing a line, alerts on errors.
+
+The supported concurrency model:
+
+- Threads: any number, on one `ExecutionLogger` (a lock serialises lines; compression runs in its own
+  background thread).
+- Processes: any number of processes (each with its own `ExecutionLogger`, or one inherited through
+  `fork`, which reopens its files in the child) may write the same `path` on one local file system.
+  Each line is one `write()` on an `O_APPEND` descriptor, so lines never interleave. Writers hold a
+  shared `flock` on `NAME.lock` for the duration of each write; a rotation holds it exclusively, bumps a
+  generation number kept in that same file (memory-mapped, so checking it costs no system call), and
+  renames. A writer that sees a new generation reopens `NAME` before writing, so no line is ever written
+  into a file that is being compressed, and exactly one process performs each rotation.
+- Not supported: NFS and other file systems without POSIX `O_APPEND` and `flock`; an external
+  logrotate on the same files; deleting `NAME.lock` while writers run.
+
+With `multiprocess=False` the per-line `flock` is skipped (faster); then only one process may write.
+"""
+
+from __future__ import annotations
+
+import atexit
+import fcntl
+import mmap
+import os
+import sys
+import threading
+import time
+import weakref
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from types import TracebackType
+from typing import NamedTuple
+
+from execlog_tui.writer import rotation
+from execlog_tui.writer.format import (
+    TimestampFormatter,
+    check_token,
+    escape_details,
+    format_duration,
+)
+
+ALERT_LEVELS = frozenset({"ERROR", "CRITICAL"})
+LOG_LEVELS = frozenset({"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"})
+ROTATE_DETAILS = "Log rotated"
+_GEN_BYTES = 8
+_RETENTION_CHECK_S = 3600.0
+_ROTATION_RETRY_S = 10.0
+
+
+class Alert(NamedTuple):
+    """What the alert hook receives for an ERROR or CRITICAL entry (the seed's `alert()`)."""
+
+    timestamp: str
+    level: str
+    component: str
+    action: str
+    duration_ms: str
+    status: str
+    details: str
+
+
+def _report_to_stderr(message: str) -> None:
+    print(f"execlog writer: {message}", file=sys.stderr, flush=True)
+
+
+@dataclass(slots=True)
+class Operation:
+    """The handle of `ExecutionLogger.timed`: the body may change what gets written."""
+
+    status: str = "SUCCESS"
+    details: str = ""
+    level: str = "INFO"
+
+
+class Bootstrap:
+    """The seed's bootstrap checkpoints: START, then CORE, PARALLEL, VALIDATE (each with the time since
+    the previous checkpoint), then COMPLETE with the total, as in the seed's sample entries."""
+
+    DEFAULT_DETAILS = {
+        "START": "Bootstrap sequence initiated",
+        "CORE": "Core identity loaded",
+        "PARALLEL": "Parallel threads complete",
+        "VALIDATE": "All checks passed",
+    }
+
+    def __init__(self, logger: ExecutionLogger, details: str | None = None) -> None:
+        self._logger = logger
+        self._now = logger._timer
+        self._start = self._now()
+        self._last = self._start
+        self._done = False
+        logger.log("BOOTSTRAP", "START", 0, "INFO", details or self.DEFAULT_DETAILS["START"])
+
+    def checkpoint(self, action: str, details: str | None = None, status: str = "SUCCESS") -> float:
+        """Write one checkpoint; returns its duration in milliseconds."""
+        now = self._now()
+        ms = _elapsed_ms(self._last, now)
+        self._last = now
+        text = details if details is not None else self.DEFAULT_DETAILS.get(action.upper(), "")
+        self._logger.log("BOOTSTRAP", action, ms, status, text)
+        return ms
+
+    def core(self, details: str | None = None) -> float:
+        return self.checkpoint("CORE", details)
+
+    def parallel(self, details: str | None = None) -> float:
+        return self.checkpoint("PARALLEL", details)
+
+    def validate(self, details: str | None = None) -> float:
+        return self.checkpoint("VALIDATE", details)
+
+    def complete(self, details: str | None = None) -> float:
+        """BOOTSTRAP|COMPLETE with the total since START (the figure the monitor bands)."""
+        total = _elapsed_ms(self._start, self._now())
+        self._done = True
+        self._logger.log("BOOTSTRAP", "COMPLETE", total, "SUCCESS", details or f"Ready in {total:g}ms")
+        return total
+
+    def __enter__(self) -> Bootstrap:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if self._done:
+            return
+        if exc is None:
+            self.complete()
+        else:
+            # Not COMPLETE: a failed start must not be shown as a bootstrap time.
+            total = _elapsed_ms(self._start, self._now())
+            self._logger.log("BOOTSTRAP", "ABORT", total, "FAILURE",
+                             f"Bootstrap failed: {type(exc).__name__}: {exc}", level="ERROR")
+
+
+def _elapsed_ms(start: float, end: float) -> float:
+    # Hundredths of a millisecond: finer digits would only show the float noise of epoch clocks.
+    return round(max(0.0, end - start) * 1000.0, 2)
+
+
+class ExecutionLogger:
+    """Writes `timestamp|component|action|duration_ms|status|details` lines to `path` and rotates it
+    into `path.1`, `path.2.gz`, ... (or `path.1.gz`, ... with `compress_first=True`)."""
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str] = "execution.log",
+        max_bytes: int = 100 * 1024 * 1024,
+        backups: int = 7,
+        compress: bool = True,
+        retention_days: float | None = 7,
+        alert_hook: Callable[[Alert], object] | None = None,
+        clock: Callable[[], float] | None = None,
+        *,
+        compress_first: bool = False,
+        multiprocess: bool = True,
+        error_hook: Callable[[str], object] | None = None,
+        compress_level: int | None = None,
+    ) -> None:
+        if not isinstance(max_bytes, int) or max_bytes < 0:
+            raise ValueError(f"max_bytes must be a whole number of bytes >= 0 (0: never rotate), got {max_bytes!r}")
+        if not isinstance(backups, int) or backups < 1:
+            raise ValueError(f"backups must be a whole number >= 1, got {backups!r}")
+        if retention_days is not None and (not isinstance(retention_days, (int, float)) or retention_days < 0):
+            raise ValueError(f"retention_days must be a number of days >= 0 or None, got {retention_days!r}")
+        self.path = os.path.abspath(os.fspath(path))
+        self.max_bytes = max_bytes
+        self.backups = backups
+        self.compress = compress
+        self.compress_first = compress_first
+        self.retention_s = retention_days * 86400.0 if retention_days else None
+        self.multiprocess = multiprocess
+        self.compress_level = compress_level
+        self._alert_hook = alert_hook
+        self._error_hook = error_hook or _report_to_stderr
+        self._clock = clock or time.time
+        # Durations of `timed` and `bootstrap` follow an injected clock, so a scripted demo is repeatable.
+        self._timer = clock or time.perf_counter
+        self._format_ts = TimestampFormatter()
+        self.errors: list[str] = []  # everything reported through error_hook, newest last
+
+        self._closed = False
+        self._fd = -1
+        self._lock_fd = -1
+        self._gen_map: mmap.mmap | None = None
+        self._cv = threading.Condition()
+        self._requests = 0
+        self._served = 0
+        self._compressor: threading.Thread | None = None
+        self._open_files()
+        self._recover()
+        ref = weakref.ref(self)
+        os.register_at_fork(after_in_child=lambda: (lambda s: s and s._after_fork())(ref()))
+        atexit.register(lambda: (lambda s: s and s.close())(ref()))
+
+    # ----------------------------------------------------------------- files and locks
+
+    def _open_files(self) -> None:
+        self._tlock = threading.Lock()
+        self._lock_fd = os.open(self.path + ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+        fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
+        try:
+            if os.fstat(self._lock_fd).st_size < _GEN_BYTES:
+                os.ftruncate(self._lock_fd, _GEN_BYTES)
+        finally:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+        self._gen_map = mmap.mmap(self._lock_fd, _GEN_BYTES)
+        self._gen = -1
+        self._size = 0
+        self._rotate_retry_at = 0.0
+        self._next_retention = time.monotonic() + _RETENTION_CHECK_S
+
+    def _read_gen(self) -> int:
+        assert self._gen_map is not None
+        return int.from_bytes(self._gen_map[:_GEN_BYTES], "little")
+
+    def _bump_gen(self) -> None:
+        assert self._gen_map is not None
+        self._gen_map[:_GEN_BYTES] = ((self._read_gen() + 1) & 0xFFFFFFFFFFFFFFFF).to_bytes(_GEN_BYTES, "little")
+
+    def _reopen(self) -> None:
+        """Open the live file as it is now; called with the lock file held (shared or exclusive)."""
+        if self._fd >= 0:
+            os.close(self._fd)
+        self._gen = self._read_gen()
+        self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        self._size = os.fstat(self._fd).st_size
+
+    @contextmanager
+    def _exclusive(self, lock_fd: int) -> Iterator[None]:
+        fcntl.flock(lock_fd, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock_fd, fcntl.LOCK_UN)
+
+    def _recover(self) -> None:
+        """On start: remove orphaned temporary files, settle duplicate archives, apply retention, end a
+        line that a killed writer left half-written, and resume any compression left undone."""
+        with self._exclusive(self._lock_fd):
+            slots, tmps = rotation.scan(self.path)
+            rotation.remove_orphan_tmps(tmps)
+            rotation.resolve_duplicates(self.path, slots)
+            rotation.expire(self.path, slots, self.backups, self.retention_s, time.time())
+            self._reopen()
+            if self._size > 0 and os.pread(self._fd, 1, self._size - 1) != b"\n":
+                # Without this, the next line would be glued to the torn one and lost with it.
+                os.write(self._fd, b"\n")
+                self._size += 1
+        self._request_compression()
+
+    def _after_fork(self) -> None:
+        """In a forked child: the descriptors are shared with the parent (and so are its flock locks),
+        and the compressor thread does not exist here. Open our own."""
+        if self._closed:
+            return
+        self._compressor = None
+        self._cv = threading.Condition()
+        self._requests = self._served = 0
+        for fd in (self._fd, self._lock_fd):
+            if fd >= 0:
+                os.close(fd)  # our copies only: the parent's flock stays with its own descriptors
+        if self._gen_map is not None:
+            self._gen_map.close()
+        self._fd = -1
+        self._open_files()
+        with self._exclusive(self._lock_fd):
+            self._reopen()
+
+    # ----------------------------------------------------------------- writing
+
+    def log(
+        self,
+        component: str,
+        action: str,
+        duration_ms: float,
+        status: str,
+        details: object = "",
+        level: str = "INFO",
+    ) -> None:
+        """Write one line. `level` is not written: ERROR and CRITICAL call the alert hook."""
+        self.log_at(self._clock(), component, action, duration_ms, status, details, level)
+
+    def log_at(
+        self,
+        epoch_seconds: float,
+        component: str,
+        action: str,
+        duration_ms: float,
+        status: str,
+        details: object = "",
+        level: str = "INFO",
+    ) -> None:
+        """`log` with the line's time given (a `logging` record's creation time, a replayed entry)."""
+        comp = check_token("component", component)
+        act = check_token("action", action)
+        stat = check_token("status", status)
+        lvl = level.upper() if isinstance(level, str) else level
+        if lvl not in LOG_LEVELS:
+            raise ValueError(f"level must be one of {', '.join(sorted(LOG_LEVELS))}, got {level!r}")
+        dur = format_duration(duration_ms)
+        text = escape_details(details)
+        ts = self._format_ts(epoch_seconds)
+        self._emit(f"{ts}|{comp}|{act}|{dur}|{stat}|{text}\n".encode("utf-8", "surrogateescape"))
+        if lvl in ALERT_LEVELS and self._alert_hook is not None:
+            try:
+                self._alert_hook(Alert(ts, lvl, comp, act, dur, stat, text))
+            except Exception as exc:  # an alert channel failing must not take the service down
+                self._report(f"alert hook failed: {type(exc).__name__}: {exc}")
+
+    def _emit(self, data: bytes) -> None:
+        n = len(data)
+        with self._tlock:
+            if self._closed:
+                raise ValueError(f"ExecutionLogger for {self.path} is closed")
+            try:
+                if self.retention_s is not None and time.monotonic() >= self._next_retention:
+                    # Age retention also holds for a service that writes too little to ever rotate.
+                    self._next_retention = time.monotonic() + _RETENTION_CHECK_S
+                    self._expire_now()
+                if self.multiprocess:
+                    fcntl.flock(self._lock_fd, fcntl.LOCK_SH)
+                    try:
+                        if self._read_gen() != self._gen:
+                            self._reopen()  # another process rotated
+                        if not self._needs_rotation(n):
+                            self._write(data)
+                            self._size = os.lseek(self._fd, 0, os.SEEK_CUR)
+                            return
+                    finally:
+                        fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+                elif not self._needs_rotation(n):
+                    self._write(data)
+                    self._size += n
+                    return
+                self._rotate_and_write(data)
+            except OSError as exc:
+                self._report(f"could not write to {self.path}: {exc.strerror or exc}; line dropped")
+
+    def _needs_rotation(self, n: int) -> bool:
+        return (
+            self.max_bytes > 0
+            and self._size > 0
+            and self._size + n > self.max_bytes
+            and time.monotonic() >= self._rotate_retry_at
+        )
+
+    def _write(self, data: bytes) -> None:
+        written = os.write(self._fd, data)
+        if written != len(data):  # only on a full disk or a signal; finish the line rather than tear it
+            rotation._write_all(self._fd, data[written:])
+
+    def _rotate_and_write(self, data: bytes) -> None:
+        with self._exclusive(self._lock_fd):
+            if self._read_gen() != self._gen:
+                self._reopen()
+            self._size = os.fstat(self._fd).st_size  # exact: nobody writes while we hold it exclusively
+            if self._needs_rotation(len(data)):
+                try:
+                    # The ROTATE line takes the time of the line that triggered it: no extra clock
+                    # reading (a scripted clock stays in step) and the new file stays in time order.
+                    self._rotate_locked(data[: data.index(b"|")].decode())
+                except OSError as exc:
+                    self._rotate_retry_at = time.monotonic() + _ROTATION_RETRY_S
+                    self._report(f"rotation of {self.path} failed: {exc}; still writing to it")
+            self._write(data)
+            self._size = os.fstat(self._fd).st_size
+        self._request_compression()
+
+    def _rotate_locked(self, ts: str | None = None) -> None:
+        # The generation moves first: if this process dies anywhere below, the others reopen `path`
+        # instead of writing on into a file that may have become an archive.
+        self._bump_gen()
+        slots, _ = rotation.scan(self.path)
+        rotation.resolve_duplicates(self.path, slots)
+        rotation.shift(self.path, slots, self.backups)
+        os.rename(self.path, rotation.archive_path(self.path, 1, False))
+        self._reopen()
+        if ts is None:
+            ts = self._format_ts(self._clock())
+        self._write(f"{ts}|SYSTEM|ROTATE|0|INFO|{ROTATE_DETAILS}\n".encode())
+        slots, _ = rotation.scan(self.path)
+        rotation.expire(self.path, slots, self.backups, self.retention_s, time.time())
+
+    def _expire_now(self) -> None:
+        lock_fd = self._lock_fd
+        with self._exclusive(lock_fd):
+            slots, _ = rotation.scan(self.path)
+            rotation.expire(self.path, slots, self.backups, self.retention_s, time.time())
+
+    def rotate(self) -> None:
+        """Rotate now, whatever the size (an empty live file is not rotated)."""
+        with self._tlock:
+            with self._exclusive(self._lock_fd):
+                if self._read_gen() != self._gen:
+                    self._reopen()
+                if os.fstat(self._fd).st_size > 0:
+                    self._rotate_locked()
+        self._request_compression()
+
+    # ----------------------------------------------------------------- compression
+
+    def _request_compression(self) -> None:
+        if not self.compress:
+            return
+        with self._cv:
+            self._requests += 1
+            self._cv.notify_all()
+            if self._compressor is None or not self._compressor.is_alive():
+                self._compressor = threading.Thread(
+                    target=self._compress_loop, name=f"execlog-compress:{os.path.basename(self.path)}",
+                    daemon=True,
+                )
+                self._compressor.start()
+
+    def _compress_loop(self) -> None:
+        # A separate descriptor for the lock file: flock locks belong to an open file description, and
+        # sharing the writers' one would let this thread's LOCK_EX silently convert their LOCK_SH.
+        lock_fd = os.open(self.path + ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            while True:
+                with self._cv:
+                    while self._served >= self._requests:
+                        if self._closed:
+                            return
+                        self._cv.wait()
+                    target = self._requests
+                try:
+                    self._compress_pass(lock_fd)
+                except OSError as exc:
+                    self._report(f"compression pass on {self.path} failed: {exc}")
+                with self._cv:
+                    self._served = target
+                    self._cv.notify_all()
+        finally:
+            os.close(lock_fd)
+
+    def _compress_pass(self, lock_fd: int) -> None:
+        first = 1 if self.compress_first else 2
+        skip: set[int] = set()
+        while True:
+            with self._exclusive(lock_fd):
+                claim = rotation.claim_next(self.path, first, skip)
+            if claim is None:
+                return
+            try:
+                rotation.compress_into(claim, self.compress_level)
+            except OSError as exc:
+                rotation.release(claim, remove_tmp=True)
+                src = rotation.archive_path(self.path, claim.index, False)
+                self._report(f"compression of {src} failed: {exc.strerror or exc}; kept it uncompressed")
+                try:
+                    self.log("SYSTEM", "COMPRESS", 0, "WARNING",
+                             f"Compression of {os.path.basename(src)} failed, kept uncompressed: "
+                             f"{exc.strerror or exc}")
+                except (ValueError, OSError):
+                    pass
+                return  # a full disk will not be emptier for the next archive; retry at the next rotation
+            with self._exclusive(lock_fd):
+                try:
+                    rotation.commit(self.path, claim)
+                finally:
+                    rotation.release(claim, remove_tmp=False)
+
+    def wait_compressed(self, timeout: float = 60.0) -> bool:
+        """Block until every compression requested so far has been attempted (tests, shutdown)."""
+        with self._cv:
+            return self._cv.wait_for(
+                lambda: self._served >= self._requests
+                or self._compressor is None or not self._compressor.is_alive(),
+                timeout,
+            )
+
+    # ----------------------------------------------------------------- helpers of the seed's critical paths
+
+    @contextmanager
+    def timed(self, component: str, action: str, details: str = "", status: str = "SUCCESS") -> Iterator[Operation]:
+        """Time the body: SUCCESS with its duration, or FAILURE (level ERROR) with the exception's
+        message, which is then re-raised. The body may change `op.status`, `op.details`, `op.level`."""
+        check_token("component", component)
+        check_token("action", action)
+        op = Operation(status=status, details=details)
+        start = self._timer()
+        try:
+            yield op
+        except BaseException as exc:
+            ms = _elapsed_ms(start, self._timer())
+            message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            self.log(component, action, ms, "FAILURE", message, level="ERROR")
+            raise
+        ms = _elapsed_ms(start, self._timer())
+        self.log(component, action, ms, op.status, op.details, level=op.level)
+
+    def bootstrap(self, details: str | None = None) -> Bootstrap:
+        """Start the bootstrap sequence (writes BOOTSTRAP|START); use as a context manager."""
+        return Bootstrap(self, details)
+
+    # ----------------------------------------------------------------- lifecycle
+
+    def _report(self, message: str) -> None:
+        self.errors.append(message)
+        try:
+            self._error_hook(message)
+        except Exception:
+            pass
+
+    def close(self) -> None:
+        """Finish pending compression, then close the files. Idempotent."""
+        with self._tlock:
+            if self._closed:
+                return
+            self._closed = True
+        with self._cv:
+            self._cv.notify_all()  # the worker finishes what was requested, then sees _closed and ends
+            worker = self._compressor
+        if worker is not None and worker.is_alive() and worker is not threading.current_thread():
+            worker.join()
+        with self._tlock:
+            if self._fd >= 0:
+                os.close(self._fd)
+                self._fd = -1
+            if self._gen_map is not None:
+                self._gen_map.close()
+                self._gen_map = None
+            if self._lock_fd >= 0:
+                os.close(self._lock_fd)
+                self._lock_fd = -1
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def __enter__(self) -> ExecutionLogger:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"ExecutionLogger({self.path!r}, max_bytes={self.max_bytes}, backups={self.backups})"
