@@ -1,0 +1,184 @@
+"""Discovering log sets (SPEC section 2): a live file and its rotated archives, in reading order."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from execlog_tui.sources.reader import peek_first_timestamp
+
+DEFAULT_NAME = "execution.log"
+
+# NAME.K, NAME.K.gz (numbered) and NAME-D, NAME-D.gz (logrotate's dateext). The base is lazy so that
+# the digits group takes the whole numeric suffix.
+_ROTATED_RE = re.compile(r"(?P<base>.+?)(?:\.(?P<k>[0-9]+)|-(?P<d>[0-9]+))(?P<gz>\.gz)?")
+# Names editors, rotators and downloaders use for work in progress: never members, never set names.
+_TEMP_SUFFIXES = (".tmp", ".temp", ".lock", ".partial", ".part", ".swp", ".swo", ".swx", ".bak", "~")
+
+
+class SourceError(Exception):
+    """A path argument that names nothing readable: one line, shown as is."""
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """One file of a log set."""
+
+    path: Path
+    live: bool  # the live file NAME, read last
+    rotation: int | None  # K of NAME.K[.gz]; the digits of NAME-D[.gz]; None for the live file
+    first_ts: int | None  # epoch ms of the first entry, None when it has none or cannot be read
+
+    @property
+    def dateext(self) -> bool:
+        return not self.live and _ROTATED_RE.fullmatch(self.path.name).group("d") is not None  # type: ignore[union-attr]
+
+
+@dataclass(frozen=True, slots=True)
+class LogSet:
+    """A live file NAME and its rotated predecessors in one directory, in reading order."""
+
+    directory: Path
+    name: str
+    members: tuple[Member, ...]
+
+    @property
+    def live(self) -> Path:
+        """Where the live file is (or will be): the path a follower watches."""
+        return self.directory / self.name
+
+    @property
+    def archives(self) -> tuple[Member, ...]:
+        return tuple(m for m in self.members if not m.live)
+
+
+@dataclass(frozen=True, slots=True)
+class _Rotated:
+    base: str
+    rotation: int
+    dateext: bool
+    gz: bool
+
+
+def is_temporary(name: str) -> bool:
+    return name.startswith(".") or name.endswith(_TEMP_SUFFIXES)
+
+
+def parse_rotated(name: str) -> _Rotated | None:
+    """How a file name reads as a rotated member, or None when it is not one."""
+    m = _ROTATED_RE.fullmatch(name)
+    if m is None or is_temporary(m.group("base")):
+        return None
+    digits = m.group("k") if m.group("k") is not None else m.group("d")
+    return _Rotated(m.group("base"), int(digits), m.group("d") is not None, m.group("gz") is not None)
+
+
+def discover(paths: Sequence[str | Path], default_name: str = DEFAULT_NAME) -> list[LogSet]:
+    """The log sets named by path arguments (files or directories), each once, in argument order.
+
+    A directory without any set gives the (empty) set of `default_name`, which a follower can wait
+    for; a path that does not exist raises SourceError unless it belongs to a set that has members.
+    """
+    sets: list[LogSet] = []
+    seen: set[tuple[str, str]] = set()
+    for raw in paths:
+        for directory, name in _set_names(Path(raw), default_name):
+            key = (os.path.realpath(directory), name)
+            if key in seen:
+                continue
+            seen.add(key)
+            sets.append(build_set(directory, name))
+    return sets
+
+
+def _set_names(path: Path, default_name: str) -> list[tuple[Path, str]]:
+    if path.is_dir():
+        names = _list(path)
+        if _members_of(names, default_name):
+            return [(path, default_name)]
+        found = _sets_in(names)
+        return [(path, n) for n in found] or [(path, default_name)]
+    directory = path.parent
+    rotated = parse_rotated(path.name)
+    name = rotated.base if rotated is not None else path.name
+    if path.exists():
+        return [(directory, name)]
+    names = _list(directory) if directory.is_dir() else []
+    if _members_of(names, name):
+        return [(directory, name)]
+    raise SourceError(f"no such file or directory: {path}")
+
+
+def _list(directory: Path) -> list[str]:
+    try:
+        with os.scandir(directory) as it:
+            return sorted(e.name for e in it if _is_file(e))
+    except OSError as exc:
+        raise SourceError(f"cannot list directory {directory}: {(exc.strerror or str(exc)).lower()}") from None
+
+
+def _is_file(entry: os.DirEntry[str]) -> bool:
+    try:
+        return not entry.is_dir()  # regular files, FIFOs and symlinks to files all count
+    except OSError:
+        return False
+
+
+def _members_of(names: list[str], name: str) -> list[str]:
+    """The file names among `names` that belong to the set of `name` (live first if present)."""
+    found = [name] if name in names else []
+    for n in names:
+        r = parse_rotated(n)
+        if r is not None and r.base == name:
+            found.append(n)
+    return found
+
+
+def _sets_in(names: list[str]) -> list[str]:
+    """Every set in a directory listing: bases with rotated members, and live files named *.log."""
+    bases: set[str] = set()
+    for n in names:
+        r = parse_rotated(n)
+        if r is not None and parse_rotated(r.base) is None:
+            bases.add(r.base)
+        elif r is None and n.endswith(".log") and not is_temporary(n):
+            bases.add(n)
+    return sorted(bases)
+
+
+def build_set(directory: Path, name: str) -> LogSet:
+    """Read the directory now and order the members of the set `name` (peeking at first entries)."""
+    try:
+        names = _list(directory) if directory.is_dir() else []
+    except SourceError:
+        names = [name] if (directory / name).exists() else []
+    by_rotation: dict[tuple[bool, int], tuple[str, bool]] = {}
+    live: Member | None = None
+    for n in _members_of(names, name):
+        if n == name:
+            live = Member(directory / n, True, None, peek_first_timestamp(directory / n))
+            continue
+        r = parse_rotated(n)
+        assert r is not None
+        key = (r.dateext, r.rotation)
+        # NAME.K wins over NAME.K.gz: the .gz is being written (or was left half-written) by logrotate.
+        if key not in by_rotation or by_rotation[key][1]:
+            by_rotation[key] = (n, r.gz)
+    archives = []
+    for (dateext, rotation), (n, _gz) in by_rotation.items():
+        p = directory / n
+        archives.append(Member(p, False, rotation, peek_first_timestamp(p)))
+    archives.sort(key=_reading_order)
+    return LogSet(directory, name, tuple(archives) + ((live,) if live is not None else ()))
+
+
+def _reading_order(m: Member) -> tuple[int, int, int]:
+    # By first entry; members without one (empty, unreadable) first so their warnings come early.
+    # Ties: the older rotation first: dateext names before numbered ones, older dates first, and
+    # for numbered names the higher K first.
+    ts = m.first_ts if m.first_ts is not None else -(1 << 62)
+    rotation = m.rotation or 0
+    return (ts, 0, rotation) if m.dateext else (ts, 1, -rotation)
