@@ -18,7 +18,7 @@ _BAND_RE = re.compile(
     r"\s*(?P<unit>ms|%|MB)?\s*"
 )
 _CONDITION_RE = re.compile(
-    r"\s*(?P<name>[a-z_]+)\s*(?P<op>>=|<=|>|<)\s*(?P<v>[0-9]+(?:\.[0-9]+)?)\s*(?P<unit>ms|%|MB)?\s*"
+    r"\s*(?P<name>[a-z_][a-z0-9_]*)\s*(?P<op>>=|<=|>|<)\s*(?P<v>[0-9]+(?:\.[0-9]+)?)\s*(?P<unit>ms|%|MB)?\s*"
 )
 _OPS: dict[str, Callable[[float, float], bool]] = {
     ">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le,
