@@ -119,7 +119,7 @@ def _kind(node: Node) -> str:
         return "a mapping"
     if isinstance(node, SequenceNode):
         return "a list"
-    return _short(node.value)
+    return "nothing" if _is_null(node) else _short(node.value)
 
 
 def _line(node: Node) -> int:
@@ -135,7 +135,7 @@ def _yaml_message(e: yaml.YAMLError) -> tuple[str, int | None]:
     problem = getattr(e, "problem", None)
     context = getattr(e, "context", None)
     text = " ".join(p for p in (context, problem) if p) or str(e)
-    if problem and "chomping or indentation" in problem:
+    if context == "while scanning a block scalar":
         # `error: > 400ms` unquoted starts a folded block scalar; the YAML message does not say so.
         text += " (a value that starts with '>' or '|' must be quoted: error: \"> 400ms\")"
     return text, (mark.line + 1 if mark is not None else None)
@@ -169,7 +169,7 @@ class _Loader:
         first_line: dict[str, int] = {}
         for knode, vnode in node.value:
             if not isinstance(knode, ScalarNode) or _is_null(knode):
-                self.fail(knode, path, f"expected a name as key, got {_kind(knode) if not _is_null(knode) else 'null'}")
+                self.fail(knode, path, f"expected a name as key, got {_kind(knode)}")
             key = knode.value
             kpath = _join(path, key)
             if allowed is not None and key not in allowed:
