@@ -1,0 +1,80 @@
+"""One timeline from log sets: each set's members in order, several sets merged by timestamp."""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable, Iterator
+from operator import itemgetter
+
+from execlog_tui.core.entry import Entry, ParseError
+from execlog_tui.core.parser import LINE_LIMIT, parse_line
+from execlog_tui.sources.logset import LogSet, Member
+from execlog_tui.sources.reader import SourceWarning, read_batches
+
+Item = Entry | ParseError
+
+
+def iter_set(
+    log_set: LogSet,
+    warnings: list[SourceWarning],
+    line_limit: int = LINE_LIMIT,
+    chunk_size: int = 4 << 20,
+) -> Iterator[tuple[Member, list[str], set[int]]]:
+    """Every member of a set in reading order, as (member, lines, cut) batches (see read_batches)."""
+    for member in log_set.members:
+        for lines, cut in read_batches(
+            member.path, warnings, line_limit=line_limit, chunk_size=chunk_size, archive=not member.live
+        ):
+            yield member, lines, cut
+
+
+def iter_items(
+    log_set: LogSet,
+    warnings: list[SourceWarning],
+    line_limit: int = LINE_LIMIT,
+    chunk_size: int = 4 << 20,
+) -> Iterator[Item]:
+    """The parsed lines of one set, in its own order (blank lines left out)."""
+    parse = parse_line
+    for _member, lines, cut in iter_set(log_set, warnings, line_limit, chunk_size):
+        if cut:
+            for i, line in enumerate(lines):
+                item = parse(line, i in cut)
+                if item is not None:
+                    yield item
+        else:
+            for line in lines:
+                item = parse(line)
+                if item is not None:
+                    yield item
+
+
+def _keyed(items: Iterable[Item]) -> Iterator[tuple[int, Item]]:
+    # A parse error has no time of its own: it takes the time of the entry before it, so that it
+    # stays right after that entry in the merged timeline (before any entry, it leads).
+    last = -(1 << 62)
+    for item in items:
+        ts = item.ts
+        if ts is not None:
+            last = ts
+        yield last, item
+
+
+def merge_items(streams: Iterable[Iterable[Item]]) -> Iterator[Item]:
+    """Merge streams of items by timestamp; each stream keeps its own order, ties go to the earlier stream."""
+    streams = list(streams)
+    if len(streams) == 1:
+        yield from streams[0]  # the usual case: no heap, no keys
+        return
+    for _ts, item in heapq.merge(*(_keyed(s) for s in streams), key=itemgetter(0)):
+        yield item
+
+
+def merge_sets(
+    sets: Iterable[LogSet],
+    warnings: list[SourceWarning],
+    line_limit: int = LINE_LIMIT,
+    chunk_size: int = 4 << 20,
+) -> Iterator[Item]:
+    """SPEC section 2: several sets, each read in its own order, merged by timestamp into one timeline."""
+    return merge_items(iter_items(s, warnings, line_limit, chunk_size) for s in sets)
