@@ -278,7 +278,8 @@ class _Loader:
             self.expect(node, path, expected)
         n = int(m.group(1))
         if n < minimum:
-            self.fail(node, path, f"expected at least {minimum} {unit}, got {_short(node.value)}")
+            what = unit if minimum != 1 else unit[:-1]
+            self.fail(node, path, f"expected at least {minimum} {what}, got {_short(node.value)}")
         return n
 
     def log_configuration(self, node: Node) -> LogConfig:

@@ -383,7 +383,7 @@ def test_counts(tmp_path: Path) -> None:
     ("rotation", "7_days", "expected a count like '7_files', got '7_days'"),
     ("rotation", "7", "expected a count like '7_files', got '7'"),
     ("retention", "7_weeks", "expected a count like '7_days', got '7_weeks'"),
-    ("retention", "0_days", "expected at least 1 days"),
+    ("retention", "0_days", "expected at least 1 day, got '0_days'"),
     ("retention", "seven_days", "got 'seven_days'"),
     ("format", "csv", "expected 'pipe_delimited' (the only format execlog reads), got 'csv'"),
     ("timestamp", "epoch", "expected 'ISO8601_with_ms' (the only timestamp format execlog reads), got 'epoch'"),
