@@ -53,7 +53,7 @@ class MetricsEngine:
         self._mins: dict[int, Agg] = {}
         self._late_version = 0
         self._minute_cache: tuple[int, int, int, Agg] | None = None
-        self._changed = False  # an entry entered the 1m window since the last evaluation
+        self._window_entries = 0  # entries in the 1m window at the last evaluation
         self.breakers = BreakerTracker(self.config.breaker, self._on_breaker)
         self.alerts = AlertTracker(self.config.monitoring.conditions, alert_hook)
         self._needs_memory = any(c.figure == "memory_mb" for c in self.config.monitoring.conditions)
@@ -76,10 +76,12 @@ class MetricsEngine:
             self._advance(t)
             self.t = t
 
-    def _advance(self, t: int) -> None:
-        """Work due strictly before t: whole-second evaluations and breaker timers, in time order."""
+    def _advance(self, t: int, inclusive: bool = False) -> None:
+        """Work due before t (or at t, `inclusive`): whole-second evaluations and breaker timers
+        (timers due at t always), in time order."""
+        eval_before = t + 1 if inclusive else t
         while True:
-            ev = self._next_eval if self._next_eval < t else _FAR_FUTURE
+            ev = self._next_eval if self._next_eval < eval_before else _FAR_FUTURE
             tm = self._next_timer if self._next_timer <= t else _FAR_FUTURE
             if ev == _FAR_FUTURE and tm == _FAR_FUTURE:
                 return
@@ -89,18 +91,12 @@ class MetricsEngine:
                 continue
             self._evaluate(ev)
             nxt = ev + 1000
-            if not self._changed and not self._window_moving(nxt) and not self.alerts.critical_last_sec:
-                # Nothing enters or leaves the 1m window before the next entry: skip the idle seconds.
+            if not self._window_entries and not self.alerts.critical_last_sec:
+                # The 1m window is empty: nothing changes before the next entry, skip the idle seconds.
                 nxt = max(nxt, (t // 1000) * 1000)
             self._next_eval = nxt
 
-    def _window_moving(self, second_ms: int) -> bool:
-        """Does evaluating at second_ms see a different 1m window content than at second_ms - 1 s?"""
-        gone = self._secs.get(second_ms // 1000 - 60)
-        return gone is not None and gone.entries > 0
-
     def _evaluate(self, second_ms: int) -> None:
-        self._changed = False
         s = second_ms // 1000
         agg = Agg()
         secs = self._secs
@@ -118,6 +114,7 @@ class MetricsEngine:
                 if self._needs_p95:
                     for k, v in b.hist.items():
                         agg.hist[k] = agg.hist.get(k, 0) + v
+        self._window_entries = agg.entries
         figures = self._figures(agg, 60)
         figures["bootstrap_ms"] = self.bootstrap_ms
         self.alerts.evaluate(second_ms, figures)
@@ -225,7 +222,6 @@ class MetricsEngine:
             b, late = self._bucket(sec)
             if b is None:
                 return  # older than every window: it only counts in `source`
-        self._changed = True
         failed = status in ERROR_STATUSES
         b.entries += 1
         if failed:
@@ -360,7 +356,7 @@ class MetricsEngine:
         t = self.t
         if t is not None:
             # Settle the whole seconds up to and including T (T itself when it is a whole second).
-            self._advance(t + 1)
+            self._advance(t, inclusive=True)
         windows = {}
         day: Agg | None = None
         for name, n, size in WINDOWS:
