@@ -1,0 +1,773 @@
+"""Follow the live file of a log set across rotation, copytruncate and deletion: every line exactly once.
+
+The follower never blocks in `poll()` and owns no thread of its own unless `wait()` is called (then a
+watchfiles thread wakes it; a periodic stat is the safety net for lost or coalesced events).
+
+How it stays exact (the rules GNU `tail -F`, Fluent Bit and Filebeat converge on):
+- A file is known by (st_dev, st_ino) plus a fingerprint: its first FP_LEN bytes. A reused inode or a
+  file rewritten in place changes the fingerprint.
+- Rename rotation: the old file is read through the descriptor we keep open, so nothing written to it is
+  lost even once it is renamed, compressed or unlinked; it stays "retired" and drained for a grace period
+  in case the writer has not reopened yet. Archives that appeared since the last look and whose content
+  we never saw (several rotations between two looks) are read from their first byte, decompressing
+  `.gz`, oldest first; an archive whose fingerprint matches a file already read is a copy (compression,
+  copytruncate) and is skipped.
+- copytruncate: the size falls below our offset, or the first bytes changed. The copy logrotate made is
+  found by fingerprint and read from our old offset (recovering what was written since our last look);
+  then the live file is read from 0, skipping a leading run of NUL bytes (a writer without O_APPEND
+  leaves a hole).
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import re
+import stat as stat_mod
+import threading
+import time
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from execlog_tui.core.parser import LINE_LIMIT
+
+try:  # isal decompresses about 3x faster than zlib; the stdlib is the fallback.
+    from isal import igzip as _gzip
+except ImportError:  # pragma: no cover
+    import gzip as _gzip  # type: ignore[no-redef]
+
+FP_LEN = 1024  # fingerprint: the first bytes of a file
+READ_CHUNK = 1 << 20
+MAX_POLL_BYTES = 32 << 20  # per poll() from the live file: a huge backlog comes in several batches
+RETIRE_GRACE = 2.0  # seconds an old handle is still drained after a switch (writer not yet reopened)
+MAX_RETIRED = 16
+GZIP_MAGIC = b"\x1f\x8b"
+
+# Event kinds (FollowEvent.kind)
+WAITING = "waiting-for-file"  # the live file does not exist (yet)
+APPEARED = "appeared"  # the live file we were waiting for exists now
+ROTATED = "rotated"  # the name now points to a new file; the old one was read to its end
+TRUNCATED = "truncated"  # copytruncate or a rewrite: restarted at 0
+RECOVERED = "recovered"  # lines written just before a copytruncate were read from logrotate's copy
+ARCHIVE_READ = "archive-read"  # a rotated file we had never seen (several rotations between looks)
+DELETED = "deleted"  # the live file was unlinked; its handle was read to its end
+REAPPEARED = "reappeared"  # after a deletion, a new file exists under the name
+DIRECTORY_REPLACED = "directory-replaced"
+WARNING = "warning"  # a damaged archive, an unreadable file, a name that is not a regular file
+
+
+@dataclass(frozen=True, slots=True)
+class FollowEvent:
+    kind: str
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.path}: {self.message}"
+
+
+@dataclass(slots=True)
+class FollowBatch:
+    """What one poll() found: complete new lines in file order across rotations, and what happened."""
+
+    lines: list[str] = field(default_factory=list)
+    cut: set[int] = field(default_factory=set)  # indexes into `lines` of lines cut at the line limit
+    events: list[FollowEvent] = field(default_factory=list)
+    more: bool = False  # stopped at the per-poll byte budget: poll again without waiting
+
+    def __bool__(self) -> bool:
+        return bool(self.lines or self.events)
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryLimit:
+    """Where history stops and following starts: the live file's identity and the first byte not read.
+
+    The history reader reads the set's members oldest first; on the member whose (st_dev, st_ino) is
+    (dev, ino), it reads only bytes [0, offset) and stops there: every member newer than it appeared after
+    the follower started and is the follower's to deliver.
+    """
+
+    dev: int
+    ino: int
+    offset: int
+
+    def applies_to(self, st: os.stat_result) -> bool:
+        return st.st_dev == self.dev and st.st_ino == self.ino
+
+
+Ident = tuple[int, int]
+
+
+def _ident(st: os.stat_result) -> Ident:
+    return (st.st_dev, st.st_ino)
+
+
+def _fp_compatible(a: bytes, b: bytes) -> bool:
+    """Two fingerprints may be of the same content: one is a prefix of the other (files grow)."""
+    if not a or not b:
+        return False
+    n = min(len(a), len(b))
+    return a[:n] == b[:n]
+
+
+class _Out:
+    """Lines collected during one poll, in order."""
+
+    __slots__ = ("lines", "cut")
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.cut: list[int] = []
+
+    def take(self, other: _Out) -> None:
+        base = len(self.lines)
+        self.lines.extend(other.lines)
+        self.cut.extend(base + i for i in other.cut)
+        other.lines = []
+        other.cut = []
+
+
+def _decode_cut(raw: bytes, limit: int) -> str:
+    """The first `limit` bytes of a line, dropping a multi-byte character the cut went through."""
+    part = raw[:limit]
+    i = len(part) - 1
+    back = 0
+    while i >= 0 and back < 3 and (part[i] & 0xC0) == 0x80:
+        i -= 1
+        back += 1
+    if i >= 0 and part[i] >= 0xC0:
+        need = 2 if part[i] < 0xE0 else 3 if part[i] < 0xF0 else 4
+        if len(part) - i < need:
+            part = part[:i]
+    return part.decode("utf-8", "replace")
+
+
+class _Assembler:
+    """Turns a byte stream into complete lines: partial lines wait, long lines are cut."""
+
+    __slots__ = ("limit", "pending", "skipping", "skip_nuls")
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.pending = b""
+        self.skipping = False  # inside the rest of a cut line: drop bytes up to its newline
+        self.skip_nuls = False  # right after a truncation: drop a leading run of NUL bytes
+
+    def reset(self) -> None:
+        self.pending = b""
+        self.skipping = False
+
+    def feed(self, data: bytes, out: _Out) -> None:
+        if self.skip_nuls:
+            data = data.lstrip(b"\0")
+            if not data:
+                return
+            self.skip_nuls = False
+        if self.skipping:
+            i = data.find(b"\n")
+            if i < 0:
+                return
+            data = data[i + 1:]
+            self.skipping = False
+        buf = self.pending + data if self.pending else data
+        j = buf.rfind(b"\n")
+        if j < 0:
+            self._keep(buf, out)
+            return
+        block = buf[:j]
+        limit = self.limit
+        lines = out.lines
+        if len(block) <= limit or max(map(len, block.split(b"\n"))) <= limit:
+            # One decode for the whole block: a newline is never part of a UTF-8 sequence, so this
+            # splits exactly where the byte split would.
+            text = block.decode("utf-8", "replace")
+            if "\r" in text:
+                lines.extend(s[:-1] if s.endswith("\r") else s for s in text.split("\n"))
+            else:
+                lines.extend(text.split("\n"))
+        else:
+            for raw in block.split(b"\n"):
+                if raw.endswith(b"\r"):
+                    raw = raw[:-1]
+                if len(raw) > limit:
+                    out.cut.append(len(lines))
+                    lines.append(_decode_cut(raw, limit))
+                else:
+                    lines.append(raw.decode("utf-8", "replace"))
+        self._keep(buf[j + 1:], out)
+
+    def _keep(self, rest: bytes, out: _Out) -> None:
+        if len(rest) > self.limit:
+            # Never hold more than the limit: the cut line is complete as far as we will show it.
+            out.cut.append(len(out.lines))
+            out.lines.append(_decode_cut(rest, self.limit))
+            self.pending = b""
+            self.skipping = True
+        else:
+            self.pending = rest
+
+    def flush(self, out: _Out) -> None:
+        """End of a finished file: a last line without a newline is a line like the others."""
+        if self.pending and not self.skipping:
+            raw = self.pending[:-1] if self.pending.endswith(b"\r") else self.pending
+            out.lines.append(raw.decode("utf-8", "replace"))
+        self.reset()
+
+
+class _Stream:
+    """One open file being read: descriptor, identity, offset, fingerprint, line assembly."""
+
+    __slots__ = ("fd", "ident", "offset", "fp", "asm", "name", "last_growth", "gone")
+
+    def __init__(self, fd: int, ident: Ident, name: str, limit: int, offset: int = 0) -> None:
+        self.fd = fd
+        self.ident = ident
+        self.name = name
+        self.offset = offset
+        self.asm = _Assembler(limit)
+        self.fp = os.pread(fd, min(FP_LEN, offset), 0) if offset else b""
+        self.last_growth = time.monotonic()
+        self.gone = False  # deletion reported
+
+    def read(self, out: _Out, budget: int) -> tuple[int, bool]:
+        """Read to the end of the file or `budget` bytes; (bytes read, reached end of file)."""
+        total = 0
+        while total < budget:
+            data = os.pread(self.fd, min(READ_CHUNK, budget - total), self.offset)
+            if not data:
+                if total:
+                    self.last_growth = time.monotonic()
+                return total, True
+            start = self.offset
+            if start < FP_LEN and len(self.fp) == start:
+                self.fp += data[:FP_LEN - start]
+            self.offset += len(data)
+            total += len(data)
+            self.asm.feed(data, out)
+        self.last_growth = time.monotonic()
+        return total, False
+
+    def fp_changed(self) -> bool:
+        return bool(self.fp) and os.pread(self.fd, len(self.fp), 0) != self.fp
+
+    def close(self) -> None:
+        try:
+            os.close(self.fd)
+        except OSError:
+            pass
+
+
+@dataclass(slots=True)
+class _Seen:
+    """A member of the set whose content is accounted for (history, or read by us)."""
+
+    fp: bytes
+    size: int
+    mtime_ns: int
+
+
+@dataclass(slots=True)
+class _Member:
+    path: str
+    ident: Ident
+    size: int
+    mtime_ns: int
+    key: tuple[int, int]  # oldest first
+    plain_twin: bool  # a .gz whose uncompressed twin is still there (compression under way)
+
+
+def _open_regular(path: str) -> tuple[int, os.stat_result] | None:
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        return None
+    st = os.fstat(fd)
+    if not stat_mod.S_ISREG(st.st_mode):
+        os.close(fd)
+        return None
+    return fd, st
+
+
+def _line_start_at_end(fd: int, size: int, limit: int) -> tuple[int, bool]:
+    """The offset just after the file's last newline (start there: never split the line being written).
+
+    Returns (offset, skip_rest): when the unterminated last line is already longer than the limit, start
+    at the end and skip the rest of that line (history has shown it cut).
+    """
+    if size == 0:
+        return 0, False
+    n = min(size, limit + 1)
+    tail = os.pread(fd, n, size - n)
+    j = tail.rfind(b"\n")
+    if j >= 0:
+        return size - n + j + 1, False
+    if n == size:
+        return 0, False
+    return size, True
+
+
+class LogFollower:
+    """Follows one live file by name. Drive it with poll() (non-blocking) and wait(timeout)."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        line_limit: int = LINE_LIMIT,
+        start_at_end: bool = False,
+        poll_interval: float = 0.25,
+        retire_grace: float = RETIRE_GRACE,
+        max_poll_bytes: int = MAX_POLL_BYTES,
+    ) -> None:
+        self.path = Path(path)
+        self._spath = os.fspath(self.path)
+        self._dir = os.fspath(self.path.parent) or "."
+        self._name = self.path.name
+        self._member_re = re.compile(rf"^{re.escape(self._name)}([.-])([0-9]+)(\.gz)?$")
+        self.line_limit = line_limit
+        self.poll_interval = poll_interval
+        self.retire_grace = retire_grace
+        self.max_poll_bytes = max_poll_bytes
+        self._cur: _Stream | None = None
+        self._retired: list[_Stream] = []
+        self._seen: dict[Ident, _Seen] = {}
+        self._waiting_reported = False
+        self._was_deleted = False
+        self._more = False
+        self._closed = False
+        self._name_ident: Ident | None = None  # what the name pointed to at the last look
+        self._dir_ident = self._stat_ident(self._dir)
+        self._watch_thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._changed = threading.Event()
+        self._pending_events: list[FollowEvent] = []
+
+        # Everything present now is history (the history reader's), never delivered by us.
+        for m in self._list_members():
+            self._seen[m.ident] = _Seen(self._member_fp(m.path), m.size, m.mtime_ns)
+        self.history_limit: HistoryLimit | None = None
+        opened = _open_regular(self._spath)
+        if opened is not None:
+            fd, st = opened
+            offset, skip = _line_start_at_end(fd, st.st_size, line_limit) if start_at_end else (0, False)
+            self._cur = _Stream(fd, _ident(st), self._spath, line_limit, offset)
+            self._cur.asm.skipping = skip
+            self._name_ident = self._cur.ident
+            self.history_limit = HistoryLimit(st.st_dev, st.st_ino, offset)
+
+    # -- public API ------------------------------------------------------------------------------
+
+    def poll(self) -> FollowBatch:
+        """Read everything new right now; never blocks on the writer."""
+        batch = FollowBatch()
+        if self._closed:
+            return batch
+        events = batch.events
+        events.extend(self._pending_events)
+        self._pending_events.clear()
+        early = _Out()  # retired handles, archives, the old file before a switch
+        late = _Out()  # the current live file
+        self._drain_retired(early, events)
+        self._more = False
+        if self._cur is None:
+            self._open_live(late, events)
+        cur = self._cur
+        if cur is not None:
+            self._check_truncation(cur, late, events)
+            _, at_eof = cur.read(late, self.max_poll_bytes)
+            if at_eof:
+                self._check_name(early, late, events)
+            else:
+                self._more = True
+        # A single writer that switched to the new file wrote nothing more to the old one after its
+        # first new line, so what the old handles gained meanwhile still precedes `late`.
+        self._drain_retired(early, events)
+        early.take(late)
+        batch.lines = early.lines
+        batch.cut = set(early.cut)
+        batch.more = self._more
+        return batch
+
+    def wait(self, timeout: float) -> bool:
+        """Block until something may have changed (watchfiles, or the stat safety net) or timeout."""
+        if self._closed:
+            return False
+        if self._more:
+            return True
+        self._ensure_watcher()
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            if self._changed.wait(min(remaining, self.poll_interval)):
+                self._changed.clear()
+                return True
+            if self._stat_changed():
+                return True
+
+    def close(self) -> None:
+        self._closed = True
+        self._stop.set()
+        if self._cur is not None:
+            self._cur.close()
+            self._cur = None
+        for s in self._retired:
+            s.close()
+        self._retired.clear()
+        t = self._watch_thread
+        if t is not None:
+            t.join(timeout=2.0)
+
+    def __enter__(self) -> LogFollower:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def offset(self) -> int | None:
+        """Bytes of the current live file consumed so far (None while waiting for the file)."""
+        return None if self._cur is None else self._cur.offset
+
+    # -- the live file ---------------------------------------------------------------------------
+
+    def _open_live(self, out: _Out, events: list[FollowEvent]) -> None:
+        opened = _open_regular(self._spath)
+        if opened is None:
+            self._name_ident = None
+            if not self._waiting_reported:
+                self._waiting_reported = True
+                if os.path.isdir(self._spath):
+                    msg = "is a directory, not a log file; waiting for a file with this name"
+                else:
+                    msg = "does not exist; waiting for it to appear"
+                events.append(FollowEvent(WAITING, self._spath, msg))
+            return
+        fd, st = opened
+        kind = REAPPEARED if self._was_deleted else APPEARED
+        # Rotated files that came and went while we were not looking are read first.
+        self._scan(out, events, exclude=_ident(st))
+        self._cur = _Stream(fd, _ident(st), self._spath, self.line_limit)
+        self._name_ident = self._cur.ident
+        if self._waiting_reported or self._was_deleted:
+            events.append(FollowEvent(kind, self._spath, "following from its first byte"))
+        self._waiting_reported = False
+        self._was_deleted = False
+
+    def _check_truncation(self, cur: _Stream, out: _Out, events: list[FollowEvent]) -> None:
+        try:
+            size = os.fstat(cur.fd).st_size
+        except OSError:
+            return
+        if size >= cur.offset and not cur.fp_changed():
+            return
+        how = f"size {size} below offset {cur.offset}" if size < cur.offset else "its first bytes changed"
+        events.append(FollowEvent(TRUNCATED, cur.name, f"truncated or rewritten ({how}); restarted at 0"))
+        recovered = self._scan(out, events, truncated=cur)
+        if not recovered:
+            # Whatever was written after our last read and before the truncation is gone; a partial
+            # line we held cannot be completed by the new content.
+            cur.asm.reset()
+        cur.offset = 0
+        cur.fp = b""
+        cur.asm.skipping = False
+        cur.asm.skip_nuls = True
+
+    def _check_name(self, early: _Out, late: _Out, events: list[FollowEvent]) -> None:
+        cur = self._cur
+        assert cur is not None
+        try:
+            pst: os.stat_result | None = os.stat(self._spath)
+        except OSError:
+            pst = None
+        if pst is not None and not stat_mod.S_ISREG(pst.st_mode):
+            pst = None
+        self._name_ident = None if pst is None else _ident(pst)
+        if pst is not None and self._name_ident == cur.ident:
+            return
+        if pst is None:
+            if not cur.gone:
+                try:
+                    nlink = os.fstat(cur.fd).st_nlink
+                except OSError:
+                    nlink = 0
+                if nlink == 0:
+                    cur.gone = True
+                    self._was_deleted = True
+                    events.append(FollowEvent(DELETED, cur.name, "deleted; read to its end, waiting for it to reappear"))
+            return
+        # The name points to another file: finish the old one, then switch to the new one from byte 0.
+        cur.read(late, 1 << 62)
+        early.take(late)
+        dir_ident = self._stat_ident(self._dir)
+        opened = _open_regular(self._spath)
+        if opened is None:
+            return  # gone again between stat and open: next poll
+        fd, st = opened
+        new = _Stream(fd, _ident(st), self._spath, self.line_limit)
+        self._retire(cur)
+        self._cur = None
+        if dir_ident != self._dir_ident:
+            self._dir_ident = dir_ident
+            # A new directory's archives are its own history, not rotations of the file we followed.
+            self._seen = {
+                m.ident: _Seen(self._member_fp(m.path), m.size, m.mtime_ns) for m in self._list_members()
+            }
+            events.append(FollowEvent(DIRECTORY_REPLACED, self._dir, "directory replaced; following the new file from its first byte"))
+        else:
+            self._scan(early, events, exclude=new.ident)
+            if cur.gone or self._was_deleted:
+                events.append(FollowEvent(REAPPEARED, self._spath, "reappeared; following from its first byte"))
+            else:
+                events.append(FollowEvent(ROTATED, self._spath, f"rotated (inode {cur.ident[1]} -> {new.ident[1]}); old file read to its end"))
+        self._was_deleted = False
+        self._cur = new
+        self._name_ident = new.ident
+        _, at_eof = new.read(late, self.max_poll_bytes)
+        if not at_eof:
+            self._more = True
+
+    # -- old handles -----------------------------------------------------------------------------
+
+    def _retire(self, s: _Stream) -> None:
+        s.last_growth = time.monotonic()
+        self._retired.append(s)
+        while len(self._retired) > MAX_RETIRED:
+            old = self._retired.pop(0)
+            old.close()
+
+    def _drain_retired(self, out: _Out, events: list[FollowEvent]) -> None:
+        if not self._retired:
+            return
+        now = time.monotonic()
+        keep: list[_Stream] = []
+        for s in self._retired:
+            try:
+                s.read(out, 1 << 62)
+            except OSError as e:
+                events.append(FollowEvent(WARNING, s.name, f"read failed: {e.strerror}"))
+                s.close()
+                continue
+            if now - s.last_growth > self.retire_grace:
+                s.asm.flush(out)  # a finished file: its last line without a newline counts
+                self._seen[s.ident] = _Seen(s.fp, s.offset, 0)
+                s.close()
+            else:
+                keep.append(s)
+        self._retired = keep
+
+    # -- archives --------------------------------------------------------------------------------
+
+    def _list_members(self) -> list[_Member]:
+        try:
+            names = os.listdir(self._dir)
+        except OSError:
+            return []
+        found: list[_Member] = []
+        matched = [(n, m) for n in names if (m := self._member_re.match(n))]
+        plain = {n for n, m in matched if not m.group(3)}
+        for n, m in matched:
+            p = os.path.join(self._dir, n)
+            try:
+                st = os.stat(p)
+            except OSError:
+                continue
+            if not stat_mod.S_ISREG(st.st_mode):
+                continue
+            num = int(m.group(2))
+            key = (0, -num) if m.group(1) == "." else (1, num)  # NAME.1 is newer than NAME.2
+            twin = bool(m.group(3)) and n[:-3] in plain
+            found.append(_Member(p, _ident(st), st.st_size, st.st_mtime_ns, key, twin))
+        found.sort(key=lambda m: m.key)
+        return found
+
+    @staticmethod
+    def _member_fp(path: str) -> bytes:
+        """The first FP_LEN bytes of a member's content, decompressed when it is gzip (by its magic)."""
+        try:
+            with open(path, "rb") as f:
+                head = f.read(FP_LEN)
+                if not head.startswith(GZIP_MAGIC):
+                    return head
+            with _gzip.open(path, "rb") as g:
+                out = b""
+                try:
+                    while len(out) < FP_LEN:
+                        chunk = g.read(FP_LEN - len(out))
+                        if not chunk:
+                            break
+                        out += chunk
+                except (EOFError, OSError, zlib.error):
+                    pass
+                return out
+        except OSError:
+            return b""
+
+    def _known_fps(self) -> list[bytes]:
+        fps = [s.fp for s in self._seen.values()]
+        fps.extend(s.fp for s in self._retired)
+        if self._cur is not None:
+            fps.append(self._cur.fp)
+        return fps
+
+    def _scan(
+        self, out: _Out, events: list[FollowEvent], *, truncated: _Stream | None = None,
+        exclude: Ident | None = None,
+    ) -> bool:
+        """Find archives whose content we never read and read them, oldest first.
+
+        With `truncated`, logrotate's copy of that file is read from its old offset. True if the copy
+        was found.
+        """
+        open_idents = {s.ident: s for s in self._retired}
+        if self._cur is not None:
+            open_idents[self._cur.ident] = self._cur
+        members = self._list_members()
+        new: list[tuple[_Member, bytes]] = []
+        for m in members:
+            if m.ident == exclude:
+                continue
+            if m.ident in open_idents and not (truncated is not None and m.ident == truncated.ident):
+                continue  # read through its descriptor
+            seen = self._seen.get(m.ident)
+            if seen is not None and seen.size == m.size and seen.mtime_ns == m.mtime_ns:
+                continue
+            fp = self._member_fp(m.path)
+            if seen is not None and (_fp_compatible(seen.fp, fp) or (not seen.fp and m.size >= seen.size)):
+                seen.fp, seen.size, seen.mtime_ns = fp, m.size, m.mtime_ns
+                continue
+            if m.plain_twin:
+                # Compression under way: the uncompressed twin is read (SPEC section 2), this is a copy.
+                self._seen[m.ident] = _Seen(fp, m.size, m.mtime_ns)
+                continue
+            new.append((m, fp))
+        recovered = False
+        known = self._known_fps()
+        for m, fp in new:
+            self._seen[m.ident] = _Seen(fp, m.size, m.mtime_ns)
+            if truncated is not None and not recovered and _fp_compatible(truncated.fp, fp):
+                recovered = True
+                n = self._read_archive(m.path, truncated.offset, truncated.asm, out, events, finish=False)
+                events.append(FollowEvent(RECOVERED, m.path, f"read {n} bytes written before the truncation from logrotate's copy"))
+                continue
+            if not fp or any(_fp_compatible(k, fp) for k in known):
+                continue  # empty, or a copy of content already read (compressed or copied)
+            asm = _Assembler(self.line_limit)
+            n = self._read_archive(m.path, 0, asm, out, events, finish=True, member=m)
+            known.append(fp)
+            events.append(FollowEvent(ARCHIVE_READ, m.path, f"rotated file never seen before; read {n} bytes"))
+        # Forget files that are gone (their inode numbers may be reused).
+        present = {m.ident for m in members}
+        for ident in [i for i in self._seen if i not in present]:
+            del self._seen[ident]
+        return recovered
+
+    def _read_archive(
+        self, path: str, skip: int, asm: _Assembler, out: _Out, events: list[FollowEvent], *,
+        finish: bool, member: _Member | None = None,
+    ) -> int:
+        """Read a rotated file from byte `skip` through `asm`; bytes read."""
+        total = 0
+        try:
+            with open(path, "rb") as raw:
+                is_gz = raw.read(2) == GZIP_MAGIC
+                if not is_gz:
+                    if member is not None and finish:
+                        # A plain archive may still receive the writer's last lines: keep it open and
+                        # drain it like an old handle.
+                        opened = _open_regular(path)
+                        if opened is not None:
+                            fd, st = opened
+                            s = _Stream(fd, _ident(st), path, self.line_limit)
+                            s.read(out, 1 << 62)
+                            self._retire(s)
+                            return s.offset
+                    raw.seek(skip)
+                    while chunk := raw.read(READ_CHUNK):
+                        total += len(chunk)
+                        asm.feed(chunk, out)
+                    if finish:
+                        asm.flush(out)
+                    return total
+            with _gzip.open(path, "rb") as g:
+                try:
+                    to_skip = skip
+                    while to_skip > 0:
+                        chunk = g.read(min(READ_CHUNK, to_skip))
+                        if not chunk:
+                            break
+                        to_skip -= len(chunk)
+                    while chunk := g.read(READ_CHUNK):
+                        total += len(chunk)
+                        asm.feed(chunk, out)
+                except (EOFError, OSError, zlib.error) as e:
+                    events.append(FollowEvent(WARNING, path, f"damaged or incomplete gzip archive ({e}); read what came before the damage"))
+        except OSError as e:
+            events.append(FollowEvent(WARNING, path, f"cannot read: {e.strerror}"))
+        if finish:
+            asm.flush(out)
+        return total
+
+    # -- waking up -------------------------------------------------------------------------------
+
+    @staticmethod
+    def _stat_ident(path: str) -> Ident | None:
+        try:
+            return _ident(os.stat(path))
+        except OSError:
+            return None
+
+    def _stat_changed(self) -> bool:
+        """The safety net: has anything we follow changed since the last poll, by stat alone?"""
+        try:
+            pst: os.stat_result | None = os.stat(self._spath)
+        except OSError:
+            pst = None
+        if (None if pst is None else _ident(pst)) != self._name_ident:
+            return True
+        for s in [self._cur, *self._retired]:
+            if s is None:
+                continue
+            try:
+                if os.fstat(s.fd).st_size != s.offset:
+                    return True
+            except OSError:
+                return True
+        return False
+
+    def _ensure_watcher(self) -> None:
+        if self._watch_thread is not None:
+            return
+        t = threading.Thread(target=self._watch_loop, name=f"follow:{self._name}", daemon=True)
+        self._watch_thread = t
+        t.start()
+
+    def _watch_loop(self) -> None:
+        try:
+            import watchfiles
+        except ImportError:  # pragma: no cover - stat polling alone still works
+            return
+        name = self._name
+        filt: Callable[[object, str], bool] = lambda _c, p: os.path.basename(p).startswith(name)
+        while not self._stop.is_set():
+            dir_ident = self._stat_ident(self._dir)
+            if dir_ident is None:
+                self._stop.wait(self.poll_interval)
+                continue
+            try:
+                for changes in watchfiles.watch(
+                    self._dir, watch_filter=filt, debounce=20, step=5, stop_event=self._stop,
+                    rust_timeout=500, yield_on_timeout=True, raise_interrupt=False, recursive=False,
+                ):
+                    if changes:
+                        self._changed.set()
+                    if self._stat_ident(self._dir) != dir_ident:
+                        self._changed.set()
+                        break  # the directory was replaced: watch the new one
+            except Exception:  # the directory vanished under the watcher, or the backend failed
+                self._changed.set()
+                self._stop.wait(self.poll_interval)
