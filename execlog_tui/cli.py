@@ -1,0 +1,206 @@
+"""The `execlog-top` command: argument parsing and dispatch to batch mode, the dashboard or the demo."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Sequence
+
+from execlog_tui import __version__
+
+EXIT_OK, EXIT_NO_INPUT, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Bad arguments or configuration: exit status 2 with this one-line message."""
+
+
+class NoInputError(Exception):
+    """No input could be read: exit status 1 with this one-line message."""
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
+    return value
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{message} (see execlog-top --help)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="execlog-top",
+        description="Monitor an execution log (timestamp|component|action|duration_ms|status|details) "
+        "and its rotated archives.",
+    )
+    p.add_argument("paths", nargs="*", metavar="PATH",
+                   help="a log file (its rotated set is found beside it) or a directory; default ./execution.log")
+    p.add_argument("-b", "--batch", action="store_true", help="print a report instead of the dashboard")
+    p.add_argument("--json", action="store_true", help="with -b: print SPEC section 9 JSON")
+    p.add_argument("--at", metavar="TIME", help="with -b: the report as of TIME (ISO timestamp or time of day, UTC)")
+    p.add_argument("-d", "--delay", type=_positive_float, metavar="SECONDS",
+                   help="with -b: follow the live file and print a report every SECONDS")
+    p.add_argument("-n", "--iterations", type=_positive_int, metavar="COUNT",
+                   help="with -b -d: stop after COUNT reports")
+    p.add_argument("--config", metavar="FILE", help="a YAML configuration (see execlog.example.yaml)")
+    p.add_argument("--demo", action="store_true", help="run a simulated service writing a rotating log, and monitor it")
+    p.add_argument("--theme", metavar="NAME|FILE", default="dark", help="dashboard theme (dark, light, high-contrast, monochrome or a YAML file)")
+    p.add_argument("--refresh", type=_positive_float, default=4.0, metavar="HZ", help="dashboard redraws per second (default 4)")
+    p.add_argument("--buffer", type=_positive_int, default=100_000, metavar="N", help="entries kept for the log view (default 100000)")
+    p.add_argument("--line-limit", type=_positive_int, default=64 * 1024, metavar="BYTES", help="cut longer lines (default 65536)")
+    p.add_argument("--version", action="version", version=f"execlog-top {__version__}")
+    return p
+
+
+def _load_config(path: str | None):  # noqa: ANN202 - Config, imported lazily
+    from execlog_tui.core.config import Config
+    from execlog_tui.core.config_file import ConfigError, load_config
+
+    if path is None:
+        return Config()
+    try:
+        return load_config(path)
+    except ConfigError as e:
+        raise UsageError(str(e)) from None
+
+
+def _discover(paths: list[str]):  # noqa: ANN202
+    from execlog_tui.sources.logset import SourceError, discover
+
+    try:
+        return discover(paths or ["execution.log"])
+    except SourceError as e:
+        raise NoInputError(str(e)) from None
+
+
+def run_batch(args: argparse.Namespace) -> int:
+    from execlog_tui.core.engine import MetricsEngine
+    from execlog_tui.core.snapshot import snapshot_to_json
+    from execlog_tui.core.timefmt import parse_user_time
+    from execlog_tui.pipeline import read_history
+    from execlog_tui.report import make_console, print_report
+
+    config = _load_config(args.config)
+    if args.delay is not None:
+        from execlog_tui.follow_batch import run_follow_batch
+
+        return run_follow_batch(args, config)
+    sets = _discover(args.paths)
+    if not any(s.members for s in sets):
+        raise NoInputError(f"no log found at {', '.join(args.paths or ['execution.log'])}")
+    until = None
+    if args.at:
+        newest = max((m.first_ts for s in sets for m in s.members if m.first_ts is not None), default=None)
+        try:
+            until = parse_user_time(args.at, _newest_guess(sets, newest))
+        except ValueError as e:
+            raise UsageError(f"--at: {e}") from None
+    engine = MetricsEngine(config)
+    result = read_history(sets, engine, until=until, line_limit=args.line_limit)
+    if not result.readable:
+        raise NoInputError(f"could not read any log file in {', '.join(args.paths or ['execution.log'])}")
+    snap = engine.snapshot(as_of=until)
+    if args.json:
+        sys.stdout.write(json.dumps(snapshot_to_json(snap)) + "\n")
+    else:
+        print_report(snap, make_console())
+    return EXIT_OK
+
+
+def _newest_guess(sets, newest_first_ts) -> int | None:  # noqa: ANN001
+    """The date a bare time of day refers to: that of the set's newest entry (SPEC 3)."""
+    live = [m for s in sets for m in s.members if m.live]
+    if not live:
+        return newest_first_ts
+    # The live file is last in time: its last entry is the newest. Read just its tail.
+    from execlog_tui.core.parser import parse_line
+
+    newest = newest_first_ts
+    for m in live:
+        try:
+            with open(m.path, "rb") as f:
+                f.seek(0, os.SEEK_END)
+                size = f.tell()
+                f.seek(max(0, size - 65536))
+                tail = f.read().decode("utf-8", errors="replace").splitlines()
+        except OSError:
+            continue
+        for line in reversed(tail):
+            item = parse_line(line)
+            if item is not None and item.ts is not None:
+                newest = max(newest or item.ts, item.ts)
+                break
+    return newest
+
+
+def run_dashboard(args: argparse.Namespace, paths: list[str] | None = None) -> int:
+    config = _load_config(args.config)
+    try:
+        from execlog_tui.ui.app import run_dashboard as run_ui
+    except ImportError as e:  # pragma: no cover - textual is a dependency
+        raise UsageError(f"the dashboard is not available: {e}") from None
+    return int(run_ui(paths if paths is not None else (args.paths or ["execution.log"]), config, args) or 0)
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    from execlog_tui.demo import DemoService
+
+    with DemoService() as demo:
+        if args.batch:
+            args.paths = [str(demo.log_path)]
+            if args.delay is None:
+                demo.wait_for_entries(200, timeout=10.0)
+            return run_batch(args)
+        return run_dashboard(args, [str(demo.log_path)])
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        if args.json and not args.batch:
+            raise UsageError("--json goes with -b (batch mode)")
+        if args.iterations is not None and args.delay is None:
+            raise UsageError("-n goes with -d SECONDS")
+        if args.demo:
+            return run_demo(args)
+        if args.batch:
+            return run_batch(args)
+        return run_dashboard(args)
+    except UsageError as e:
+        print(f"execlog-top: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except NoInputError as e:
+        print(f"execlog-top: {e}", file=sys.stderr)
+        return EXIT_NO_INPUT
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # `execlog-top -b | head`: the reader went away; that is not an error of ours.
+        try:
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+        except OSError:
+            pass
+        return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
