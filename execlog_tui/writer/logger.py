@@ -244,11 +244,16 @@ class ExecutionLogger:
             rotation.resolve_duplicates(self.path, slots)
             rotation.expire(self.path, slots, self.backups, self.retention_s, time.time())
             self._reopen()
-            if self._size > 0 and os.pread(self._fd, 1, self._size - 1) != b"\n":
+            if self._size > 0 and self._last_byte() != b"\n":
                 # Without this, the next line would be glued to the torn one and lost with it.
                 os.write(self._fd, b"\n")
                 self._size += 1
         self._request_compression()
+
+    def _last_byte(self) -> bytes:
+        with open(self.path, "rb") as fh:
+            fh.seek(-1, os.SEEK_END)
+            return fh.read(1)
 
     def _after_fork(self) -> None:
         """In a forked child: the descriptors are shared with the parent (and so are its flock locks),
