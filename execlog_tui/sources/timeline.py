@@ -9,7 +9,7 @@ from operator import itemgetter
 from execlog_tui.core.entry import Entry, ParseError
 from execlog_tui.core.parser import LINE_LIMIT, parse_line
 from execlog_tui.sources.logset import LogSet, Member
-from execlog_tui.sources.reader import SourceWarning, read_batches
+from execlog_tui.sources.reader import CHUNK_SIZE, SourceWarning, read_batches
 
 Item = Entry | ParseError
 
@@ -18,7 +18,7 @@ def iter_set(
     log_set: LogSet,
     warnings: list[SourceWarning],
     line_limit: int = LINE_LIMIT,
-    chunk_size: int = 4 << 20,
+    chunk_size: int = CHUNK_SIZE,
 ) -> Iterator[tuple[Member, list[str], set[int]]]:
     """Every member of a set in reading order, as (member, lines, cut) batches (see read_batches)."""
     for member in log_set.members:
@@ -32,7 +32,7 @@ def iter_items(
     log_set: LogSet,
     warnings: list[SourceWarning],
     line_limit: int = LINE_LIMIT,
-    chunk_size: int = 4 << 20,
+    chunk_size: int = CHUNK_SIZE,
 ) -> Iterator[Item]:
     """The parsed lines of one set, in its own order (blank lines left out)."""
     parse = parse_line
@@ -74,7 +74,7 @@ def merge_sets(
     sets: Iterable[LogSet],
     warnings: list[SourceWarning],
     line_limit: int = LINE_LIMIT,
-    chunk_size: int = 4 << 20,
+    chunk_size: int = CHUNK_SIZE,
 ) -> Iterator[Item]:
     """SPEC section 2: several sets, each read in its own order, merged by timestamp into one timeline."""
     return merge_items(iter_items(s, warnings, line_limit, chunk_size) for s in sets)

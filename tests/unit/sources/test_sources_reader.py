@@ -305,3 +305,16 @@ def test_peek_reads_only_the_start(tmp_path: Path) -> None:
     p.write_bytes(b"junk line\n" * 20000 + b"2025-09-09T10:00:00Z|A|B|1|INFO|x\n")
     assert peek_first_timestamp(p) is None
     assert peek_first_timestamp(p, max_bytes=1 << 20) == 1757412000000
+
+
+@pytest.mark.parametrize("chunk_size", [4096, 65536])
+def test_highly_compressible_archive_loses_nothing(tmp_path: Path, chunk_size: int) -> None:
+    # ~1000:1 compression: one compressed piece inflates to far more than a chunk, so the reader must
+    # drain the inflater's pending output without losing or duplicating any of it.
+    data = (b"x" * 60 + b"\n") * 150_000 + b"2025-09-09T10:00:00Z|A|B|1|INFO|end\n"
+    p = tmp_path / "execution.log.1.gz"
+    p.write_bytes(gzip.compress(data, compresslevel=9))
+    assert len(p.read_bytes()) * 200 < len(data)
+    lines, cut, warnings = read_all(p, chunk_size=chunk_size)
+    assert len(lines) == 150_001 and lines[-1].endswith("|end") and lines[0] == "x" * 60
+    assert cut == [] and warnings == []
