@@ -11,6 +11,7 @@ from rich.text import Text
 
 from execlog_tui.core.snapshot import WINDOW_NAMES, MetricsSnapshot
 from execlog_tui.core.timefmt import format_ts
+from execlog_tui.ui.sanitize import sanitize
 
 BAND_STYLE = {"optimal": "green", "acceptable": "cyan", "warning": "yellow", "error": "bold red"}
 BAND_GLYPH = {"optimal": "●", "acceptable": "◐", "warning": "▲", "error": "✖"}
@@ -70,7 +71,7 @@ def render(snap: MetricsSnapshot) -> Group:
     for col in ("component", "entries", "errors", "avg ms", "max ms"):
         comps.add_column(col, justify="left" if col == "component" else "right")
     for name, c in sorted(snap.components.items(), key=lambda kv: -kv[1].entries):
-        comps.add_row(Text(name), f"{c.entries:,}", f"{c.errors:,}", f"{c.avg_ms:.1f}", f"{c.max_ms:.1f}")
+        comps.add_row(Text(sanitize(name)), f"{c.entries:,}", f"{c.errors:,}", f"{c.avg_ms:.1f}", f"{c.max_ms:.1f}")
     parts.append(comps)
 
     br = Table(title="Circuit breakers", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
@@ -80,7 +81,7 @@ def render(snap: MetricsSnapshot) -> Group:
         state = Text(b.state, style=STATE_STYLE.get(b.state, ""))
         if b.inferred:
             state.append(" (inferred)")
-        br.add_row(Text(name), state, _when(b.since, snap.as_of), str(b.opened))
+        br.add_row(Text(sanitize(name)), state, _when(b.since, snap.as_of), str(b.opened))
     parts.append(br)
 
     al = Table(title="Alerts (firing first)", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
@@ -89,14 +90,14 @@ def render(snap: MetricsSnapshot) -> Group:
     ordered = sorted(snap.alerts, key=lambda a: (a.resolved is not None, -a.fired))
     for a in ordered:
         status = Text("FIRING", style="bold red") if a.resolved is None else Text(_when(a.resolved, snap.as_of))
-        al.add_row(Text(a.name), Text(a.condition), fmt(a.value), _when(a.fired, snap.as_of), status)
+        al.add_row(Text(sanitize(a.name)), Text(sanitize(a.condition)), fmt(a.value), _when(a.fired, snap.as_of), status)
     if not ordered:
         al.add_row("none", "", "", "", "")
     parts.append(al)
     if src.warnings:
         warn = Text("warnings:\n", style="yellow")
         for w in src.warnings:
-            warn.append(f"  {w.file}: {w.message}\n")
+            warn.append(f"  {sanitize(w.file)}: {sanitize(w.message)}\n")
         parts.append(warn)
     return Group(*parts)  # type: ignore[arg-type]
 

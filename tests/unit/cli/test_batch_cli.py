@@ -1,0 +1,116 @@
+"""`execlog-top -b`: exit statuses, one-line errors, JSON per SPEC 9, --at, colour rules, inert text."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+SEED = ROOT / "sample_logs" / "seed_sample.log"
+
+
+def run(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+    if env is None or "NO_COLOR" not in env:
+        full_env.pop("NO_COLOR", None)
+    return subprocess.run([sys.executable, "-m", "execlog_tui", *args], capture_output=True, text=True,
+                          cwd=cwd, env=full_env, timeout=60)
+
+
+def test_json_report_has_every_spec_key() -> None:
+    out = run("-b", "--json", str(SEED))
+    assert out.returncode == 0, out.stderr
+    j = json.loads(out.stdout)
+    assert set(j) >= {"as_of", "source", "windows", "components", "bootstrap", "breakers", "alerts", "degraded"}
+    assert set(j["windows"]) == {"1m", "5m", "1h", "1d"}
+    assert set(j["windows"]["1m"]) >= {"entries", "requests_per_second", "errors", "error_rate", "avg_response_ms",
+                                       "p95_response_ms", "cache_hit_rate", "memory_mb", "memory_max_mb", "bands"}
+    assert set(j["windows"]["1m"]["bands"]) >= {"response_time", "cache_hit_rate", "memory_usage"}
+    assert set(j["source"]) >= {"files", "entries", "parse_errors", "first", "last", "warnings"}
+    assert j["source"]["files"] == [str(SEED)]
+    assert j["bootstrap"] == {"ms": 254.0, "band": "acceptable"}
+
+
+def test_at_a_time_of_day_is_on_the_date_of_the_newest_entry_and_later_entries_play_no_part() -> None:
+    out = run("-b", "--json", "--at", "10:04:00.200", str(SEED))
+    assert out.returncode == 0, out.stderr
+    j = json.loads(out.stdout)
+    assert j["as_of"] == "2025-09-09T10:04:00.200Z"
+    assert j["source"]["entries"] == 19 and j["source"]["last"] == "2025-09-09T10:04:00.200Z"
+    assert j["breakers"]["CACHE"] == {"state": "OPEN", "since": "2025-09-09T10:04:00.200Z", "opened": 1,
+                                      "inferred": True}
+    out = run("-b", "--json", "--at", "2025-09-09T10:04:15Z", str(SEED))
+    j = json.loads(out.stdout)
+    assert j["breakers"]["CACHE"]["state"] == "OPEN" and j["breakers"]["CACHE"]["inferred"] is False
+
+
+def test_text_report_shows_band_labels_without_colour_when_piped() -> None:
+    out = run("-b", str(SEED))
+    assert out.returncode == 0
+    assert "\x1b[" not in out.stdout  # not a terminal: no colour codes
+    assert "254 ms" in out.stdout and "acc" in out.stdout
+    assert "CACHE" in out.stdout and "FIRING" in out.stdout
+
+
+def test_no_color_env_even_on_a_forced_terminal() -> None:
+    out = run("-b", str(SEED), env={"NO_COLOR": "1", "FORCE_COLOR": "1", "TERM": "xterm-256color"})
+    assert out.returncode == 0
+    assert not re.search(r"\x1b\[[0-9;]*(?:3[0-8]|9[0-7]|4[0-8])m", out.stdout)  # no colour, bold is fine
+
+
+def test_missing_input_exits_1_with_one_line(tmp_path: Path) -> None:
+    out = run("-b", str(tmp_path / "nope.log"))
+    assert out.returncode == 1
+    assert out.stderr.count("\n") == 1 and out.stderr.startswith("execlog-top: ")
+    assert "Traceback" not in out.stderr
+    out = run("-b", cwd=tmp_path)  # default ./execution.log
+    assert out.returncode == 1 and "execution.log" in out.stderr
+
+
+@pytest.mark.parametrize("args", [["--nope"], ["-b", "-n", "3"], ["--json"], ["-b", "--at", "yesterday"],
+                                  ["-b", "-d", "-1"]])
+def test_bad_arguments_exit_2_with_one_line(args: list[str]) -> None:
+    out = run(*args, str(SEED))
+    assert out.returncode == 2, out
+    assert out.stderr.count("\n") == 1 and "Traceback" not in out.stderr
+
+
+def test_bad_configuration_exits_2_naming_key_and_line(tmp_path: Path) -> None:
+    cfg = tmp_path / "bad.yaml"
+    cfg.write_text("THRESHOLDS:\n  bootstrap:\n    warning: fast\n")
+    out = run("-b", "--config", str(cfg), str(SEED))
+    assert out.returncode == 2
+    assert "bad.yaml:3" in out.stderr and "THRESHOLDS.bootstrap.warning" in out.stderr
+    assert out.stderr.count("\n") == 1
+
+
+def test_rotated_set_with_damaged_and_empty_archives(tmp_path: Path) -> None:
+    lines = [f"2025-09-09T10:00:{s:02d}.000Z|API|CALL|10|SUCCESS|n={s}" for s in range(40)]
+    (tmp_path / "execution.log.3.gz").write_bytes(gzip.compress("\n".join(lines[0:10]).encode() + b"\n")[:-12])
+    (tmp_path / "execution.log.2.gz").write_bytes(b"")
+    (tmp_path / "execution.log.1").write_text("\n".join(lines[10:20]) + "\n")
+    (tmp_path / "execution.log").write_text("\n".join(lines[20:40]) + "\nnot a line\n")
+    out = run("-b", "--json", str(tmp_path))
+    assert out.returncode == 0, out.stderr
+    j = json.loads(out.stdout)
+    assert 30 <= j["source"]["entries"] < 40  # the damaged archive yields what it can
+    assert j["source"]["parse_errors"] == 1
+    messages = {Path(w["file"]).name: w["message"] for w in j["source"]["warnings"]}
+    assert "empty archive" in messages["execution.log.2.gz"]
+    assert "execution.log.3.gz" in messages
+
+
+def test_log_text_is_never_interpreted(tmp_path: Path) -> None:
+    log = tmp_path / "execution.log"
+    log.write_text("2025-09-09T10:00:00Z|\x1b]0;pwned\x07[@click=app.quit]|CALL|1|CRITICAL|x\n")
+    out = run("-b", str(log), env={"FORCE_COLOR": "1", "TERM": "xterm-256color"})
+    assert out.returncode == 0
+    assert "\x1b]0;" not in out.stdout and "\x07" not in out.stdout
+    assert "\\x1b]0;PWNED\\x07[@CLICK=APP.QUIT]" in out.stdout  # components are shown in upper case
