@@ -1,0 +1,421 @@
+"""The dashboard app: `make_app(...)` for the CLI and the tests, `run_dashboard(...)` for cli.py."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterable
+from typing import Any, ClassVar
+
+from textual import on
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.theme import Theme
+from textual.widgets import Footer
+
+from execlog_tui.core.config import Config
+from execlog_tui.core.snapshot import WINDOW_NAMES, MetricsSnapshot, WindowFigures
+from execlog_tui.ui.alerts import AlertsPanel
+from execlog_tui.ui.banner import ClockNotice, DegradedBanner
+from execlog_tui.ui.breakers import BreakersPanel
+from execlog_tui.ui.components import ComponentsTable
+from execlog_tui.ui.filters import FilterError, LineFilter, TextMatcher
+from execlog_tui.ui.fmt import count, number
+from execlog_tui.ui.header import HeaderBar, HeaderState
+from execlog_tui.ui.help import HelpScreen
+from execlog_tui.ui.keys import KEYS
+from execlog_tui.ui.logview import LogView
+from execlog_tui.ui.messages import PromptCancelled, PromptSubmitted
+from execlog_tui.ui.prompt import PromptBar
+from execlog_tui.ui.provider import SessionLike
+from execlog_tui.ui.sanitize import sanitize
+from execlog_tui.ui.themes import ThemeError, band_variable_defaults, builtin_themes, resolve_theme
+from execlog_tui.ui.tiles import MetricTile, WindowSwitch
+
+MEMORY_CHECK_EVERY_S = 2.0
+SHRINK_FLOOR = 1_000  # the ring never shrinks below this many lines
+
+
+def read_rss_mb() -> float | None:
+    """The process's resident set size now (Linux /proc), or None where it cannot be read."""
+    try:
+        with open("/proc/self/statm", "rb") as fh:
+            pages = int(fh.read().split()[1])
+        return pages * os.sysconf("SC_PAGE_SIZE") / (1024 * 1024)
+    except (OSError, ValueError, IndexError, AttributeError):
+        return None
+
+
+def _error_rate_series(series: dict[str, tuple[float | None, ...]]) -> list[float]:
+    entries, errors = series.get("entries", ()), series.get("errors", ())
+    return [100 * (e or 0) / n if n else 0.0 for n, e in zip(entries, errors)]
+
+
+def _clean(values: Iterable[float | None]) -> list[float]:
+    """Sparklines need numbers: a second with nothing logged carries the previous value forward."""
+    out: list[float] = []
+    last = 0.0
+    for v in values:
+        last = last if v is None else float(v)
+        out.append(last)
+    return out
+
+
+class ExeclogApp(App[int]):
+    """Reads `session.snapshot()` and `session.ring` on a timer; never per line."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "execlog-top"
+    ENABLE_COMMAND_PALETTE = True
+    # 80 columns: compact; 140 and more: everything side by side.
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-compact"), (140, "-wide")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit"),
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("slash", "search", "Search", key_display="/"),
+        Binding("n", "next_match", "Next", show=False),
+        Binding("N", "previous_match", "Prev", show=False),
+        Binding("f", "filter", "Filter"),
+        Binding("F", "clear_filter", "Clear filter", show=False),
+        Binding("space", "toggle_pause", "Pause"),
+        Binding("l", "toggle_last_entry", "Last entry"),
+        Binding("s", "cycle_sort", "Sort", show=False),
+        Binding("1", "window('1m')", "1m", show=False),
+        Binding("2", "window('5m')", "5m", show=False),
+        Binding("3", "window('1h')", "1h", show=False),
+        Binding("4", "window('1d')", "1d", show=False),
+    ]
+
+    def __init__(
+        self,
+        session: SessionLike,
+        *,
+        config: Config | None = None,
+        theme: Theme | None = None,
+        refresh_hz: float = 4.0,
+        rss_probe: Callable[[], float | None] = read_rss_mb,
+        source_label: str | None = None,
+        start_session: bool = True,
+    ) -> None:
+        super().__init__()
+        self.session = session
+        self.config = config or Config()
+        self.refresh_hz = refresh_hz
+        self.rss_probe = rss_probe
+        self.source_label = source_label
+        self.start_session = start_session
+        self.animation_level = "none"  # no animations by default: SSH bandwidth, calm screens
+        self.window = "1m"
+        self.paused = False
+        self.as_of_last_entry = False
+        self.snapshot: MetricsSnapshot | None = None
+        self.safeguard_message: str | None = None
+        self._seen_version = -1
+        self._seen_events = 0
+        self._last_memory_check = -1e9
+        self._rss: float | None = None
+        self._user_theme = theme
+        for t in builtin_themes():
+            self.register_theme(t)
+        if theme is not None:
+            self.register_theme(theme)
+            self.theme = theme.name
+        else:
+            self.theme = "execlog-dark"
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        return {**super().get_theme_variable_defaults(), **band_variable_defaults()}
+
+    # ---- layout ----------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield HeaderBar(id="header")
+        yield DegradedBanner(id="degraded")
+        yield ClockNotice(id="clock-notice")
+        with Horizontal(id="tiles"):
+            yield MetricTile("Requests/s", id="tile-rps")
+            yield MetricTile("Avg resp", id="tile-avg")
+            yield MetricTile("p95 resp", id="tile-p95")
+            yield MetricTile("Error rate", id="tile-errors")
+            yield MetricTile("Cache hit", id="tile-cache")
+            yield MetricTile("Memory", id="tile-memory")
+            yield MetricTile("Bootstrap", id="tile-bootstrap", sparkline=False)
+            yield WindowSwitch(WINDOW_NAMES, id="window-switch")
+        with Horizontal(id="panels"):
+            with Vertical(id="components-box", classes="panel"):
+                yield ComponentsTable(id="components")
+            with Vertical(id="side"):
+                with Vertical(id="breakers-box", classes="panel"):
+                    yield BreakersPanel(id="breakers")
+                with Vertical(id="alerts-box", classes="panel"):
+                    yield AlertsPanel(id="alerts")
+        yield LogView(id="log")
+        yield PromptBar(id="prompt")
+        yield Footer(id="footer")
+
+    def on_mount(self) -> None:
+        self.query_one("#components-box").border_title = "Components (1d)"
+        self.query_one("#breakers-box").border_title = "Breakers"
+        self.query_one("#alerts-box").border_title = "Alerts"
+        self.query_one(PromptBar).close()
+        self.query_one(WindowSwitch).select(self.window)
+        self.query_one(LogView).focus()
+        if self.start_session:
+            self.session.start()
+        self.refresh_data()
+        self.set_interval(1.0 / max(self.refresh_hz, 0.1), self.refresh_data, name="refresh")
+
+    def on_unmount(self) -> None:
+        if self.start_session:
+            self.session.stop()
+
+    # ---- the timer -------------------------------------------------------------------------------
+    def refresh_data(self) -> None:
+        """One redraw: read the session once, update only what changed."""
+        session = self.session
+        self._check_memory()
+        if not self.paused:
+            snap = session.snapshot(as_of_last_entry=self.as_of_last_entry)
+            if snap is not self.snapshot:
+                self.snapshot = snap
+                self._show_snapshot(snap)
+            if session.data_version != self._seen_version:
+                self._seen_version = session.data_version
+                self.query_one(LogView).pull(session.ring)
+            events = session.events
+            if len(events) > self._seen_events:
+                for event in events[self._seen_events:][-3:]:
+                    self.notify(sanitize(event), title="follow", markup=False, timeout=6)
+                self._seen_events = len(events)
+        self._show_header()
+        self._show_log_title()
+
+    def _show_header(self) -> None:
+        snap = self.snapshot
+        files = snap.source.files if snap else ()
+        source = self.source_label or (files[-1] if files else "—")
+        if files and len(files) > 1 and not self.source_label:
+            source += f" (+{len(files) - 1})"
+        self.query_one(HeaderBar).show(HeaderState(
+            source=source, mode=self.session.mode, progress=tuple(self.session.progress),  # type: ignore[arg-type]
+            as_of=snap.as_of if snap else None, as_of_last_entry=self.as_of_last_entry,
+            following=self.query_one(LogView).following, paused=self.paused, window=self.window,
+            rss_mb=self._rss,
+        ))
+
+    def _show_snapshot(self, snap: MetricsSnapshot) -> None:
+        w = snap.windows.get(self.window)
+        series = snap.series
+        if w is not None:
+            self._show_tiles(w, snap, series)
+        self.query_one(ComponentsTable).show(snap.components)
+        self.query_one(BreakersPanel).show(snap.breakers, snap.as_of)
+        self.query_one(AlertsPanel).show(snap.alerts, snap.as_of)
+        firing = len(snap.firing)
+        self.query_one("#alerts-box").border_title = f"Alerts ({firing} firing)" if firing else "Alerts"
+        opened = sum(1 for b in snap.breakers.values() if b.state != "CLOSED")
+        self.query_one("#breakers-box").border_title = f"Breakers ({opened} not closed)" if opened else "Breakers"
+        self.query_one(DegradedBanner).show(snap.degraded, snap.degraded_reason)
+        live = self.session.history_done and self.session.mode != "history"
+        self.query_one(ClockNotice).show(snap.as_of, snap.source.last, live, self.as_of_last_entry)
+
+    def _show_tiles(self, w: WindowFigures, snap: MetricsSnapshot, series: dict[str, Any]) -> None:
+        error_alert = any(a.name == "error_rate" for a in snap.firing)
+        self.query_one("#tile-rps", MetricTile).show(
+            number(w.requests_per_second, digits=2), None, _clean(series.get("entries", ())))
+        self.query_one("#tile-avg", MetricTile).show(
+            number(w.avg_response_ms, " ms"), w.bands.get("response_time"), _clean(series.get("avg_response_ms", ())))
+        self.query_one("#tile-p95", MetricTile).show(
+            number(w.p95_response_ms, " ms"), None, _clean(series.get("avg_response_ms", ())))
+        err_text = number(w.error_rate, "%", 2) + (f" ({count(w.errors)})" if w.errors else "")
+        self.query_one("#tile-errors", MetricTile).show(
+            err_text, "error" if error_alert else None, _error_rate_series(series))
+        self.query_one("#tile-cache", MetricTile).show(
+            number(w.cache_hit_rate, "%"), w.bands.get("cache_hit_rate"), _clean(series.get("cache_hit_rate", ())))
+        self.query_one("#tile-memory", MetricTile).show(
+            number(w.memory_mb, " MB"), w.bands.get("memory_usage"), _clean(series.get("memory_mb", ())))
+        self.query_one("#tile-bootstrap", MetricTile).show(
+            number(snap.bootstrap_ms, " ms", 0), snap.bootstrap_band)
+
+    def _show_log_title(self) -> None:
+        log = self.query_one(LogView)
+        total = getattr(self.session.ring, "total", log.held_count)
+        title = f"Log {count(log.held_count)} lines"
+        if total > log.held_count:
+            title += f" (newest of {count(total)})"
+        if log.line_filter.active:
+            title += f" · filter {log.line_filter.source!r}: {count(log.shown_count)} shown"
+        if log.search is not None:
+            title += f" · search {log.search.source!r}"
+        if self.safeguard_message:
+            title += f" · {self.safeguard_message}"
+        log.border_title = title
+
+    # ---- the memory safeguard --------------------------------------------------------------------
+    def _check_memory(self) -> None:
+        now = self._clock()
+        if now - self._last_memory_check < MEMORY_CHECK_EVERY_S:
+            return
+        self._last_memory_check = now
+        self._rss = self.rss_probe()
+        self.enforce_memory_limit()
+
+    def enforce_memory_limit(self) -> bool:
+        """Halve the ring buffer when the monitor's own RSS passes the limit; say so. True if shrunk."""
+        limit = self.config.safeguards.memory_limit_mb
+        rss = self._rss
+        ring = self.session.ring
+        if rss is None or rss <= limit or len(ring) <= SHRINK_FLOOR:
+            return False
+        new_capacity = max(SHRINK_FLOOR, len(ring) // 2)
+        ring.resize(new_capacity)
+        self.safeguard_message = (
+            f"memory {rss:.0f} MB > limit {limit:.0f} MB: log buffer shrunk to {count(new_capacity)} lines"
+        )
+        self.notify(self.safeguard_message, title="safeguard", severity="warning", markup=False)
+        self.query_one(LogView).pull(ring)
+        return True
+
+    # ---- actions ---------------------------------------------------------------------------------
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_window(self, name: str) -> None:
+        if name not in WINDOW_NAMES:
+            return
+        self.window = name
+        self.query_one(WindowSwitch).select(name)
+        if self.snapshot is not None:
+            self._show_snapshot(self.snapshot)
+        self._show_header()
+
+    def action_toggle_pause(self) -> None:
+        self.paused = not self.paused
+        self.refresh_data()
+
+    def action_toggle_last_entry(self) -> None:
+        self.as_of_last_entry = not self.as_of_last_entry
+        was_paused, self.paused = self.paused, False
+        self.refresh_data()
+        self.paused = was_paused
+
+    def action_cycle_sort(self) -> None:
+        key = self.query_one(ComponentsTable).cycle_sort()
+        self.notify(f"components sorted by {key}", timeout=2)
+
+    def action_search(self) -> None:
+        log = self.query_one(LogView)
+        self.query_one(PromptBar).open("search", log.search.source if log.search else "")
+
+    def action_filter(self) -> None:
+        log = self.query_one(LogView)
+        self.query_one(PromptBar).open("filter", log.line_filter.source)
+
+    def action_clear_filter(self) -> None:
+        self.query_one(LogView).set_filter(LineFilter())
+        self._show_log_title()
+
+    def action_next_match(self) -> None:
+        self._find(forward=True)
+
+    def action_previous_match(self) -> None:
+        self._find(forward=False)
+
+    def _find(self, forward: bool) -> None:
+        log = self.query_one(LogView)
+        if log.search is None:
+            self.notify("no search yet: press / first", timeout=3)
+        elif not log.find(forward=forward):
+            self.notify(f"no {'later' if forward else 'earlier'} match for {log.search.source!r}",
+                        timeout=3, markup=False)
+        self._show_header()
+
+    def action_log_top(self) -> None:
+        self.query_one(LogView).action_log_top()
+
+    def action_log_bottom(self) -> None:
+        self.query_one(LogView).action_log_bottom()
+
+    @on(PromptSubmitted)
+    def _prompt_submitted(self, event: PromptSubmitted) -> None:
+        log = self.query_one(LogView)
+        try:
+            if event.kind == "filter":
+                log.set_filter(LineFilter.parse(event.value))
+            else:
+                matcher = TextMatcher.parse(event.value)
+                if not log.set_search(matcher) and matcher is not None:
+                    self.notify(f"no match for {matcher.source!r}", timeout=3, markup=False)
+        except FilterError as exc:
+            self.notify(str(exc), title=event.kind, severity="error", timeout=5, markup=False)
+            return  # keep the prompt open so the user can fix it
+        self.query_one(PromptBar).close()
+        log.focus()
+        self._show_log_title()
+        self._show_header()
+
+    @on(PromptCancelled)
+    def _prompt_cancelled(self, event: PromptCancelled) -> None:
+        self.query_one(PromptBar).close()
+        self.query_one(LogView).focus()
+
+    # ---- command palette -------------------------------------------------------------------------
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for k in KEYS:
+            if k.action is not None and k.action not in ("quit", "help"):
+                yield SystemCommand(k.description, f"key: {k.keys}", getattr(self, f"action_{k.action}"))
+        for i, name in enumerate(WINDOW_NAMES):
+            yield SystemCommand(f"Window {name}", f"key: {i + 1}", lambda n=name: self.action_window(n))
+        yield SystemCommand("Help: every key", "key: ?", self.action_help)
+
+    # A hook so tests can run the memory check without waiting for the wall clock.
+    _clock: Callable[[], float] = staticmethod(__import__("time").monotonic)
+
+
+def make_app(
+    session: SessionLike,
+    *,
+    config: Config | None = None,
+    theme: str | Theme | None = None,
+    refresh_hz: float = 4.0,
+    rss_probe: Callable[[], float | None] = read_rss_mb,
+    source_label: str | None = None,
+    start_session: bool = True,
+) -> ExeclogApp:
+    """Build the dashboard over a session (the real MonitorSession, or a StaticSession in tests).
+
+    `theme` is a shipped theme's name, a YAML file's path or a Theme; ThemeError on a bad one.
+    """
+    resolved = resolve_theme(theme) if isinstance(theme, str) else theme
+    return ExeclogApp(session, config=config, theme=resolved, refresh_hz=refresh_hz, rss_probe=rss_probe,
+                      source_label=source_label, start_session=start_session)
+
+
+def run_dashboard(
+    paths: list[str],
+    config: Config,
+    *,
+    theme: str = "dark",
+    refresh_hz: float = 4.0,
+    ring_capacity: int = 100_000,
+    follow: bool = True,
+    source_label: str | None = None,
+) -> int:
+    """Open the dashboard on `paths`; returns the exit status. Bad theme or refresh: one line, status 2."""
+    if not (0.1 <= refresh_hz <= 60):
+        print(f"execlog-top: --refresh must be between 0.1 and 60 per second, got {refresh_hz}", file=sys.stderr)
+        return 2
+    try:
+        resolved = resolve_theme(theme)
+    except ThemeError as exc:
+        print(f"execlog-top: {exc}", file=sys.stderr)
+        return 2
+    from execlog_tui.session import MonitorSession  # the reader thread; not needed by tests of the UI
+
+    session = MonitorSession(paths, config, ring_capacity=ring_capacity, follow=follow)
+    app = ExeclogApp(session, config=config, theme=resolved, refresh_hz=refresh_hz, source_label=source_label)
+    result = app.run()
+    return int(result or 0)

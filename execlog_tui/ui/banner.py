@@ -1,0 +1,41 @@
+"""One-line notices: the degraded-mode banner and the quiet-log clock notice."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from execlog_tui.core.timefmt import format_ts
+from execlog_tui.ui.fmt import age
+from execlog_tui.ui.sanitize import sanitize
+
+QUIET_AFTER_MS = 60_000  # the 1m window is empty once the newest entry is older than this
+
+
+class DegradedBanner(Static):
+    """Shown (display on) only while degraded mode holds."""
+
+    def show(self, degraded: bool, reason: str | None) -> None:
+        self.display = degraded
+        if degraded:
+            why = f": {sanitize(reason)}" if reason else ""
+            self.update(Text(f"⚠ DEGRADED MODE{why}"))
+
+
+class ClockNotice(Static):
+    """Says how long ago the last entry was when the log is quiet, and which key changes the view."""
+
+    def show(self, as_of: int | None, last: int | None, live: bool, as_of_last_entry: bool) -> None:
+        if as_of_last_entry:
+            self.display = True
+            self.set_class(False, "-quiet")
+            self.update(Text(f"◷ Windows as of the last entry {format_ts(last) or '—'} · l: back to live"))
+            return
+        gap = None if as_of is None or last is None else as_of - last
+        quiet = live and gap is not None and gap > QUIET_AFTER_MS
+        self.display = quiet
+        self.set_class(quiet, "-quiet")
+        if quiet:
+            self.update(Text(
+                f"◷ Last entry {age(gap)} ago ({format_ts(last)}): windows end now and are empty · "
+                "l: view as of the last entry"))

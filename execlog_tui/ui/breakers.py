@@ -1,0 +1,61 @@
+"""The circuit-breaker panel: state, since, times opened; inferred states marked `~`."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+
+from execlog_tui.core.snapshot import BreakerView
+from execlog_tui.ui.fmt import age, clock
+from execlog_tui.ui.sanitize import sanitize
+from execlog_tui.ui.textpanel import TextPanel
+
+STATE_GLYPH = {"OPEN": "✗ OPEN", "HALF_OPEN": "◐ HALF", "CLOSED": "✓ CLOSED"}
+STATE_ORDER = {"OPEN": 0, "HALF_OPEN": 1, "CLOSED": 2}
+
+
+class BreakersPanel(TextPanel):
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "breakers--open", "breakers--half", "breakers--closed", "breakers--dim", "breakers--head",
+    }
+    DEFAULT_CSS = """
+    BreakersPanel > .breakers--open { color: $band-error; text-style: bold; }
+    BreakersPanel > .breakers--half { color: $band-warning; text-style: bold; }
+    BreakersPanel > .breakers--closed { color: $band-optimal; }
+    BreakersPanel > .breakers--dim { color: $text-muted; }
+    BreakersPanel > .breakers--head { color: $text-muted; text-style: bold; }
+    """
+
+    def show(self, breakers: dict[str, BreakerView], as_of: int | None) -> None:
+        rows = tuple(sorted(breakers.values(), key=lambda b: (STATE_ORDER.get(b.state, 3), b.component)))
+        self.set_data((rows, as_of))
+
+    def build(self, width: int) -> Text:
+        rows, as_of = self.data
+        wide = width >= 48  # room for the clock time as well as the age
+        text = Text(no_wrap=True, overflow="ellipsis", end="")
+        if not rows:
+            text.append("no components seen yet", self.style_of("breakers--dim"))
+            return text
+        head = f"{'Component':<10} {'State':<9} " + (f"{'Since':<8} " if wide else "") + f"{'Age':>7} Opened"
+        text.append(head + "\n", self.style_of("breakers--head"))
+        room = max(1, (self.size.height or 50) - 1 - any(b.inferred for b in rows))
+        hidden = rows[room - 1:] if len(rows) > room else ()
+        if hidden:
+            rows = rows[: room - 1]
+        for b in rows:
+            cls = {"OPEN": "breakers--open", "HALF_OPEN": "breakers--half"}.get(b.state, "breakers--closed")
+            name = sanitize(b.component)
+            text.append(f"{name[:10]:<10} ")
+            state = STATE_GLYPH.get(b.state, sanitize(b.state)) + ("~" if b.inferred else "")
+            text.append(f"{state:<9}", self.style_of(cls))
+            since_age = None if as_of is None else as_of - b.since
+            text.append(f" {clock(b.since) + ' ' if wide else ''}{age(since_age):>7} {b.opened:>6}\n")
+        if hidden:
+            states = sorted({h.state.lower() for h in hidden})
+            text.append(f"+{len(hidden)} more ({', '.join(states)})\n", self.style_of("breakers--dim"))
+        if any(b.inferred for b in self.data[0]):
+            text.append("~ inferred from errors (no CIRCUIT_* lines)", self.style_of("breakers--dim"))
+        text.rstrip()
+        return text

@@ -1,0 +1,134 @@
+"""The log view's filter and search expressions: component, status, level, text or regular expression."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from execlog_tui.core.entry import Entry, ParseError
+
+LEVEL_ORDER = {"DEBUG": 0, "INFO": 1, "WARNING": 2, "ERROR": 3, "CRITICAL": 4}
+# Status codes are not levels, but a level filter should still keep a FAILURE when asked for errors.
+STATUS_LEVEL = {
+    "SUCCESS": 1, "SKIPPED": 1, "DEGRADED": 2, "RETRY": 2, "FAILURE": 3, "TIMEOUT": 3,
+}
+PARSE_ERROR_LEVEL = 3  # a line that is not an entry is an anomaly worth an ERROR filter's attention
+
+FILTER_HELP = (
+    "words: text (any case) · re:PATTERN regex (rest of line) · c:API,CACHE component · "
+    "s:FAILURE status · l:WARNING level and above · empty: clear"
+)
+
+
+class FilterError(ValueError):
+    """A filter or search the user typed that cannot be used (one line, shown in the UI)."""
+
+
+def line_level(line: Entry | ParseError) -> int:
+    if isinstance(line, ParseError):
+        return PARSE_ERROR_LEVEL
+    return LEVEL_ORDER.get(line.status, STATUS_LEVEL.get(line.status, 1))
+
+
+@dataclass(frozen=True, slots=True)
+class TextMatcher:
+    """A case-insensitive substring, or a regular expression as written after `re:`."""
+
+    source: str
+    pattern: re.Pattern[str]
+
+    @classmethod
+    def parse(cls, spec: str) -> TextMatcher | None:
+        spec = spec.strip()
+        if not spec:
+            return None
+        if spec.startswith("re:"):
+            body = spec[3:].strip()
+            if not body:
+                raise FilterError("re: needs a regular expression after it")
+            try:
+                return cls(spec, re.compile(body))
+            except re.error as exc:
+                raise FilterError(f"bad regular expression {body!r}: {exc}") from None
+        return cls(spec, re.compile(re.escape(spec), re.IGNORECASE))
+
+    def search(self, text: str) -> re.Match[str] | None:
+        return self.pattern.search(text)
+
+    def spans(self, text: str, limit: int = 50) -> list[tuple[int, int]]:
+        out = []
+        for m in self.pattern.finditer(text):
+            if m.end() > m.start():
+                out.append((m.start(), m.end()))
+            if len(out) >= limit:
+                break
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class LineFilter:
+    components: frozenset[str] = frozenset()
+    statuses: frozenset[str] = frozenset()
+    min_level: str | None = None
+    text: TextMatcher | None = None
+    source: str = ""
+
+    @property
+    def active(self) -> bool:
+        return bool(self.components or self.statuses or self.min_level or self.text)
+
+    def matches(self, line: Entry | ParseError, shown: str) -> bool:
+        """`shown` is the line as displayed (sanitised), which is what text and regex look at."""
+        if isinstance(line, ParseError):
+            if self.components or self.statuses:
+                return False
+        else:
+            if self.components and line.component not in self.components:
+                return False
+            if self.statuses and line.status not in self.statuses:
+                return False
+        if self.min_level is not None and line_level(line) < LEVEL_ORDER[self.min_level]:
+            return False
+        if self.text is not None and self.text.search(shown) is None:
+            return False
+        return True
+
+    @classmethod
+    def parse(cls, spec: str) -> LineFilter:
+        spec = spec.strip()
+        regex_part = ""
+        # `re:` takes the rest of the line, so a pattern may hold spaces and colons.
+        m = re.search(r"(?:^|\s)re:", spec)
+        if m is not None:
+            regex_part = spec[m.end() - 3:]
+            spec = spec[: m.start()]
+        components: set[str] = set()
+        statuses: set[str] = set()
+        min_level: str | None = None
+        words: list[str] = []
+        for token in spec.split():
+            key, sep, value = token.partition(":")
+            key = key.lower()
+            if sep and key in ("c", "comp", "component"):
+                components.update(_names(value, token))
+            elif sep and key in ("s", "status"):
+                statuses.update(_names(value, token))
+            elif sep and key in ("l", "level"):
+                level = value.upper()
+                if level not in LEVEL_ORDER:
+                    raise FilterError(f"{token!r}: level must be one of {', '.join(LEVEL_ORDER)}")
+                min_level = level
+            else:
+                words.append(token)
+        if regex_part and words:
+            raise FilterError("use either words or re:PATTERN, not both")
+        text = TextMatcher.parse(regex_part or " ".join(words))
+        return cls(frozenset(components), frozenset(statuses), min_level, text, " ".join(
+            [spec.strip(), regex_part]).strip())
+
+
+def _names(value: str, token: str) -> list[str]:
+    names = [v.strip().upper() for v in value.split(",") if v.strip()]
+    if not names:
+        raise FilterError(f"{token!r}: give at least one name after the colon")
+    return names

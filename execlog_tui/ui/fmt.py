@@ -1,0 +1,73 @@
+"""Small formatting helpers shared by the panels: numbers, ages, times and band labels."""
+
+from __future__ import annotations
+
+from execlog_tui.core.timefmt import format_ts
+
+# A band is never shown by colour alone (SPEC 5): each has a glyph and a word.
+BAND_LABELS = {
+    "optimal": "✓ optimal",
+    "acceptable": "• acceptable",
+    "warning": "▲ warning",
+    "error": "✗ error",
+}
+BAND_CLASSES = ("-optimal", "-acceptable", "-warning", "-error")
+
+
+def band_label(band: str | None) -> str:
+    return BAND_LABELS.get(band or "", "  no band")
+
+
+def number(value: float | None, unit: str = "", digits: int = 1) -> str:
+    if value is None:
+        return "—"
+    if abs(value) >= 10_000:
+        return f"{value:,.0f}{unit}"
+    return f"{value:.{digits}f}{unit}"
+
+
+def count(value: int) -> str:
+    return f"{value:,}"
+
+
+def age(ms: int | None) -> str:
+    """A short duration: 850ms, 12s, 3m 20s, 3h 12m, 2d 4h."""
+    if ms is None:
+        return "—"
+    if ms < 1000:
+        return f"{max(ms, 0)}ms"
+    s = ms // 1000
+    if s < 60:
+        return f"{s}s"
+    m, s = divmod(s, 60)
+    if m < 60:
+        return f"{m}m {s:02d}s"
+    h, m = divmod(m, 60)
+    if h < 24:
+        return f"{h}h {m:02d}m"
+    d, h = divmod(h, 24)
+    return f"{d}d {h:02d}h"
+
+
+def clock(ms: int | None) -> str:
+    """HH:MM:SS of an epoch-ms time (UTC); the date is in the header."""
+    text = format_ts(ms)
+    return "—" if text is None else text[11:19]
+
+
+def size(n: int) -> str:
+    value = float(n)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{n} B"
+
+
+def short_count(value: int) -> str:
+    """Up to 5 characters: 9,999 then 820k, 1.5M."""
+    if value < 10_000:
+        return f"{value:,}"
+    if value < 1_000_000:
+        return f"{value / 1000:.0f}k"
+    return f"{value / 1_000_000:.1f}M"

@@ -1,0 +1,42 @@
+"""Every key of the dashboard in one table: the bindings, the help screen and the palette read it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class KeyInfo:
+    keys: str  # as shown in help
+    description: str
+    action: str | None  # app action for the command palette (None: a log-view or replay key)
+    group: str
+
+
+KEYS: tuple[KeyInfo, ...] = (
+    KeyInfo("q", "Quit", "quit", "General"),
+    KeyInfo("?", "Help: this list of keys", "help", "General"),
+    KeyInfo("ctrl+p", "Command palette (the same actions by name)", None, "General"),
+    KeyInfo("space", "Pause / resume the view (reading continues)", "toggle_pause", "General"),
+    KeyInfo("1 2 3 4", "Window shown by the tiles: 1m, 5m, 1h, 1d", None, "Metrics"),
+    KeyInfo("l", "View windows as of the last entry / back to live", "toggle_last_entry", "Metrics"),
+    KeyInfo("s", "Sort the components table by the next column", "cycle_sort", "Metrics"),
+    KeyInfo("/", "Search the log (text or re:PATTERN)", "search", "Log"),
+    KeyInfo("n", "Next search match", "next_match", "Log"),
+    KeyInfo("N", "Previous search match", "previous_match", "Log"),
+    KeyInfo("f", "Filter the log: words, re:PATTERN, c:COMP, s:STATUS, l:LEVEL", "filter", "Log"),
+    KeyInfo("F", "Clear the filter", "clear_filter", "Log"),
+    KeyInfo("↑ ↓ ← →", "Scroll the log by one line / column", None, "Log"),
+    KeyInfo("PgUp PgDn", "Scroll the log by one page", None, "Log"),
+    KeyInfo("g Home", "Top of the log (stops following)", "log_top", "Log"),
+    KeyInfo("G End", "Bottom of the log (follows again)", "log_bottom", "Log"),
+    KeyInfo("Esc", "Close the prompt or this help", None, "Log"),
+    KeyInfo("[ ]", "Replay: slower / faster", None, "Replay (reserved)"),
+    KeyInfo(", .", "Replay: step back / forward", None, "Replay (reserved)"),
+    KeyInfo("< >", "Replay: previous / next incident", None, "Replay (reserved)"),
+    KeyInfo("t", "Replay: jump to a time", None, "Replay (reserved)"),
+)
+
+# Keys that replay will bind; the live dashboard must never give them another meaning.
+REPLAY_RESERVED = frozenset({"left_square_bracket", "right_square_bracket", "comma", "full_stop",
+                             "less_than_sign", "greater_than_sign", "t"})

@@ -1,0 +1,132 @@
+"""Dashboard themes: YAML files validated on load into Textual `Theme` objects."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from textual.color import Color, ColorParseError
+from textual.theme import Theme
+
+# Themes shipped inside the package (so an installed wheel has them) and the repository's themes/.
+PACKAGE_THEME_DIR = Path(__file__).parent / "themes"
+REPO_THEME_DIR = Path(__file__).resolve().parents[2] / "themes"
+BUILTIN_THEMES = ("dark", "light", "high-contrast", "monochrome")
+
+_COLOUR_KEYS = (
+    "primary", "secondary", "warning", "error", "success", "accent",
+    "foreground", "background", "surface", "panel", "boost",
+)
+# CSS variables the dashboard's .tcss reads; a theme may set them under `variables:`.
+BAND_VARIABLES = ("band-optimal", "band-acceptable", "band-warning", "band-error")
+_KNOWN_KEYS = {"name", "dark", "luminosity_spread", "text_alpha", "variables", *_COLOUR_KEYS}
+
+
+class ThemeError(ValueError):
+    """A theme that cannot be used; the message is one line naming the file and the key."""
+
+
+def band_variable_defaults() -> dict[str, str]:
+    """Fallbacks for themes (including Textual's own) that do not define the band colours."""
+    return {
+        "band-optimal": "$success",
+        "band-acceptable": "$primary",
+        "band-warning": "$warning",
+        "band-error": "$error",
+    }
+
+
+def _colour(source: str, key: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise ThemeError(f"{source}: key {key!r}: expected a colour such as '#1e90ff', got {value!r}")
+    if value.startswith("$"):
+        return value  # a reference to another theme variable
+    try:
+        Color.parse(value)
+    except ColorParseError:
+        raise ThemeError(f"{source}: key {key!r}: not a colour: {value!r}") from None
+    return value
+
+
+def theme_from_mapping(data: Any, source: str) -> Theme:
+    """Validate one theme document; `source` names the file in error messages."""
+    if not isinstance(data, dict):
+        raise ThemeError(f"{source}: expected a mapping of theme keys, got {type(data).__name__}")
+    for key in data:
+        if key not in _KNOWN_KEYS:
+            raise ThemeError(f"{source}: unknown key {key!r} (known: {', '.join(sorted(_KNOWN_KEYS))})")
+    name = data.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise ThemeError(f"{source}: key 'name': expected a non-empty string")
+    if "primary" not in data:
+        raise ThemeError(f"{source}: key 'primary': required")
+    colours = {k: _colour(source, k, data[k]) for k in _COLOUR_KEYS if k in data and data[k] is not None}
+    dark = data.get("dark", True)
+    if not isinstance(dark, bool):
+        raise ThemeError(f"{source}: key 'dark': expected true or false, got {dark!r}")
+    extra: dict[str, Any] = {}
+    for key in ("luminosity_spread", "text_alpha"):
+        if key in data:
+            value = data[key]
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+                raise ThemeError(f"{source}: key {key!r}: expected a number from 0 to 1, got {value!r}")
+            extra[key] = float(value)
+    variables = data.get("variables") or {}
+    if not isinstance(variables, dict):
+        raise ThemeError(f"{source}: key 'variables': expected a mapping of name: value")
+    checked: dict[str, str] = {}
+    for key, value in variables.items():
+        if not isinstance(key, str):
+            raise ThemeError(f"{source}: key 'variables.{key}': names must be strings")
+        if key in BAND_VARIABLES:
+            checked[key] = _colour(source, f"variables.{key}", value)
+        else:
+            checked[key] = str(value)
+    return Theme(name=name.strip(), dark=dark, variables=checked, **colours, **extra)
+
+
+def load_theme_file(path: str | Path) -> Theme:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ThemeError(f"{path}: cannot read theme file: {exc.strerror or exc}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise ThemeError(f"{path}:{where}: {problem}") from None
+    return theme_from_mapping(data, str(path))
+
+
+def find_theme_file(name: str) -> Path | None:
+    for directory in (REPO_THEME_DIR, PACKAGE_THEME_DIR):
+        candidate = directory / f"{name}.yaml"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def resolve_theme(name_or_file: str) -> Theme:
+    """`--theme NAME|FILE`: a shipped theme's name, or the path of a YAML theme file."""
+    looks_like_path = name_or_file.endswith((".yaml", ".yml")) or "/" in name_or_file
+    if looks_like_path:
+        return load_theme_file(name_or_file)
+    found = find_theme_file(name_or_file)
+    if found is None:
+        raise ThemeError(
+            f"--theme: no theme named {name_or_file!r} (shipped: {', '.join(BUILTIN_THEMES)}; or give a .yaml file)"
+        )
+    return load_theme_file(found)
+
+
+def builtin_themes() -> list[Theme]:
+    themes = []
+    for name in BUILTIN_THEMES:
+        path = find_theme_file(name)
+        if path is not None:
+            themes.append(load_theme_file(path))
+    return themes

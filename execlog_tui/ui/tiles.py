@@ -1,0 +1,79 @@
+"""Metric tiles: a value, its band (CSS class and label) and a sparkline of the last minute."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widget import Widget
+from textual.widgets import Label, Sparkline
+
+from execlog_tui.ui.fmt import BAND_CLASSES, band_label
+
+
+class MetricTile(Widget):
+    """One figure. Colours come from the `-optimal`/... classes in the .tcss, never from Python."""
+
+    def __init__(self, title: str, *, sparkline: bool = True, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.title = title
+        self._has_sparkline = sparkline
+        self._last: tuple[Any, ...] | None = None
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(classes="tile-top"):
+            yield Label(self.title, classes="tile-title")
+            yield Label("—", classes="tile-value")
+        yield Label(band_label(None), classes="tile-band")
+        if self._has_sparkline:
+            yield Sparkline([], classes="tile-spark")
+
+    def show(self, value: str, band: str | None, series: Sequence[float] = ()) -> None:
+        key = (value, band, tuple(series))
+        if key == self._last:
+            return  # nothing changed: no repaint, no bytes over SSH
+        self._last = key
+        self.query_one(".tile-value", Label).update(value)
+        self.query_one(".tile-band", Label).update(band_label(band))
+        for cls in BAND_CLASSES:
+            self.set_class(band == cls[1:], cls)
+        self.set_class(band is None, "-noband")
+        if self._has_sparkline:
+            self.query_one(Sparkline).data = list(series) or [0.0]
+
+    @property
+    def band(self) -> str | None:
+        for cls in BAND_CLASSES:
+            if self.has_class(cls):
+                return cls[1:]
+        return None
+
+    @property
+    def value_text(self) -> str:
+        return str(self.query_one(".tile-value", Label).content)
+
+
+class WindowSwitch(Widget):
+    """The 1m / 5m / 1h / 1d selector; keys 1-4 pick one. The current one is bracketed, not only coloured."""
+
+    def __init__(self, windows: Sequence[str], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.windows = tuple(windows)
+        self.current = self.windows[0]
+
+    def compose(self) -> ComposeResult:
+        yield Label("Window  keys 1-4", classes="tile-title")
+        with Horizontal(classes="wins"):
+            for name in self.windows:
+                yield Label(Text(f" {name} "), id=f"win-{name}", classes="win")
+
+    def select(self, name: str) -> None:
+        self.current = name
+        for label in self.query(".win").results(Label):
+            here = label.id == f"win-{name}"
+            label.set_class(here, "-current")
+            window = (label.id or "")[4:]
+            label.update(Text(f"[{window}]" if here else f" {window} "))
