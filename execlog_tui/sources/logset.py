@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -122,9 +123,20 @@ def _list(directory: Path) -> list[str]:
 
 def _is_file(entry: os.DirEntry[str]) -> bool:
     try:
-        return not entry.is_dir()  # regular files, FIFOs and symlinks to files all count
+        return entry.is_file()  # regular files and symlinks to them: a FIFO would block a reader
     except OSError:
         return False
+
+
+def _peek(path: Path) -> int | None:
+    # Only regular files are peeked: opening a FIFO named on the command line would block, and what
+    # a peek read from it would be lost to the reader.
+    try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            return None
+    except OSError:
+        return None
+    return peek_first_timestamp(path)
 
 
 def _members_of(names: list[str], name: str) -> list[str]:
@@ -154,12 +166,15 @@ def build_set(directory: Path, name: str) -> LogSet:
     try:
         names = _list(directory) if directory.is_dir() else []
     except SourceError:
-        names = [name] if (directory / name).exists() else []
+        names = []  # an unlistable directory: only the live file, if it can be reached by name
     by_rotation: dict[tuple[bool, int], tuple[str, bool]] = {}
     live: Member | None = None
+    live_path = directory / name
+    if name not in names and live_path.exists() and not live_path.is_dir():
+        names = [*names, name]  # named on the command line though not a regular file (a FIFO)
     for n in _members_of(names, name):
         if n == name:
-            live = Member(directory / n, True, None, peek_first_timestamp(directory / n))
+            live = Member(live_path, True, None, _peek(live_path))
             continue
         r = parse_rotated(n)
         assert r is not None
@@ -170,7 +185,7 @@ def build_set(directory: Path, name: str) -> LogSet:
     archives = []
     for (dateext, rotation), (n, _gz) in by_rotation.items():
         p = directory / n
-        archives.append(Member(p, False, rotation, peek_first_timestamp(p)))
+        archives.append(Member(p, False, rotation, _peek(p)))
     archives.sort(key=_reading_order)
     return LogSet(directory, name, tuple(archives) + ((live,) if live is not None else ()))
 

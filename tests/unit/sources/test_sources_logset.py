@@ -203,3 +203,24 @@ def test_first_timestamp_of_a_mislabelled_archive(tmp_path: Path) -> None:
 def test_parse_rotated(name: str, expected: tuple[str, int, bool, bool] | None) -> None:
     r = parse_rotated(name)
     assert (None if r is None else (r.base, r.rotation, r.dateext, r.gz)) == expected
+
+
+def test_a_fifo_is_never_opened_by_discovery(tmp_path: Path) -> None:
+    # Peeking at a FIFO would block until a writer came (and steal its first lines): a FIFO live file
+    # is a member without a first timestamp, and a FIFO among the archives is no member at all.
+    import os
+    import subprocess
+    import sys
+
+    write(tmp_path / "execution.log.1", "2025-09-09T10:00:00Z")
+    os.mkfifo(tmp_path / "execution.log")
+    os.mkfifo(tmp_path / "execution.log.2")
+    code = (
+        "import sys; from execlog_tui.sources.logset import discover;"
+        "[s] = discover([sys.argv[1]]);"
+        "print([(m.path.name, m.live, m.first_ts is None) for m in s.members])"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=30, check=True
+    )
+    assert out.stdout.strip() == "[('execution.log.1', False, False), ('execution.log', True, True)]"
