@@ -10,17 +10,21 @@ import resource
 import signal
 import time
 
+
 from execlog_tui.writer import ExecutionLogger
 from writer_helpers import archive_names, entries, members, read_lines
 
 LINE_DETAILS = "x" * 60
 
+
 def write_numbered(log: ExecutionLogger, count: int, start: int = 0) -> None:
     for i in range(start, start + count):
         log.log("PERF", "TICK", i % 7, "SUCCESS", f"seq={i} {LINE_DETAILS}")
 
+
 def seqs(path) -> list[int]:
     return [int(e.details.split()[0][4:]) for e in entries(str(path)) if e.action == "TICK"]
+
 
 def test_delaycompress_naming_and_exactly_backups_archives(tmp_path):
     path = tmp_path / "execution.log"
@@ -42,6 +46,7 @@ def test_delaycompress_naming_and_exactly_backups_archives(tmp_path):
         text = gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
         assert text.split(b"\n", 1)[0].endswith(b"|SYSTEM|ROTATE|0|INFO|Log rotated")
 
+
 def test_all_compressed_and_uncompressed_options(tmp_path):
     a = tmp_path / "a" / "execution.log"
     b = tmp_path / "b" / "execution.log"
@@ -55,6 +60,7 @@ def test_all_compressed_and_uncompressed_options(tmp_path):
     assert archive_names(str(b)) == [f"execution.log.{i}" for i in (1, 2, 3)]
     assert seqs(a) == seqs(b) and seqs(a)[-1] == 299
 
+
 def test_files_stay_within_max_bytes(tmp_path):
     path = tmp_path / "execution.log"
     with ExecutionLogger(path, max_bytes=4096, backups=50, compress=False) as log:
@@ -62,6 +68,7 @@ def test_files_stay_within_max_bytes(tmp_path):
     for name in members(str(path)):
         assert os.path.getsize(name) <= 4096
     assert seqs(path) == list(range(600))
+
 
 def test_retention_by_age_on_start_and_on_rotation(tmp_path):
     path = tmp_path / "execution.log"
@@ -86,6 +93,7 @@ def test_retention_by_age_on_start_and_on_rotation(tmp_path):
         assert log.wait_compressed()  # .2.gz is shifted to .3.gz, then expired; the live file becomes .1
         assert "execution.log.3.gz" not in archive_names(str(path))
         assert len(archive_names(str(path))) == n  # one archive in, one out
+
 
 def test_recovery_removes_orphan_tmp_keeps_live_one_and_settles_duplicates(tmp_path):
     path = tmp_path / "execution.log"
@@ -124,6 +132,7 @@ def test_recovery_removes_orphan_tmp_keeps_live_one_and_settles_duplicates(tmp_p
     got = [int(line.split("|")[5].split()[0][4:]) for line in good if "|TICK|" in line]
     assert got == expected + [999999]
 
+
 def _compress_with_small_fsize_limit(path: str, queue) -> None:
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # get EFBIG, as on a full disk, instead of dying
     resource.setrlimit(resource.RLIMIT_FSIZE, (2048, 2048))
@@ -132,6 +141,7 @@ def _compress_with_small_fsize_limit(path: str, queue) -> None:
     log.wait_compressed()
     log.close()
     queue.put(reports)
+
 
 def test_compression_failure_keeps_the_archive_and_reports_it(tmp_path):
     path = tmp_path / "execution.log"
