@@ -10,7 +10,6 @@ import resource
 import signal
 import time
 
-
 from execlog_tui.writer import ExecutionLogger
 from writer_helpers import archive_names, entries, members, read_lines
 
