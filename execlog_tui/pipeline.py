@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
+from collections import deque
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
+from threading import Lock
 from typing import Callable
 
 from execlog_tui.core.engine import MetricsEngine
 from execlog_tui.core.entry import Entry, ParseError
-from execlog_tui.core.parser import LINE_LIMIT, parse_line
+from execlog_tui.core.parser import LINE_LIMIT
 from execlog_tui.sources.logset import LogSet, Member
 from execlog_tui.sources.reader import SourceWarning, read_batches
 from execlog_tui.sources.timeline import merge_sets
 
 # Called after each batch with (bytes of the set read so far, bytes in all).
 Progress = Callable[[int, int], None]
-# Receives every parsed line when a front end keeps a ring buffer; batch mode passes None.
-Sink = Callable[[list[Entry | ParseError]], None]
 
 
 @dataclass(slots=True)
@@ -43,15 +44,20 @@ def read_history(
     *,
     until: int | None = None,
     line_limit: int = LINE_LIMIT,
-    sink: Sink | None = None,
+    tail: deque[str] | None = None,
     progress: Progress | None = None,
     live_limit: dict[Path, int] | None = None,
+    lock: Lock | None = None,
 ) -> HistoryResult:
     """Feed every member of `sets` to `engine` in timeline order (SPEC 2 and 3).
 
     `until`: entries after it play no part (a report as of a given time). `live_limit`: read a live
-    file only up to this byte offset (the follower takes over from there).
+    file only up to this byte offset (the follower takes over from there). `tail`: a bounded deque that
+    receives the raw lines, so a front end can fill its ring buffer with the newest ones at the end
+    without building an object per line of a history far larger than the buffer. `lock`: held while
+    the engine is fed, so another thread may take snapshots meanwhile.
     """
+    guard = lock if lock is not None else nullcontext()
     result = HistoryResult()
     warnings: list[SourceWarning] = []
     total = set_size(sets)
@@ -80,16 +86,10 @@ def read_history(
                 else read_batches(member.path, warnings, line_limit, max_bytes=limit)
             )
             for lines, _cut in batches:
-                if sink is None:
+                with guard:
                     result.lines_after_until += engine.feed_lines(lines, until)
-                else:
-                    parsed = [p for p in (parse_line(line) for line in lines) if p is not None]
-                    if until is not None:
-                        kept = [p for p in parsed if type(p) is not Entry or p.ts <= until]
-                        result.lines_after_until += len(parsed) - len(kept)
-                        parsed = kept
-                    engine.feed_parsed(parsed)
-                    sink(parsed)
+                if tail is not None:
+                    tail.extend(lines)
                 if warnings:
                     flush_warnings()
                 if progress is not None:
@@ -110,14 +110,16 @@ def read_history(
                 continue
             batch.append(item)
             if len(batch) >= 4096:
-                engine.feed_parsed(batch)
-                if sink is not None:
-                    sink(batch)
+                with guard:
+                    engine.feed_parsed(batch)
+                if tail is not None:
+                    tail.extend(i.raw for i in batch)
                 batch = []
                 flush_warnings()
-        engine.feed_parsed(batch)
-        if sink is not None and batch:
-            sink(batch)
+        with guard:
+            engine.feed_parsed(batch)
+        if tail is not None:
+            tail.extend(i.raw for i in batch)
         flush_warnings()
     if progress is not None:
         progress(total, total)

@@ -58,14 +58,17 @@ def is_gzip(path: Path) -> bool:
         return False
 
 
-def _plain_chunks(f: Any, chunk_size: int) -> Iterator[bytes]:
-    while True:
+def _plain_chunks(f: Any, chunk_size: int, max_bytes: int | None = None) -> Iterator[bytes]:
+    left = max_bytes
+    while left is None or left > 0:
         try:
-            data = f.read(chunk_size)
+            data = f.read(chunk_size if left is None else min(chunk_size, left))
         except OSError as exc:
             raise _Damage("read", exc.strerror or str(exc)) from None
         if not data:
             return
+        if left is not None:
+            left -= len(data)
         yield data
 
 
@@ -188,13 +191,15 @@ def read_batches(
     line_limit: int = LINE_LIMIT,
     chunk_size: int = CHUNK_SIZE,
     archive: bool | None = None,
+    max_bytes: int | None = None,
 ) -> Iterator[tuple[list[str], set[int]]]:
     """Yield (lines, cut) batches for one file; problems become SourceWarnings, never exceptions.
 
     `lines` are decoded without their newline (a trailing CR may stay: the parser drops it); `cut`
     holds the indexes of the lines that were longer than `line_limit` bytes and were cut to it.
     `archive` says whether an empty file deserves an "empty archive" warning; None infers it (gzip by
-    its magic, or a name ending in .gz).
+    its magic, or a name ending in .gz). `max_bytes`: read a plain file only up to that offset (the
+    live file's history, when a follower takes over from there).
     """
     name = str(path)
     try:
@@ -212,7 +217,7 @@ def read_batches(
         compressed = magic == GZIP_MAGIC
         if archive is None:
             archive = compressed or path.name.endswith(".gz")
-        chunks = _gzip_chunks(f, chunk_size) if compressed else _plain_chunks(f, chunk_size)
+        chunks = _gzip_chunks(f, chunk_size) if compressed else _plain_chunks(f, chunk_size, max_bytes)
         splitter = _LineSplitter(name, warnings, line_limit)
         try:
             for data in chunks:

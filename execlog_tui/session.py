@@ -1,0 +1,237 @@
+"""A monitoring session: read a set's history, then follow its live file, in a worker thread.
+
+The dashboard and batch follow mode (`-b -d`) drive the same session. The worker owns the engine and
+the ring buffer; other threads read them only through `snapshot()` and `ring_view()` under the lock.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from pathlib import Path
+from typing import Callable
+
+from execlog_tui.alert_log import AlertLogWriter
+from execlog_tui.core.config import Config
+from execlog_tui.core.engine import MetricsEngine
+from execlog_tui.core.entry import Entry, ParseError
+from execlog_tui.core.parser import CUT_MARKER, LINE_LIMIT, parse_line
+from execlog_tui.core.ringbuffer import RingBuffer
+from execlog_tui.core.snapshot import MetricsSnapshot
+from execlog_tui.pipeline import read_history, set_size
+from execlog_tui.sources.follower import TRUNCATED, FollowEvent, LogFollower
+from execlog_tui.sources.logset import LogSet, SourceError, discover
+
+Clock = Callable[[], int]
+
+
+def wall_clock_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class MonitorSession:
+    """History first (log time), then following (T = max(wall clock, newest entry)), per SPEC 3."""
+
+    def __init__(
+        self,
+        paths: list[str],
+        config: Config | None = None,
+        *,
+        ring_capacity: int = 100_000,
+        follow: bool = True,
+        wall_clock: Clock | None = None,
+        line_limit: int = LINE_LIMIT,
+    ) -> None:
+        self.paths = list(paths) or ["execution.log"]
+        self.config = config or Config()
+        self.follow = follow
+        self.wall_clock = wall_clock or wall_clock_ms
+        self.line_limit = line_limit
+        self.lock = threading.RLock()
+        self.alert_log = AlertLogWriter(self.config.monitoring.alert_log) if self._alert_log_wanted() else None
+        self.engine = MetricsEngine(self.config, alert_hook=self._on_alert)
+        self.ring = RingBuffer(ring_capacity)
+        self.progress: tuple[int, int] = (0, 0)
+        self.history_done = False
+        self.mode = "history"
+        self.events: list[str] = []
+        self.data_version = 0
+        self.error: str | None = None  # a one-line reason when nothing can be read
+        self.sets: list[LogSet] = []
+        self._followers: list[LogFollower] = []
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._history_snapshot: MetricsSnapshot | None = None
+        self._live = False  # alerts go to the alert log only while following live
+
+    # ------------------------------------------------------------------------------ lifecycle
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="execlog-session", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=3.0)
+        for f in self._followers:
+            f.close()
+        if self.alert_log is not None:
+            self.alert_log.close()
+
+    def __enter__(self) -> MonitorSession:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def wait_history(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while not self.history_done and time.monotonic() < deadline:
+            if self._thread is not None and not self._thread.is_alive():
+                break
+            time.sleep(0.01)
+        return self.history_done
+
+    # ------------------------------------------------------------------------------- reading
+    def snapshot(self, as_of_last_entry: bool = False) -> MetricsSnapshot:
+        """The figures now; with `as_of_last_entry`, as of the newest entry of the history (for a quiet
+        log whose windows are empty at wall-clock time)."""
+        if as_of_last_entry and self._history_snapshot is not None and self._quiet():
+            return self._history_snapshot
+        with self.lock:
+            return self.engine.snapshot()
+
+    def ring_view(self) -> list[Entry | ParseError]:
+        with self.lock:
+            return list(self.ring)
+
+    @property
+    def newest_ms(self) -> int | None:
+        return self.engine.last
+
+    @property
+    def skew_ms(self) -> int | None:
+        """Newest entry minus the wall clock: negative when the log is quiet or old, positive when ahead."""
+        if self.engine.last is None:
+            return None
+        return self.engine.last - self.wall_clock()
+
+    def _quiet(self) -> bool:
+        skew = self.skew_ms
+        return skew is not None and skew < -60_000
+
+    # -------------------------------------------------------------------------------- worker
+    def _run(self) -> None:
+        try:
+            self._read_history()
+            if self.follow:
+                self._follow()
+        except Exception as e:  # noqa: BLE001 - the worker must report, not die silently
+            self.error = f"{type(e).__name__}: {e}"
+            self._event(f"error: {self.error}")
+
+    def _live_paths(self) -> list[Path]:
+        if self.sets:
+            return [s.live for s in self.sets]
+        out = []
+        for p in self.paths:
+            path = Path(p)
+            out.append(path / "execution.log" if path.is_dir() else path)
+        return out
+
+    def _read_history(self) -> None:
+        try:
+            self.sets = discover(self.paths)
+        except SourceError as e:
+            self.sets = []
+            if not self.follow:
+                self.error = str(e)
+        if self.follow:
+            for live in self._live_paths():
+                self._followers.append(LogFollower(live, line_limit=self.line_limit, start_at_end=True))
+        live_limit = {}
+        for f in self._followers:
+            if f.history_limit is not None:
+                live_limit[f.path] = f.history_limit.offset
+        total = set_size(self.sets)
+        self.progress = (0, total)
+        tail: deque[str] = deque(maxlen=self.ring.capacity)
+
+        def progress(done: int, all_bytes: int) -> None:
+            self.progress = (done, all_bytes)
+            self.data_version += 1
+
+        with self.lock:
+            for s in self.sets:
+                for m in s.members:
+                    self.engine.note_file(str(m.path))
+        read_history(self.sets, self.engine, line_limit=self.line_limit, tail=tail, progress=progress,
+                     live_limit=live_limit, lock=self.lock)
+        parsed = [p for p in map(parse_line, tail) if p is not None]
+        with self.lock:
+            self.ring.extend(parsed)
+            self._history_snapshot = self.engine.snapshot()
+            self.history_done = True
+            self.data_version += 1
+        if not self.sets and self._followers:
+            self.mode = "waiting"
+            self._event(f"waiting for {', '.join(str(f.path) for f in self._followers)}")
+
+    def _follow(self) -> None:
+        self.mode = "following"
+        self._live = True
+        while not self._stop.is_set():
+            got = False
+            for f in self._followers:
+                batch = f.poll()
+                for ev in batch.events:
+                    self._on_follow_event(ev)
+                if batch.lines:
+                    got = True
+                    self._take(batch.lines, batch.cut)
+                if batch.more:
+                    got = True
+            with self.lock:
+                self.engine.advance(self.wall_clock())
+            if self.mode == "waiting" and any(f.offset is not None for f in self._followers):
+                self.mode = "following"
+            if not got and self._followers:
+                self._followers[0].wait(0.25)
+            elif not self._followers:
+                self._stop.wait(0.25)
+
+    def _take(self, lines: list[str], cut: set[int]) -> None:
+        items: list[Entry | ParseError] = []
+        for i, line in enumerate(lines):
+            item = parse_line(line, i in cut) if cut else parse_line(line)
+            if item is not None:
+                items.append(item)
+        with self.lock:
+            self.engine.feed_parsed(items)
+            self.ring.extend(items)
+            self.data_version += 1
+
+    def _on_follow_event(self, ev: FollowEvent) -> None:
+        self._event(str(ev))
+        if ev.kind == TRUNCATED or ev.kind == "warning":
+            with self.lock:
+                self.engine.note_warning(ev.path, ev.message)
+        with self.lock:
+            self.engine.note_file(ev.path) if ev.kind != "warning" else None
+
+    def _event(self, text: str) -> None:
+        self.events.append(text)
+        if len(self.events) > 200:
+            del self.events[:100]
+        self.data_version += 1
+
+    # -------------------------------------------------------------------------------- alerts
+    def _alert_log_wanted(self) -> bool:
+        mon = self.config.monitoring
+        return mon.alert_log is not None and "log_file" in mon.channels
+
+    def _on_alert(self, record) -> None:  # noqa: ANN001 - AlertRecord
+        if self._live and self.alert_log is not None:
+            self.alert_log.write(record)
