@@ -106,11 +106,13 @@ def _ident(st: os.stat_result) -> Ident:
 
 
 def _fp_compatible(a: bytes, b: bytes) -> bool:
-    """Two fingerprints may be of the same content: one is a prefix of the other (files grow)."""
-    if not a or not b:
-        return False
+    """Two fingerprints may be of the same content: one is a prefix of the other (files grow).
+
+    The common part must hold a whole line: a few bytes of timestamp prefix are shared by every file of
+    the same minute and prove nothing.
+    """
     n = min(len(a), len(b))
-    return a[:n] == b[:n]
+    return n > 0 and a[:n] == b[:n] and b"\n" in a[:n]
 
 
 class _Out:
@@ -228,7 +230,9 @@ class _Stream:
         self.name = name
         self.offset = offset
         self.asm = _Assembler(limit)
-        self.fp = os.pread(fd, min(FP_LEN, offset), 0) if offset else b""
+        # The first bytes as they are now, even beyond `offset`: a copytruncate before our first read
+        # is still recognised (and logrotate's copy matched) by them.
+        self.fp = os.pread(fd, FP_LEN, 0)
         self.last_growth = time.monotonic()
         self.gone = False  # deletion reported
 
@@ -242,8 +246,9 @@ class _Stream:
                     self.last_growth = time.monotonic()
                 return total, True
             start = self.offset
-            if start < FP_LEN and len(self.fp) == start:
-                self.fp += data[:FP_LEN - start]
+            known = len(self.fp)
+            if known < FP_LEN and start <= known < start + len(data):
+                self.fp += data[known - start:FP_LEN - start]
             self.offset += len(data)
             total += len(data)
             self.asm.feed(data, out)
@@ -340,6 +345,7 @@ class LogFollower:
         self._closed = False
         self._name_ident: Ident | None = None  # what the name pointed to at the last look
         self._dir_ident = self._stat_ident(self._dir)
+        self._dir_sig = self._dir_signature()  # as of the last scan of the directory
         self._watch_thread: threading.Thread | None = None
         self._stop = threading.Event()
         self._changed = threading.Event()
@@ -379,7 +385,11 @@ class LogFollower:
             self._check_truncation(cur, late, events)
             _, at_eof = cur.read(late, self.max_poll_bytes)
             if at_eof:
-                self._check_name(early, late, events)
+                if self._check_name(early, late, events) and self._dir_sig != self._dir_signature():
+                    # Something was created or renamed beside the live file, which is still ours: a
+                    # copy made by copytruncate of content we never read (the file was truncated
+                    # before we looked). It holds older lines than the live file's new ones.
+                    self._scan(early, events)
             else:
                 self._more = True
         # A single writer that switched to the new file wrote nothing more to the old one after its
@@ -477,7 +487,8 @@ class LogFollower:
         cur.asm.skipping = False
         cur.asm.skip_nuls = True
 
-    def _check_name(self, early: _Out, late: _Out, events: list[FollowEvent]) -> None:
+    def _check_name(self, early: _Out, late: _Out, events: list[FollowEvent]) -> bool:
+        """Follow the name: switch to the file it points to now. True if it still points to ours."""
         cur = self._cur
         assert cur is not None
         try:
@@ -488,7 +499,7 @@ class LogFollower:
             pst = None
         self._name_ident = None if pst is None else _ident(pst)
         if pst is not None and self._name_ident == cur.ident:
-            return
+            return True
         if pst is None:
             if not cur.gone:
                 try:
@@ -499,14 +510,14 @@ class LogFollower:
                     cur.gone = True
                     self._was_deleted = True
                     events.append(FollowEvent(DELETED, cur.name, "deleted; read to its end, waiting for it to reappear"))
-            return
+            return False
         # The name points to another file: finish the old one, then switch to the new one from byte 0.
         cur.read(late, 1 << 62)
         early.take(late)
         dir_ident = self._stat_ident(self._dir)
         opened = _open_regular(self._spath)
         if opened is None:
-            return  # gone again between stat and open: next poll
+            return False  # gone again between stat and open: next poll
         fd, st = opened
         new = _Stream(fd, _ident(st), self._spath, self.line_limit)
         self._retire(cur)
@@ -530,6 +541,7 @@ class LogFollower:
         _, at_eof = new.read(late, self.max_poll_bytes)
         if not at_eof:
             self._more = True
+        return False
 
     # -- old handles -----------------------------------------------------------------------------
 
@@ -623,16 +635,18 @@ class LogFollower:
         With `truncated`, logrotate's copy of that file is read from its old offset. True if the copy
         was found.
         """
+        self._dir_sig = self._dir_signature()
         open_idents = {s.ident: s for s in self._retired}
         if self._cur is not None:
             open_idents[self._cur.ident] = self._cur
         members = self._list_members()
+        recovered = False
+        if truncated is not None:
+            recovered = self._recover_copy(truncated, members, open_idents, out, events)
         new: list[tuple[_Member, bytes]] = []
         for m in members:
-            if m.ident == exclude:
-                continue
-            if m.ident in open_idents and not (truncated is not None and m.ident == truncated.ident):
-                continue  # read through its descriptor
+            if m.ident == exclude or m.ident in open_idents:
+                continue  # the live file, or read through its descriptor
             seen = self._seen.get(m.ident)
             if seen is not None and seen.size == m.size and seen.mtime_ns == m.mtime_ns:
                 continue
@@ -645,15 +659,9 @@ class LogFollower:
                 self._seen[m.ident] = _Seen(fp, m.size, m.mtime_ns)
                 continue
             new.append((m, fp))
-        recovered = False
         known = self._known_fps()
         for m, fp in new:
             self._seen[m.ident] = _Seen(fp, m.size, m.mtime_ns)
-            if truncated is not None and not recovered and _fp_compatible(truncated.fp, fp):
-                recovered = True
-                n = self._read_archive(m.path, truncated.offset, truncated.asm, out, events, finish=False)
-                events.append(FollowEvent(RECOVERED, m.path, f"read {n} bytes written before the truncation from logrotate's copy"))
-                continue
             if not fp or any(_fp_compatible(k, fp) for k in known):
                 continue  # empty, or a copy of content already read (compressed or copied)
             asm = _Assembler(self.line_limit)
@@ -665,6 +673,34 @@ class LogFollower:
         for ident in [i for i in self._seen if i not in present]:
             del self._seen[ident]
         return recovered
+
+    def _recover_copy(
+        self, cur: _Stream, members: list[_Member], open_idents: dict[Ident, _Stream], out: _Out,
+        events: list[FollowEvent],
+    ) -> bool:
+        """After a truncation: find logrotate's copy of `cur` (same first bytes) and read it from our offset."""
+        best: tuple[tuple[int, int], _Member, bytes] | None = None
+        for m in members:
+            if m.ident in open_idents or m.plain_twin:
+                continue
+            seen = self._seen.get(m.ident)
+            if seen is not None and seen.size == m.size and seen.mtime_ns == m.mtime_ns:
+                fp = seen.fp
+            else:
+                fp = self._member_fp(m.path)
+            if not _fp_compatible(cur.fp, fp):
+                continue
+            # Prefer an uncompressed copy (its size is comparable), then the largest.
+            rank = (0 if m.path.endswith(".gz") else 1, m.size)
+            if best is None or rank > best[0]:
+                best = (rank, m, fp)
+        if best is None:
+            return False
+        _, m, fp = best
+        self._seen[m.ident] = _Seen(fp, m.size, m.mtime_ns)
+        n = self._read_archive(m.path, cur.offset, cur.asm, out, events, finish=False)
+        events.append(FollowEvent(RECOVERED, m.path, f"read {n} bytes written before the truncation from logrotate's copy"))
+        return True
 
     def _read_archive(
         self, path: str, skip: int, asm: _Assembler, out: _Out, events: list[FollowEvent], *,
@@ -713,6 +749,19 @@ class LogFollower:
         return total
 
     # -- waking up -------------------------------------------------------------------------------
+
+    def _dir_signature(self) -> tuple[int | None, tuple[str, ...]]:
+        """The directory's mtime and member names: a change means an archive may have appeared.
+
+        Names as well as mtime, because mtime advances in coarse kernel ticks: two changes in one tick
+        leave it equal.
+        """
+        try:
+            mtime: int | None = os.stat(self._dir).st_mtime_ns
+            names = tuple(sorted(n for n in os.listdir(self._dir) if self._member_re.match(n)))
+        except OSError:
+            return None, ()
+        return mtime, names
 
     @staticmethod
     def _stat_ident(path: str) -> Ident | None:
