@@ -1,8 +1,9 @@
 """`execlog-top --demo`: a simulated service writing a real, rotating execution log through our writer.
 
 It backfills a few minutes of history so the first screen has data, then writes live entries at about
-60 per second with an incident every minute: an API error burst that opens (and later closes) an inferred
-breaker, a slow spell, a cache degradation with degraded mode, and an explicit CACHE breaker cycle.
+60 per second with an incident every minute or so, on a two-minute script: an API error burst that opens
+(and later closes) an inferred breaker and a slow spell in the first minute; a cache degradation with
+degraded mode and an explicit CACHE breaker cycle in the second.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from execlog_tui.writer import ExecutionLogger
 
-CYCLE_S = 60
+CYCLE_S = 120
 RATE = 60  # operations per second, roughly
 
 
@@ -93,16 +94,16 @@ class DemoService:
     def _second(self, start: float, live: bool = False) -> None:
         rnd = self.rnd
         phase = int(start) % CYCLE_S
-        burst = 10 <= phase < 16
-        slow = 25 <= phase < 38
-        degraded = 40 <= phase < 55
-        if phase == 40:
+        burst = 5 <= phase < 11
+        slow = 15 <= phase < 55
+        degraded = 65 <= phase < 110
+        if phase == 75:
             self._log(start, "SYSTEM", "MODE", 0, "WARNING", "Entering degraded mode: cache hit rate falling")
-        if phase == 55:
+        if phase == 110:
             self._log(start, "SYSTEM", "MODE", 0, "INFO", "Leaving degraded mode")
-        if phase == 45:
+        if phase == 80:
             self._log(start + 0.001, "CACHE", "CIRCUIT_OPEN", 0, "WARNING", "Circuit breaker opened")
-        if phase == 50:
+        if phase == 95:
             self._log(start + 0.001, "CACHE", "CIRCUIT_TEST", 2, "INFO", "Testing recovery")
             self._log(start + 0.003, "CACHE", "CIRCUIT_CLOSE", 0, "SUCCESS", "Service restored")
         n = max(1, int(rnd.gauss(RATE, 6)))
@@ -110,7 +111,7 @@ class DemoService:
             at = start + i / n
             kind = rnd.random()
             if kind < 0.45:
-                hit = rnd.random() < (0.45 if degraded else 0.9)
+                hit = rnd.random() < (0.3 if degraded else 0.9)
                 self._log(at, "CACHE", "LOOKUP", rnd.randint(0, 2), "INFO", f"Looking for key_{rnd.randint(1, 500)}")
                 if hit:
                     self._log(at + 0.001, "CACHE", "HIT", 0, "SUCCESS", rnd.choice(["L1 cache hit", "L2 cache hit"]))
@@ -118,7 +119,7 @@ class DemoService:
                     self._log(at + 0.001, "CACHE", "MISS", 0, "INFO", "Cache miss all tiers")
                     self._log(at + 0.002, "CACHE", "FETCH", rnd.randint(8, 30), "SUCCESS", "Fetched from source")
             elif kind < 0.65:
-                base = rnd.uniform(250, 420) if slow else rnd.lognormvariate(3.2, 0.5)
+                base = rnd.uniform(1500, 2500) if slow else rnd.lognormvariate(3.2, 0.5)
                 failed = burst and rnd.random() < 0.6
                 self._log(at, "API", "CALL", base, "FAILURE" if failed else "SUCCESS",
                           "upstream=payments " + ("status=503" if failed else "status=200"),

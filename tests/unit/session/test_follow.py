@@ -1,0 +1,110 @@
+"""History then following, end to end: the session, `-b -d` reports, and the demo service."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from execlog_tui.demo import DemoService
+from execlog_tui.session import MonitorSession
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def lines(start: int, count: int, status: str = "SUCCESS") -> str:
+    return "".join(f"2026-01-01T00:{(i // 60) % 60:02d}:{i % 60:02d}.{i % 1000:03d}Z|API|CALL|5|{status}|i={i}\n"
+                   for i in range(start, start + count))
+
+
+def poll_until(predicate, timeout: float = 10.0) -> bool:  # noqa: ANN001
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return predicate()
+
+
+def test_session_reads_history_then_follows_across_rotation(tmp_path: Path) -> None:
+    log = tmp_path / "execution.log"
+    log.write_text(lines(0, 100))
+    (tmp_path / "execution.log.1").write_text(lines(-50, 50))
+    with MonitorSession([str(log)], ring_capacity=1000) as s:
+        assert s.wait_history(10)
+        assert s.snapshot().source.entries == 150
+        with log.open("a") as f:
+            f.write(lines(100, 20))
+        assert poll_until(lambda: s.snapshot().source.entries == 170)
+        # rename rotation: the old file gets a last line after the rename, then a new file appears
+        log.rename(tmp_path / "execution.log.1.tmp-old")
+        with (tmp_path / "execution.log.1.tmp-old").open("a") as f:
+            f.write(lines(120, 5))
+        log.write_text(lines(125, 30))
+        assert poll_until(lambda: s.snapshot().source.entries == 205)
+        assert len(s.ring) == 205
+        raws = [item.raw for item in s.ring_view()]
+        assert len(set(raws)) == 205  # every line exactly once
+
+
+def test_session_waits_for_a_missing_file(tmp_path: Path) -> None:
+    log = tmp_path / "execution.log"
+    with MonitorSession([str(log)]) as s:
+        assert s.wait_history(10)
+        assert s.mode in ("waiting", "following")
+        log.write_text(lines(0, 10))
+        assert poll_until(lambda: s.snapshot().source.entries == 10)
+
+
+def test_batch_follow_prints_one_json_report_per_delay(tmp_path: Path) -> None:
+    log = tmp_path / "execution.log"
+    log.write_text(lines(0, 100))
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "execlog_tui", "-b", "-d", "0.2", "--json", str(log)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        assert proc.stdout is not None
+        first = json.loads(proc.stdout.readline())
+        assert first["source"]["entries"] == 100
+        with log.open("a") as f:
+            f.write(lines(100, 40, "FAILURE"))
+        deadline = time.monotonic() + 15
+        report = first
+        while report["source"]["entries"] < 140 and time.monotonic() < deadline:
+            report = json.loads(proc.stdout.readline())
+        assert report["source"]["entries"] == 140
+        # Opened by the burst; the clock is the wall clock now, long after these 2026-01-01 entries,
+        # so the inferred breaker has since gone HALF_OPEN.
+        assert report["breakers"]["API"]["opened"] == 1
+        assert report["breakers"]["API"]["state"] == "HALF_OPEN"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_batch_follow_stops_after_n_reports(tmp_path: Path) -> None:
+    log = tmp_path / "execution.log"
+    log.write_text(lines(0, 10))
+    out = subprocess.run([sys.executable, "-m", "execlog_tui", "-b", "-d", "0.1", "-n", "3", "--json", str(log)],
+                         capture_output=True, text=True, timeout=30, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert out.returncode == 0, out.stderr
+    reports = [json.loads(x) for x in out.stdout.splitlines()]
+    assert len(reports) == 3 and all(r["source"]["entries"] == 10 for r in reports)
+
+
+def test_demo_writes_a_rotating_log_with_incidents(tmp_path: Path) -> None:
+    with DemoService(str(tmp_path), backfill_s=250) as demo:
+        with MonitorSession([str(demo.log_path)]) as s:
+            assert s.wait_history(30)
+            snap = s.snapshot()
+    assert snap.source.entries > 5000
+    assert snap.bootstrap_ms is not None
+    assert snap.breakers["API"].opened >= 1  # the error burst opened the inferred breaker
+    assert snap.breakers["CACHE"].opened >= 1  # the explicit cycle
+    names = {a.name for a in snap.alerts}
+    assert "breaker:API" in names and "response_time" in names
+    members = sorted(p.name for p in tmp_path.iterdir())
+    assert "execution.log" in members and any(m.endswith(".gz") for m in members)
