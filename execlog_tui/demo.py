@@ -42,7 +42,7 @@ class DemoService:
         self.stop()
 
     def start(self) -> None:
-        self._logger = ExecutionLogger(self.log_path, max_bytes=1024 * 1024, backups=5, compress=True,
+        self._logger = ExecutionLogger(self.log_path, max_bytes=512 * 1024, backups=5, compress=True,
                                        retention_days=None, error_hook=lambda _m: None)
         now = time.time()
         self._bootstrap(now - self.backfill_s, slow=True)
