@@ -1,0 +1,190 @@
+"""Benchmark the analysis queries: each report's wall time and peak RSS, and a GROUP BY against lnav.
+
+    python bench/bench_query.py [SET_DIR]            # default bench/data/bigset
+    python bench/bench_query.py --make DIR --files 7 --mb 10   # write a test set first (no gen_bigset.py needed)
+
+Every query runs in a fresh child process, so each peak RSS (ru_maxrss of that child) is the query's
+own, including the import of the SQL engine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+GROUP_BY = "SELECT component, count(*) AS n, avg(duration_ms) AS avg_ms FROM entries GROUP BY component ORDER BY component"
+# The same question in lnav's terms: a custom format table (see _lnav_format) named execlog_top.
+LNAV_GROUP_BY = "SELECT component, count(*), avg(duration_ms) FROM execlog_top GROUP BY component ORDER BY component"
+
+
+def make_set(out: Path, files: int, mb: float, gz: bool = False) -> None:
+    """A rotated set of `files` members of about `mb` MB each, by replaying sample_logs/rotated with shifted
+    times (so its parse errors, incidents and proportions repeat)."""
+    from execlog_tui.core.entry import Entry
+    from execlog_tui.core.timefmt import format_ts
+    from execlog_tui.sources.logset import discover
+    from execlog_tui.sources.timeline import merge_sets
+
+    items = list(merge_sets(discover([ROOT / "sample_logs" / "rotated"]), []))
+    stamps = [i.ts for i in items if isinstance(i, Entry)]
+    span = max(stamps) - min(stamps) + 1000
+    out.mkdir(parents=True, exist_ok=True)
+    target = int(mb * 1024 * 1024)
+    rep = 0
+    for k in range(files - 1, -1, -1):  # oldest archive first: execution.log.(files-1) ... live last
+        name = f"execution.log.{k}" if k else "execution.log"
+        path = out / name
+        size = 0
+        with open(path, "w", encoding="utf-8", newline="\n") as f:
+            while size < target:
+                shift = rep * span
+                chunk = []
+                for item in items:
+                    if isinstance(item, Entry):
+                        rest = item.raw.split("|", 1)[1]
+                        chunk.append(f"{format_ts(item.ts + shift)}|{rest}\n")
+                    else:
+                        chunk.append(item.raw + "\n")
+                text = "".join(chunk)
+                f.write(text)
+                size += len(text.encode())
+                rep += 1
+        if gz and k:
+            with open(path, "rb") as src, gzip.open(str(path) + ".gz", "wb", compresslevel=1) as dst:
+                shutil.copyfileobj(src, dst)
+            path.unlink()
+
+
+def _child(query: str, paths: list[str], window: str | None) -> None:
+    """Run one query in this process and print its timing as JSON on stdout."""
+    from execlog_tui.query import run_query
+
+    t0 = time.perf_counter()
+    result = run_query(paths, query, window=window)
+    wall = time.perf_counter() - t0
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"wall_s": wall, "rss_mb": rss_mb, "rows": len(result.rows)}))
+
+
+def _run_child(query: str, paths: list[str], window: str | None = None) -> dict:
+    cmd = [sys.executable, __file__, "--child", query, *(["--window", window] if window else []), *paths]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"query {query!r} failed: {proc.stderr.strip().splitlines()[-1:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _lnav_format(directory: Path) -> Path:
+    """An lnav format file for the execution log, so lnav's SQL sees the same six columns."""
+    fmt = {
+        "$schema": "https://lnav.org/schemas/format-v1.schema.json",
+        "execlog_top": {
+            "title": "execlog-top execution log",
+            "description": "timestamp|component|action|duration_ms|status|details",
+            "regex": {
+                "std": {
+                    "pattern": r"^(?<timestamp>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})?)"
+                    r"\|(?<component>[^|\s]+)\|(?<action>[^|\s]+)\|(?<duration_ms>\d+(?:\.\d+)?)"
+                    r"\|(?<status>[^|\s]+)\|(?<body>.*)$"
+                }
+            },
+            "level-field": "status",
+            "level": {"error": "FAILURE|TIMEOUT|ERROR|CRITICAL", "warning": "WARNING|DEGRADED|RETRY"},
+            "value": {
+                "component": {"kind": "string", "identifier": True},
+                "action": {"kind": "string", "identifier": True},
+                "duration_ms": {"kind": "float"},
+                "status": {"kind": "string"},
+            },
+            "sample": [{"line": "2025-09-09T10:00:00.254Z|BOOTSTRAP|COMPLETE|254|SUCCESS|Ready in 254ms"}],
+        },
+    }
+    d = directory / "formats" / "installed"
+    d.mkdir(parents=True, exist_ok=True)
+    (d / "execlog_top.json").write_text(json.dumps(fmt, indent=2))
+    return directory
+
+
+def _run_lnav(files: list[str], tmp: Path) -> dict | None:
+    lnav = shutil.which("lnav")
+    if lnav is None:
+        return None
+    home = _lnav_format(tmp / "lnav-home")
+    env = dict(os.environ, HOME=str(home), XDG_CONFIG_HOME=str(home))
+    # lnav keeps its configuration in ~/.lnav or $XDG_CONFIG_HOME/lnav: install the format in both.
+    shutil.copytree(home / "formats", home / ".lnav" / "formats", dirs_exist_ok=True)
+    shutil.copytree(home / "formats", home / "lnav" / "formats", dirs_exist_ok=True)
+    cmd = ["/usr/bin/time", "-f", "%e %M", lnav, "-n", "-c", f";{LNAV_GROUP_BY}", *files]
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    wall = time.perf_counter() - t0
+    rss_mb = None
+    for line in proc.stderr.strip().splitlines()[-1:]:
+        parts = line.split()
+        if len(parts) == 2:
+            rss_mb = int(parts[1]) / 1024
+    return {"wall_s": wall, "rss_mb": rss_mb, "rc": proc.returncode, "out": proc.stdout[-2000:],
+            "err": proc.stderr[-600:]}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("paths", nargs="*", default=[str(ROOT / "bench" / "data" / "bigset")])
+    ap.add_argument("--make", type=Path, metavar="DIR", help="write a test set to DIR and exit")
+    ap.add_argument("--files", type=int, default=7)
+    ap.add_argument("--mb", type=float, default=10.0)
+    ap.add_argument("--gz", action="store_true", help="with --make: gzip the archives")
+    ap.add_argument("--child", metavar="QUERY", help=argparse.SUPPRESS)
+    ap.add_argument("--window", help="run the reports over this window (e.g. 1h)")
+    ap.add_argument("--no-lnav", action="store_true")
+    args = ap.parse_args(argv)
+    if args.make:
+        make_set(args.make, args.files, args.mb, args.gz)
+        return 0
+    if args.child:
+        _child(args.child, args.paths, args.window)
+        return 0
+    from execlog_tui.query import REPORTS
+    from execlog_tui.sources.logset import discover
+
+    members = [str(m.path) for s in discover(args.paths) for m in s.members]
+    size_mb = sum(os.path.getsize(p) for p in members) / 1e6
+    print(f"set: {' '.join(args.paths)}: {len(members)} files, {size_mb:.0f} MB on disk")
+    print(f"{'query':<18} {'wall s':>8} {'peak RSS MB':>12} {'rows':>6}")
+    for name in [*REPORTS, "group_by"]:
+        query = GROUP_BY if name == "group_by" else name
+        r = _run_child(query, args.paths, args.window)
+        print(f"{name:<18} {r['wall_s']:8.2f} {r['rss_mb']:12.0f} {r['rows']:6d}", flush=True)
+        if name == "group_by":
+            ours = r
+    if args.no_lnav:
+        return 0
+    tmp = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench_query_lnav_{os.getpid()}"
+    try:
+        ln = _run_lnav(members, tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    if ln is None:
+        print("lnav: not installed (apt-get install -y lnav), no ratio")
+    elif ln["rc"] != 0:
+        print(f"lnav: failed (exit {ln['rc']}): {ln['err'].strip()}")
+    else:
+        print(f"lnav group_by       {ln['wall_s']:8.2f} {ln['rss_mb'] or 0:12.0f}")
+        print(f"lnav output:\n{ln['out'].strip()}")
+        print(f"ratio: execlog-top is {ln['wall_s'] / ours['wall_s']:.1f}x faster than lnav on the GROUP BY")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

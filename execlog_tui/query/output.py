@@ -1,0 +1,84 @@
+"""Query results as text: a rich table (log text made inert), CSV, or JSON rows keyed by column."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import math
+from typing import Any
+
+from execlog_tui.query.run import QueryResult
+from execlog_tui.ui.sanitize import sanitize
+
+FORMATS = ("table", "csv", "json")
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        return value.isoformat(timespec="milliseconds") + "Z"  # SPEC 9's form: UTC, ms, Z
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, (int, float, str, bool)) or value is None:
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_json_value(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _json_value(v) for k, v in value.items()}
+    return str(value)  # Decimal, UUID, bytes, intervals: their text
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.3f}".rstrip("0").rstrip(".") if math.isfinite(value) else str(value)
+    v = _json_value(value)
+    return v if isinstance(v, str) else json.dumps(v) if isinstance(v, (list, dict)) else str(v)
+
+
+def format_result(result: QueryResult, fmt: str = "table") -> str:
+    """The result as `table` (rich, fits no width limit), `csv` (RFC 4180) or `json` (array of objects)."""
+    if fmt == "json":
+        rows = [dict(zip(result.columns, map(_json_value, row))) for row in result.rows]
+        return json.dumps(rows, ensure_ascii=False, indent=None)
+    if fmt == "csv":
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(result.columns)
+        for row in result.rows:
+            w.writerow([_text(v) for v in row])
+        return buf.getvalue().rstrip("\n")
+    if fmt != "table":
+        raise ValueError(f"unknown format {fmt!r}: expected one of {', '.join(FORMATS)}")
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(show_edge=False, pad_edge=False, header_style="bold")
+    numeric = [all(isinstance(r[i], (int, float)) or r[i] is None for r in result.rows) and result.rows
+               for i in range(len(result.columns))]
+    for i, name in enumerate(result.columns):
+        # Column names come from the query (and so from the user): inert too.
+        table.add_column(Text(sanitize(name)), justify="right" if numeric[i] else "left", overflow="fold")
+    for row in result.rows:
+        # Text objects, never strings: rich would read [brackets] in log text as markup.
+        table.add_row(*(Text(sanitize(_text(v))) for v in row))
+    console = Console(file=io.StringIO(), width=max(80, _natural_width(result)), color_system=None,
+                      force_terminal=False, highlight=False, emoji=False, markup=False)
+    console.print(table)
+    footer = f"({len(result.rows)} row{'s' if len(result.rows) != 1 else ''})"
+    return console.file.getvalue().rstrip("\n") + "\n" + footer  # type: ignore[attr-defined]
+
+
+def _natural_width(result: QueryResult) -> int:
+    widths = [len(c) for c in result.columns]
+    for row in result.rows[:1000]:
+        for i, v in enumerate(row):
+            widths[i] = max(widths[i], min(len(sanitize(_text(v))), 200))
+    return sum(widths) + 3 * len(widths)
