@@ -117,6 +117,7 @@ class ExeclogApp(App[int]):
         self._last_memory_check = -1e9
         self._rss: float | None = None
         self._user_theme = theme
+        self._main_screen: Screen[Any] | None = None
         for t in builtin_themes():
             self.register_theme(t)
         if theme is not None:
@@ -154,17 +155,31 @@ class ExeclogApp(App[int]):
         yield PromptBar(id="prompt")
         yield Footer(id="footer")
 
+    def _q(self, selector: Any, expect_type: Any = None) -> Any:
+        """Query the dashboard screen even while help or the palette is on top."""
+        screen = self._main_screen or self.screen
+        return screen.query_one(selector) if expect_type is None else screen.query_one(selector, expect_type)
+
     def on_mount(self) -> None:
-        self.query_one("#components-box").border_title = "Components (1d)"
-        self.query_one("#breakers-box").border_title = "Breakers"
-        self.query_one("#alerts-box").border_title = "Alerts"
-        self.query_one(PromptBar).close()
-        self.query_one(WindowSwitch).select(self.window)
-        self.query_one(LogView).focus()
+        self._main_screen = self.screen
+        self._q("#components-box").border_title = "Components (1d)"
+        self._q("#breakers-box").border_title = "Breakers"
+        self._q("#alerts-box").border_title = "Alerts"
+        self._q(PromptBar).close()
+        self._q(WindowSwitch).select(self.window)
+        log = self._q(LogView)
+        log.focus()
+        # The follow state shows in the header at once, not at the next tick.
+        self.watch(log, "following", self._following_changed, init=False)
         if self.start_session:
             self.session.start()
         self.refresh_data()
         self.set_interval(1.0 / max(self.refresh_hz, 0.1), self.refresh_data, name="refresh")
+
+    def _following_changed(self, _value: bool) -> None:
+        if self._main_screen is not None and self._main_screen.is_attached:
+            self._show_header()
+            self._show_log_title()
 
     def on_unmount(self) -> None:
         if self.start_session:
@@ -173,6 +188,8 @@ class ExeclogApp(App[int]):
     # ---- the timer -------------------------------------------------------------------------------
     def refresh_data(self) -> None:
         """One redraw: read the session once, update only what changed."""
+        if self._main_screen is None or not self._main_screen.is_attached:
+            return  # shutting down: the widgets are gone
         session = self.session
         self._check_memory()
         if not self.paused:
@@ -182,7 +199,7 @@ class ExeclogApp(App[int]):
                 self._show_snapshot(snap)
             if session.data_version != self._seen_version:
                 self._seen_version = session.data_version
-                self.query_one(LogView).pull(session.ring)
+                self._q(LogView).pull(session.ring)
             events = session.events
             if len(events) > self._seen_events:
                 for event in events[self._seen_events:][-3:]:
@@ -197,10 +214,10 @@ class ExeclogApp(App[int]):
         source = self.source_label or (files[-1] if files else "—")
         if files and len(files) > 1 and not self.source_label:
             source += f" (+{len(files) - 1})"
-        self.query_one(HeaderBar).show(HeaderState(
+        self._q(HeaderBar).show(HeaderState(
             source=source, mode=self.session.mode, progress=tuple(self.session.progress),  # type: ignore[arg-type]
             as_of=snap.as_of if snap else None, as_of_last_entry=self.as_of_last_entry,
-            following=self.query_one(LogView).following, paused=self.paused, window=self.window,
+            following=self._q(LogView).following, paused=self.paused, window=self.window,
             rss_mb=self._rss,
         ))
 
@@ -209,37 +226,37 @@ class ExeclogApp(App[int]):
         series = snap.series
         if w is not None:
             self._show_tiles(w, snap, series)
-        self.query_one(ComponentsTable).show(snap.components)
-        self.query_one(BreakersPanel).show(snap.breakers, snap.as_of)
-        self.query_one(AlertsPanel).show(snap.alerts, snap.as_of)
+        self._q(ComponentsTable).show(snap.components)
+        self._q(BreakersPanel).show(snap.breakers, snap.as_of)
+        self._q(AlertsPanel).show(snap.alerts, snap.as_of)
         firing = len(snap.firing)
-        self.query_one("#alerts-box").border_title = f"Alerts ({firing} firing)" if firing else "Alerts"
+        self._q("#alerts-box").border_title = f"Alerts ({firing} firing)" if firing else "Alerts"
         opened = sum(1 for b in snap.breakers.values() if b.state != "CLOSED")
-        self.query_one("#breakers-box").border_title = f"Breakers ({opened} not closed)" if opened else "Breakers"
-        self.query_one(DegradedBanner).show(snap.degraded, snap.degraded_reason)
+        self._q("#breakers-box").border_title = f"Breakers ({opened} not closed)" if opened else "Breakers"
+        self._q(DegradedBanner).show(snap.degraded, snap.degraded_reason)
         live = self.session.history_done and self.session.mode != "history"
-        self.query_one(ClockNotice).show(snap.as_of, snap.source.last, live, self.as_of_last_entry)
+        self._q(ClockNotice).show(snap.as_of, snap.source.last, live, self.as_of_last_entry)
 
     def _show_tiles(self, w: WindowFigures, snap: MetricsSnapshot, series: dict[str, Any]) -> None:
         error_alert = any(a.name == "error_rate" for a in snap.firing)
-        self.query_one("#tile-rps", MetricTile).show(
+        self._q("#tile-rps", MetricTile).show(
             number(w.requests_per_second, digits=2), None, _clean(series.get("entries", ())))
-        self.query_one("#tile-avg", MetricTile).show(
+        self._q("#tile-avg", MetricTile).show(
             number(w.avg_response_ms, " ms"), w.bands.get("response_time"), _clean(series.get("avg_response_ms", ())))
-        self.query_one("#tile-p95", MetricTile).show(
+        self._q("#tile-p95", MetricTile).show(
             number(w.p95_response_ms, " ms"), None, _clean(series.get("avg_response_ms", ())))
         err_text = number(w.error_rate, "%", 2) + (f" ({count(w.errors)})" if w.errors else "")
-        self.query_one("#tile-errors", MetricTile).show(
+        self._q("#tile-errors", MetricTile).show(
             err_text, "error" if error_alert else None, _error_rate_series(series))
-        self.query_one("#tile-cache", MetricTile).show(
+        self._q("#tile-cache", MetricTile).show(
             number(w.cache_hit_rate, "%"), w.bands.get("cache_hit_rate"), _clean(series.get("cache_hit_rate", ())))
-        self.query_one("#tile-memory", MetricTile).show(
+        self._q("#tile-memory", MetricTile).show(
             number(w.memory_mb, " MB"), w.bands.get("memory_usage"), _clean(series.get("memory_mb", ())))
-        self.query_one("#tile-bootstrap", MetricTile).show(
+        self._q("#tile-bootstrap", MetricTile).show(
             number(snap.bootstrap_ms, " ms", 0), snap.bootstrap_band)
 
     def _show_log_title(self) -> None:
-        log = self.query_one(LogView)
+        log = self._q(LogView)
         total = getattr(self.session.ring, "total", log.held_count)
         title = f"Log {count(log.held_count)} lines"
         if total > log.held_count:
@@ -274,7 +291,8 @@ class ExeclogApp(App[int]):
             f"memory {rss:.0f} MB > limit {limit:.0f} MB: log buffer shrunk to {count(new_capacity)} lines"
         )
         self.notify(self.safeguard_message, title="safeguard", severity="warning", markup=False)
-        self.query_one(LogView).pull(ring)
+        self._q(LogView).pull(ring)
+        self._show_log_title()
         return True
 
     # ---- actions ---------------------------------------------------------------------------------
@@ -286,7 +304,7 @@ class ExeclogApp(App[int]):
         if name not in WINDOW_NAMES:
             return
         self.window = name
-        self.query_one(WindowSwitch).select(name)
+        self._q(WindowSwitch).select(name)
         if self.snapshot is not None:
             self._show_snapshot(self.snapshot)
         self._show_header()
@@ -302,19 +320,19 @@ class ExeclogApp(App[int]):
         self.paused = was_paused
 
     def action_cycle_sort(self) -> None:
-        key = self.query_one(ComponentsTable).cycle_sort()
+        key = self._q(ComponentsTable).cycle_sort()
         self.notify(f"components sorted by {key}", timeout=2)
 
     def action_search(self) -> None:
-        log = self.query_one(LogView)
-        self.query_one(PromptBar).open("search", log.search.source if log.search else "")
+        log = self._q(LogView)
+        self._q(PromptBar).open("search", log.search.source if log.search else "")
 
     def action_filter(self) -> None:
-        log = self.query_one(LogView)
-        self.query_one(PromptBar).open("filter", log.line_filter.source)
+        log = self._q(LogView)
+        self._q(PromptBar).open("filter", log.line_filter.source)
 
     def action_clear_filter(self) -> None:
-        self.query_one(LogView).set_filter(LineFilter())
+        self._q(LogView).set_filter(LineFilter())
         self._show_log_title()
 
     def action_next_match(self) -> None:
@@ -324,7 +342,7 @@ class ExeclogApp(App[int]):
         self._find(forward=False)
 
     def _find(self, forward: bool) -> None:
-        log = self.query_one(LogView)
+        log = self._q(LogView)
         if log.search is None:
             self.notify("no search yet: press / first", timeout=3)
         elif not log.find(forward=forward):
@@ -333,14 +351,14 @@ class ExeclogApp(App[int]):
         self._show_header()
 
     def action_log_top(self) -> None:
-        self.query_one(LogView).action_log_top()
+        self._q(LogView).action_log_top()
 
     def action_log_bottom(self) -> None:
-        self.query_one(LogView).action_log_bottom()
+        self._q(LogView).action_log_bottom()
 
     @on(PromptSubmitted)
     def _prompt_submitted(self, event: PromptSubmitted) -> None:
-        log = self.query_one(LogView)
+        log = self._q(LogView)
         try:
             if event.kind == "filter":
                 log.set_filter(LineFilter.parse(event.value))
@@ -351,15 +369,15 @@ class ExeclogApp(App[int]):
         except FilterError as exc:
             self.notify(str(exc), title=event.kind, severity="error", timeout=5, markup=False)
             return  # keep the prompt open so the user can fix it
-        self.query_one(PromptBar).close()
+        self._q(PromptBar).close()
         log.focus()
         self._show_log_title()
         self._show_header()
 
     @on(PromptCancelled)
     def _prompt_cancelled(self, event: PromptCancelled) -> None:
-        self.query_one(PromptBar).close()
-        self.query_one(LogView).focus()
+        self._q(PromptBar).close()
+        self._q(LogView).focus()
 
     # ---- command palette -------------------------------------------------------------------------
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:

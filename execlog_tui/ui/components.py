@@ -28,15 +28,15 @@ class ComponentsTable(DataTable[Text]):
         super().__init__(cursor_type="none", zebra_stripes=True, show_cursor=False, **kwargs)
         self.sort_key = "entries"
         self.sort_reverse = True
-        self._data: dict[str, ComponentFigures] = {}
-        self._shown: tuple[Any, ...] | None = None
+        self._figures: dict[str, ComponentFigures] = {}
+        self._shown_key: tuple[Any, ...] | None = None
 
     def on_mount(self) -> None:
         for label, key in COLUMNS:
             self.add_column(label, key=key)
 
     def show(self, components: dict[str, ComponentFigures]) -> None:
-        self._data = components
+        self._figures = components
         self._render_rows()
 
     def cycle_sort(self) -> str:
@@ -62,12 +62,12 @@ class ComponentsTable(DataTable[Text]):
         return [str(self.get_row_at(i)[0]) for i in range(self.row_count)]
 
     def _render_rows(self) -> None:
-        items = sorted(self._data.items(), key=lambda kv: (_sort_value(self.sort_key, *kv), kv[0]),
+        items = sorted(self._figures.items(), key=lambda kv: (_sort_value(self.sort_key, *kv), kv[0]),
                        reverse=self.sort_reverse)
         key = (self.sort_key, self.sort_reverse, tuple(items))
-        if key == self._shown:
+        if key == self._shown_key:
             return
-        self._shown = key
+        self._shown_key = key
         self.clear()
         arrow = "▼" if self.sort_reverse else "▲"
         for label, col in COLUMNS:
