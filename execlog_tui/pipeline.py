@@ -80,11 +80,7 @@ def read_history(
                 result.readable = True
             except OSError:
                 size = 0
-            batches = (
-                read_batches(member.path, warnings, line_limit)
-                if limit is None
-                else read_batches(member.path, warnings, line_limit, max_bytes=limit)
-            )
+            batches = read_batches(member.path, warnings, line_limit, archive=not member.live, max_bytes=limit)
             for lines, _cut in batches:
                 with guard:
                     result.lines_after_until += engine.feed_lines(lines, until)
