@@ -114,6 +114,7 @@ class ExeclogApp(App[int]):
         self.safeguard_message: str | None = None
         self._seen_version = -1
         self._seen_events = 0
+        self._shown_error: str | None = None
         self._last_memory_check = -1e9
         self._rss: float | None = None
         self._user_theme = theme
@@ -199,12 +200,17 @@ class ExeclogApp(App[int]):
                 self._show_snapshot(snap)
             if session.data_version != self._seen_version:
                 self._seen_version = session.data_version
-                self._q(LogView).pull(session.ring)
+                self._q(LogView).pull(session.ring, getattr(session, "lock", None))
             events = session.events
             if len(events) > self._seen_events:
                 for event in events[self._seen_events:][-3:]:
                     self.notify(sanitize(event), title="follow", markup=False, timeout=6)
                 self._seen_events = len(events)
+            error = getattr(session, "error", None)
+            if error and error != self._shown_error:
+                self._shown_error = error
+                self.notify(sanitize(str(error)), title="cannot read", severity="error", markup=False,
+                            timeout=30)
         self._show_header()
         self._show_log_title()
 
@@ -286,12 +292,17 @@ class ExeclogApp(App[int]):
         if rss is None or rss <= limit or len(ring) <= SHRINK_FLOOR:
             return False
         new_capacity = max(SHRINK_FLOOR, len(ring) // 2)
-        ring.resize(new_capacity)
+        lock = getattr(self.session, "lock", None)
+        if lock is not None:
+            with lock:
+                ring.resize(new_capacity)
+        else:
+            ring.resize(new_capacity)
         self.safeguard_message = (
             f"memory {rss:.0f} MB > limit {limit:.0f} MB: log buffer shrunk to {count(new_capacity)} lines"
         )
         self.notify(self.safeguard_message, title="safeguard", severity="warning", markup=False)
-        self._q(LogView).pull(ring)
+        self._q(LogView).pull(ring, getattr(self.session, "lock", None))
         self._show_log_title()
         return True
 
@@ -415,14 +426,23 @@ def make_app(
 def run_dashboard(
     paths: list[str],
     config: Config,
+    args: Any = None,
     *,
-    theme: str = "dark",
-    refresh_hz: float = 4.0,
+    theme: str | None = None,
+    refresh_hz: float | None = None,
     ring_capacity: int = 100_000,
     follow: bool = True,
     source_label: str | None = None,
 ) -> int:
-    """Open the dashboard on `paths`; returns the exit status. Bad theme or refresh: one line, status 2."""
+    """Open the dashboard on `paths`; returns the exit status.
+
+    `args` is cli.py's argparse Namespace: `--theme` and `--refresh` are read from it unless given as
+    keywords. A bad theme or refresh rate: one line on stderr, status 2.
+    """
+    if theme is None:
+        theme = getattr(args, "theme", None) or "dark"
+    if refresh_hz is None:
+        refresh_hz = float(getattr(args, "refresh", None) or 4.0)
     if not (0.1 <= refresh_hz <= 60):
         print(f"execlog-top: --refresh must be between 0.1 and 60 per second, got {refresh_hz}", file=sys.stderr)
         return 2
@@ -433,7 +453,11 @@ def run_dashboard(
         return 2
     from execlog_tui.session import MonitorSession  # the reader thread; not needed by tests of the UI
 
-    session = MonitorSession(paths, config, ring_capacity=ring_capacity, follow=follow)
+    ring_capacity = int(getattr(args, "buffer", None) or ring_capacity)
+    extra: dict[str, Any] = {}
+    if getattr(args, "line_limit", None):
+        extra["line_limit"] = int(args.line_limit)
+    session = MonitorSession(paths, config, ring_capacity=ring_capacity, follow=follow, **extra)
     app = ExeclogApp(session, config=config, theme=resolved, refresh_hz=refresh_hz, source_label=source_label)
     result = app.run()
     return int(result or 0)

@@ -29,7 +29,7 @@ class ClockNotice(Static):
         if as_of_last_entry:
             self.display = True
             self.set_class(False, "-quiet")
-            self.update(Text(f"◷ Windows as of the last entry {format_ts(last) or '—'} · l: back to live"))
+            self.update(Text(f"◷ l: back to live · windows as of the last entry {format_ts(last) or '—'}"))
             return
         gap = None if as_of is None or last is None else as_of - last
         quiet = live and gap is not None and gap > QUIET_AFTER_MS
@@ -37,5 +37,5 @@ class ClockNotice(Static):
         self.set_class(quiet, "-quiet")
         if quiet:
             self.update(Text(
-                f"◷ Last entry {age(gap)} ago ({format_ts(last)}): windows end now and are empty · "
-                "l: view as of the last entry"))
+                f"◷ Last entry {age(gap)} ago · l: view as of the last entry · "
+                f"windows end now ({format_ts(last)} was the last)"))

@@ -28,7 +28,7 @@ class BreakersPanel(TextPanel):
     """
 
     def show(self, breakers: dict[str, BreakerView], as_of: int | None) -> None:
-        rows = tuple(sorted(breakers.values(), key=lambda b: (STATE_ORDER.get(b.state, 3), b.component)))
+        rows = tuple(sorted(breakers.values(), key=lambda b: (STATE_ORDER.get(b.state, 3), -b.opened, b.component)))
         self.set_data((rows, as_of))
 
     def build(self, width: int) -> Text:

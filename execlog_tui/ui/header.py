@@ -66,7 +66,7 @@ class HeaderBar(TextPanel):
         text.append(*sep)
         text.append(format_ts(s.as_of) or "no entries yet")
         if s.as_of_last_entry:
-            text.append(" @last entry", self.style_of("header--alert"))
+            text.append(" @last", self.style_of("header--alert"))
         elif roomy:
             text.append(" log time" if s.mode == "history" else " now", self.style_of("header--dim"))
         text.append(*sep)

@@ -43,12 +43,20 @@ def shown_text(line: Line) -> str:
     return sanitize(line.raw)
 
 
-def new_lines(ring: RingLike, seen_total: int) -> tuple[list[Line], int, int]:
+def new_lines(ring: RingLike, seen_total: int, lock: Any = None) -> tuple[list[Line], int, int]:
     """Lines appended since `seen_total`, the ring's total and its length, read consistently.
 
-    The reader thread appends while we look; reading total before and after and retrying keeps the
-    slice and the count in step without a lock on the hot path.
+    With the session's lock, the copy is taken under it (only the copy: filtering happens after, so
+    the reader thread waits for a list slice, never for the UI). Without one, reading the total before
+    and after and retrying keeps the slice and the count in step.
     """
+    if lock is not None:
+        with lock:
+            total, held = ring.total, len(ring)
+            count = min(total - seen_total, held)
+            newest = getattr(ring, "newest", None)
+            items = newest(count) if newest is not None else list(ring)[held - count:] if count else []
+            return items, total, held
     for _ in range(5):
         total = ring.total
         count = min(total - seen_total, len(ring))
@@ -122,9 +130,9 @@ class LogView(ScrollView, can_focus=True):
     def shown_lines(self) -> list[str]:
         return list(self._texts)
 
-    def pull(self, ring: RingLike) -> int:
+    def pull(self, ring: RingLike, lock: Any = None) -> int:
         """Take what the ring gained since the last pull; returns how many lines were new."""
-        items, total, held = new_lines(ring, self._seen_total)
+        items, total, held = new_lines(ring, self._seen_total, lock)
         added = total - self._seen_total
         if added == 0 and len(self._all) == held:
             return 0

@@ -231,9 +231,9 @@ async def test_quiet_log_notice_and_last_entry_key() -> None:
         assert notice.display and "Last entry 3h 12m ago" in str(notice.content)
         assert app.query_one("#tile-avg", MetricTile).value_text == "—"
         await pilot.press("l")
-        assert app.as_of_last_entry and "as of the last entry" in str(notice.content)
+        assert app.as_of_last_entry and "back to live" in str(notice.content)
         assert app.query_one("#tile-avg", MetricTile).value_text == "42.5 ms"
-        assert "@last entry" in app.query_one(HeaderBar).plain
+        assert "@last" in app.query_one(HeaderBar).plain
         await pilot.press("l")
         assert not app.as_of_last_entry and app.query_one("#tile-avg", MetricTile).value_text == "—"
 
