@@ -66,7 +66,7 @@ _FAST_INSERT = f"""
 INSERT INTO entries
 WITH src AS (
     SELECT row_number() OVER () AS line, line AS raw
-    FROM read_csv($path, columns={{'line': 'VARCHAR'}}, delim=chr(0), quote='', escape='',
+    FROM read_csv($path, columns={{'line': 'VARCHAR'}}, delim=chr(31), quote='', escape='',
                   header=false, auto_detect=false, compression=$compression,
                   max_line_size=$max_line, new_line='{{newline}}')
 ),
@@ -102,7 +102,7 @@ SELECT
     CASE WHEN valid THEN make_timestamp(ms * 1000) END,
     CASE WHEN valid THEN upper(f2) END, CASE WHEN valid THEN upper(f3) END,
     CASE WHEN valid THEN TRY_CAST(f4 AS DOUBLE) END, CASE WHEN valid THEN upper(f5) END,
-    CASE WHEN valid THEN substr(raw, length(f1) + length(f2) + length(f3) + length(f4) + length(f5) + 6)
+    CASE WHEN valid THEN coalesce(substr(raw, length(f1) + length(f2) + length(f3) + length(f4) + length(f5) + 6), '')
          ELSE raw END,
     $file, line, CASE WHEN valid THEN ms END
 FROM v
@@ -260,7 +260,7 @@ def _bulk_load(con: Any, rows: Iterable[tuple[Any, ...]], scratch: Path, before_
                 writers[k].writerow(row[1:])
                 counts[k] += 1
         opts = ("header=false, auto_detect=false, quote='\"', escape='\"', delim=',', "
-                "new_line='\\n', max_line_size=$max, ")
+                "new_line='\\n', max_line_size=$max, allow_quoted_nulls=false, ")
         if before_insert is not None:
             con.execute(before_insert)
         if counts[0]:
