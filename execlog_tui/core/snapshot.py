@@ -98,6 +98,13 @@ def _num(value: float | None, digits: int = 3) -> float | None:
     return None if value is None else round(value, digits)
 
 
+def _whole(value: float | None) -> float | int | None:
+    """254.0 as 254, as SPEC section 9 writes it; fractions stay."""
+    if value is not None and float(value).is_integer():
+        return int(value)
+    return value
+
+
 def snapshot_to_json(snap: MetricsSnapshot) -> dict[str, Any]:
     """SPEC section 9, key for key (extra keys may follow, none renamed)."""
     windows: dict[str, Any] = {}
@@ -131,7 +138,7 @@ def snapshot_to_json(snap: MetricsSnapshot) -> dict[str, Any]:
             name: {"entries": c.entries, "errors": c.errors, "avg_ms": round(c.avg_ms, 3), "max_ms": round(c.max_ms, 3)}
             for name, c in sorted(snap.components.items())
         },
-        "bootstrap": {"ms": snap.bootstrap_ms, "band": snap.bootstrap_band},
+        "bootstrap": {"ms": _whole(snap.bootstrap_ms), "band": snap.bootstrap_band},
         "breakers": {
             name: {"state": b.state, "since": format_ts(b.since), "opened": b.opened, "inferred": b.inferred}
             for name, b in sorted(snap.breakers.items())
