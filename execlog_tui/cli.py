@@ -62,6 +62,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-n", "--iterations", type=_positive_int, metavar="COUNT",
                    help="with -b -d: stop after COUNT reports")
     p.add_argument("--config", metavar="FILE", help="a YAML configuration (see execlog.example.yaml)")
+    p.add_argument("--query", metavar="NAME|SQL",
+                   help="run a report (performance, error_rate, cache_efficiency, user_patterns, bottlenecks) "
+                   "or SQL over the table `entries` and print the result")
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table", help="with --query: output format")
+    p.add_argument("--window", choices=("1m", "5m", "1h", "1d"), help="with --query: only the last window as of the newest entry")
     p.add_argument("--demo", action="store_true", help="run a simulated service writing a rotating log, and monitor it")
     p.add_argument("--theme", metavar="NAME|FILE", default="dark", help="dashboard theme (dark, light, high-contrast, monochrome or a YAML file)")
     p.add_argument("--refresh", type=_positive_float, default=4.0, metavar="HZ", help="dashboard redraws per second (default 4)")
@@ -182,6 +187,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise UsageError("-n goes with -d SECONDS")
         if args.demo:
             return run_demo(args)
+        if args.query is not None:
+            from execlog_tui.query import run_query_cli
+
+            return run_query_cli(args)
         if args.batch:
             return run_batch(args)
         return run_dashboard(args)

@@ -114,3 +114,12 @@ def test_log_text_is_never_interpreted(tmp_path: Path) -> None:
     assert out.returncode == 0
     assert "\x1b]0;" not in out.stdout and "\x07" not in out.stdout
     assert "\\x1b]0;PWNED\\x07[@CLICK=APP.QUIT]" in out.stdout  # components are shown in upper case
+
+
+def test_query_flag_runs_a_named_report_and_reports_sql_errors() -> None:
+    out = run("--query", "cache_efficiency", "--format", "json", str(SEED))
+    assert out.returncode == 0, out.stderr
+    rows = json.loads(out.stdout)
+    assert rows[0]["hits"] == 1 and rows[0]["misses"] == 1 and rows[0]["hit_rate"] == 50
+    out = run("--query", "select nope from entries", str(SEED))
+    assert out.returncode == 2 and out.stderr.count("\n") == 1 and "nope" in out.stderr
