@@ -40,7 +40,7 @@ except ImportError:  # pragma: no cover
 
 FP_LEN = 1024  # fingerprint: the first bytes of a file
 READ_CHUNK = 1 << 20
-MAX_POLL_BYTES = 32 << 20  # per poll() from the live file: a huge backlog comes in several batches
+MAX_POLL_BYTES = 4 << 20  # per poll() from the live file: a backlog comes in batches of bounded memory
 RETIRE_GRACE = 2.0  # seconds an old handle is still drained after a switch (writer not yet reopened)
 MAX_RETIRED = 16
 GZIP_MAGIC = b"\x1f\x8b"
@@ -453,6 +453,12 @@ class LogFollower:
                 self._waiting_reported = True
                 if os.path.isdir(self._spath):
                     msg = "is a directory, not a log file; waiting for a file with this name"
+                elif os.path.exists(self._spath):
+                    try:
+                        os.close(os.open(self._spath, os.O_RDONLY))
+                        msg = "is not a regular file; waiting for a log file with this name"
+                    except OSError as e:
+                        msg = f"cannot be opened ({e.strerror}); trying again"
                 else:
                     msg = "does not exist; waiting for it to appear"
                 events.append(FollowEvent(WAITING, self._spath, msg))
@@ -477,7 +483,10 @@ class LogFollower:
             return
         how = f"size {size} below offset {cur.offset}" if size < cur.offset else "its first bytes changed"
         events.append(FollowEvent(TRUNCATED, cur.name, f"truncated or rewritten ({how}); restarted at 0"))
-        recovered = self._scan(out, events, truncated=cur)
+        # Archives that appeared are copies older than the file's new content only while the name
+        # still points to it; if it was renamed away too, they are newer and wait for the switch.
+        still_named = self._stat_ident(self._spath) == cur.ident
+        recovered = self._scan(out, events, truncated=cur, only_copy=not still_named)
         if not recovered:
             # Whatever was written after our last read and before the truncation is gone; a partial
             # line we held cannot be completed by the new content.
@@ -628,7 +637,7 @@ class LogFollower:
 
     def _scan(
         self, out: _Out, events: list[FollowEvent], *, truncated: _Stream | None = None,
-        exclude: Ident | None = None,
+        exclude: Ident | None = None, only_copy: bool = False,
     ) -> bool:
         """Find archives whose content we never read and read them, oldest first.
 
@@ -643,6 +652,8 @@ class LogFollower:
         recovered = False
         if truncated is not None:
             recovered = self._recover_copy(truncated, members, open_idents, out, events)
+            if only_copy:
+                return recovered
         new: list[tuple[_Member, bytes]] = []
         for m in members:
             if m.ident == exclude or m.ident in open_idents:
@@ -651,7 +662,8 @@ class LogFollower:
             if seen is not None and seen.size == m.size and seen.mtime_ns == m.mtime_ns:
                 continue
             fp = self._member_fp(m.path)
-            if seen is not None and (_fp_compatible(seen.fp, fp) or (not seen.fp and m.size >= seen.size)):
+            # An inode we knew empty that now has content is a reused inode: its content is new.
+            if seen is not None and (_fp_compatible(seen.fp, fp) or (not seen.fp and not fp)):
                 seen.fp, seen.size, seen.mtime_ns = fp, m.size, m.mtime_ns
                 continue
             if m.plain_twin:

@@ -229,3 +229,14 @@ def test_wait_is_woken_by_a_write_from_another_process(tmp_path: Path) -> None:
         assert f.wait(4.0) is True
         assert time.monotonic() - t0 < 3.0  # woken by the event, not by the end of the wait
         assert f.poll().lines == ["x"]
+
+
+def test_unreadable_or_odd_names_give_one_clear_event(tmp_path: Path) -> None:
+    p = tmp_path / "execution.log"
+    p.mkdir()
+    with LogFollower(p) as f:
+        b = f.poll()
+        assert [e.kind for e in b.events] == [WAITING] and "directory" in b.events[0].message
+        p.rmdir()
+        p.write_text(line(0) + "\n")
+        assert f.poll().lines == [line(0)]

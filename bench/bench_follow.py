@@ -1,0 +1,115 @@
+"""Benchmark of the live follower: the highest write rate it keeps up with, and write->engine delay.
+
+A writer process (tests/unit/follower/rate_writer.py) appends lines stamped with CLOCK_MONOTONIC at a
+steady rate; this process follows the file with LogFollower, woken by wait(), parses every line with
+parse_line and appends it to a RingBuffer (what the engine's worker does), and measures for each line
+the delay from its write to the buffer having it. A rate is "kept up with" when the writer reached it
+and, when the writer stopped, the follower was at most 1 s of lines behind and caught up within 1 s.
+
+    python3 bench/bench_follow.py                       # ladder 50k..800k lines/s, 30 s each
+    python3 bench/bench_follow.py --seconds 10 --rates 20000,200000
+    python3 bench/bench_follow.py --gc-threshold 50000   # the p99 is mostly GC pauses over a full buffer
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from execlog_tui.core.parser import parse_line  # noqa: E402
+from execlog_tui.core.ringbuffer import RingBuffer  # noqa: E402
+from execlog_tui.sources.follower import LogFollower  # noqa: E402
+
+WRITER = ROOT / "tests" / "unit" / "follower" / "rate_writer.py"
+
+
+def run(rate: float, seconds: float) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        log = Path(tmp) / "execution.log"
+        log.write_bytes(b"")
+        f = LogFollower(log, poll_interval=0.25)
+        rb = RingBuffer(100_000)
+        writer = subprocess.Popen(
+            [sys.executable, str(WRITER), str(log), "--rate", str(rate), "--seconds", str(seconds), "--tick", "0.001"],
+            stdout=subprocess.PIPE, text=True,
+        )
+        delays: list[float] = []  # ms, one per batch write (all lines of a write share its stamp)
+        delivered = 0
+        cpu0 = time.process_time()
+        t_stop: float | None = None
+        backlog_at_stop = 0
+        while True:
+            f.wait(0.25)
+            b = f.poll()
+            if b.lines:
+                rb.extend([e for e in map(parse_line, b.lines) if e is not None])
+                now = time.monotonic_ns()
+                delivered += len(b.lines)
+                last_t = None
+                for line in b.lines:
+                    t = line[line.index(" t=") + 3:line.index(" ", line.index(" t=") + 3)]
+                    if t != last_t:  # one sample per write
+                        delays.append((now - int(t)) / 1e6)
+                        last_t = t
+            if t_stop is None and writer.poll() is not None:
+                t_stop = time.monotonic()
+                written = int(writer.stdout.read())  # type: ignore[union-attr]
+                backlog_at_stop = written - delivered
+            if t_stop is not None and (delivered >= written or time.monotonic() - t_stop > 10):
+                break
+        catch_up = time.monotonic() - t_stop
+        cpu = time.process_time() - cpu0
+        f.close()
+    achieved = written / seconds
+    delays.sort()
+    q = statistics.quantiles(delays, n=100) if len(delays) > 2 else [0.0] * 99
+    return {
+        "rate": rate, "achieved": achieved, "written": written, "delivered": delivered,
+        "backlog_at_stop": backlog_at_stop, "catch_up_s": catch_up,
+        "p50_ms": q[49], "p99_ms": q[98], "max_ms": delays[-1] if delays else 0.0,
+        "cpu_s": cpu, "kept_up": float(
+            delivered == written and achieved >= 0.95 * rate and backlog_at_stop <= rate and catch_up <= 1.0
+        ),
+    }
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--seconds", type=float, default=30.0, help="how long the writer runs at each rate")
+    ap.add_argument("--rates", default="50000,100000,200000,400000,800000", help="lines per second, comma separated")
+    ap.add_argument("--gc-threshold", type=int, default=0,
+                    help="set gc's first threshold (e.g. 50000): fewer collections walking the full buffer")
+    args = ap.parse_args()
+    if args.gc_threshold:
+        import gc
+
+        gc.set_threshold(args.gc_threshold, 50, 1000)
+    best = 0.0
+    print(f"{'rate/s':>9} {'achieved':>9} {'written':>9} {'behind@stop':>11} {'catch-up':>8} "
+          f"{'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} {'cpu s':>6}  kept up")
+    for rate in (float(r) for r in args.rates.split(",")):
+        r = run(rate, args.seconds)
+        print(f"{r['rate']:>9.0f} {r['achieved']:>9.0f} {r['written']:>9.0f} {r['backlog_at_stop']:>11.0f} "
+              f"{r['catch_up_s']:>7.2f}s {r['p50_ms']:>7.1f} {r['p99_ms']:>7.1f} {r['max_ms']:>7.1f} "
+              f"{r['cpu_s']:>6.1f}  {'yes' if r['kept_up'] else 'NO'}", flush=True)
+        if r["kept_up"]:
+            best = max(best, rate)
+        elif r["achieved"] < 0.95 * rate:
+            print(f"  (the writer itself reached only {r['achieved']:.0f} lines/s)")
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"highest rate kept up with: {best:.0f} lines/s; peak RSS of this process "
+          f"(follower + parser + full 100,000-entry ring buffer): {rss_mb:.1f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
