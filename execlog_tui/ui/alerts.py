@@ -24,8 +24,8 @@ class AlertsPanel(TextPanel):
     COMPONENT_CLASSES: ClassVar[set[str]] = {"alerts--firing", "alerts--resolved", "alerts--dim"}
     DEFAULT_CSS = """
     AlertsPanel > .alerts--firing { color: $band-error; text-style: bold; }
-    AlertsPanel > .alerts--resolved { color: $text-muted; }
-    AlertsPanel > .alerts--dim { color: $text-muted; }
+    AlertsPanel > .alerts--resolved { color: $secondary; }
+    AlertsPanel > .alerts--dim { color: $secondary; }
     """
 
     def show(self, alerts: tuple[AlertView, ...], as_of: int | None) -> None:
@@ -45,10 +45,11 @@ class AlertsPanel(TextPanel):
             name = sanitize(a.name)
             if a.resolved is None:
                 since = None if as_of is None else as_of - a.fired
-                text.append(f"▲ FIRING {name}{value}", self.style_of("alerts--firing"))
+                word = "▲ FIRING " if width >= 45 else "▲ "
+                text.append(f"{word}{name}{value}", self.style_of("alerts--firing"))
                 text.append(f" {clock(a.fired)} ({age(since)})")
             else:
-                text.append(f"✓ ok {name}{value}", self.style_of("alerts--resolved"))
+                text.append(f"✓ {'ok ' if width >= 45 else ''}{name}{value}", self.style_of("alerts--resolved"))
                 text.append(f" {clock(a.fired)}→{clock(a.resolved)}", self.style_of("alerts--dim"))
             if width >= 60:
                 text.append(f"  {sanitize(a.condition)}", self.style_of("alerts--dim"))

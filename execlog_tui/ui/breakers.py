@@ -23,7 +23,7 @@ class BreakersPanel(TextPanel):
     BreakersPanel > .breakers--open { color: $band-error; text-style: bold; }
     BreakersPanel > .breakers--half { color: $band-warning; text-style: bold; }
     BreakersPanel > .breakers--closed { color: $band-optimal; }
-    BreakersPanel > .breakers--dim { color: $text-muted; }
+    BreakersPanel > .breakers--dim { color: $secondary; }
     BreakersPanel > .breakers--head { color: $text-muted; text-style: bold; }
     """
 
@@ -38,24 +38,30 @@ class BreakersPanel(TextPanel):
         if not rows:
             text.append("no components seen yet", self.style_of("breakers--dim"))
             return text
-        head = f"{'Component':<10} {'State':<9} " + (f"{'Since':<8} " if wide else "") + f"{'Age':>7} Opened"
+        nw = 10 if width >= 36 else 9
+        head = f"{'Component':<{nw}} {'State':<10} " + (f"{'Since':<8} " if wide else "") + f"{'Age':>7} Open"
+        if width < 36:
+            head = f"{'Component':<{nw}} {'State':<10} {'Age':>6} Op"
         text.append(head + "\n", self.style_of("breakers--head"))
-        room = max(1, (self.size.height or 50) - 1 - any(b.inferred for b in rows))
+        height = self.size.height or 50
+        legend = any(b.inferred for b in rows) and len(rows) + 2 <= height  # the help explains ~ too
+        room = max(1, height - 1 - legend)
         hidden = rows[room - 1:] if len(rows) > room else ()
         if hidden:
             rows = rows[: room - 1]
         for b in rows:
             cls = {"OPEN": "breakers--open", "HALF_OPEN": "breakers--half"}.get(b.state, "breakers--closed")
             name = sanitize(b.component)
-            text.append(f"{name[:10]:<10} ")
+            text.append(f"{name[:nw]:<{nw}} ")
             state = STATE_GLYPH.get(b.state, sanitize(b.state)) + ("~" if b.inferred else "")
-            text.append(f"{state:<9}", self.style_of(cls))
+            text.append(f"{state:<10}", self.style_of(cls))
             since_age = None if as_of is None else as_of - b.since
-            text.append(f" {clock(b.since) + ' ' if wide else ''}{age(since_age):>7} {b.opened:>6}\n")
+            text.append(f" {clock(b.since) + ' ' if wide else ''}{age(since_age):>7} {b.opened:>4}\n" if width >= 36 else
+                        f" {age(since_age):>6} {b.opened:>3}\n")
         if hidden:
             states = sorted({h.state.lower() for h in hidden})
             text.append(f"+{len(hidden)} more ({', '.join(states)})\n", self.style_of("breakers--dim"))
-        if any(b.inferred for b in self.data[0]):
+        if legend:
             text.append("~ inferred from errors (no CIRCUIT_* lines)", self.style_of("breakers--dim"))
         text.rstrip()
         return text

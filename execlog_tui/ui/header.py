@@ -32,10 +32,10 @@ class HeaderBar(TextPanel):
     }
     DEFAULT_CSS = """
     HeaderBar > .header--title { text-style: bold; color: $accent; }
-    HeaderBar > .header--sep { color: $text-disabled; }
+    HeaderBar > .header--sep { color: $secondary; }
     HeaderBar > .header--mode { text-style: bold; }
     HeaderBar > .header--alert { color: $band-warning; text-style: bold reverse; }
-    HeaderBar > .header--dim { color: $text-muted; }
+    HeaderBar > .header--dim { color: $secondary; }
     """
 
     def show(self, s: HeaderState) -> None:

@@ -90,14 +90,14 @@ class LogView(ScrollView, can_focus=True):
     ]
     DEFAULT_CSS = """
     LogView { background: $surface; }
-    LogView > .logview--ts { color: $text-muted; }
-    LogView > .logview--sep { color: $text-disabled; }
+    LogView > .logview--ts { color: $secondary; }
+    LogView > .logview--sep { color: $secondary; }
     LogView > .logview--component { text-style: bold; }
     LogView > .logview--ok { color: $band-optimal; }
     LogView > .logview--info { color: $foreground; }
     LogView > .logview--warning { color: $band-warning; text-style: bold; }
     LogView > .logview--error { color: $band-error; text-style: bold; }
-    LogView > .logview--muted { color: $text-muted; }
+    LogView > .logview--muted { color: $secondary; }
     LogView > .logview--parse-error { color: $band-error; text-style: bold reverse; }
     LogView > .logview--match { background: $accent 40%; text-style: bold underline; }
     LogView > .logview--current { background: $primary 30%; }
