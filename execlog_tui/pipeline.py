@@ -10,6 +10,7 @@ from threading import Lock
 from typing import Callable
 
 from execlog_tui.core.engine import MetricsEngine
+from execlog_tui.core.fastpath import new_feeder
 from execlog_tui.core.entry import Entry, ParseError
 from execlog_tui.core.parser import LINE_LIMIT
 from execlog_tui.sources.logset import LogSet, Member
@@ -69,6 +70,8 @@ def read_history(
         warnings.clear()
 
     if len(sets) == 1:
+        # The batch fast path (C scanner) when built and nobody needs the raw lines; same figures.
+        fast = new_feeder(engine, until) if tail is None else None
         for member in sets[0].members:
             if until is not None and member.first_ts is not None and member.first_ts > until:
                 continue  # nothing in it can be at or before `until`
@@ -80,10 +83,16 @@ def read_history(
                 result.readable = True
             except OSError:
                 size = 0
-            batches = read_batches(member.path, warnings, line_limit, archive=not member.live, max_bytes=limit)
+            if fast is not None:
+                batches = fast.batches(member.path, warnings, line_limit, archive=not member.live, max_bytes=limit)
+            else:
+                batches = read_batches(member.path, warnings, line_limit, archive=not member.live, max_bytes=limit)
             for lines, _cut in batches:
                 with guard:
-                    result.lines_after_until += engine.feed_lines(lines, until)
+                    if fast is not None:
+                        result.lines_after_until += fast.feed(lines)
+                    else:
+                        result.lines_after_until += engine.feed_lines(lines, until)
                 if tail is not None:
                     tail.extend(lines)
                 if warnings:

@@ -192,6 +192,7 @@ def read_batches(
     chunk_size: int = CHUNK_SIZE,
     archive: bool | None = None,
     max_bytes: int | None = None,
+    splitter_class: type[_LineSplitter] | None = None,
 ) -> Iterator[tuple[list[str], set[int]]]:
     """Yield (lines, cut) batches for one file; problems become SourceWarnings, never exceptions.
 
@@ -199,7 +200,8 @@ def read_batches(
     holds the indexes of the lines that were longer than `line_limit` bytes and were cut to it.
     `archive` says whether an empty file deserves an "empty archive" warning; None infers it (gzip by
     its magic, or a name ending in .gz). `max_bytes`: read a plain file only up to that offset (the
-    live file's history, when a follower takes over from there).
+    live file's history, when a follower takes over from there). `splitter_class`: a _LineSplitter
+    subclass (the batch fast path's, which may yield undecoded blocks).
     """
     name = str(path)
     try:
@@ -218,7 +220,7 @@ def read_batches(
         if archive is None:
             archive = compressed or path.name.endswith(".gz")
         chunks = _gzip_chunks(f, chunk_size) if compressed else _plain_chunks(f, chunk_size, max_bytes)
-        splitter = _LineSplitter(name, warnings, line_limit)
+        splitter = (splitter_class or _LineSplitter)(name, warnings, line_limit)
         try:
             for data in chunks:
                 batch = splitter.feed(data)

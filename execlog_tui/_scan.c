@@ -1,0 +1,574 @@
+/* Optional accelerator for execlog_tui.core.fastpath: scan a block of raw log lines (bytes, complete
+ * lines, none longer than the line limit) and aggregate runs of plain, in-order lines of one second.
+ *
+ * The rule that keeps it exact: anything the C code is not sure about is handed back to Python as a
+ * "special" line, which the reference per-line path (MetricsEngine.feed_lines) then handles. Only lines
+ * that are well-formed by SPEC section 1, in order, UTC (no zone or Z), with an integer duration of at
+ * most 9 digits, a registered component that is not watched, a status that is not an error, no CIRCUIT_
+ * action, no memory figure, no degraded marker, and before the next breaker timer are aggregated.
+ * A run holds lines of one second, all at .000 ms or none of them (the whole second s.000 is evaluated
+ * between the two), so Python can replay the clock at the run's first line exactly.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <string.h>
+#include <stdint.h>
+
+#define MAXC 64       /* registered components */
+#define MAXNAME 32    /* longest registered component name */
+#define NBINS 2048    /* histogram bins (duration_bin of 999999999 is about 914) */
+
+enum { ST_END = 0, ST_SPECIAL = 1, ST_RUN = 2 };
+enum { P_SPECIAL = 0, P_OK = 1, P_SKIP = 2 };
+
+typedef struct {
+    PyObject_HEAD
+    int ncomp;
+    char names[MAXC][MAXNAME];
+    int lens[MAXC];
+    char is_cache[MAXC];
+    char watched[MAXC];
+    int64_t *bounds;   /* bounds[j]: smallest integer duration whose bin is >= 100 + j */
+    int nbounds;
+    /* one-entry cache of the last timestamp second */
+    char last_prefix[19];
+    int64_t last_epoch;
+    int have_prefix;
+    /* run accumulators (per call) */
+    int64_t hist[NBINS];
+    int touched[NBINS];
+    int ntouched;
+    int64_t c_n[MAXC], c_sum[MAXC], c_max[MAXC];
+    int c_order[MAXC];
+    int c_norder;
+} Scanner;
+
+static int
+days_in_month(int64_t y, int m)
+{
+    static const int dim[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+        return 29;
+    return dim[m - 1];
+}
+
+static int64_t
+days_from_civil(int64_t y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+#define ISD(c) ((unsigned char)((c) - '0') <= 9)
+#define D2(p) (((p)[0] - '0') * 10 + ((p)[1] - '0'))
+
+/* The epoch second of 'YYYY-MM-DDTHH:MM:SS' (already checked for shape); -1 when impossible or
+ * outside 1970..9999 (Python decides those). */
+static int64_t
+epoch_of(Scanner *s, const char *p)
+{
+    if (s->have_prefix && memcmp(p, s->last_prefix, 19) == 0)
+        return s->last_epoch;
+    int64_t y = D2(p) * 100 + D2(p + 2);
+    int mo = D2(p + 5), d = D2(p + 8), h = D2(p + 11), mi = D2(p + 14), se = D2(p + 17);
+    int64_t r;
+    if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || se > 59)
+        r = -1;
+    else
+        r = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se;
+    memcpy(s->last_prefix, p, 19);
+    s->last_epoch = r;
+    s->have_prefix = 1;
+    return r;
+}
+
+/* A token of SPEC 1 that C accepts: printable ASCII, no '|' (the terminator). Returns its end or NULL. */
+static inline const char *
+token(const char *p, const char *end)
+{
+    const char *q = p;
+    while (q < end) {
+        unsigned char c = (unsigned char)*q;
+        if (c == '|')
+            break;
+        if (c < 0x21 || c > 0x7e)
+            return NULL;
+        q++;
+    }
+    if (q == p || q >= end)
+        return NULL;
+    return q;
+}
+
+static inline int
+ieq(const char *p, Py_ssize_t n, const char *upper)
+{
+    Py_ssize_t k = (Py_ssize_t)strlen(upper);
+    if (n != k)
+        return 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        char c = p[i];
+        if (c >= 'a' && c <= 'z')
+            c -= 32;
+        if (c != upper[i])
+            return 0;
+    }
+    return 1;
+}
+
+static inline int
+istarts(const char *p, Py_ssize_t n, const char *upper)
+{
+    Py_ssize_t k = (Py_ssize_t)strlen(upper);
+    return n >= k && ieq(p, k, upper);
+}
+
+static int
+has_sub(const char *p, Py_ssize_t n, const char *sub, Py_ssize_t k)
+{
+    if (n < k)
+        return 0;
+    const char *end = p + n - k + 1;
+    while (p < end) {
+        const char *q = memchr(p, sub[0], (size_t)(end - p));
+        if (q == NULL)
+            return 0;
+        if (memcmp(q, sub, (size_t)k) == 0)
+            return 1;
+        p = q + 1;
+    }
+    return 0;
+}
+
+static int
+starts(const char *p, Py_ssize_t n, const char *prefix)
+{
+    Py_ssize_t k = (Py_ssize_t)strlen(prefix);
+    return n >= k && memcmp(p, prefix, (size_t)k) == 0;
+}
+
+typedef struct {
+    int64_t ts;
+    int comp;
+    int64_t dur;
+    int completed; /* not an error (errors are special) */
+    int hit, miss;
+} Line;
+
+/* Parse one line [p, le) (no newline). P_OK fills `out`; P_SKIP: well-formed and after `until`. */
+static int
+parse(Scanner *s, const char *p, const char *le, int64_t until, Line *out)
+{
+    Py_ssize_t n = le - p;
+    if (n < 30)
+        return P_SPECIAL;
+    if (!(ISD(p[0]) && ISD(p[1]) && ISD(p[2]) && ISD(p[3]) && p[4] == '-' && ISD(p[5]) && ISD(p[6])
+          && p[7] == '-' && ISD(p[8]) && ISD(p[9]) && p[10] == 'T' && ISD(p[11]) && ISD(p[12])
+          && p[13] == ':' && ISD(p[14]) && ISD(p[15]) && p[16] == ':' && ISD(p[17]) && ISD(p[18])))
+        return P_SPECIAL;
+    const char *q = p + 19;
+    int64_t ms = 0;
+    if (*q == '.') {
+        q++;
+        const char *f = q;
+        while (q < le && ISD(*q))
+            q++;
+        Py_ssize_t nf = q - f;
+        if (nf < 1 || nf > 9)
+            return P_SPECIAL;
+        ms = (f[0] - '0') * 100;
+        if (nf > 1)
+            ms += (f[1] - '0') * 10;
+        if (nf > 2)
+            ms += f[2] - '0';
+    }
+    if (q < le && *q == 'Z')
+        q++;
+    if (q >= le || *q != '|')
+        return P_SPECIAL; /* a zone offset, or anything else: Python decides */
+    int64_t sec = epoch_of(s, p);
+    if (sec < 0)
+        return P_SPECIAL;
+    int64_t ts = sec * 1000 + ms;
+    const char *comp = q + 1;
+    const char *ce = token(comp, le);
+    if (ce == NULL)
+        return P_SPECIAL;
+    const char *act = ce + 1;
+    const char *ae = token(act, le);
+    if (ae == NULL)
+        return P_SPECIAL;
+    const char *du = ae + 1;
+    const char *de = du;
+    int64_t dur = 0;
+    while (de < le && ISD(*de)) {
+        dur = dur * 10 + (*de - '0');
+        de++;
+    }
+    if (de == du || de - du > 9 || de >= le || *de != '|')
+        return P_SPECIAL; /* fractions, long numbers and bad ones go to Python */
+    const char *st = de + 1;
+    const char *se = token(st, le);
+    if (se == NULL)
+        return P_SPECIAL;
+    if (ts > until)
+        return P_SKIP;
+    const char *det = se + 1;
+    const char *dend = le;
+    if (dend > det && dend[-1] == '\r')
+        dend--;
+    Py_ssize_t dn = dend - det;
+
+    /* component */
+    Py_ssize_t cn = ce - comp;
+    if (cn >= MAXNAME)
+        return P_SPECIAL;
+    char up[MAXNAME];
+    for (Py_ssize_t i = 0; i < cn; i++) {
+        char c = comp[i];
+        up[i] = (c >= 'a' && c <= 'z') ? (char)(c - 32) : c;
+    }
+    int id = -1;
+    for (int i = 0; i < s->ncomp; i++) {
+        if (s->lens[i] == cn && memcmp(s->names[i], up, (size_t)cn) == 0) {
+            id = i;
+            break;
+        }
+    }
+    if (id < 0 || s->watched[id])
+        return P_SPECIAL;
+    /* status */
+    Py_ssize_t sn = se - st;
+    int completed;
+    if (ieq(st, sn, "SUCCESS") || ieq(st, sn, "DEGRADED") || ieq(st, sn, "RETRY") || ieq(st, sn, "SKIPPED"))
+        completed = 1;
+    else if (ieq(st, sn, "FAILURE") || ieq(st, sn, "TIMEOUT") || ieq(st, sn, "ERROR") || ieq(st, sn, "CRITICAL"))
+        return P_SPECIAL;
+    else
+        completed = 0;
+    Py_ssize_t an = ae - act;
+    if (istarts(act, an, "CIRCUIT_"))
+        return P_SPECIAL;
+    if (has_sub(det, dn, "_mb=", 4))
+        return P_SPECIAL;
+    if (dn > 0 && (det[0] == 'E' || det[0] == 'L' || det[0] == 'X')
+        && (starts(det, dn, "Entering degraded mode") || starts(det, dn, "Leaving degraded mode")
+            || starts(det, dn, "Exiting degraded mode")))
+        return P_SPECIAL;
+    out->ts = ts;
+    out->comp = id;
+    out->dur = dur;
+    out->completed = completed;
+    out->hit = out->miss = 0;
+    if (s->is_cache[id]) {
+        out->hit = ieq(act, an, "HIT");
+        out->miss = ieq(act, an, "MISS");
+    }
+    return P_OK;
+}
+
+static inline int
+bin_of(Scanner *s, int64_t d)
+{
+    if (d < 100)
+        return (int)d;
+    /* largest j with bounds[j] <= d */
+    int lo = 0, hi = s->nbounds - 1;
+    while (lo < hi) {
+        int mid = (lo + hi + 1) / 2;
+        if (s->bounds[mid] <= d)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    return 100 + lo;
+}
+
+/* scan(block, pos, t, until, stop_ts, slow_sec) ->
+ *   (status, pos, skipped, special_start, special_end, run)
+ * run: None or (sec, first_ts, last_ts, entries, completed, dur_sum, hits, misses, hist, comps), hist a
+ * flat tuple (bin, count, ...), comps a flat tuple (id, entries, dur_sum, dur_max, ...) in the order the
+ * components first appear in the run. status END: the block is done; SPECIAL: the line
+ * [special_start, special_end) must go to the per-line path after the run; RUN: the run ended at `pos`
+ * (the next line starts another one). */
+static PyObject *
+Scanner_scan(Scanner *s, PyObject *args)
+{
+    Py_buffer buf;
+    Py_ssize_t pos;
+    long long t, until, stop_ts, slow_sec;
+    if (!PyArg_ParseTuple(args, "y*nLLLL", &buf, &pos, &t, &until, &stop_ts, &slow_sec))
+        return NULL;
+    const char *base = (const char *)buf.buf;
+    const char *p = base + (pos < 0 ? 0 : (pos > buf.len ? buf.len : pos));
+    const char *end = base + buf.len;
+    int status = ST_END;
+    long long skipped = 0;
+    Py_ssize_t sp_a = 0, sp_b = 0;
+    int have_run = 0, run_zero = 0;
+    int64_t run_sec = 0, first_ts = 0, last_ts = t, n = 0, nc = 0, dsum = 0, hits = 0, misses = 0;
+    s->ntouched = 0;
+    s->c_norder = 0;
+
+    Py_BEGIN_ALLOW_THREADS
+    while (1) {
+        if (p >= end) {
+            status = ST_END;
+            break;
+        }
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *le = nl ? nl : end;
+        const char *next = nl ? nl + 1 : end;
+        if (le == p) {
+            p = next;
+            continue; /* an empty line: ignored by the parser too */
+        }
+        Line ln;
+        int r = parse(s, p, le, until, &ln);
+        if (r == P_SKIP) {
+            skipped++;
+            p = next;
+            continue;
+        }
+        if (r == P_OK) {
+            int64_t sec = ln.ts >= 0 ? ln.ts / 1000 : -1;
+            if (ln.ts < last_ts || ln.ts >= stop_ts || sec == slow_sec)
+                r = P_SPECIAL;
+            else if (have_run && (sec != run_sec || (run_zero && ln.ts % 1000 != 0))) {
+                status = ST_RUN;
+                break;
+            }
+        }
+        if (r == P_SPECIAL) {
+            status = ST_SPECIAL;
+            sp_a = p - base;
+            sp_b = le - base;
+            p = next;
+            break;
+        }
+        if (!have_run) {
+            have_run = 1;
+            run_sec = ln.ts / 1000;
+            run_zero = ln.ts % 1000 == 0;
+            first_ts = ln.ts;
+        }
+        last_ts = ln.ts;
+        n++;
+        int c = ln.comp;
+        if (s->c_n[c] == 0) {
+            s->c_order[s->c_norder++] = c;
+            s->c_n[c] = 1;
+            s->c_sum[c] = ln.dur;
+            s->c_max[c] = ln.dur;
+        } else {
+            s->c_n[c]++;
+            s->c_sum[c] += ln.dur;
+            if (ln.dur > s->c_max[c])
+                s->c_max[c] = ln.dur;
+        }
+        if (ln.completed) {
+            nc++;
+            dsum += ln.dur;
+            int k = bin_of(s, ln.dur);
+            if (s->hist[k] == 0)
+                s->touched[s->ntouched++] = k;
+            s->hist[k]++;
+        }
+        hits += ln.hit;
+        misses += ln.miss;
+        p = next;
+    }
+    Py_END_ALLOW_THREADS
+
+    Py_ssize_t newpos = p - base;
+    PyBuffer_Release(&buf);
+    PyObject *run;
+    if (have_run) {
+        PyObject *hist = PyTuple_New(2 * s->ntouched);
+        PyObject *comps = PyTuple_New(4 * s->c_norder);
+        if (hist == NULL || comps == NULL) {
+            Py_XDECREF(hist);
+            Py_XDECREF(comps);
+            return NULL;
+        }
+        for (int i = 0; i < s->ntouched; i++) {
+            int k = s->touched[i];
+            PyTuple_SET_ITEM(hist, 2 * i, PyLong_FromLong(k));
+            PyTuple_SET_ITEM(hist, 2 * i + 1, PyLong_FromLongLong(s->hist[k]));
+            s->hist[k] = 0;
+        }
+        for (int i = 0; i < s->c_norder; i++) {
+            int c = s->c_order[i];
+            PyTuple_SET_ITEM(comps, 4 * i, PyLong_FromLong(c));
+            PyTuple_SET_ITEM(comps, 4 * i + 1, PyLong_FromLongLong(s->c_n[c]));
+            PyTuple_SET_ITEM(comps, 4 * i + 2, PyFloat_FromDouble((double)s->c_sum[c]));
+            PyTuple_SET_ITEM(comps, 4 * i + 3, PyFloat_FromDouble((double)s->c_max[c]));
+            s->c_n[c] = 0;
+        }
+        run = Py_BuildValue("(LLLLLdLLNN)", (long long)run_sec, (long long)first_ts, (long long)last_ts,
+                            (long long)n, (long long)nc, (double)dsum, (long long)hits, (long long)misses,
+                            hist, comps);
+        if (run == NULL)
+            return NULL;
+    } else {
+        run = Py_NewRef(Py_None);
+    }
+    return Py_BuildValue("(inLnnN)", status, newpos, skipped, sp_a, sp_b, run);
+}
+
+static PyObject *
+Scanner_add_component(Scanner *s, PyObject *args)
+{
+    const char *name;
+    Py_ssize_t n;
+    int is_cache;
+    if (!PyArg_ParseTuple(args, "y#p", &name, &n, &is_cache))
+        return NULL;
+    if (s->ncomp >= MAXC || n <= 0 || n >= MAXNAME)
+        return PyLong_FromLong(-1);
+    int id = s->ncomp++;
+    memcpy(s->names[id], name, (size_t)n);
+    s->lens[id] = (int)n;
+    s->is_cache[id] = (char)is_cache;
+    s->watched[id] = 0;
+    return PyLong_FromLong(id);
+}
+
+static PyObject *
+Scanner_set_watched(Scanner *s, PyObject *arg)
+{
+    PyObject *seq = PySequence_Fast(arg, "set_watched expects a sequence of ids");
+    if (seq == NULL)
+        return NULL;
+    memset(s->watched, 0, sizeof(s->watched));
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        long id = PyLong_AsLong(PySequence_Fast_GET_ITEM(seq, i));
+        if (id == -1 && PyErr_Occurred()) {
+            Py_DECREF(seq);
+            return NULL;
+        }
+        if (id >= 0 && id < MAXC)
+            s->watched[id] = 1;
+    }
+    Py_DECREF(seq);
+    Py_RETURN_NONE;
+}
+
+static int
+Scanner_init(Scanner *s, PyObject *args, PyObject *kwds)
+{
+    PyObject *bounds;
+    if (!PyArg_ParseTuple(args, "O", &bounds))
+        return -1;
+    PyObject *seq = PySequence_Fast(bounds, "bounds must be a sequence of ints");
+    if (seq == NULL)
+        return -1;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    if (n < 1 || n > NBINS - 100) {
+        Py_DECREF(seq);
+        PyErr_SetString(PyExc_ValueError, "bad number of bin bounds");
+        return -1;
+    }
+    PyMem_Free(s->bounds);
+    s->bounds = PyMem_Malloc(sizeof(int64_t) * (size_t)n);
+    if (s->bounds == NULL) {
+        Py_DECREF(seq);
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        s->bounds[i] = PyLong_AsLongLong(PySequence_Fast_GET_ITEM(seq, i));
+        if (s->bounds[i] == -1 && PyErr_Occurred()) {
+            Py_DECREF(seq);
+            return -1;
+        }
+    }
+    s->nbounds = (int)n;
+    Py_DECREF(seq);
+    s->ncomp = 0;
+    s->have_prefix = 0;
+    memset(s->hist, 0, sizeof(s->hist));
+    memset(s->c_n, 0, sizeof(s->c_n));
+    return 0;
+}
+
+static void
+Scanner_dealloc(Scanner *s)
+{
+    PyMem_Free(s->bounds);
+    Py_TYPE(s)->tp_free((PyObject *)s);
+}
+
+static PyObject *
+has_long_line(PyObject *mod, PyObject *args)
+{
+    Py_buffer buf;
+    Py_ssize_t limit;
+    if (!PyArg_ParseTuple(args, "y*n", &buf, &limit))
+        return NULL;
+    const char *p = buf.buf, *end = p + buf.len;
+    int found = 0;
+    Py_BEGIN_ALLOW_THREADS
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *le = nl ? nl : end;
+        if (le - p > limit) {
+            found = 1;
+            break;
+        }
+        p = le + 1;
+    }
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&buf);
+    return PyBool_FromLong(found);
+}
+
+static PyMethodDef Scanner_methods[] = {
+    {"scan", (PyCFunction)Scanner_scan, METH_VARARGS, "Scan a block from pos: (status, pos, skipped, a, b, run)."},
+    {"add_component", (PyCFunction)Scanner_add_component, METH_VARARGS, "Register an upper-case component name."},
+    {"set_watched", (PyCFunction)Scanner_set_watched, METH_O, "Ids whose lines go to the per-line path."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject ScannerType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "execlog_tui._scan.Scanner",
+    .tp_basicsize = sizeof(Scanner),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)Scanner_init,
+    .tp_dealloc = (destructor)Scanner_dealloc,
+    .tp_methods = Scanner_methods,
+    .tp_doc = "Aggregates runs of plain log lines; see execlog_tui.core.fastpath.",
+};
+
+static PyMethodDef module_methods[] = {
+    {"has_long_line", has_long_line, METH_VARARGS, "True when a line of the block is longer than limit bytes."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef scanmodule = {
+    PyModuleDef_HEAD_INIT, "execlog_tui._scan", "Block scanner for the batch fast path.", -1, module_methods,
+};
+
+PyMODINIT_FUNC
+PyInit__scan(void)
+{
+    if (PyType_Ready(&ScannerType) < 0)
+        return NULL;
+    PyObject *m = PyModule_Create(&scanmodule);
+    if (m == NULL)
+        return NULL;
+    Py_INCREF(&ScannerType);
+    if (PyModule_AddObject(m, "Scanner", (PyObject *)&ScannerType) < 0) {
+        Py_DECREF(&ScannerType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}
