@@ -36,6 +36,9 @@ from execlog_tui.ui.tiles import MetricTile, WindowSwitch
 
 MEMORY_CHECK_EVERY_S = 2.0
 SHRINK_FLOOR = 1_000  # the ring never shrinks below this many lines
+# Python rarely hands freed memory back to the system, so RSS stays high for a while after a shrink:
+# wait this long before halving again, or one spike would empty the buffer.
+SHRINK_COOLDOWN_S = 30.0
 
 
 def read_rss_mb() -> float | None:
@@ -116,6 +119,7 @@ class ExeclogApp(App[int]):
         self._seen_events = 0
         self._shown_error: str | None = None
         self._last_memory_check = -1e9
+        self._last_shrink = -1e9
         self._rss: float | None = None
         self._user_theme = theme
         self._main_screen: Screen[Any] | None = None
@@ -291,6 +295,10 @@ class ExeclogApp(App[int]):
         ring = self.session.ring
         if rss is None or rss <= limit or len(ring) <= SHRINK_FLOOR:
             return False
+        now = self._clock()
+        if now - self._last_shrink < SHRINK_COOLDOWN_S:
+            return False
+        self._last_shrink = now
         new_capacity = max(SHRINK_FLOOR, len(ring) // 2)
         lock = getattr(self.session, "lock", None)
         if lock is not None:

@@ -276,6 +276,7 @@ async def test_memory_safeguard_shrinks_the_ring_and_says_so() -> None:
         assert app.enforce_memory_limit()
         assert len(session.ring) == 4000 and app.query_one(LogView).held_count == 4000
         assert "shrunk to 4,000 lines" in str(app.query_one(LogView).border_title)
+        assert not app.enforce_memory_limit() and len(session.ring) == 4000  # cooldown: once per 30 s
 
 
 @sync
