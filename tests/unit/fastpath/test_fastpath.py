@@ -1,0 +1,208 @@
+"""The batch fast path (C scanner) gives exactly the per-line reference path's `-b --json` document."""
+
+from __future__ import annotations
+
+import gzip
+import random
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from execlog_tui.core import fastpath
+from execlog_tui.core.engine import MetricsEngine
+from execlog_tui.core.windows import duration_bin
+
+from .helpers import BASE, both, feed_both, feed_both_state, gen_lines, make_line, write_set
+
+pytestmark = pytest.mark.skipif(not fastpath.available(), reason="C scanner not built (pip install -e .)")
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_generated_logs_engine_level(seed: int) -> None:
+    a, b, sa, sb = feed_both(gen_lines(seed, 2500))
+    assert a == b
+    assert sa == sb
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_generated_logs_bucket_state(seed: int) -> None:
+    """Bucket by bucket, floats compared by repr: sums in the reference's order."""
+    a, b = feed_both_state(gen_lines(seed, 2500))
+    assert a == b
+
+
+def test_fractional_then_integer_durations_in_one_second() -> None:
+    lines = []
+    for s in range(300):
+        t = BASE + s * 1000
+        lines.append(f"{_iso(t + 1)}|API|CALL|0.{s % 10}{s % 7}|SUCCESS|")
+        lines += [f"{_iso(t + 2 + i)}|API|CALL|{(s * 7 + i) % 13}|SUCCESS|" for i in range(5)]
+    a, b = feed_both_state(lines)
+    assert a == b
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_generated_logs_with_until(seed: int) -> None:
+    lines = gen_lines(100 + seed, 2000)
+    rng = random.Random(seed)
+    until = BASE + rng.randint(0, 400_000)
+    a, b, sa, sb = feed_both(lines, until)
+    assert a == b
+    assert sa == sb
+
+
+def test_runs_are_really_taken_by_the_scanner() -> None:
+    """The fast path is not the reference in disguise: plain lines become runs, not special lines."""
+    lines = [f"{_iso(BASE + 10 * i)}|ROUTING|DECIDE|3|SUCCESS|ok" for i in range(1, 2000)]
+    lines = [f"{BASE // 1000}"] + lines  # a parse error first: harmless
+    engine = MetricsEngine()
+    feeder = fastpath.FastFeeder(engine)
+    calls = {"feed_lines": 0}
+    original = engine.feed_lines
+
+    def counting(batch, until=None):  # noqa: ANN001, ANN202
+        calls["feed_lines"] += len(batch)
+        return original(batch, until)
+
+    engine.feed_lines = counting  # type: ignore[method-assign]
+    feeder.feed_block("\n".join(lines).encode())
+    assert engine.entries == 1999
+    assert calls["feed_lines"] < 20  # the first entry of a new component, the parse error
+
+
+def test_half_open_breaker_is_closed_by_the_next_completed_operation() -> None:
+    """Three errors open API's inferred breaker; 30 s later it is HALF_OPEN, and the very next
+    completed API operation (inside a run of plain lines) must close it at its own time."""
+    lines = []
+    t = BASE
+    for i in range(3):
+        lines.append(f"{_iso(t + i * 100)}|API|CALL|5|FAILURE|x")
+    t += 30_500
+    for i in range(200):
+        lines.append(f"{_iso(t + i * 3)}|ROUTING|DECIDE|2|SUCCESS|ok")
+        if i == 77:
+            lines.append(f"{_iso(t + i * 3)}|API|CALL|4|SUCCESS|ok")
+    a, b, _, _ = feed_both(lines)
+    assert a == b
+    assert '"since": "2025-09-09T10:00:30.731Z"' in a
+
+
+def test_fractional_durations_keep_the_reference_float_sums() -> None:
+    lines = []
+    for i in range(500):
+        lines.append(f"{_iso(BASE + i * 7)}|API|CALL|{'0.1' if i % 9 == 0 else '3'}|SUCCESS|")
+    a, b, _, _ = feed_both(lines)
+    assert a == b
+
+
+def test_histogram_bins_match_duration_bin() -> None:
+    bounds = fastpath.bin_bounds()
+    rng = random.Random(1)
+    values = [100, 101, 102, 103, 999, 1000, 999_999_999] + [rng.randint(100, 999_999_999) for _ in range(3000)]
+    values += bounds + [b - 1 for b in bounds[1:]]
+    for d in values:
+        j = max(i for i, b in enumerate(bounds) if b <= d)
+        assert 100 + j == duration_bin(float(d)), d
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 2500), st.integers(0, 10_000)), min_size=1, max_size=120),
+       st.integers(0, 2**31))
+def test_hypothesis_logs(steps: list[tuple[int, int, int]], seed: int) -> None:
+    rng = random.Random(seed)
+    t = BASE
+    lines = []
+    for kind, step, extra in steps:
+        if kind == 0:
+            t += step
+        elif kind == 1:
+            t = (t // 1000 + 1) * 1000
+        elif kind == 2:
+            lines.append(make_line(rng, t - extra))  # late
+            continue
+        else:
+            t += extra * 10
+        lines.append(make_line(rng, t))
+    until = t - rng.randint(0, 3000) if seed % 3 == 0 else None
+    a, b, sa, sb = feed_both(lines, until)
+    assert a == b
+    assert sa == sb
+
+
+# ------------------------------------------------------------------------------------ real files
+@pytest.mark.parametrize("seed", range(4))
+def test_rotated_sets_on_disk(tmp_path: Path, seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    lines = gen_lines(200 + seed, 6000)
+    chunks = [lines[:1500], lines[1500:3000], lines[3000:4500], lines[4500:]]
+    d = write_set(tmp_path / "set", chunks, crlf=seed % 2 == 1)
+    fast, ref = both([d], monkeypatch)
+    assert fast == ref
+
+
+def test_long_lines_are_cut_the_same_way(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = random.Random(3)
+    lines = gen_lines(7, 3000)
+    for i in range(0, 3000, 400):
+        lines[i] = lines[i] + " " + "z" * rng.randint(150, 2000)
+    d = write_set(tmp_path / "set", [lines[:1000], lines[1000:2000], lines[2000:]])
+    fast, ref = both([d], monkeypatch, line_limit=300)
+    assert fast == ref
+    assert "cut at 300 bytes" in fast[0]
+
+
+def test_damaged_archive(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    lines = gen_lines(11, 4000)
+    d = write_set(tmp_path / "set", [lines[:2000], lines[2000:3000], lines[3000:]])
+    gz = d / "execution.log.2.gz"
+    gz.write_bytes(gz.read_bytes()[:-200])
+    fast, ref = both([d], monkeypatch)
+    assert fast == ref
+    assert "truncated gzip" in fast[0] or "damaged" in fast[0]
+
+
+def test_several_gzip_members_and_empty_archive(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    lines = gen_lines(12, 3000)
+    d = write_set(tmp_path / "set", [lines[:1000], lines[1000:2000], lines[2000:]])
+    a = "\n".join(lines[:500]) + "\n"
+    b = "\n".join(lines[500:1000]) + "\n"
+    (d / "execution.log.2.gz").write_bytes(gzip.compress(a.encode()) + gzip.compress(b.encode()))
+    (d / "execution.log.3.gz").write_bytes(gzip.compress(b""))
+    fast, ref = both([d], monkeypatch)
+    assert fast == ref
+
+
+@pytest.mark.parametrize("at", [None, "2025-09-09T10:04:00.200Z", "2025-09-09T10:04:30.002Z", "10:00:01"])
+def test_seed_sample(at: str | None, monkeypatch: pytest.MonkeyPatch) -> None:
+    from execlog_tui.core.timefmt import parse_user_time
+
+    path = ROOT / "sample_logs" / "seed_sample.log"
+    until = parse_user_time(at, 1_757_412_300_000) if at else None
+    fast, ref = both([path], monkeypatch, until=until)
+    assert fast == ref
+
+
+@pytest.mark.parametrize("until_offset", [None, 0, 1, 2, 3])
+def test_sample_rotated_set(until_offset: int | None, monkeypatch: pytest.MonkeyPatch) -> None:
+    d = ROOT / "sample_logs" / "rotated"
+    until = None
+    if until_offset is not None:
+        (doc, _), _ = both([d], monkeypatch)
+        import json
+
+        src = json.loads(doc)["source"]
+        from execlog_tui.core.timefmt import parse_timestamp
+
+        first, last = parse_timestamp(src["first"]), parse_timestamp(src["last"])
+        until = first + (last - first) * until_offset // 4 + 17
+    fast, ref = both([d], monkeypatch, until=until)
+    assert fast == ref
+
+
+def _iso(ms: int) -> str:
+    from execlog_tui.core.timefmt import format_ts
+
+    return format_ts(ms)  # type: ignore[return-value]
