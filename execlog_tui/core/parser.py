@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 
 from execlog_tui.core.entry import Entry, ParseError
 from execlog_tui.core.timefmt import TIMESTAMP_RE, timestamp_from_match
@@ -21,6 +22,19 @@ _TOKEN_BAD_RE = re.compile(r"\s")
 
 fast_match = _FAST_RE.fullmatch
 
+# Upper-cased component/action/status tokens, shared: a log has few distinct ones, and a ring of
+# 100,000 entries would otherwise hold 300,000 small copies of the same strings.
+_TOKENS: dict[str, str] = {}
+
+
+def token(text: str) -> str:
+    up = _TOKENS.get(text)
+    if up is None:
+        up = sys.intern(text.upper())
+        if len(_TOKENS) < 50_000:
+            _TOKENS[text] = up
+    return up
+
 
 def parse_line(line: str, cut: bool = False) -> Entry | ParseError | None:
     """Parse one line without its newline (a trailing CR is dropped here). None for a blank line."""
@@ -31,9 +45,7 @@ def parse_line(line: str, cut: bool = False) -> Entry | ParseError | None:
         prefix, fraction, zone, component, action, duration, status, details = m.groups()
         ts = timestamp_from_match(prefix, fraction, zone)
         if ts is not None:
-            return Entry(
-                ts, component.upper(), action.upper(), float(duration), status.upper(), details, line, cut
-            )
+            return Entry(ts, token(component), token(action), float(duration), token(status), details, line, cut)
     if not line.strip():
         return None
     return ParseError(line, _reason(line), cut)
