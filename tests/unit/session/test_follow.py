@@ -109,3 +109,25 @@ def test_demo_writes_a_rotating_log_with_incidents(tmp_path: Path) -> None:
     names = {a.name for a in snap.alerts}
     assert "breaker:API" in names and "response_time" in names
     assert len(snap.source.files) >= 3  # the live file and its archives were read
+
+
+def test_alert_log_channel_writes_alerts_in_the_log_format_only_while_live(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from execlog_tui.core.config import Config, MonitoringConfig
+    from execlog_tui.core.parser import parse_line
+
+    log = tmp_path / "execution.log"
+    log.write_text(lines(0, 5, "FAILURE"))  # history: opens the API breaker, but no alert-log lines
+    alerts = tmp_path / "alerts" / "alerts.log"
+    alerts.parent.mkdir()
+    config = replace(Config(), monitoring=replace(MonitoringConfig(), alert_log=str(alerts)))
+    with MonitorSession([str(log)], config) as s:
+        assert s.wait_history(10)
+        assert not alerts.exists()
+        with log.open("a") as f:
+            f.write("".join(f"2099-01-01T00:00:0{i}.000Z|CACHE|GET|1|FAILURE|x\n" for i in range(3)))
+        assert poll_until(lambda: alerts.exists() and "ALERT_FIRED" in alerts.read_text())
+    written = [parse_line(x) for x in alerts.read_text().splitlines()]
+    assert all(e.component == "PERF" for e in written)  # type: ignore[union-attr]
+    assert any("alert=breaker:CACHE" in e.details for e in written)  # type: ignore[union-attr]
