@@ -505,27 +505,30 @@ Scanner_dealloc(Scanner *s)
 }
 
 static PyObject *
-has_long_line(PyObject *mod, PyObject *args)
+count_lines(PyObject *mod, PyObject *args)
 {
     Py_buffer buf;
     Py_ssize_t limit;
     if (!PyArg_ParseTuple(args, "y*n", &buf, &limit))
         return NULL;
     const char *p = buf.buf, *end = p + buf.len;
-    int found = 0;
+    Py_ssize_t lines = 1;
     Py_BEGIN_ALLOW_THREADS
-    while (p < end) {
+    while (1) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         const char *le = nl ? nl : end;
         if (le - p > limit) {
-            found = 1;
+            lines = -1;
             break;
         }
-        p = le + 1;
+        if (nl == NULL)
+            break;
+        lines++;
+        p = nl + 1;
     }
     Py_END_ALLOW_THREADS
     PyBuffer_Release(&buf);
-    return PyBool_FromLong(found);
+    return PyLong_FromSsize_t(lines);
 }
 
 static PyMethodDef Scanner_methods[] = {
@@ -548,7 +551,7 @@ static PyTypeObject ScannerType = {
 };
 
 static PyMethodDef module_methods[] = {
-    {"has_long_line", has_long_line, METH_VARARGS, "True when a line of the block is longer than limit bytes."},
+    {"count_lines", count_lines, METH_VARARGS, "Lines in the block (newline-separated), -1 when one is longer than limit bytes."},
     {NULL, NULL, 0, NULL},
 };
 

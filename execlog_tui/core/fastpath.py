@@ -75,11 +75,12 @@ class RawSplitter(_LineSplitter):
         if k < 0:
             return super().feed(data)
         block = self.pending + data[:k] if self.pending else data[:k]
-        if _scan.has_long_line(block, self.limit):
+        lines = _scan.count_lines(block, self.limit)
+        if lines < 0:
             return super().feed(data)
         self.total_bytes += len(data)
         self._carry(data[k + 1 :])
-        self.lines += block.count(b"\n") + 1
+        self.lines += lines
         return block, None
 
 
