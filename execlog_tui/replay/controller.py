@@ -1,0 +1,357 @@
+"""The replay controller: reads a set's timeline once, keeps engine checkpoints and an incident index,
+and seeks to any log time by restoring the nearest checkpoint and replaying forward from it."""
+
+from __future__ import annotations
+
+import bisect
+import pickle
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from execlog_tui.core.config import Config
+from execlog_tui.core.engine import MetricsEngine
+from execlog_tui.core.entry import Entry, ParseError
+from execlog_tui.core.fastpath import FastFeeder, new_feeder
+from execlog_tui.core.parser import LINE_LIMIT, fast_match, parse_line
+from execlog_tui.core.timefmt import parse_timestamp, timestamp_from_match
+from execlog_tui.replay.ring import LazyRing
+from execlog_tui.sources.logset import LogSet
+from execlog_tui.sources.reader import SourceWarning, read_batches
+from execlog_tui.sources.timeline import merge_sets
+
+CHECKPOINT_EVERY_MS = 60_000
+PARSE_BURST_GAP_MS = 10_000  # parse errors closer than this are one incident
+_MULTI_BATCH = 4096
+_INF = 1 << 62
+
+
+def line_ts(line: str) -> int | None:
+    """The timestamp of a raw line, None for a blank line or one that is not an entry."""
+    m = fast_match(line)
+    if m is not None:
+        prefix, fraction, zone = m.group(1), m.group(2), m.group(3)
+        return timestamp_from_match(prefix, fraction, zone)
+    item = parse_line(line)
+    return item.ts if type(item) is Entry else None
+
+
+def block_last_ts(block: bytes) -> int | None:
+    """The timestamp of the last entry of a block of lines (looks back a few lines past non-entries)."""
+    end = len(block)
+    for _ in range(8):
+        start = block.rfind(b"\n", 0, end) + 1
+        ts = line_ts(block[start:end].decode("utf-8", errors="replace"))
+        if ts is not None:
+            return ts
+        if start == 0:
+            return None
+        end = start - 1
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Incident:
+    ts: int
+    kind: str  # alert | breaker | critical | parse
+    name: str  # alert name (error_rate, breaker:CACHE, critical:SYSTEM) or "parse errors"
+    count: int = 1  # parse errors in the burst
+
+    @property
+    def label(self) -> str:
+        if self.kind == "parse":
+            return f"{self.count} parse error{'s' if self.count > 1 else ''}"
+        if self.kind == "breaker":
+            return f"{self.name.split(':', 1)[1]} breaker OPEN"
+        return f"{self.name} fired"
+
+
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    ts: int  # the engine has seen every line with a timestamp before ts, and nothing after
+    member: int  # where reading resumes: member index and line index in it
+    line: int
+    blob: bytes  # zlib(pickle(engine))
+
+
+class ReplayController:
+    """Feeds one engine from a log timeline up to a target log time; no thread, no clock of its own.
+
+    The first pass over any stretch of the timeline takes a checkpoint every `checkpoint_every_ms` of
+    log time (a compressed pickle of the engine: its buckets are bounded, so each is small) with the
+    member and line to resume from, and records incidents. `seek(t)` restores the latest checkpoint at
+    or before t and feeds forward to t, so jumping back never rereads the set from its beginning.
+    """
+
+    def __init__(
+        self,
+        sets: list[LogSet],
+        config: Config | None = None,
+        *,
+        line_limit: int = LINE_LIMIT,
+        ring_capacity: int = 100_000,
+        checkpoint_every_ms: int = CHECKPOINT_EVERY_MS,
+        fast: bool = True,
+    ) -> None:
+        self.sets = sets
+        self.config = config or Config()
+        self.line_limit = line_limit
+        self.checkpoint_every_ms = checkpoint_every_ms
+        self.single = len(sets) == 1
+        self._fast = fast and self.single
+        self.ring = LazyRing(ring_capacity)
+        self.checkpoints: list[Checkpoint] = []
+        self.incidents: list[Incident] = []
+        self._incident_keys: set[tuple[str, int]] = set()
+        firsts = [m.first_ts for s in sets for m in s.members if m.first_ts is not None]
+        self.first_ts: int | None = min(firsts) if firsts else None
+        self.frontier: int | None = None  # the newest log time any pass has reached
+        self.complete = False  # a pass reached the end of the timeline
+        self.done = False  # the current pass is at the end of the timeline
+        self.restores = 0
+        self._ck_next: int | None = None
+        self._warnings: list[SourceWarning] = []
+        self._gen: Iterator[tuple[int, bytes | list[str], int]] | None = None
+        self._start(0, 0, None)
+        if self.first_ts is not None:
+            self._ck_next = (self.first_ts // checkpoint_every_ms + 1) * checkpoint_every_ms
+        self._checkpoint_start()
+
+    # ------------------------------------------------------------------------------- state
+    @property
+    def t(self) -> int | None:
+        return self.engine.t
+
+    @property
+    def checkpoint_bytes(self) -> int:
+        return sum(len(c.blob) for c in self.checkpoints)
+
+    def _start(self, member: int, line: int, blob: bytes | None) -> None:
+        if self._gen is not None:
+            self._gen.close()  # type: ignore[attr-defined]
+        if blob is None:
+            self.engine = MetricsEngine(self.config)
+        else:
+            self.engine = pickle.loads(zlib.decompress(blob))
+        self._feeder: FastFeeder | None = new_feeder(self.engine) if self._fast else None
+        if self._feeder is not None and blob is not None:
+            self._feeder._sync()  # learn the restored engine's components
+        self._alerts_seen = len(self.engine.alerts.history)
+        self._member, self._line = member, line
+        self._pending: list[str] = []
+        self._pi = 0
+        self._stop_ts: int | None = None
+        self.done = False
+        self.ring.reset()
+        self._gen = self._payloads(member, line)
+
+    # ------------------------------------------------------------------------------- reading
+    def _payloads(self, start_member: int, start_line: int) -> Iterator[tuple[int, bytes | list[str], int]]:
+        """(member index, raw block or lines, line count) from a position; the lines before the position
+        in its member go to the ring only (the view then shows what preceded a jump)."""
+        if not self.single:
+            yield from self._merged_payloads(start_line)
+            return
+        members = self.sets[0].members
+        for mi in range(start_member, len(members)):
+            m = members[mi]
+            self.engine.note_file(str(m.path))
+            skip = start_line if mi == start_member else 0
+            if self._feeder is not None:
+                batches = self._feeder.batches(m.path, self._warnings, self.line_limit, archive=not m.live)
+            else:
+                batches = read_batches(m.path, self._warnings, self.line_limit, archive=not m.live)
+            try:
+                for payload, _cut in batches:
+                    n = payload.count(b"\n") + 1 if type(payload) is bytes else len(payload)
+                    if skip:
+                        self._warnings.clear()  # said already, before the checkpoint
+                        if n <= skip:
+                            self._ring_add(payload, n)
+                            skip -= n
+                            continue
+                        lines = payload.decode("utf-8", errors="replace").split("\n") if type(payload) is bytes else payload
+                        self.ring.add_lines(lines[:skip])
+                        payload, n, skip = lines[skip:], n - skip, 0
+                    yield mi, payload, n
+            finally:
+                batches.close()  # type: ignore[attr-defined]
+
+    def _merged_payloads(self, skip: int) -> Iterator[tuple[int, bytes | list[str], int]]:
+        for s in self.sets:
+            for m in s.members:
+                self.engine.note_file(str(m.path))
+        batch: list[str] = []
+        for item in merge_sets(self.sets, self._warnings, line_limit=self.line_limit):
+            if skip:
+                skip -= 1
+                self.ring.add_lines([item.raw])
+                continue
+            batch.append(item.raw)
+            if len(batch) >= _MULTI_BATCH:
+                yield 0, batch, len(batch)
+                batch = []
+        if batch:
+            yield 0, batch, len(batch)
+
+    def _ring_add(self, payload: bytes | list[str], n: int) -> None:
+        if type(payload) is bytes:
+            self.ring.add_block(payload, n)
+        else:
+            self.ring.add_lines(payload)  # type: ignore[arg-type]
+
+    # ------------------------------------------------------------------------------- feeding
+    def advance_to(self, target: int, budget: int | None = None) -> int | None:
+        """Feed every line up to log time `target` (at most about `budget` lines), then move the
+        engine's clock there (to the newest entry at the end of the timeline). Returns the clock."""
+        fed = 0
+        while True:
+            stop = target
+            ck = self._ck_next
+            if ck is not None and ck - 1 < stop:
+                stop = ck - 1
+            if self._pi < len(self._pending):
+                fed += self._feed_pending(stop)
+                if self._pi < len(self._pending):
+                    if ck is not None and stop == ck - 1:
+                        self._checkpoint(ck)
+                        continue
+                    break  # the next line is after the target
+                continue
+            if budget is not None and fed >= budget:
+                break
+            nxt = next(self._gen, None) if self._gen is not None else None
+            if nxt is None:
+                self.done = self.complete = True
+                break
+            member, payload, n = nxt
+            if member != self._member:
+                self._member, self._line = member, 0
+            if type(payload) is bytes:
+                last = block_last_ts(payload)
+                if last is not None and last <= stop:
+                    self._feed_block(payload, n)
+                    fed += n
+                    continue
+                payload = payload.decode("utf-8", errors="replace").split("\n")
+            self._pending, self._pi = payload, 0  # type: ignore[assignment]
+        if self._ck_next is None and self.engine.t is not None:
+            self._ck_next = (self.engine.t // self.checkpoint_every_ms + 1) * self.checkpoint_every_ms
+        e = self.engine
+        if self.done and e.last is not None:
+            target = min(target, max(e.last, e.t or e.last))
+        if budget is None or fed < budget:
+            e.advance(target)
+        if e.t is not None and (self.frontier is None or e.t > self.frontier):
+            self.frontier = e.t
+        return e.t
+
+    def _feed_block(self, block: bytes, n: int) -> None:
+        before, t0 = self.engine.parse_errors, self.engine.t
+        self._feeder.feed_block(block)  # type: ignore[union-attr]
+        self._line += n
+        self.ring.add_block(block, n)
+        self._after_feed(before, t0, block)
+
+    def _feed_pending(self, stop: int) -> int:
+        lines, i = self._pending, self._pi
+        j, n = i, len(lines)
+        while j < n:
+            ts = line_ts(lines[j])
+            if ts is not None and ts > stop:
+                self._stop_ts = ts
+                break
+            j += 1
+        if j == i:
+            return 0
+        chunk = lines[i:j]
+        before, t0 = self.engine.parse_errors, self.engine.t
+        if self._feeder is not None:
+            self._feeder.feed(chunk)
+        else:
+            self.engine.feed_lines(chunk)
+        self._pi = j
+        self._line += j - i
+        self.ring.add_lines(chunk)
+        self._after_feed(before, t0, chunk)
+        return j - i
+
+    def _after_feed(self, parse_errors_before: int, t_before: int | None, fed: bytes | list[str]) -> None:
+        hist = self.engine.alerts.history
+        if len(hist) > self._alerts_seen:
+            for r in hist[self._alerts_seen:]:
+                kind = "breaker" if r.name.startswith("breaker:") else "critical" if r.name.startswith("critical:") else "alert"
+                self._add_incident(Incident(r.fired, kind, r.name))
+            self._alerts_seen = len(hist)
+        if self.engine.parse_errors > parse_errors_before:
+            lines = fed.decode("utf-8", errors="replace").split("\n") if type(fed) is bytes else fed
+            last = t_before
+            for line in lines:
+                ts = line_ts(line)
+                if ts is not None:
+                    last = ts
+                elif line.strip() and type(parse_line(line)) is ParseError:
+                    # A torn line often still starts with its own time: place it there if it can.
+                    own = parse_timestamp(line.split("|", 1)[0].strip())
+                    at = own if own is not None and last is not None and abs(own - last) < 60_000 else last
+                    if at is not None:
+                        self._add_parse(at)
+
+    def _add_incident(self, inc: Incident) -> None:
+        key = (inc.name, inc.ts)
+        if key in self._incident_keys:
+            return
+        self._incident_keys.add(key)
+        bisect.insort(self.incidents, inc, key=lambda i: i.ts)
+
+    def _add_parse(self, ts: int) -> None:
+        key = ("parse", ts)
+        if key in self._incident_keys:
+            return  # seen on an earlier pass
+        self._incident_keys.add(key)
+        # Join a burst: the newest parse incident within the gap before ts.
+        for k in range(len(self.incidents) - 1, -1, -1):
+            inc = self.incidents[k]
+            if inc.ts < ts - PARSE_BURST_GAP_MS:
+                break
+            if inc.kind == "parse" and inc.ts <= ts:
+                self.incidents[k] = Incident(inc.ts, "parse", inc.name, inc.count + 1)
+                return
+        bisect.insort(self.incidents, Incident(ts, "parse", "parse errors"), key=lambda i: i.ts)
+
+    # ---------------------------------------------------------------------------- checkpoints
+    def _checkpoint_start(self) -> None:
+        # The state before the first line: a jump before the first checkpoint restarts from here.
+        blob = zlib.compress(pickle.dumps(MetricsEngine(self.config), 5), 1)
+        self.checkpoints.insert(0, Checkpoint(-_INF, 0, 0, blob))
+
+    def _checkpoint(self, ck: int) -> None:
+        """The engine has every line before ck and the next line is at _stop_ts >= ck: one checkpoint,
+        valid up to the last whole interval before that line."""
+        every = self.checkpoint_every_ms
+        ts = ck
+        if self._stop_ts is not None and self._stop_ts > ck:
+            ts = max(ck, (self._stop_ts // every) * every)
+        if not self.checkpoints or ts > self.checkpoints[-1].ts:
+            blob = zlib.compress(pickle.dumps(self.engine, 5), 1)
+            self.checkpoints.append(Checkpoint(ts, self._member, self._line, blob))
+        self._ck_next = ts + every
+
+    # ---------------------------------------------------------------------------------- seeks
+    def seek(self, target: int) -> int | None:
+        """Move to log time `target`: forward by feeding, backward by restoring a checkpoint."""
+        cur = self.engine.t
+        i = bisect.bisect_right(self.checkpoints, target + 1, key=lambda c: c.ts) - 1
+        best = self.checkpoints[i] if i >= 0 else None
+        if cur is not None and target < cur:
+            self._restore(best)
+        elif best is not None and cur is not None and best.ts - 1 > cur:
+            self._restore(best)  # a checkpoint further on than we are: skip the feeding in between
+        return self.advance_to(target)
+
+    def _restore(self, ck: Checkpoint | None) -> None:
+        self.restores += 1
+        if ck is None:
+            self._start(0, 0, None)
+        else:
+            self._start(ck.member, ck.line, ck.blob)

@@ -1,0 +1,70 @@
+"""A ring of the newest raw lines that parses only what the log view asks for (the replay's buffer)."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterator
+
+from execlog_tui.core.entry import Entry, ParseError
+from execlog_tui.core.parser import parse_line
+
+Item = Entry | ParseError
+
+
+class LazyRing:
+    """Newest `capacity` lines, kept as the reader's raw blocks (bytes) or line lists: at max speed a
+    replay passes millions of lines through and only the tail is ever shown, so none is parsed or even
+    decoded until the log view pulls it. `total` never decreases, even across `reset()` (a jump), so the
+    view sees a refill as new lines and starts over."""
+
+    def __init__(self, capacity: int = 100_000) -> None:
+        self.capacity = max(1, capacity)
+        self._chunks: deque[tuple[bytes | list[str], int]] = deque()
+        self._held = 0  # lines in _chunks (may exceed capacity by less than one chunk)
+        self.total = 0
+
+    def add_block(self, block: bytes, lines: int) -> None:
+        if lines:
+            self._add(block, lines)
+
+    def add_lines(self, lines: list[str]) -> None:
+        if lines:
+            self._add(lines, len(lines))
+
+    def _add(self, payload: bytes | list[str], n: int) -> None:
+        self._chunks.append((payload, n))
+        self._held += n
+        self.total += n
+        while self._chunks and self._held - self._chunks[0][1] >= self.capacity:
+            self._held -= self._chunks.popleft()[1]
+
+    def reset(self) -> None:
+        self._chunks.clear()
+        self._held = 0
+
+    def resize(self, capacity: int) -> None:
+        self.capacity = max(1, capacity)
+        while self._chunks and self._held - self._chunks[0][1] >= self.capacity:
+            self._held -= self._chunks.popleft()[1]
+
+    def __len__(self) -> int:
+        return min(self._held, self.capacity)
+
+    def raw_newest(self, count: int) -> list[str]:
+        count = min(count, len(self))
+        out: list[list[str]] = []
+        got = 0
+        for payload, _n in reversed(self._chunks):
+            if got >= count:
+                break
+            lines = payload.decode("utf-8", errors="replace").split("\n") if isinstance(payload, bytes) else payload
+            take = lines[-(count - got):] if count - got < len(lines) else lines
+            out.append(take)
+            got += len(take)
+        return [line for part in reversed(out) for line in part]
+
+    def newest(self, count: int) -> list[Item]:
+        return [p for p in map(parse_line, self.raw_newest(count)) if p is not None]
+
+    def __iter__(self) -> Iterator[Item]:
+        return iter(self.newest(len(self)))
