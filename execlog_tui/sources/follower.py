@@ -27,6 +27,7 @@ import stat as stat_mod
 import threading
 import time
 import zlib
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -108,11 +109,16 @@ def _ident(st: os.stat_result) -> Ident:
 def _fp_compatible(a: bytes, b: bytes) -> bool:
     """Two fingerprints may be of the same content: one is a prefix of the other (files grow).
 
-    The common part must hold a whole line: a few bytes of timestamp prefix are shared by every file of
-    the same minute and prove nothing.
+    The common part must hold a whole line (or be a full fingerprint): a few bytes of timestamp prefix
+    are shared by every file of the same minute and prove nothing.
     """
     n = min(len(a), len(b))
-    return n > 0 and a[:n] == b[:n] and b"\n" in a[:n]
+    return n > 0 and a[:n] == b[:n] and (n == FP_LEN or b"\n" in a[:n])
+
+
+def _undecided(fp: bytes) -> bool:
+    """Too little content to tell what a file is a copy of: empty, or being written (a copy under way)."""
+    return len(fp) < FP_LEN and b"\n" not in fp
 
 
 class _Out:
@@ -339,6 +345,9 @@ class LogFollower:
         self._cur: _Stream | None = None
         self._retired: list[_Stream] = []
         self._seen: dict[Ident, _Seen] = {}
+        # Fingerprints of content accounted for, kept apart from the inodes: logrotate unlinks a file
+        # once compressed and the next copy may get its inode, yet the .gz must still be known.
+        self._recent_fps: deque[bytes] = deque(maxlen=256)
         self._waiting_reported = False
         self._was_deleted = False
         self._more = False
@@ -353,7 +362,7 @@ class LogFollower:
 
         # Everything present now is history (the history reader's), never delivered by us.
         for m in self._list_members():
-            self._seen[m.ident] = _Seen(self._member_fp(m.path), m.size, m.mtime_ns)
+            self._remember(m.ident, self._member_fp(m.path), m.size, m.mtime_ns)
         self.history_limit: HistoryLimit | None = None
         opened = _open_regular(self._spath)
         if opened is not None:
@@ -487,6 +496,8 @@ class LogFollower:
         # still points to it; if it was renamed away too, they are newer and wait for the switch.
         still_named = self._stat_ident(self._spath) == cur.ident
         recovered = self._scan(out, events, truncated=cur, only_copy=not still_named)
+        if cur.fp:
+            self._recent_fps.append(cur.fp)  # its compressed copy may show up later
         if not recovered:
             # Whatever was written after our last read and before the truncation is gone; a partial
             # line we held cannot be completed by the new content.
@@ -575,7 +586,7 @@ class LogFollower:
                 continue
             if now - s.last_growth > self.retire_grace:
                 s.asm.flush(out)  # a finished file: its last line without a newline counts
-                self._seen[s.ident] = _Seen(s.fp, s.offset, 0)
+                self._remember(s.ident, s.fp, s.offset, 0)
                 s.close()
             else:
                 keep.append(s)
@@ -628,8 +639,14 @@ class LogFollower:
         except OSError:
             return b""
 
+    def _remember(self, ident: Ident, fp: bytes, size: int, mtime_ns: int) -> None:
+        self._seen[ident] = _Seen(fp, size, mtime_ns)
+        if fp:
+            self._recent_fps.append(fp)
+
     def _known_fps(self) -> list[bytes]:
-        fps = [s.fp for s in self._seen.values()]
+        fps = list(self._recent_fps)
+        fps.extend(s.fp for s in self._seen.values())
         fps.extend(s.fp for s in self._retired)
         if self._cur is not None:
             fps.append(self._cur.fp)
@@ -662,28 +679,33 @@ class LogFollower:
             if seen is not None and seen.size == m.size and seen.mtime_ns == m.mtime_ns:
                 continue
             fp = self._member_fp(m.path)
-            # An inode we knew empty that now has content is a reused inode: its content is new.
-            if seen is not None and (_fp_compatible(seen.fp, fp) or (not seen.fp and not fp)):
+            if _undecided(fp):
+                # Not recorded: looked at again once it holds a line (logrotate may be copying it now).
+                continue
+            if seen is not None and _fp_compatible(seen.fp, fp):
                 seen.fp, seen.size, seen.mtime_ns = fp, m.size, m.mtime_ns
                 continue
             if m.plain_twin:
                 # Compression under way: the uncompressed twin is read (SPEC section 2), this is a copy.
-                self._seen[m.ident] = _Seen(fp, m.size, m.mtime_ns)
+                self._remember(m.ident, fp, m.size, m.mtime_ns)
                 continue
             new.append((m, fp))
         known = self._known_fps()
         for m, fp in new:
-            self._seen[m.ident] = _Seen(fp, m.size, m.mtime_ns)
+            self._remember(m.ident, fp, m.size, m.mtime_ns)
             if not fp or any(_fp_compatible(k, fp) for k in known):
                 continue  # empty, or a copy of content already read (compressed or copied)
             asm = _Assembler(self.line_limit)
             n = self._read_archive(m.path, 0, asm, out, events, finish=True, member=m)
             known.append(fp)
             events.append(FollowEvent(ARCHIVE_READ, m.path, f"rotated file never seen before; read {n} bytes"))
-        # Forget files that are gone (their inode numbers may be reused).
-        present = {m.ident for m in members}
-        for ident in [i for i in self._seen if i not in present]:
-            del self._seen[ident]
+        # Forget files that are gone, but lazily: a listing taken while logrotate renames may miss a file
+        # that still exists (renamed between listdir and stat), and forgetting it would make its
+        # compressed copy look new. A reused inode is told apart by its fingerprint anyway.
+        if len(self._seen) > 2 * len(members) + 64:
+            present = {m.ident for m in members}
+            for ident in [i for i in self._seen if i not in present]:
+                del self._seen[ident]
         return recovered
 
     def _recover_copy(
@@ -709,7 +731,7 @@ class LogFollower:
         if best is None:
             return False
         _, m, fp = best
-        self._seen[m.ident] = _Seen(fp, m.size, m.mtime_ns)
+        self._remember(m.ident, fp, m.size, m.mtime_ns)
         n = self._read_archive(m.path, cur.offset, cur.asm, out, events, finish=False)
         events.append(FollowEvent(RECOVERED, m.path, f"read {n} bytes written before the truncation from logrotate's copy"))
         return True
