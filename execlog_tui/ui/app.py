@@ -179,10 +179,17 @@ class ExeclogApp(App[int]):
         if self.start_session:
             self.session.start()
         self.refresh_data()
-        self.set_interval(1.0 / max(self.refresh_hz, 0.1), self.refresh_data, name="refresh")
+        self.set_interval(1.0 / max(self.refresh_hz, 0.1), self._tick, name="refresh")
+
+    def _tick(self) -> None:
+        # The timer runs in its own task: it can fire while shutdown is removing the widgets one by
+        # one (the screen still attached, HeaderBar already gone: NoMatches). Shutdown clears
+        # is_running before it removes anything, so a tick after that does nothing.
+        if self.is_running:
+            self.refresh_data()
 
     def _following_changed(self, _value: bool) -> None:
-        if self._main_screen is not None and self._main_screen.is_attached:
+        if self.is_running and self._main_screen is not None and self._main_screen.is_attached:
             self._show_header()
             self._show_log_title()
 

@@ -195,6 +195,14 @@ class LogView(ScrollView, can_focus=True):
         if self.following:
             self.scroll_end(animate=False, immediate=True)
 
+    def on_resize(self) -> None:
+        # A banner or notice appearing above (degraded, quiet log) makes the view shorter after the
+        # lines arrived: scroll_y stays, max_scroll_y grows, and the newest line would fall below the
+        # bottom while the header still says "follow". Keep following across every change of size.
+        if self.following:
+            self.scroll_end(animate=False, immediate=True)
+            self.call_after_refresh(self._stick_to_end)
+
     # ---- search ----------------------------------------------------------------------------------
     def set_search(self, matcher: TextMatcher | None) -> bool:
         self.search = matcher
