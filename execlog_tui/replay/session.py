@@ -1,0 +1,284 @@
+"""A replay session: the dashboard's session over a ReplayController, driven by a ReplayClock."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from execlog_tui.core.config import Config
+from execlog_tui.core.parser import LINE_LIMIT
+from execlog_tui.core.snapshot import MetricsSnapshot
+from execlog_tui.core.timefmt import parse_user_time
+from execlog_tui.replay.clock import MAX, ReplayClock, speed_label
+from execlog_tui.replay.controller import CHECKPOINT_EVERY_MS, Incident, ReplayController
+from execlog_tui.sources.logset import SourceError, discover
+
+PUMP_BUDGET = 100_000  # lines per step at max speed: the lock is never held for long
+TICK_S = 0.05
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayView:
+    """What the header and the timeline bar show."""
+
+    clock: int | None
+    speed: str
+    paused: bool
+    ended: bool
+    busy: str | None  # "seeking" while a jump reads ahead
+    first: int | None
+    last: int | None  # newest entry known (estimated until the first pass ends)
+    frontier: int | None
+    incidents: tuple[Incident, ...]
+
+
+def newest_reference(sets) -> int | None:  # noqa: ANN001
+    """The date a bare time of day refers to: the same rule as `-b --at` (cli.py), so both agree."""
+    from execlog_tui.cli import _newest_guess
+
+    newest = max((m.first_ts for s in sets for m in s.members if m.first_ts is not None), default=None)
+    return _newest_guess(sets, newest)
+
+
+class ReplaySession:
+    """SessionLike for the dashboard. `pump()` does one step (the worker thread loops on it; tests call
+    it by hand with a driven wall clock). The controls take the lock and act at once."""
+
+    is_replay = True
+
+    def __init__(
+        self,
+        paths: list[str],
+        config: Config | None = None,
+        *,
+        speed: float = 1.0,
+        start: str | None = None,
+        end: str | None = None,
+        ring_capacity: int = 100_000,
+        line_limit: int = LINE_LIMIT,
+        wall: Callable[[], float] = time.monotonic,
+        checkpoint_every_ms: int = CHECKPOINT_EVERY_MS,
+    ) -> None:
+        """ValueError (one line) for a bad --from/--to; SourceError when the paths name nothing."""
+        self.config = config or Config()
+        self.sets = discover(list(paths) or ["execution.log"])
+        if not any(s.members for s in self.sets):
+            raise SourceError(f"no log found at {', '.join(paths or ['execution.log'])}")
+        self.controller = ReplayController(self.sets, self.config, line_limit=line_limit,
+                                           ring_capacity=ring_capacity, checkpoint_every_ms=checkpoint_every_ms)
+        self.reference = newest_reference(self.sets)
+        self.start_ms = self._time(start, "--from") if start else self.controller.first_ts
+        self.end_ms = self._time(end, "--to") if end else None
+        if self.start_ms is not None and self.end_ms is not None and self.end_ms < self.start_ms:
+            raise ValueError("--to is before --from")
+        self.lock = threading.RLock()
+        self.clock = ReplayClock(self.start_ms or 0, speed, wall)
+        self.ring = self.controller.ring
+        self.progress: tuple[int, int] = (0, 0)
+        self.history_done = True
+        self.mode = "replay"
+        self.events: list[str] = []
+        self.data_version = 0
+        self.error: str | None = None
+        self.ended = False
+        self._seek_goal: tuple[str, int] | None = None  # ("time" | "incident", ms) read ahead in pumps
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._prepared = False
+
+    def _time(self, text: str, flag: str) -> int:
+        try:
+            return parse_user_time(text, self.reference)
+        except ValueError as e:
+            raise ValueError(f"{flag}: {e}") from None
+
+    # ------------------------------------------------------------------------------ lifecycle
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="execlog-replay", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=3.0)
+
+    def _run(self) -> None:
+        try:
+            while not self._stop.is_set():
+                busy = self.pump()
+                if not busy:
+                    self._stop.wait(TICK_S)
+        except Exception as e:  # noqa: BLE001 - the worker reports, the UI shows it
+            self.error = f"{type(e).__name__}: {e}"
+
+    def prepare(self) -> None:
+        """Read up to --from (at max speed: this is the first pass over that stretch)."""
+        if not self._prepared:
+            self._prepared = True
+            if self.start_ms is not None and self.start_ms > (self.controller.first_ts or self.start_ms):
+                self._seek_goal = ("time", self.start_ms)
+
+    # ------------------------------------------------------------------------------ the step
+    def pump(self, budget: int = PUMP_BUDGET) -> bool:
+        """One step of the replay; True while there is reading to catch up on (call again at once)."""
+        self.prepare()
+        with self.lock:
+            c = self.controller
+            busy = False
+            if self._seek_goal is not None:
+                kind, at = self._seek_goal
+                if kind == "incident":
+                    c.advance_to(self._limit(1 << 62), budget)
+                    ahead = [i for i in c.incidents if i.ts > at]
+                    if ahead:
+                        self._goto(ahead[0].ts)
+                    elif c.done:
+                        self._seek_goal = None
+                        self._goto(self._end_known() or at)
+                    else:
+                        self.clock.set(c.t or at)
+                        busy = True
+                else:
+                    c.advance_to(self._limit(at), budget)
+                    if c.done or (c.t is not None and c.t >= self._limit(at)):
+                        self._goto(at)
+                    else:
+                        self.clock.set(c.t or at)
+                        busy = True
+            elif not self.clock.paused:
+                if self.clock.speed == MAX:
+                    reached = c.advance_to(self._limit(1 << 62), budget)
+                    self.clock.set(reached or self.clock.now())
+                    busy = not c.done
+                else:
+                    target = self._limit(self.clock.now())
+                    reached = c.advance_to(target, budget)
+                    if reached is not None and reached < target and not c.done:
+                        self.clock.set(reached)  # the machine is slower than the speed asked
+                self._check_end()
+            self.data_version += 1
+            return busy
+
+    def _limit(self, t: int) -> int:
+        end = self._end_known()
+        return t if end is None else min(t, end)
+
+    def _end_known(self) -> int | None:
+        last = self.controller.engine.last if self.controller.complete else None
+        if self.end_ms is not None:
+            return self.end_ms if last is None else min(self.end_ms, max(last, self.start_ms or last))
+        return last
+
+    def _check_end(self) -> None:
+        end = self._end_known()
+        c = self.controller
+        if end is not None and (self.clock.now() >= end or (c.done and self.end_ms is None)):
+            self.clock.set(end if c.t is None else max(min(end, c.t if c.done else end), 0))
+            self.clock.pause()
+            self.ended = True
+
+    def _goto(self, t: int) -> None:
+        self._seek_goal = None
+        t = self._limit(t)
+        if self.start_ms is not None:
+            t = max(t, self.start_ms)
+        self.controller.seek(t)
+        self.clock.set(t)
+        self.ended = False
+        self.data_version += 1
+
+    # ------------------------------------------------------------------------------ reading
+    def snapshot(self, as_of_last_entry: bool = False) -> MetricsSnapshot:
+        with self.lock:
+            return self.controller.engine.snapshot()
+
+    def view(self) -> ReplayView:
+        c = self.controller
+        last = c.engine.last if c.complete else max(filter(None, (self.reference, c.frontier)), default=None)
+        return ReplayView(
+            clock=self.clock.now() if c.t is not None or self._seek_goal else c.t,
+            speed=speed_label(self.clock.speed), paused=self.clock.paused, ended=self.ended,
+            busy="seeking" if self._seek_goal is not None else None,
+            first=self.start_ms if self.start_ms is not None else c.first_ts,
+            last=self.end_ms if self.end_ms is not None else last, frontier=c.frontier,
+            incidents=tuple(c.incidents),
+        )
+
+    # ------------------------------------------------------------------------------ controls
+    def toggle_pause(self) -> bool:
+        with self.lock:
+            if self.clock.paused:
+                if self.ended:
+                    return True  # at the end: stays paused
+                self.clock.resume()
+            else:
+                self.clock.pause()
+            self.data_version += 1
+            return self.clock.paused
+
+    def faster(self) -> str:
+        with self.lock:
+            return speed_label(self.clock.faster())
+
+    def slower(self) -> str:
+        with self.lock:
+            return speed_label(self.clock.slower())
+
+    def seek(self, t: int) -> None:
+        """Jump to log time t: at once inside what was read, by reading ahead (in pumps) beyond it."""
+        with self.lock:
+            c = self.controller
+            t = self._limit(t)
+            if self.start_ms is not None:
+                t = max(t, self.start_ms)
+            if c.complete or (c.frontier is not None and t <= c.frontier):
+                self._goto(t)
+            else:
+                self._seek_goal = ("time", t)
+                self.data_version += 1
+
+    def step(self, ms: int) -> None:
+        with self.lock:
+            self.clock.pause()
+            now = self.clock.now()
+        self.seek(now + ms)
+
+    def jump_start(self) -> None:
+        self.seek(self.start_ms if self.start_ms is not None else (self.controller.first_ts or 0))
+
+    def jump_end(self) -> None:
+        self.seek(self.end_ms if self.end_ms is not None else 1 << 62)
+
+    def next_incident(self) -> Incident | None:
+        with self.lock:
+            now = self.clock.now()
+            ahead = [i for i in self.controller.incidents if i.ts > now]
+            if ahead:
+                self._goto(ahead[0].ts)
+                return ahead[0]
+            if not self.controller.complete:
+                self._seek_goal = ("incident", now)  # read on until one turns up
+            return None
+
+    def previous_incident(self) -> Incident | None:
+        with self.lock:
+            now = self.clock.now()
+            behind = [i for i in self.controller.incidents if i.ts < now]
+            if behind:
+                self._goto(behind[-1].ts)
+                return behind[-1]
+            return None
+
+    def jump_to(self, text: str) -> int:
+        """A typed time (ISO or time of day, as --from). ValueError with a one-line reason."""
+        t = parse_user_time(text, self.reference)
+        self.seek(t)
+        return t
+
+    def settle(self, max_steps: int = 100_000) -> None:
+        """Pump until no read-ahead is pending (tests, and the start of a paused replay)."""
+        for _ in range(max_steps):
+            if not self.pump():
+                return
