@@ -66,13 +66,15 @@ def test_up_to_date_set_is_not_regenerated(tmp_path: Path) -> None:
 
 
 def test_tree_rss_is_summed_over_processes() -> None:
-    # Two processes of about 60 MB each: the tree figure must see both, ru_maxrss only the larger.
+    # Two processes of about 60 MB each: the tree figure must see both. (ru_maxrss is not checked here:
+    # RUSAGE_CHILDREN is the largest child the test process ever waited for, which under pytest may be
+    # any earlier, larger child.)
     hold = "import sys, time; b = bytearray(60 * 2**20); b[::4096] = b'x' * len(b[::4096]); time.sleep(0.6)"
     cmd = ["bash", "-c", f"{sys.executable} -c {hold!r} & {sys.executable} -c {hold!r}; wait"]
     run = bench_batch.measure(cmd)
     assert run.returncode == 0
     assert run.tree_rss_mb > 110
-    assert 60 < run.maxrss_mb < run.tree_rss_mb
+    assert run.maxrss_mb > 60
 
 
 def test_floor_command_reads_archives_oldest_first(tmp_path: Path) -> None:
