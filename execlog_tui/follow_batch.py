@@ -26,12 +26,14 @@ def run_follow_batch(args: argparse.Namespace, config: Config) -> int:
                 return 1
             pause.wait(0.02)
         count = 0
+        shown_events = 0
         next_at = time.monotonic()
         while True:
             snap = session.snapshot()
             if args.json:
                 doc = snapshot_to_json(snap)
                 doc["mode"] = session.mode
+                doc["skew_ms"] = session.skew_ms  # newest entry minus the wall clock
                 sys.stdout.write(json.dumps(doc) + "\n")
                 sys.stdout.flush()
             else:
@@ -40,6 +42,13 @@ def run_follow_batch(args: argparse.Namespace, config: Config) -> int:
                     console.rule()
                 if session.mode == "waiting":
                     console.print(f"waiting for {', '.join(session.paths)}")
+                skew = session.skew_ms
+                if skew is not None and (skew > 1000 or skew < -60_000):
+                    where = "ahead of" if skew > 0 else "behind"
+                    console.print(f"clock: the newest entry is {abs(skew) / 1000:,.0f} s {where} the wall clock")
+                for event in session.events[shown_events:]:
+                    console.print(f"event: {event}")
+                shown_events = len(session.events)
                 print_report(snap, console)
                 console.file.flush()
             count += 1
