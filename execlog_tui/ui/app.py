@@ -17,6 +17,7 @@ from textual.widgets import Footer
 
 from execlog_tui.core.config import Config
 from execlog_tui.core.snapshot import WINDOW_NAMES, MetricsSnapshot, WindowFigures
+from execlog_tui.core.timefmt import format_ts
 from execlog_tui.ui.alerts import AlertsPanel
 from execlog_tui.ui.banner import ClockNotice, DegradedBanner
 from execlog_tui.ui.breakers import BreakersPanel
@@ -33,6 +34,7 @@ from execlog_tui.ui.provider import SessionLike
 from execlog_tui.ui.sanitize import sanitize
 from execlog_tui.ui.themes import ThemeError, band_variable_defaults, builtin_themes, resolve_theme
 from execlog_tui.ui.tiles import MetricTile, WindowSwitch
+from execlog_tui.ui.timeline import TimelineBar
 
 MEMORY_CHECK_EVERY_S = 2.0
 SHRINK_FLOOR = 1_000  # the ring never shrinks below this many lines
@@ -89,6 +91,18 @@ class ExeclogApp(App[int]):
         Binding("2", "window('5m')", "5m", show=False),
         Binding("3", "window('1h')", "1h", show=False),
         Binding("4", "window('1d')", "1d", show=False),
+        # Replay only (check_action hides them in live mode, where these keys stay unbound).
+        Binding("left_square_bracket", "replay_slower", "Slower", show=False),
+        Binding("right_square_bracket", "replay_faster", "Faster", key_display="[ ]"),
+        Binding("comma", "replay_step_back", "-1s", show=False),
+        Binding("full_stop", "replay_step_forward", "+1s", show=False),
+        Binding("minus", "replay_minute_back", "-1m", show=False),
+        Binding("plus,equals_sign", "replay_minute_forward", "+1m", show=False),
+        Binding("less_than_sign", "replay_previous_incident", "Prev incident", show=False),
+        Binding("greater_than_sign", "replay_next_incident", "Incident", key_display="< >"),
+        Binding("0", "replay_start", "Start", show=False),
+        Binding("dollar_sign", "replay_end", "End", show=False),
+        Binding("t", "replay_jump", "Jump to"),
     ]
 
     def __init__(
@@ -135,8 +149,19 @@ class ExeclogApp(App[int]):
         return {**super().get_theme_variable_defaults(), **band_variable_defaults()}
 
     # ---- layout ----------------------------------------------------------------------------------
+    @property
+    def replay(self) -> Any:
+        """The ReplaySession when this dashboard replays a set, else None."""
+        return self.session if getattr(self.session, "is_replay", False) else None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action.startswith("replay_") and self.replay is None:
+            return False
+        return True
+
     def compose(self) -> ComposeResult:
         yield HeaderBar(id="header")
+        yield TimelineBar(id="timeline")
         yield DegradedBanner(id="degraded")
         yield ClockNotice(id="clock-notice")
         with Horizontal(id="tiles"):
@@ -172,6 +197,7 @@ class ExeclogApp(App[int]):
         self._q("#alerts-box").border_title = "Alerts"
         self._q(PromptBar).close()
         self._q(WindowSwitch).select(self.window)
+        self._q(TimelineBar).display = self.replay is not None
         log = self._q(LogView)
         log.focus()
         # The follow state shows in the header at once, not at the next tick.
@@ -227,6 +253,9 @@ class ExeclogApp(App[int]):
 
     def _show_header(self) -> None:
         snap = self.snapshot
+        replay = self.replay.view() if self.replay is not None else None
+        if replay is not None:
+            self._q(TimelineBar).show(replay)
         files = snap.source.files if snap else ()
         source = self.source_label or (files[-1] if files else "—")
         if files and len(files) > 1 and not self.source_label:
@@ -235,7 +264,7 @@ class ExeclogApp(App[int]):
             source=source, mode=self.session.mode, progress=tuple(self.session.progress),  # type: ignore[arg-type]
             as_of=snap.as_of if snap else None, as_of_last_entry=self.as_of_last_entry,
             following=self._q(LogView).following, paused=self.paused, window=self.window,
-            rss_mb=self._rss,
+            rss_mb=self._rss, replay=replay,
         ))
 
     def _show_snapshot(self, snap: MetricsSnapshot) -> None:
@@ -251,7 +280,7 @@ class ExeclogApp(App[int]):
         opened = sum(1 for b in snap.breakers.values() if b.state != "CLOSED")
         self._q("#breakers-box").border_title = f"Breakers ({opened} not closed)" if opened else "Breakers"
         self._q(DegradedBanner).show(snap.degraded, snap.degraded_reason)
-        live = self.session.history_done and self.session.mode != "history"
+        live = self.session.history_done and self.session.mode not in ("history", "replay")
         self._q(ClockNotice).show(snap.as_of, snap.source.last, live, self.as_of_last_entry)
 
     def _show_tiles(self, w: WindowFigures, snap: MetricsSnapshot, series: dict[str, Any]) -> None:
@@ -336,8 +365,71 @@ class ExeclogApp(App[int]):
         self._show_header()
 
     def action_toggle_pause(self) -> None:
+        if self.replay is not None:
+            # In a replay space pauses the replay clock; the view keeps showing its moment, so steps
+            # and jumps made while paused are seen at once.
+            self.replay.toggle_pause()
+            self.refresh_data()
+            return
         self.paused = not self.paused
         self.refresh_data()
+
+    # ---- replay ----------------------------------------------------------------------------------
+    def _replayed(self) -> None:
+        self.refresh_data()
+
+    def action_replay_faster(self) -> None:
+        self.notify(f"replay speed {self.replay.faster()}", timeout=2)
+        self._replayed()
+
+    def action_replay_slower(self) -> None:
+        self.notify(f"replay speed {self.replay.slower()}", timeout=2)
+        self._replayed()
+
+    def action_replay_step_forward(self) -> None:
+        self.replay.step(1_000)
+        self._replayed()
+
+    def action_replay_step_back(self) -> None:
+        self.replay.step(-1_000)
+        self._replayed()
+
+    def action_replay_minute_forward(self) -> None:
+        self.replay.step(60_000)
+        self._replayed()
+
+    def action_replay_minute_back(self) -> None:
+        self.replay.step(-60_000)
+        self._replayed()
+
+    def action_replay_start(self) -> None:
+        self.replay.jump_start()
+        self._replayed()
+
+    def action_replay_end(self) -> None:
+        self.replay.jump_end()
+        self._replayed()
+
+    def action_replay_next_incident(self) -> None:
+        inc = self.replay.next_incident()
+        if inc is not None:
+            self.notify(f"{inc.label} at {format_ts(inc.ts)}", title="incident", timeout=4, markup=False)
+        elif self.replay.controller.complete:
+            self.notify("no later incident", timeout=3)
+        else:
+            self.notify("reading ahead for the next incident…", timeout=3)
+        self._replayed()
+
+    def action_replay_previous_incident(self) -> None:
+        inc = self.replay.previous_incident()
+        if inc is not None:
+            self.notify(f"{inc.label} at {format_ts(inc.ts)}", title="incident", timeout=4, markup=False)
+        else:
+            self.notify("no earlier incident", timeout=3)
+        self._replayed()
+
+    def action_replay_jump(self) -> None:
+        self._q(PromptBar).open("time", "")
 
     def action_toggle_last_entry(self) -> None:
         self.as_of_last_entry = not self.as_of_last_entry
@@ -385,6 +477,17 @@ class ExeclogApp(App[int]):
     @on(PromptSubmitted)
     def _prompt_submitted(self, event: PromptSubmitted) -> None:
         log = self._q(LogView)
+        if event.kind == "time":
+            if event.value.strip():
+                try:
+                    self.replay.jump_to(event.value)
+                except ValueError as exc:
+                    self.notify(str(exc), title="jump to", severity="error", timeout=5, markup=False)
+                    return
+            self._q(PromptBar).close()
+            log.focus()
+            self._replayed()
+            return
         try:
             if event.kind == "filter":
                 log.set_filter(LineFilter.parse(event.value))
@@ -472,6 +575,24 @@ def run_dashboard(
     extra: dict[str, Any] = {}
     if getattr(args, "line_limit", None):
         extra["line_limit"] = int(args.line_limit)
+    session: Any
+    if getattr(args, "replay", False):
+        from execlog_tui.replay.clock import parse_speed
+        from execlog_tui.replay.session import ReplaySession
+        from execlog_tui.sources.logset import SourceError
+
+        try:
+            speed = parse_speed(str(getattr(args, "speed", None) or "1"))
+            session = ReplaySession(paths, config, speed=speed, start=getattr(args, "from_", None),
+                                    end=getattr(args, "to", None), ring_capacity=ring_capacity, **extra)
+        except ValueError as exc:
+            print(f"execlog-top: {exc}", file=sys.stderr)
+            return 2
+        except SourceError as exc:
+            print(f"execlog-top: {exc}", file=sys.stderr)
+            return 1
+        app = ExeclogApp(session, config=config, theme=resolved, refresh_hz=refresh_hz, source_label=source_label)
+        return int(app.run() or 0)
     session = MonitorSession(paths, config, ring_capacity=ring_capacity, follow=follow, **extra)
     app = ExeclogApp(session, config=config, theme=resolved, refresh_hz=refresh_hz, source_label=source_label)
     result = app.run()

@@ -8,6 +8,7 @@ from typing import ClassVar
 from rich.text import Text
 
 from execlog_tui.core.timefmt import format_ts
+from execlog_tui.replay.session import ReplayView
 from execlog_tui.ui.fmt import size
 from execlog_tui.ui.sanitize import sanitize
 from execlog_tui.ui.textpanel import TextPanel
@@ -24,11 +25,12 @@ class HeaderState:
     paused: bool
     window: str
     rss_mb: float | None
+    replay: ReplayView | None = None  # set in a replay: the header then says so first, in reverse video
 
 
 class HeaderBar(TextPanel):
     COMPONENT_CLASSES: ClassVar[set[str]] = {
-        "header--title", "header--sep", "header--mode", "header--alert", "header--dim",
+        "header--title", "header--sep", "header--mode", "header--alert", "header--dim", "header--replay",
     }
     DEFAULT_CSS = """
     HeaderBar > .header--title { text-style: bold; color: $accent; }
@@ -36,6 +38,7 @@ class HeaderBar(TextPanel):
     HeaderBar > .header--mode { text-style: bold; }
     HeaderBar > .header--alert { color: $band-warning; text-style: bold reverse; }
     HeaderBar > .header--dim { color: $secondary; }
+    HeaderBar > .header--replay { color: $background; background: $accent; text-style: bold; }
     """
 
     def show(self, s: HeaderState) -> None:
@@ -46,6 +49,8 @@ class HeaderBar(TextPanel):
         roomy = width >= 110
         sep = (" │ ", self.style_of("header--sep"))
         text = Text(no_wrap=True, overflow="ellipsis", end="")
+        if s.replay is not None:
+            return self._build_replay(s, roomy, sep)
         if roomy:
             text.append("execlog-top", self.style_of("header--title"))
             text.append(*sep)
@@ -81,4 +86,34 @@ class HeaderBar(TextPanel):
         text.append(*sep)
         text.append(("mem " if roomy else "") + ("—" if s.rss_mb is None else f"{s.rss_mb:.0f} MB"),
                     self.style_of("header--dim"))
+        return text
+
+    def _build_replay(self, s: HeaderState, roomy: bool, sep: tuple[str, object]) -> Text:
+        """A replay never looks live: REPLAY in reverse video first, the replay clock, the speed."""
+        r = s.replay
+        assert r is not None
+        text = Text(no_wrap=True, overflow="ellipsis", end="")
+        text.append(" ⏵ REPLAY " if not r.paused else " ⏸ REPLAY ", self.style_of("header--replay"))
+        text.append(" ")
+        text.append(format_ts(r.clock) or "no entries yet", self.style_of("header--mode"))
+        text.append(*sep)  # type: ignore[arg-type]
+        if r.busy:
+            text.append(r.busy + "…", self.style_of("header--alert"))
+        elif r.ended:
+            text.append("⏹ END", self.style_of("header--alert"))
+        elif r.paused:
+            text.append("⏸ PAUSED", self.style_of("header--alert"))
+        else:
+            text.append(f"▶ {r.speed}", self.style_of("header--mode"))
+        if r.paused or r.ended:
+            text.append(f" ({r.speed})", self.style_of("header--dim"))
+        text.append(*sep)  # type: ignore[arg-type]
+        text.append(sanitize(s.source))
+        text.append(*sep)  # type: ignore[arg-type]
+        text.append(s.window)
+        if roomy:
+            text.append(*sep)  # type: ignore[arg-type]
+            text.append("log: " + ("▼ follow" if s.following else "⇡ scrolled"), self.style_of("header--dim"))
+            text.append(*sep)  # type: ignore[arg-type]
+            text.append("mem " + ("—" if s.rss_mb is None else f"{s.rss_mb:.0f} MB"), self.style_of("header--dim"))
         return text

@@ -31,12 +31,14 @@ KEYS: tuple[KeyInfo, ...] = (
     KeyInfo("g Home", "Top of the log (stops following)", "log_top", "Log"),
     KeyInfo("G End", "Bottom of the log (follows again)", "log_bottom", "Log"),
     KeyInfo("Esc", "Close the prompt or this help", None, "Log"),
-    KeyInfo("[ ]", "Replay: slower / faster", None, "Replay (reserved)"),
-    KeyInfo(", .", "Replay: step back / forward", None, "Replay (reserved)"),
-    KeyInfo("< >", "Replay: previous / next incident", None, "Replay (reserved)"),
-    KeyInfo("t", "Replay: jump to a time", None, "Replay (reserved)"),
+    KeyInfo("[ ]", "Replay: slower / faster (1x 10x 60x 600x max)", "replay_faster", "Replay (--replay)"),
+    KeyInfo(", .", "Replay: step one second back / forward", "replay_step_forward", "Replay (--replay)"),
+    KeyInfo("- +", "Replay: step one minute back / forward", "replay_minute_forward", "Replay (--replay)"),
+    KeyInfo("< >", "Replay: previous / next incident", "replay_next_incident", "Replay (--replay)"),
+    KeyInfo("0 $", "Replay: jump to the start / the end", "replay_end", "Replay (--replay)"),
+    KeyInfo("t", "Replay: jump to a time (space pauses the replay too)", "replay_jump", "Replay (--replay)"),
 )
 
 # Keys that replay will bind; the live dashboard must never give them another meaning.
 REPLAY_RESERVED = frozenset({"left_square_bracket", "right_square_bracket", "comma", "full_stop",
-                             "less_than_sign", "greater_than_sign", "t"})
+                             "less_than_sign", "greater_than_sign", "t", "minus", "plus", "0", "dollar_sign"})

@@ -16,7 +16,9 @@ from execlog_tui.ui.messages import PromptCancelled, PromptSubmitted
 PLACEHOLDERS = {
     "filter": FILTER_HELP,
     "search": "text (any case) or re:PATTERN · Enter: find · n/N: next/previous · empty: clear",
+    "time": "HH:MM[:SS[.fff]] or YYYY-MM-DDTHH:MM:SS[.fff]Z (UTC) · Enter: jump · Esc: cancel",
 }
+LABELS = {"filter": "filter: ", "search": "search /", "time": "jump to "}
 
 
 class PromptBar(Horizontal):
@@ -32,7 +34,7 @@ class PromptBar(Horizontal):
 
     def open(self, kind: str, value: str = "") -> None:
         self.kind = kind
-        self.query_one("#prompt-label", Label).update("filter: " if kind == "filter" else "search /")
+        self.query_one("#prompt-label", Label).update(LABELS[kind])
         field = self.query_one(Input)
         field.cursor_blink = False  # snapshot tests and SSH: no blinking
         field.placeholder = PLACEHOLDERS[kind]
