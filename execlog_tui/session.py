@@ -64,6 +64,7 @@ class MonitorSession:
         self._thread: threading.Thread | None = None
         self._history_snapshot: MetricsSnapshot | None = None
         self._live = False  # alerts go to the alert log only while following live
+        self._announced: set[int] = set()  # alert records whose firing went to the alert log
 
     # ------------------------------------------------------------------------------ lifecycle
     def start(self) -> None:
@@ -233,5 +234,14 @@ class MonitorSession:
         return mon.alert_log is not None and "log_file" in mon.channels
 
     def _on_alert(self, record) -> None:  # noqa: ANN001 - AlertRecord
-        if self._live and self.alert_log is not None:
+        """Alerts that fire while following live go to the alert log, and so do their resolutions; an
+        alert that fired in the history is not announced, nor is its later resolution."""
+        if self.alert_log is None:
+            return
+        if record.resolved is None:
+            if self._live:
+                self._announced.add(id(record))
+                self.alert_log.write(record)
+        elif id(record) in self._announced:
+            self._announced.discard(id(record))
             self.alert_log.write(record)
