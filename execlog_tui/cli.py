@@ -82,10 +82,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _load_config(path: str | None):  # noqa: ANN202 - Config, imported lazily
     from execlog_tui.core.config import Config
-    from execlog_tui.core.config_file import ConfigError, load_config
 
     if path is None:
-        return Config()
+        return Config()  # no YAML parser to import
+    from execlog_tui.core.config_file import ConfigError, load_config
+
     try:
         return load_config(path)
     except ConfigError as e:
@@ -106,7 +107,6 @@ def run_batch(args: argparse.Namespace) -> int:
     from execlog_tui.core.snapshot import snapshot_to_json
     from execlog_tui.core.timefmt import parse_user_time
     from execlog_tui.pipeline import read_history
-    from execlog_tui.report import make_console, print_report
 
     config = _load_config(args.config)
     if args.delay is not None:
@@ -131,6 +131,8 @@ def run_batch(args: argparse.Namespace) -> int:
     if args.json:
         sys.stdout.write(json.dumps(snapshot_to_json(snap)) + "\n")
     else:
+        from execlog_tui.report import make_console, print_report  # rich only for the text report
+
         print_report(snap, make_console())
     return EXIT_OK
 
