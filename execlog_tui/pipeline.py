@@ -39,6 +39,23 @@ def set_size(sets: list[LogSet]) -> int:
     return total
 
 
+def _fill_tail(tail: deque[str], read: list[tuple[Member, int | None]], line_limit: int) -> None:
+    """The newest raw lines of the members read, oldest first, at most tail.maxlen of them."""
+    want = tail.maxlen or 0
+    newest_first: list[deque[str]] = []
+    have = 0
+    for member, limit in reversed(read):
+        if have >= want:
+            break
+        lines: deque[str] = deque(maxlen=want - have)
+        for batch, _cut in read_batches(member.path, [], line_limit, archive=not member.live, max_bytes=limit):
+            lines.extend(batch)
+        newest_first.append(lines)
+        have += len(lines)
+    for lines in reversed(newest_first):
+        tail.extend(lines)
+
+
 def read_history(
     sets: list[LogSet],
     engine: MetricsEngine,
@@ -70,14 +87,18 @@ def read_history(
         warnings.clear()
 
     if len(sets) == 1:
-        # The batch fast path (C scanner) when built and nobody needs the raw lines; same figures.
-        fast = new_feeder(engine, until) if tail is None else None
+        # The fast path (C scanner) when it is built: same figures as the per-line path. It hands out
+        # raw blocks, not lines, so a front end's tail of raw lines is read again afterwards (only the
+        # newest members, and only until the tail is full).
+        fast = new_feeder(engine, until)
+        read: list[tuple[Member, int | None]] = []
         for member in sets[0].members:
             if until is not None and member.first_ts is not None and member.first_ts > until:
                 continue  # nothing in it can be at or before `until`
             engine.note_file(str(member.path))
             result.members.append(member)
             limit = live_limit.get(member.path) if live_limit else None
+            read.append((member, limit))
             try:
                 size = member.path.stat().st_size
                 result.readable = True
@@ -93,7 +114,7 @@ def read_history(
                         result.lines_after_until += fast.feed(lines)
                     else:
                         result.lines_after_until += engine.feed_lines(lines, until)
-                if tail is not None:
+                if tail is not None and fast is None:
                     tail.extend(lines)
                 if warnings:
                     flush_warnings()
@@ -101,6 +122,8 @@ def read_history(
                     progress(done, total)
             done += size
             flush_warnings()
+        if tail is not None and fast is not None:
+            _fill_tail(tail, read, line_limit)
     elif sets:
         for s in sets:
             for member in s.members:
