@@ -41,7 +41,7 @@ class ReplayClock:
     def now(self) -> int:
         if self.paused or self.speed == MAX:
             return self._pos
-        return self._pos + int((self._wall() - self._wall_at) * self.speed * 1000)
+        return self._pos + round((self._wall() - self._wall_at) * self.speed * 1000)
 
     def set(self, pos_ms: int) -> None:
         self._pos = pos_ms
