@@ -15,9 +15,10 @@ def speed_label(speed: float) -> str:
 
 def parse_speed(text: str) -> float:
     """`--speed`: 1, 10, 60, 600 or max. ValueError with a one-line reason otherwise."""
-    t = text.strip().lower().rstrip("x")
+    t = text.strip().lower()
     if t == "max":
         return MAX
+    t = t.removesuffix("x")
     try:
         value = float(t)
     except ValueError:

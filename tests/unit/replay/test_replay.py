@@ -102,6 +102,8 @@ def test_seek_back_and_forth_agrees_with_batch_at(when: str) -> None:
     c.seek(t)
     assert c.restores == restores + (t < end)  # back from the end: a checkpoint, not the beginning
     assert picked(snapshot_to_json(c.engine.snapshot())) == picked(batch_at([str(ROTATED)], t))
+    if t + 90_000 > end:
+        return  # a replay stops at the newest entry
     c.seek(t + 90_000)  # forward again
     assert picked(snapshot_to_json(c.engine.snapshot())) == picked(batch_at([str(ROTATED)], t + 90_000))
 
