@@ -108,6 +108,7 @@ class ReplayController:
         self.frontier: int | None = None  # the newest log time any pass has reached
         self.complete = False  # a pass reached the end of the timeline
         self.done = False  # the current pass is at the end of the timeline
+        self.last_ts: int | None = None  # the newest entry of the timeline, once a pass reached the end
         self.restores = 0
         self._ck_next: int | None = None
         self._warnings: list[SourceWarning] = []
@@ -223,6 +224,9 @@ class ReplayController:
             nxt = next(self._gen, None) if self._gen is not None else None
             if nxt is None:
                 self.done = self.complete = True
+                last = self.engine.last
+                if last is not None and (self.last_ts is None or last > self.last_ts):
+                    self.last_ts = last
                 break
             member, payload, n = nxt
             if member != self._member:

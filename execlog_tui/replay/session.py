@@ -166,7 +166,7 @@ class ReplaySession:
         return t if end is None else min(t, end)
 
     def _end_known(self) -> int | None:
-        last = self.controller.engine.last if self.controller.complete else None
+        last = self.controller.last_ts
         if self.end_ms is not None:
             return self.end_ms if last is None else min(self.end_ms, max(last, self.start_ms or last))
         return last
@@ -196,7 +196,7 @@ class ReplaySession:
 
     def view(self) -> ReplayView:
         c = self.controller
-        last = c.engine.last if c.complete else max(filter(None, (self.reference, c.frontier)), default=None)
+        last = c.last_ts if c.last_ts is not None else max(filter(None, (self.reference, c.frontier)), default=None)
         return ReplayView(
             clock=self.clock.now() if c.t is not None or self._seek_goal else c.t,
             speed=speed_label(self.clock.speed), paused=self.clock.paused, ended=self.ended,

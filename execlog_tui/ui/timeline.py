@@ -51,12 +51,14 @@ class TimelineBar(TextPanel):
         now, frontier = col(v.clock), col(v.frontier)
         marks: dict[int, str] = {}
         for inc in v.incidents:
+            if first is None or last is None or not first <= inc.ts <= last:
+                continue  # before --from or after --to: not on this bar
             c = col(inc.ts)
             if c is not None and (c not in marks or inc.kind == "breaker"):
                 marks[c] = MARKS.get(inc.kind, "!")
         for i in range(bar_w):
             if i == now:
-                text.append(marks.get(i, "●"), self.style_of("timeline--now"))
+                text.append("●", self.style_of("timeline--now"))
             elif i in marks:
                 text.append(marks[i], self.style_of("timeline--incident"))
             elif now is not None and i < now:
