@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import os
 from collections import deque
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from threading import Lock
-from typing import Callable
+from typing import Callable, Sequence
 
 from execlog_tui.core.engine import MetricsEngine
 from execlog_tui.core.fastpath import new_feeder
 from execlog_tui.core.entry import Entry, ParseError
 from execlog_tui.core.parser import LINE_LIMIT
+from execlog_tui.sources.follower import HistoryLimit
 from execlog_tui.sources.logset import LogSet, Member
 from execlog_tui.sources.reader import SourceWarning, read_batches
 from execlog_tui.sources.timeline import merge_sets
@@ -37,6 +39,16 @@ def set_size(sets: list[LogSet]) -> int:
             except OSError:
                 pass
     return total
+
+
+def _handover(path: Path, stop_at: Sequence[HistoryLimit]) -> HistoryLimit | None:
+    if not stop_at:
+        return None
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return next((h for h in stop_at if h.applies_to(st)), None)
 
 
 def _fill_tail(tail: deque[str], read: list[tuple[Member, int | None]], line_limit: int) -> None:
@@ -64,13 +76,15 @@ def read_history(
     line_limit: int = LINE_LIMIT,
     tail: deque[str] | None = None,
     progress: Progress | None = None,
-    live_limit: dict[Path, int] | None = None,
+    stop_at: Sequence[HistoryLimit] = (),
     lock: Lock | None = None,
 ) -> HistoryResult:
     """Feed every member of `sets` to `engine` in timeline order (SPEC 2 and 3).
 
-    `until`: entries after it play no part (a report as of a given time). `live_limit`: read a live
-    file only up to this byte offset (the follower takes over from there). `tail`: a bounded deque that
+    `until`: entries after it play no part (a report as of a given time). `stop_at`: where
+    following starts (the followers' history limits): the member that is that file, by device and
+    inode, is read only up to the limit's offset, and nothing newer in its set is read (it is the
+    follower's). `tail`: a bounded deque that
     receives the raw lines, so a front end can fill its ring buffer with the newest ones at the end
     without building an object per line of a history far larger than the buffer. `lock`: held while
     the engine is fed, so another thread may take snapshots meanwhile.
@@ -97,7 +111,8 @@ def read_history(
                 continue  # nothing in it can be at or before `until`
             engine.note_file(str(member.path))
             result.members.append(member)
-            limit = live_limit.get(member.path) if live_limit else None
+            handover = _handover(member.path, stop_at)
+            limit = handover.offset if handover is not None else None
             read.append((member, limit))
             try:
                 size = member.path.stat().st_size
@@ -122,6 +137,8 @@ def read_history(
                     progress(done, total)
             done += size
             flush_warnings()
+            if handover is not None:
+                break
         if tail is not None and fast is not None:
             _fill_tail(tail, read, line_limit)
     elif sets:

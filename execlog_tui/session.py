@@ -6,6 +6,7 @@ the ring buffer; other threads read them only through `snapshot()` and `ring_vie
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from collections import deque
@@ -133,16 +134,33 @@ class MonitorSession:
             self.error = f"{type(e).__name__}: {e}"
             self._event(f"error: {self.error}")
 
-    def _live_paths(self) -> list[Path]:
-        if self.sets:
-            return [s.live for s in self.sets]
+    def _named_live_paths(self) -> list[Path]:
+        """The live files the arguments name without a directory listing: a file, or a directory's
+        execution.log (a directory without one gets its followers after discovery)."""
         out = []
         for p in self.paths:
             path = Path(p)
-            out.append(path / "execution.log" if path.is_dir() else path)
+            if path.is_dir():
+                if (path / "execution.log").exists() or not any(path.iterdir()):
+                    out.append(path / "execution.log")
+            else:
+                out.append(self._live_of(path))
         return out
 
+    @staticmethod
+    def _live_of(path: Path) -> Path:
+        from execlog_tui.sources.logset import parse_rotated
+
+        rotated = parse_rotated(path.name)
+        return path.parent / rotated.base if rotated is not None else path
+
     def _read_history(self) -> None:
+        # Followers first: every file present when a follower starts is history, and its limit says
+        # where history stops, by identity, so a rotation during start-up loses and doubles nothing.
+        followed: set[Path] = set()
+        if self.follow:
+            for live in self._named_live_paths():
+                self._add_follower(live, followed)
         try:
             self.sets = discover(self.paths)
         except SourceError as e:
@@ -150,12 +168,9 @@ class MonitorSession:
             if not self.follow:
                 self.error = str(e)
         if self.follow:
-            for live in self._live_paths():
-                self._followers.append(LogFollower(live, line_limit=self.line_limit, start_at_end=True))
-        live_limit = {}
-        for f in self._followers:
-            if f.history_limit is not None:
-                live_limit[f.path] = f.history_limit.offset
+            for s in self.sets:
+                self._add_follower(s.live, followed)
+        stop_at = [f.history_limit for f in self._followers if f.history_limit is not None]
         total = set_size(self.sets)
         self.progress = (0, total)
         tail: deque[str] = deque(maxlen=self.ring.capacity)
@@ -169,16 +184,24 @@ class MonitorSession:
                 for m in s.members:
                     self.engine.note_file(str(m.path))
         read_history(self.sets, self.engine, line_limit=self.line_limit, tail=tail, progress=progress,
-                     live_limit=live_limit, lock=self.lock)
+                     stop_at=stop_at, lock=self.lock)
         parsed = [p for p in map(parse_line, tail) if p is not None]
         with self.lock:
             self.ring.extend(parsed)
             self._history_snapshot = self.engine.snapshot()
             self.history_done = True
             self.data_version += 1
+        gc.freeze()  # the history's objects are long-lived: keep the collector off them (follow latency)
         if not self.sets and self._followers:
             self.mode = "waiting"
             self._event(f"waiting for {', '.join(str(f.path) for f in self._followers)}")
+
+    def _add_follower(self, live: Path, followed: set[Path]) -> None:
+        key = live.resolve()
+        if key in followed:
+            return
+        followed.add(key)
+        self._followers.append(LogFollower(live, line_limit=self.line_limit, start_at_end=True))
 
     def _follow(self) -> None:
         self.mode = "following"

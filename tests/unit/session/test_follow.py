@@ -131,3 +131,29 @@ def test_alert_log_channel_writes_alerts_in_the_log_format_only_while_live(tmp_p
     written = [parse_line(x) for x in alerts.read_text().splitlines()]
     assert all(e.component == "PERF" for e in written)  # type: ignore[union-attr]
     assert any("alert=breaker:CACHE" in e.details for e in written)  # type: ignore[union-attr]
+
+
+def test_history_hands_over_to_the_follower_by_identity_across_a_rotation(tmp_path: Path) -> None:
+    """A rotation between the follower's start and the history read loses and doubles nothing."""
+    from execlog_tui.core.engine import MetricsEngine
+    from execlog_tui.pipeline import read_history
+    from execlog_tui.sources.follower import LogFollower
+    from execlog_tui.sources.logset import discover
+
+    log = tmp_path / "execution.log"
+    log.write_text(lines(0, 100))
+    follower = LogFollower(log, start_at_end=True)
+    try:
+        assert follower.history_limit is not None
+        with log.open("a") as f:  # written after the follower started: the follower's
+            f.write(lines(100, 10))
+        log.rename(tmp_path / "execution.log.1")
+        log.write_text(lines(110, 15))
+        engine = MetricsEngine()
+        read_history(discover([str(log)]), engine, stop_at=[follower.history_limit])
+        assert engine.entries == 100
+        delivered: list[str] = []
+        assert poll_until(lambda: bool(delivered.extend(follower.poll().lines)) or len(delivered) >= 25)
+        assert [line.rsplit("i=", 1)[1] for line in delivered] == [str(i) for i in range(100, 125)]
+    finally:
+        follower.close()
