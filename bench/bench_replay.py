@@ -27,7 +27,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--set", default=str(ROOT / "bench" / "data" / "bigset"))
     ap.add_argument("--jumps", type=int, default=20)
-    ap.add_argument("--every", type=int, default=60, help="checkpoint interval, seconds of log time")
+    ap.add_argument("--every", type=int, default=120, help="checkpoint interval, seconds of log time")
     ap.add_argument("--no-batch", action="store_true", help="skip timing `-b` (the comparison)")
     args = ap.parse_args()
     path = Path(args.set)

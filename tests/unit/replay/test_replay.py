@@ -74,7 +74,7 @@ def test_lazy_ring_keeps_the_newest_lines_and_total_survives_reset() -> None:
 
 
 def test_first_pass_takes_checkpoints_and_indexes_the_incidents() -> None:
-    c = ReplayController(discover([str(ROTATED)]))
+    c = ReplayController(discover([str(ROTATED)]), checkpoint_every_ms=60_000)
     c.advance_to(1 << 62)
     assert c.complete and c.engine.entries == 19_026 and c.engine.parse_errors == 3
     # one checkpoint a minute of log time over 88 minutes, plus the start
