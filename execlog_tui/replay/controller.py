@@ -24,6 +24,7 @@ CHECKPOINT_EVERY_MS = 120_000  # 60 s cost 25 MB on the 7 x 100 MB set; 120 s ha
 PARSE_BURST_GAP_MS = 10_000  # parse errors closer than this are one incident
 _MULTI_BATCH = 4096
 _INF = 1 << 62
+_END, _SPECIAL = 0, 1  # the C scanner's statuses (core/fastpath.py)
 
 
 def line_ts(line: str) -> int | None:
@@ -34,20 +35,6 @@ def line_ts(line: str) -> int | None:
         return timestamp_from_match(prefix, fraction, zone)
     item = parse_line(line)
     return item.ts if type(item) is Entry else None
-
-
-def block_last_ts(block: bytes) -> int | None:
-    """The timestamp of the last entry of a block of lines (looks back a few lines past non-entries)."""
-    end = len(block)
-    for _ in range(8):
-        start = block.rfind(b"\n", 0, end) + 1
-        ts = line_ts(block[start:end].decode("utf-8", errors="replace"))
-        if ts is not None:
-            return ts
-        if start == 0:
-            return None
-        end = start - 1
-    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,8 +126,11 @@ class ReplayController:
             self._feeder._sync()  # learn the restored engine's components
         self._alerts_seen = len(self.engine.alerts.history)
         self._member, self._line = member, line
-        self._pending: list[str] = []
+        self._pending: list[str] = []  # decoded lines not fed yet (a block with long lines, several sets)
         self._pi = 0
+        self._block = b""  # a raw block not fed to its end: the line at _bpos is after the last stop
+        self._bpos = 0
+        self._bn = 0  # lines of _block not fed yet
         self._stop_ts: int | None = None
         self.done = False
         self.ring.reset()
@@ -171,9 +161,17 @@ class ReplayController:
                             self._ring_add(payload, n)
                             skip -= n
                             continue
-                        lines = payload.decode("utf-8", errors="replace").split("\n") if type(payload) is bytes else payload
-                        self.ring.add_lines(lines[:skip])
-                        payload, n, skip = lines[skip:], n - skip, 0
+                        if type(payload) is bytes:
+                            # Split the raw block after its skip-th line: the rest stays undecoded.
+                            at = 0
+                            for _ in range(skip):
+                                at = payload.index(b"\n", at) + 1
+                            self.ring.add_block(payload[:at - 1], skip)
+                            payload = payload[at:]
+                        else:
+                            self.ring.add_lines(payload[:skip])
+                            payload = payload[skip:]
+                        n, skip = n - skip, 0
                     yield mi, payload, n
             finally:
                 batches.close()  # type: ignore[attr-defined]
@@ -211,9 +209,14 @@ class ReplayController:
             ck = self._ck_next
             if ck is not None and ck - 1 < stop:
                 stop = ck - 1
-            if self._pi < len(self._pending):
-                fed += self._feed_pending(stop)
-                if self._pi < len(self._pending):
+            if self._bn or self._pi < len(self._pending):
+                if self._bn:
+                    fed += self._feed_raw(stop)
+                    left = self._bn
+                else:
+                    fed += self._feed_pending(stop)
+                    left = self._pi < len(self._pending)
+                if left:
                     if ck is not None and stop == ck - 1:
                         self._checkpoint(ck)
                         continue
@@ -231,14 +234,12 @@ class ReplayController:
             member, payload, n = nxt
             if member != self._member:
                 self._member, self._line = member, 0
-            if type(payload) is bytes:
-                last = block_last_ts(payload)
-                if last is not None and last <= stop:
-                    self._feed_block(payload, n)
-                    fed += n
-                    continue
-                payload = payload.decode("utf-8", errors="replace").split("\n")
-            self._pending, self._pi = payload, 0  # type: ignore[assignment]
+            if type(payload) is bytes and self._feeder is not None:
+                self._block, self._bpos, self._bn = payload, 0, n
+            else:
+                if type(payload) is bytes:
+                    payload = payload.decode("utf-8", errors="replace").split("\n")
+                self._pending, self._pi = payload, 0  # type: ignore[assignment]
         if self._ck_next is None and self.engine.t is not None:
             self._ck_next = (self.engine.t // self.checkpoint_every_ms + 1) * self.checkpoint_every_ms
         e = self.engine
@@ -250,12 +251,55 @@ class ReplayController:
             self.frontier = e.t
         return e.t
 
-    def _feed_block(self, block: bytes, n: int) -> None:
-        before, t0 = self.engine.parse_errors, self.engine.t
-        self._feeder.feed_block(block)  # type: ignore[union-attr]
-        self._line += n
-        self.ring.add_block(block, n)
-        self._after_feed(before, t0, block)
+    def _feed_raw(self, stop: int) -> int:
+        """Feed the pending raw block through the C scanner up to its first line after `stop` (in
+        the block's order, as `_feed_pending` does with lines), splitting the block at that line's
+        first byte: both halves stay on the fast path. Returns the lines fed."""
+        block, start = self._block, self._bpos
+        f = self._feeder
+        assert f is not None
+        e = self.engine
+        scan = f.scanner.scan
+        before, t0 = e.parse_errors, e.t
+        # Lines at or after `stop_at` come back from the scanner as special lines, one at a time:
+        # the first that is an entry after `stop` ends the feeding, before it reaches the engine.
+        stop_at = stop + 1
+        pos = start
+        end = -1  # where the feeding stopped; -1: the end of the block
+        while True:
+            t = e.t
+            if t is None:
+                status, pos, _sk, a, b, run = scan(block, pos, 0, _INF, 0, -1)
+            else:
+                nt = e._next_timer
+                status, pos, _sk, a, b, run = scan(block, pos, t, _INF, nt if nt < stop_at else stop_at,
+                                                   f._slow_sec)
+            if run is not None:
+                f._apply_run(run)
+            if status == _END:
+                break
+            if status == _SPECIAL:
+                line = block[a:b].decode("utf-8", errors="replace")
+                ts = line_ts(line)
+                if ts is not None and ts > stop:
+                    self._stop_ts = ts
+                    end = a
+                    break
+                e.feed_lines([line])
+                f._sync()
+        if end < 0:
+            n = self._bn
+            piece = block[start:] if start else block
+            self._block, self._bpos, self._bn = b"", 0, 0
+        else:
+            n = block.count(b"\n", start, end)
+            piece = block[start:end - 1] if end > start else b""
+            self._bpos, self._bn = end, self._bn - n
+        if n:
+            self._line += n
+            self.ring.add_block(piece, n)
+            self._after_feed(before, t0, piece)
+        return n
 
     def _feed_pending(self, stop: int) -> int:
         lines, i = self._pending, self._pi
