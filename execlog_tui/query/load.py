@@ -1,22 +1,25 @@
-"""Loading a log set into DuckDB tables `entries` and `parse_errors` with exactly the engine's parsing rules.
+"""Exposing a log set to DuckDB as views `entries` and `parse_errors`, with exactly the engine's parsing rules.
 
-Fast path: DuckDB reads each file's raw lines natively (plain or gzip, in parallel, spilling to disk) and
-SPEC section 1's grammar is applied in SQL. That SQL grammar is deliberately *stricter* than the engine's
-parser (ASCII-only tokens, no CR anywhere, no year 0): every line it refuses is handed to the engine's own
-`parse_line`, which decides whether it is an entry, a parse error or a blank line. So the rows are the
-engine's by construction: the SQL only has to never accept a line the parser would refuse, and to
-extract the same fields from the lines it accepts (both checked by tests against `parse_line`).
+Fast path: `entries` is a view over each file's raw lines (read natively by DuckDB, plain or gzip), with
+SPEC section 1's grammar applied in SQL as the query runs, so a GROUP BY streams over the files in one
+pass and nothing is materialised. That SQL grammar is deliberately *stricter* than the engine's parser
+(ASCII-only tokens, no CR anywhere, no year 0): every line it refuses is handed, inside the same scan, to
+the engine's own `parse_line` (a Python function registered with DuckDB), which decides whether it is an
+entry, a parse error or a blank line. So the rows are the engine's by construction: the SQL only has to
+never accept a line the parser would refuse, and to extract the same fields from the lines it accepts
+(both checked by tests against `parse_line`).
 
 Slow path, per file: when DuckDB cannot read a file exactly as the project's reader would (invalid UTF-8,
 a line over the line limit, mixed line endings, a byte-order mark, a damaged or truncated gzip), the
-project's reader and parser read it and the rows are bulk-loaded from a temporary CSV file.
+project's reader and parser read it and the rows are bulk-loaded into tables from a temporary CSV file.
+A file is sent there when its first block shows it (see _newline) or when a query over the views fails
+while reading it (run.py then calls `demote_failing`).
 """
 
 from __future__ import annotations
 
 import csv
 import os
-import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -33,8 +36,9 @@ LoadProgress = Callable[[int, int, str], None]
 
 ENTRY_COLUMNS = ("ts", "component", "action", "duration_ms", "status", "details", "file", "line", "ts_ms")
 
+# Rows of the files read by the project's reader (the slow path).
 CREATE_TABLES = """
-CREATE TABLE entries (
+CREATE TEMP TABLE slow_entries (
     ts TIMESTAMP,           -- UTC
     component VARCHAR,      -- upper case
     action VARCHAR,         -- upper case
@@ -45,70 +49,87 @@ CREATE TABLE entries (
     line BIGINT,            -- 1-based line number in the (decompressed) file
     ts_ms BIGINT            -- the same instant as epoch milliseconds
 );
-CREATE TABLE parse_errors (file VARCHAR, line BIGINT, raw VARCHAR, reason VARCHAR);
+CREATE TEMP TABLE slow_errors (file VARCHAR, line BIGINT, raw VARCHAR, reason VARCHAR);
 """
 
-# Every character Python's `str.isspace()` (so the parser's `\s` and `str.strip()`) calls white space.
-_PY_SPACE = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())
 # Tokens: printable ASCII except space and `|` (a stricter subset of the parser's `[^|\s]+`, so that
 # SQL's upper() and Python's str.upper() agree; anything else goes to the parser).
 _TOKEN = r"[!-{}~]+"
-_GRAMMAR = (
+# The first five fields and their four separators; details (after the fifth `|`) may be anything but CR.
+_HEAD = (
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,9})?(?:Z|[+-][0-9]{2}:[0-9]{2})?"
-    rf"\|{_TOKEN}\|{_TOKEN}\|[0-9]+(?:\.[0-9]+)?\|{_TOKEN}\|[^\r]*"
+    rf"\|{_TOKEN}\|{_TOKEN}\|[0-9]+(?:\.[0-9]+)?\|{_TOKEN}"
 )
-assert not any(c in _GRAMMAR for c in "'")
+assert not any(c in _HEAD for c in "'")
 
-# The fast path for one file, in one scan: `src` numbers the lines; a line the SQL grammar accepts, whose
-# date, time of day and offset are valid, becomes a row; any other (non-empty) line is stored with a null
-# ts_ms and its raw text in `details`, to be judged by the parser and replaced (see _load_fast).
-_FAST_INSERT = f"""
-INSERT INTO entries
-WITH src AS (
-    SELECT row_number() OVER () AS line, line AS raw
-    FROM read_csv($path, columns={{'line': 'VARCHAR'}}, delim=chr(31), quote='', escape='',
-                  header=false, auto_detect=false, compression=$compression,
-                  max_line_size=$max_line, new_line='{{newline}}')
-),
-f AS (
-    SELECT line, raw, regexp_full_match(raw, '{_GRAMMAR}', 's') AS ok,
-        split_part(raw, '|', 1) AS f1, split_part(raw, '|', 2) AS f2, split_part(raw, '|', 3) AS f3,
-        split_part(raw, '|', 4) AS f4, split_part(raw, '|', 5) AS f5
-    FROM src WHERE raw IS NOT NULL
-),
-t AS (
-    SELECT *,
-        TRY_CAST(substr(f1, 1, 10) AS DATE) AS d,
-        TRY_CAST(substr(f1, 12, 2) AS INTEGER) AS hh, TRY_CAST(substr(f1, 15, 2) AS INTEGER) AS mi,
-        TRY_CAST(substr(f1, 18, 2) AS INTEGER) AS ss,
-        CASE WHEN substr(f1, 20, 1) = '.'
-             THEN TRY_CAST(left(regexp_extract(substr(f1, 21), '^[0-9]+') || '00', 3) AS INTEGER) ELSE 0 END AS frac,
-        CASE WHEN length(f1) >= 25 AND substr(f1, -6, 1) IN ('+', '-') THEN right(f1, 6) ELSE '' END AS zone
-    FROM f
-),
-z AS (
-    SELECT *, TRY_CAST(substr(zone, 2, 2) AS INTEGER) AS zh, TRY_CAST(substr(zone, 5, 2) AS INTEGER) AS zm FROM t
-),
-v AS (
+# The Python parser's verdict on a line the SQL grammar refused.
+_PARSED_TYPE = ("STRUCT(kind VARCHAR, ts_ms BIGINT, component VARCHAR, action VARCHAR, duration_ms DOUBLE, "
+                "status VARCHAR, details VARCHAR, reason VARCHAR)")
+
+# The column delimiter is U+10FFFF (a noncharacter, 4 bytes in UTF-8): a line holding it anywhere but at
+# its end makes DuckDB fail (the file then takes the slow path); DuckDB drops a delimiter that ends a
+# line, so only a line *ending* in U+10FFFF would lose it. (chr(31) was used before: a log line ending in
+# the control character 0x1F lost it.)
+# One file's lines, judged: `src` numbers the lines (a streaming window: DuckDB keeps a single file's
+# order); string_split finds the fields (cheaper than a regex over the whole line: only the head is
+# matched); a line the grammar accepts, whose date, time of day and offset are valid, is `valid`;
+# any other non-blank-in-SQL line gets the parser's verdict `p`.
+_FILE_SQL = """
+SELECT line, raw, valid, f2, f3, f4, f5, ms, head_len,
+       CASE WHEN NOT valid THEN execlog_parse(raw) END AS p
+FROM (
     SELECT *,
         coalesce(ok AND d IS NOT NULL AND left(f1, 4) <> '0000' AND hh <= 23 AND mi <= 59 AND ss <= 59
                  AND (zone = '' OR (zh <= 23 AND zm <= 59)), false) AS valid,
         date_diff('day', DATE '1970-01-01', d) * 86400000 + hh * 3600000 + mi * 60000 + ss * 1000 + frac
             - CASE WHEN zone = '' THEN 0
-                   ELSE (CASE WHEN left(zone, 1) = '-' THEN -60000 ELSE 60000 END) * (zh * 60 + zm) END AS ms
-    FROM z
+                   ELSE (CASE WHEN left(zone, 1) = '-' THEN -60000 ELSE 60000 END)
+                        * (TRY_CAST(substr(zone, 2, 2) AS INTEGER) * 60 + TRY_CAST(substr(zone, 5, 2) AS INTEGER))
+              END AS ms
+    FROM (
+        SELECT *,
+            TRY_CAST(substr(f1, 1, 10) AS DATE) AS d,
+            TRY_CAST(substr(f1, 12, 2) AS INTEGER) AS hh, TRY_CAST(substr(f1, 15, 2) AS INTEGER) AS mi,
+            TRY_CAST(substr(f1, 18, 2) AS INTEGER) AS ss,
+            CASE WHEN substr(f1, 20, 1) = '.'
+                 THEN TRY_CAST(left(regexp_extract(substr(f1, 21), '^[0-9]+') || '00', 3) AS INTEGER)
+                 ELSE 0 END AS frac,
+            CASE WHEN length(f1) >= 25 AND substr(f1, -6, 1) IN ('+', '-') THEN right(f1, 6) ELSE '' END AS zone,
+            TRY_CAST(substr(right(f1, 6), 2, 2) AS INTEGER) AS zh, TRY_CAST(substr(right(f1, 6), 5, 2) AS INTEGER) AS zm
+        FROM (
+            SELECT line, raw, f1, f2, f3, f4, f5, head_len,
+                n >= 6 AND regexp_full_match(left(raw, head_len), '{head}') AND NOT contains(raw, chr(13)) AS ok
+            FROM (
+                SELECT line, raw, len(s) AS n, s[1] AS f1, s[2] AS f2, s[3] AS f3, s[4] AS f4, s[5] AS f5,
+                    length(s[1]) + length(s[2]) + length(s[3]) + length(s[4]) + length(s[5]) + 4 AS head_len
+                FROM (
+                    SELECT row_number() OVER () AS line, line AS raw, string_split(line, '|') AS s
+                    FROM read_csv({path}, columns={{'line': 'VARCHAR'}}, delim=chr(1114111), quote='', escape='',
+                                  header=false, auto_detect=false, compression='{compression}',
+                                  max_line_size={max_line}, buffer_size={buffer}, new_line='{newline}')
+                )
+                WHERE raw IS NOT NULL
+            )
+        )
+    )
 )
-SELECT
-    CASE WHEN valid THEN make_timestamp(ms * 1000) END,
-    CASE WHEN valid THEN upper(f2) END, CASE WHEN valid THEN upper(f3) END,
-    CASE WHEN valid THEN TRY_CAST(f4 AS DOUBLE) END, CASE WHEN valid THEN upper(f5) END,
-    CASE WHEN valid THEN coalesce(substr(raw, length(f1) + length(f2) + length(f3) + length(f4) + length(f5) + 6), '')
-         ELSE raw END,
-    $file, line, CASE WHEN valid THEN ms END
-FROM v
 """
 
-_REFUSED = "SELECT line, details FROM entries WHERE ts_ms IS NULL ORDER BY line"
+# The view's rows from one judged file.
+_FILE_ENTRIES = """
+SELECT make_timestamp((CASE WHEN valid THEN ms ELSE p.ts_ms END) * 1000) AS ts,
+       CASE WHEN valid THEN upper(f2) ELSE p.component END AS component,
+       CASE WHEN valid THEN upper(f3) ELSE p.action END AS action,
+       CASE WHEN valid THEN CAST(f4 AS DOUBLE) ELSE p.duration_ms END AS duration_ms,
+       CASE WHEN valid THEN upper(f5) ELSE p.status END AS status,
+       CASE WHEN valid THEN substr(raw, head_len + 2) ELSE p.details END AS details,
+       {file} AS file, line,
+       CASE WHEN valid THEN ms ELSE p.ts_ms END AS ts_ms
+FROM ({judged})
+WHERE valid OR p.kind = 'E'
+"""
+
+_FILE_ERRORS = "SELECT {file} AS file, line, raw, p.reason AS reason FROM ({judged}) WHERE NOT valid AND p.kind = 'P'"
 
 
 @dataclass(slots=True)
@@ -117,7 +138,9 @@ class LoadStats:
     warnings: list[SourceWarning] = field(default_factory=list)
     fast_files: int = 0  # read natively by DuckDB
     slow_files: int = 0  # read by the project's reader (see the module docstring)
-    rescued_lines: int = 0  # lines the SQL grammar refused and the parser judged
+    rescued_lines: int = 0  # lines the SQL grammar refused and the parser judged (grows as queries run)
+    # name -> the fast path's judged-lines SQL of that file (what the views are made of)
+    fast_sql: dict[str, str] = field(default_factory=dict)
 
 
 def load_sets(
@@ -129,9 +152,11 @@ def load_sets(
     progress: LoadProgress | None = None,
     cancelled: Callable[[], bool] | None = None,
 ) -> LoadStats:
-    """Create and fill `entries` and `parse_errors` from every member of `sets`."""
+    """Create the views `entries` and `parse_errors` (see create_views) over every member of `sets`;
+    files DuckDB cannot read as our reader would are parsed here, the others as queries run."""
     con.execute(CREATE_TABLES)
     stats = LoadStats()
+    _register_parser(con, stats)
     members = [m for s in sets for m in s.members]
     for i, member in enumerate(members):
         if cancelled is not None and cancelled():
@@ -140,11 +165,73 @@ def load_sets(
         stats.files.append(name)
         if progress is not None:
             progress(i, len(members), name)
-        if not _load_fast(con, member.path, name, line_limit, scratch, stats, archive=not member.live):
+        sql = _fast_sql(member.path, line_limit)
+        if sql is None:
             _load_slow(con, member.path, name, line_limit, scratch, stats, archive=not member.live)
+        else:
+            stats.fast_sql[name] = sql
+            stats.fast_files += 1
+    create_views(con, stats)
     if progress is not None:
         progress(len(members), len(members), "")
     return stats
+
+
+def create_views(con: Any, stats: LoadStats, since_ms: int | None = None) -> None:
+    """(Re)create `entries` and `parse_errors`: the fast files' views and the slow files' rows, in file
+    order; with `since_ms`, entries before that instant are left out (a window)."""
+    parts_e = ["SELECT * FROM slow_entries"]
+    parts_p = ["SELECT * FROM slow_errors"]
+    for name, judged in stats.fast_sql.items():
+        lit = _literal(name)
+        parts_e.append(_FILE_ENTRIES.format(file=lit, judged=judged))
+        parts_p.append(_FILE_ERRORS.format(file=lit, judged=judged))
+    where = "" if since_ms is None else f" WHERE ts_ms >= {int(since_ms)}"
+    con.execute("CREATE OR REPLACE TEMP VIEW entries AS SELECT * FROM ("
+                + "\nUNION ALL\n".join(parts_e) + ")" + where)
+    con.execute("CREATE OR REPLACE TEMP VIEW parse_errors AS " + "\nUNION ALL\n".join(parts_p))
+
+
+def demote_failing(con: Any, stats: LoadStats, line_limit: int, scratch: Path,
+                   live: frozenset[str] = frozenset()) -> int:
+    """After a query failed while reading the files: probe each fast file alone, move those DuckDB
+    cannot read to the slow path, recreate the views; returns how many were moved."""
+    moved = 0
+    for name, judged in list(stats.fast_sql.items()):
+        try:
+            con.execute(f"SELECT count(p), sum(length(raw)) FROM ({judged})").fetchall()
+            continue
+        except Exception:  # duckdb.Error and kin: DuckDB cannot read this file as our reader would
+            pass
+        del stats.fast_sql[name]
+        stats.fast_files -= 1
+        _load_slow(con, Path(name), name, line_limit, scratch, stats, archive=name not in live)
+        moved += 1
+    if moved:
+        create_views(con, stats)
+    return moved
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _register_parser(con: Any, stats: LoadStats) -> None:
+    """`execlog_parse(raw)`: the engine's parse_line, for the lines the SQL grammar refuses."""
+
+    def judge(raw: str) -> tuple[Any, ...]:
+        stats.rescued_lines += 1
+        item = parse_line(raw)
+        if item is None:
+            return _BLANK
+        if type(item) is Entry:
+            return ("E", item.ts, item.component, item.action, item.duration_ms, item.status, item.details, None)
+        return ("P", None, None, None, None, None, None, item.reason)  # type: ignore[union-attr]
+
+    con.create_function("execlog_parse", judge, ["VARCHAR"], _PARSED_TYPE, side_effects=False)
+
+
+_BLANK = ("B", None, None, None, None, None, None, None)
 
 
 class LoadCancelled(Exception):
@@ -181,40 +268,21 @@ def _newline(path: Path, compressed: bool) -> str | None:
     return "\\n"
 
 
-def _load_fast(con: Any, path: Path, name: str, line_limit: int, scratch: Path, stats: LoadStats,
-               archive: bool) -> bool:
+_BUFFER = 2 * 1024 * 1024
+
+
+def _fast_sql(path: Path, line_limit: int) -> str | None:
+    """The judged-lines SQL of one file, or None when DuckDB must not read it (see _newline)."""
     compressed = is_gzip(path)
     newline = _newline(path, compressed)
     if newline is None:
-        return False
-    params = {"path": str(path), "compression": "gzip" if compressed else "none",
-              # DuckDB refuses a line of max_line_size bytes or more; the reader cuts lines over line_limit.
-              "max_line": line_limit, "file": name}
-    con.execute("BEGIN TRANSACTION")
-    try:
-        con.execute(_FAST_INSERT.replace("{newline}", newline), params)
-        rescued = _judge(con.execute(_REFUSED), name, stats)
-        # _bulk_load writes every rescued row to its CSV files before its first INSERT, so the
-        # refused-lines cursor is finished before the DELETE below runs.
-        _bulk_load(con, rescued, scratch, before_insert="DELETE FROM entries WHERE ts_ms IS NULL")
-        con.execute("COMMIT")
-    except Exception:  # duckdb.Error and kin: DuckDB cannot read this file as our reader would
-        con.execute("ROLLBACK")
-        return False
-    stats.fast_files += 1
-    return True
-
-
-def _judge(cursor: Any, name: str, stats: LoadStats) -> Iterator[tuple[Any, ...]]:
-    while True:
-        rows = cursor.fetchmany(10_000)
-        if not rows:
-            return
-        for line, raw in rows:
-            stats.rescued_lines += 1
-            row = _row(parse_line(raw), name, line)
-            if row is not None:
-                yield row
+        return None
+    # DuckDB refuses a line of max_line_size bytes or more; the reader cuts lines over line_limit.
+    return _FILE_SQL.format(head=_HEAD, path=_literal(str(path)), compression="gzip" if compressed else "none",
+                            max_line=int(line_limit), newline=newline,
+                            # Each scan holds a few buffers, and a query may scan every file at once
+                            # (UNION ALL): DuckDB's default (32 MiB) would not fit the memory limit.
+                            buffer=max(_BUFFER, 4 * int(line_limit)))
 
 
 def _row(item: Entry | ParseError | None, name: str, line: int) -> tuple[Any, ...] | None:
@@ -236,13 +304,11 @@ def _load_slow(con: Any, path: Path, name: str, line_limit: int, scratch: Path, 
                     yield row
             n += len(lines)
 
-    con.execute("BEGIN TRANSACTION")
     _bulk_load(con, rows(), scratch)
-    con.execute("COMMIT")
     stats.slow_files += 1
 
 
-def _bulk_load(con: Any, rows: Iterable[tuple[Any, ...]], scratch: Path, before_insert: str | None = None) -> None:
+def _bulk_load(con: Any, rows: Iterable[tuple[Any, ...]], scratch: Path) -> None:
     """Entries and parse errors from Python, through temporary CSV files (DuckDB has no fast
     row-by-row insert without numpy or pyarrow, which are not dependencies)."""
     paths = []
@@ -261,18 +327,16 @@ def _bulk_load(con: Any, rows: Iterable[tuple[Any, ...]], scratch: Path, before_
                 counts[k] += 1
         opts = ("header=false, auto_detect=false, quote='\"', escape='\"', delim=',', "
                 "new_line='\\n', max_line_size=$max, allow_quoted_nulls=false, ")
-        if before_insert is not None:
-            con.execute(before_insert)
         if counts[0]:
             con.execute(
-                "INSERT INTO entries SELECT make_timestamp(ms * 1000), component, action, dur, status, details, "
+                "INSERT INTO slow_entries SELECT make_timestamp(ms * 1000), component, action, dur, status, details, "
                 f"file, line, ms FROM read_csv($tmp, {opts} columns={{'ms': 'BIGINT', 'component': 'VARCHAR', "
                 "'action': 'VARCHAR', 'dur': 'DOUBLE', 'status': 'VARCHAR', 'details': 'VARCHAR', "
                 "'file': 'VARCHAR', 'line': 'BIGINT'})",
                 {"tmp": paths[0], "max": _CSV_MAX_LINE})
         if counts[1]:
             con.execute(
-                f"INSERT INTO parse_errors SELECT * FROM read_csv($tmp, {opts} columns={{'file': 'VARCHAR', "
+                f"INSERT INTO slow_errors SELECT * FROM read_csv($tmp, {opts} columns={{'file': 'VARCHAR', "
                 "'line': 'BIGINT', 'raw': 'VARCHAR', 'reason': 'VARCHAR'})",
                 {"tmp": paths[1], "max": _CSV_MAX_LINE})
     finally:

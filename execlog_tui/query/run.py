@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from execlog_tui.core.parser import LINE_LIMIT
-from execlog_tui.query.load import WINDOW_BUCKETS, LoadProgress, LoadStats, load_sets, window_start
+from execlog_tui.query.load import (WINDOW_BUCKETS, LoadProgress, LoadStats, create_views, demote_failing, load_sets,
+                                    window_start)
 from execlog_tui.query.reports import REPORTS
 from execlog_tui.sources.logset import SourceError, discover
 from execlog_tui.sources.reader import SourceWarning
@@ -76,31 +77,44 @@ def run_query(
     import duckdb  # only now: the dashboard does not pay for the SQL engine until a query runs
 
     scratch = Path(tempfile.mkdtemp(prefix="execlog-query-"))
-    con = duckdb.connect(str(scratch / "query.duckdb"))
+    live = frozenset(str(m.path) for s in sets for m in s.members if m.live)
+    con = duckdb.connect()  # in memory; spills to scratch/spill beyond MEMORY_LIMIT
     try:
         con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
         con.execute(f"SET temp_directory = '{scratch / 'spill'}'")
         con.execute("SET preserve_insertion_order = true")  # line numbers follow the file order
         stats = load_sets(con, sets, line_limit=line_limit, scratch=scratch, progress=progress,
                           cancelled=cancelled)
-        newest = con.execute("SELECT max(ts_ms) FROM entries").fetchone()[0]
+
+        def execute(statement: str, fetch: bool) -> Any:
+            """Run a statement over the views; when it fails while reading a file DuckDB cannot read as
+            our reader would, move that file to the slow path and run it again."""
+            while True:
+                try:
+                    cur = con.execute(statement)
+                    return (cur, cur.fetchall() if fetch and cur.description is not None else None)
+                except (duckdb.InvalidInputException, duckdb.IOException, duckdb.ConversionException,
+                        duckdb.InternalException) as exc:
+                    if not demote_failing(con, stats, line_limit, scratch, live):
+                        raise QueryError(_one_line(exc)) from None
+                except duckdb.Error as exc:
+                    raise QueryError(_one_line(exc)) from None
+
+        newest = None
         start = None
-        if window is not None and newest is not None:
-            start = window_start(window, newest)
-            con.execute("DELETE FROM entries WHERE ts_ms < ?", [start])
-        try:
-            cur = con.execute(sql)
-        except duckdb.Error as exc:
-            raise QueryError(_one_line(exc)) from None
+        if window is not None:
+            newest = execute("SELECT max(ts_ms) FROM entries", True)[1][0][0]
+            if newest is not None:
+                start = window_start(window, newest)
+                create_views(con, stats, since_ms=start)
+        cur, rows = execute(sql, True)
         if cur.description is None:  # a statement without a result (e.g. CREATE VIEW)
             columns: tuple[str, ...] = ()
-            rows: list[tuple[Any, ...]] = []
+            rows = []
         else:
             columns = tuple(d[0] for d in cur.description)
-            try:
-                rows = cur.fetchall()
-            except duckdb.Error as exc:
-                raise QueryError(_one_line(exc)) from None
+        if window is None:
+            newest = None  # as_of_ms: only computed when a window needs it (an extra scan)
         return QueryResult(columns, rows, tuple(stats.files), window, start, newest,
                            tuple(stats.warnings), stats)
     finally:

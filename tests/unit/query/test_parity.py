@@ -127,3 +127,21 @@ def test_generated_lines_match_the_parser(tmp_path_factory, lines: list[str]) ->
     # Valid-shaped lines too, so the fast path has something to accept in most examples.
     f.write_text("\n".join(["2025-09-09T10:00:00.000Z|API|CALL|1|SUCCESS|x", *lines]) + "\n", encoding="utf-8")
     check([f])
+
+
+def test_line_ending_in_the_old_delimiter_keeps_it(tmp_path: Path) -> None:
+    # DuckDB drops a column delimiter that ends a line: the fast path must not use a byte a log may hold.
+    f = tmp_path / "execution.log"
+    f.write_text("2025-09-09T10:00:00\x1f\n2025-09-09T10:00:00Z|API|CALL|3|INFO|tail\x1f\n", encoding="utf-8")
+    rows, errs = check([f])
+    assert rows.rows[0][7] == "tail\x1f" and errs.rows[0][2] == "2025-09-09T10:00:00\x1f"
+
+
+def test_file_failing_mid_query_moves_to_the_readers_path(tmp_path: Path) -> None:
+    # Invalid UTF-8 far past the first block: DuckDB only finds it while the query runs.
+    good = "2025-09-09T10:00:00.000Z|API|CALL|1|SUCCESS|x\n" * 5000
+    f = tmp_path / "execution.log"
+    f.write_bytes(good.encode() + b"2025-09-09T10:00:01Z|API|X|1|INFO|bad \xff byte\n" + good.encode())
+    rows, _ = check([f])
+    assert rows.stats.slow_files == 1 and len(rows.rows) == 10001
+    assert run_query([f], "SELECT count(*) FROM entries").rows == [(10001,)]
