@@ -81,6 +81,7 @@ def run_query(
     con = duckdb.connect()  # in memory; spills to scratch/spill beyond MEMORY_LIMIT
     try:
         con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+        con.execute("SET enable_progress_bar = false")  # DuckDB would draw its own bar on the terminal
         con.execute(f"SET temp_directory = '{scratch / 'spill'}'")
         con.execute("SET preserve_insertion_order = true")  # line numbers follow the file order
         stats = load_sets(con, sets, line_limit=line_limit, scratch=scratch, progress=progress,
