@@ -4,6 +4,7 @@ and seeks to any log time by restoring the nearest checkpoint and replaying forw
 from __future__ import annotations
 
 import bisect
+import io
 import pickle
 import zlib
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ from execlog_tui.core.entry import Entry, ParseError
 from execlog_tui.core.fastpath import FastFeeder, new_feeder
 from execlog_tui.core.parser import LINE_LIMIT, fast_match, parse_line
 from execlog_tui.core.timefmt import parse_timestamp, timestamp_from_match
+from execlog_tui.core.windows import Agg
 from execlog_tui.replay.ring import LazyRing
 from execlog_tui.sources.logset import LogSet
 from execlog_tui.sources.reader import SourceWarning, read_batches
@@ -58,7 +60,84 @@ class Checkpoint:
     ts: int  # the engine has seen every line with a timestamp before ts, and nothing after
     member: int  # where reading resumes: member index and line index in it
     line: int
-    blob: bytes  # zlib(pickle(engine))
+    blob: bytes  # zlib(pickle(engine)), its settled buckets pickled as references into a BucketStore
+
+
+class BucketStore:
+    """The settled buckets of an engine's windows, each pickled once for all the checkpoints.
+
+    A second before the engine's current one, or a minute before its current minute, changes only
+    through a late entry (SPEC 3), which bumps the engine's `_late_version`. Consecutive checkpoints
+    hold mostly the same buckets (300 seconds and up to 1440 minutes, against 120 s between
+    checkpoints), so each checkpoint stores the buckets settled since the previous one as one group,
+    and refers to the older ones by (group, index). A late entry, or another engine (a restore),
+    drops the references: the next checkpoint starts over from its own buckets, never a stale copy.
+    """
+
+    def __init__(self) -> None:
+        self.groups: list[bytes] = []  # zlib(pickle(list of Agg))
+        self._ids: dict[int, tuple[Agg, tuple[int, int]]] = {}  # id(bucket) -> (bucket, reference)
+        self._engine: MetricsEngine | None = None
+        self._version = -1
+
+    @property
+    def nbytes(self) -> int:
+        return sum(len(g) for g in self.groups)
+
+    def dump(self, engine: MetricsEngine) -> bytes:
+        if engine is not self._engine or engine._late_version != self._version:
+            self._ids = {}
+            self._engine, self._version = engine, engine._late_version
+        ids = self._ids
+        cur_sec = engine._cur_sec
+        cur_min = cur_sec // 60
+        live: dict[int, tuple[Agg, tuple[int, int]]] = {}
+        # Seconds and minutes in groups of their own: a restore needs the seconds of the last 300 s
+        # (a few groups) but the minutes of a day (one small group per checkpoint).
+        for buckets, settled_before in ((engine._secs, cur_sec), (engine._mins, cur_min)):
+            new: list[Agg] = []
+            g = len(self.groups)
+            for key, b in buckets.items():
+                if key >= settled_before:
+                    continue
+                known = ids.get(id(b))
+                if known is not None and known[0] is b:
+                    live[id(b)] = known
+                else:
+                    live[id(b)] = (b, (g, len(new)))
+                    new.append(b)
+            if new:
+                self.groups.append(zlib.compress(pickle.dumps(new, 5), 1))
+        self._ids = live  # only buckets still in the engine: the ids of dropped ones may be reused
+
+        buf = io.BytesIO()
+        pickler = pickle.Pickler(buf, 5)
+
+        def persistent_id(obj: object) -> tuple[int, int] | None:
+            if type(obj) is Agg:
+                ref = live.get(id(obj))
+                if ref is not None and ref[0] is obj:
+                    return ref[1]
+            return None
+
+        pickler.persistent_id = persistent_id  # type: ignore[method-assign]
+        pickler.dump(engine)
+        return zlib.compress(buf.getbuffer(), 1)
+
+    def load(self, blob: bytes) -> MetricsEngine:
+        """A new engine from a checkpoint: fresh buckets, shared with no other restore."""
+        groups: dict[int, list[Agg]] = {}
+        store = self.groups
+
+        class Unpickler(pickle.Unpickler):
+            def persistent_load(self, ref: tuple[int, int]) -> Agg:
+                g, i = ref
+                items = groups.get(g)
+                if items is None:
+                    items = groups[g] = pickle.loads(zlib.decompress(store[g]))
+                return items[i]
+
+        return Unpickler(io.BytesIO(zlib.decompress(blob))).load()
 
 
 class ReplayController:
@@ -88,6 +167,7 @@ class ReplayController:
         self._fast = fast and self.single
         self.ring = LazyRing(ring_capacity)
         self.checkpoints: list[Checkpoint] = []
+        self.store = BucketStore()
         self.incidents: list[Incident] = []
         self._incident_keys: set[tuple[str, int]] = set()
         firsts = [m.first_ts for s in sets for m in s.members if m.first_ts is not None]
@@ -112,7 +192,7 @@ class ReplayController:
 
     @property
     def checkpoint_bytes(self) -> int:
-        return sum(len(c.blob) for c in self.checkpoints)
+        return sum(len(c.blob) for c in self.checkpoints) + self.store.nbytes
 
     def _start(self, member: int, line: int, blob: bytes | None) -> None:
         if self._gen is not None:
@@ -120,7 +200,7 @@ class ReplayController:
         if blob is None:
             self.engine = MetricsEngine(self.config)
         else:
-            self.engine = pickle.loads(zlib.decompress(blob))
+            self.engine = self.store.load(blob)
         self._feeder: FastFeeder | None = new_feeder(self.engine) if self._fast else None
         if self._feeder is not None and blob is not None:
             self._feeder._sync()  # learn the restored engine's components
@@ -370,7 +450,7 @@ class ReplayController:
     # ---------------------------------------------------------------------------- checkpoints
     def _checkpoint_start(self) -> None:
         # The state before the first line: a jump before the first checkpoint restarts from here.
-        blob = zlib.compress(pickle.dumps(MetricsEngine(self.config), 5), 1)
+        blob = self.store.dump(MetricsEngine(self.config))
         self.checkpoints.insert(0, Checkpoint(-_INF, 0, 0, blob))
 
     def _checkpoint(self, ck: int) -> None:
@@ -381,7 +461,7 @@ class ReplayController:
         if self._stop_ts is not None and self._stop_ts > ck:
             ts = max(ck, (self._stop_ts // every) * every)
         if not self.checkpoints or ts > self.checkpoints[-1].ts:
-            blob = zlib.compress(pickle.dumps(self.engine, 5), 1)
+            blob = self.store.dump(self.engine)
             self.checkpoints.append(Checkpoint(ts, self._member, self._line, blob))
         self._ck_next = ts + every
 

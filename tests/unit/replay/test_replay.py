@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import gzip
 import json
+import pickle
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 
 import pytest
@@ -167,3 +169,114 @@ def test_bad_from_and_to_are_one_line_errors() -> None:
         ReplaySession([str(SEED)], start="ten past")
     with pytest.raises(ValueError, match="--to is before --from"):
         ReplaySession([str(SEED)], start="10:04", end="10:01")
+
+
+# ------------------------------------------------------------------ raw blocks split at a stop
+BLOCK = 256 * 1024  # the reader's chunk of a plain file: the first raw block ends at its last newline
+
+
+def _split_set(tmp_path: Path, late: bool) -> tuple[Path, list[str]]:
+    """A plain log whose second raw block starts exactly with the 10:04:00.000 line (a checkpoint
+    boundary at 60 s), with errors, fractional durations, a parse error and, with `late`, entries
+    older than the clock just after the 10:02:00 and 10:03:00 checkpoints."""
+    lines: list[str] = []
+    for i in range(4800):  # 10:00:00.000 .. 10:03:59.950, every 50 ms
+        ms = i * 50
+        t = f"2025-09-09T10:{ms // 60_000:02d}:{ms // 1000 % 60:02d}.{ms % 1000:03d}Z"
+        if i % 97 == 0:
+            lines.append(f"{t}|DB|QUERY|{i % 40 + 0.5}|SUCCESS|p")  # fractional: the per-line path
+        elif i % 13 == 0:
+            lines.append(f"{t}|CACHE|{'MISS' if i % 3 else 'HIT'}|1|SUCCESS|p")
+        elif 1500 <= i < 1530:
+            lines.append(f"{t}|API|CALL|30|FAILURE|p")  # a burst of errors: API breaker, error rate
+        else:
+            lines.append(f"{t}|API|CALL|{i % 90}|SUCCESS|p")
+    lines[4799] = "2025-09-09T10:03:59.999Z|API|CALL|5|SUCCESS|p"  # the last ms before the checkpoint
+    lines[4798] = "a torn line that is not an entry"  # a parse error right before the boundary
+    if late:
+        lines.insert(2403, "2025-09-09T10:01:58.000Z|API|CALL|7|FAILURE|late")  # after 10:02:00.100
+        lines.insert(3605, "2025-09-09T10:00:30.250Z|CACHE|HIT|3|SUCCESS|late")  # after 10:03:00.050
+    # Pad the details so that the first 4800 (+late) lines end exactly at BLOCK bytes.
+    size = sum(len(x) + 1 for x in lines)
+    pad = BLOCK - size
+    padded = [k for k, x in enumerate(lines) if x.endswith("|p")]
+    assert 0 < pad < 20 * len(padded)
+    for j in range(pad):
+        lines[padded[j % len(padded)]] += "x"
+    tail = [f"2025-09-09T10:04:00.000Z|API|CALL|4|SUCCESS|boundary"]
+    for i in range(1, 1200):  # 10:04:00.050 .. 10:04:59.950
+        ms = 240_000 + i * 50
+        tail.append(f"2025-09-09T10:{ms // 60_000:02d}:{ms // 1000 % 60:02d}.{ms % 1000:03d}Z|API|CALL|{i % 50}|SUCCESS|q")
+    d = tmp_path / "logs"
+    d.mkdir()
+    data = "\n".join(lines + tail) + "\n"
+    assert data.index("2025-09-09T10:04:00.000Z") == BLOCK
+    (d / "execution.log").write_text(data)
+    return d, lines + tail
+
+
+def in_file_order_at(path: Path, lines: list[str], t: int) -> dict:
+    """The reference of a replay at t: every line before the first entry after t, in file order
+    (batch --at also takes a late entry found after that one; there is none without `late`)."""
+    stop = next((k for k, x in enumerate(lines) if (v := parse_timestamp(x.split("|", 1)[0])) is not None and v > t),
+                len(lines))
+    engine = MetricsEngine()
+    engine.feed_lines(lines[:stop])
+    return picked(snapshot_to_json(engine.snapshot(as_of=t)))
+
+
+@pytest.mark.parametrize("late", [False, True])
+def test_blocks_split_at_checkpoints_and_targets_agree_with_batch(tmp_path: Path, late: bool) -> None:
+    d, lines = _split_set(tmp_path, late)
+
+    def expected(t: int) -> dict:
+        want = in_file_order_at(d, lines, t)
+        if not late:
+            assert want == picked(batch_at([str(d)], t))
+        return want
+
+    c = ReplayController(discover([str(d)]), checkpoint_every_ms=60_000)
+    c.advance_to(1 << 62)
+    assert c.engine.entries == len(lines) - 1 and c.engine.parse_errors == 1
+    assert c.engine._late_version == (2 if late else 0)
+    # The checkpoint on the block boundary resumes at the first line of the second block.
+    boundary = next(k for k in c.checkpoints if k.ts == ts("10:04:00.000"))
+    assert (boundary.member, boundary.line) == (0, lines.index(next(x for x in lines if "boundary" in x)))
+    # Every checkpoint restores the state just before it (with `late`, buckets settled at an
+    # earlier checkpoint and changed since by a late entry are not taken from the store).
+    for k in c.checkpoints[1:]:
+        c._restore(k)
+        assert picked(snapshot_to_json(c.engine.snapshot(as_of=k.ts - 1))) == expected(k.ts - 1), k.ts
+    # Targets on .000, inside a second, on the last ms before a checkpoint and on the boundary.
+    for when in ("10:04:00.000", "10:01:15.025", "10:02:00.000", "10:01:59.999", "10:03:59.999", "10:04:30.010",
+                 "10:00:00.000", "10:03:00.000", "10:02:45.000"):
+        t = ts(when)
+        c.seek(t)
+        assert picked(snapshot_to_json(c.engine.snapshot())) == expected(t), when
+    # Step forward in small pieces from a restore: the same states as one jump.
+    c.seek(ts("10:01:00.000"))
+    for step in range(1, 40):
+        t = ts("10:01:00.000") + step * 4_321
+        c.advance_to(t)
+        if step % 8 == 0:
+            assert picked(snapshot_to_json(c.engine.snapshot())) == expected(t), step
+
+
+def test_settled_buckets_are_pickled_once_for_all_checkpoints() -> None:
+    c = ReplayController(discover([str(ROTATED)]), checkpoint_every_ms=60_000)
+    c.advance_to(1 << 62)
+    blobs = sum(len(k.blob) for k in c.checkpoints)
+    assert c.checkpoint_bytes == blobs + c.store.nbytes
+    # A checkpoint refers to the buckets settled before it instead of holding them: far less than
+    # a whole engine (its 300 seconds and its minutes) each time.
+    whole = len(zlib.compress(pickle.dumps(c.engine, 5), 1))
+    assert all(len(k.blob) * 4 < whole for k in c.checkpoints)
+    assert c.checkpoint_bytes < 1_000_000
+    # A restore rebuilds buckets of its own: changing one does not change the next restore.
+    k = c.checkpoints[-1]
+    c._restore(k)
+    first = c.engine
+    sec = max(s for s in first._secs if s < first._cur_sec)
+    first._secs[sec].entries += 1_000
+    c._restore(k)
+    assert c.engine is not first and c.engine._secs[sec].entries == first._secs[sec].entries - 1_000
