@@ -81,7 +81,9 @@ def _run_child(query: str, paths: list[str], window: str | None = None) -> dict:
     cmd = [sys.executable, __file__, "--child", query, *(["--window", window] if window else []), *paths]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
-        raise SystemExit(f"query {query!r} failed: {proc.stderr.strip().splitlines()[-1:]}")
+        # Keep going: one failing report must not hide the others' figures.
+        last = (proc.stderr.strip().splitlines() or ["(no message)"])[-1]
+        return {"error": last[:160]}
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
@@ -162,13 +164,17 @@ def main(argv: list[str] | None = None) -> int:
     size_mb = sum(os.path.getsize(p) for p in members) / 1e6
     print(f"set: {' '.join(args.paths)}: {len(members)} files, {size_mb:.0f} MB on disk")
     print(f"{'query':<18} {'wall s':>8} {'peak RSS MB':>12} {'rows':>6}")
+    ours = None
     for name in [*REPORTS, "group_by"]:
         query = GROUP_BY if name == "group_by" else name
         r = _run_child(query, args.paths, args.window)
+        if "error" in r:
+            print(f"{name:<18} FAILED: {r['error']}", flush=True)
+            continue
         print(f"{name:<18} {r['wall_s']:8.2f} {r['rss_mb']:12.0f} {r['rows']:6d}", flush=True)
         if name == "group_by":
             ours = r
-    if args.no_lnav:
+    if args.no_lnav or ours is None:
         return 0
     tmp = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench_query_lnav_{os.getpid()}"
     try:
