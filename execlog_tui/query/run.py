@@ -58,6 +58,7 @@ def run_query(
     line_limit: int = LINE_LIMIT,
     progress: LoadProgress | None = None,
     cancelled: Callable[[], bool] | None = None,
+    memory_limit: str = MEMORY_LIMIT,
 ) -> QueryResult:
     """Run `query` (a report name from REPORTS or SQL over `entries` and `parse_errors`) over the log
     sets at `paths`, optionally narrowed to `window` (1m, 5m, 1h, 1d) as of the newest entry.
@@ -80,7 +81,7 @@ def run_query(
     live = frozenset(str(m.path) for s in sets for m in s.members if m.live)
     con = duckdb.connect()  # in memory; spills to scratch/spill beyond MEMORY_LIMIT
     try:
-        con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+        con.execute("SET memory_limit = $m", {"m": memory_limit})
         con.execute("SET enable_progress_bar = false")  # DuckDB would draw its own bar on the terminal
         con.execute(f"SET temp_directory = '{scratch / 'spill'}'")
         con.execute("SET preserve_insertion_order = true")  # line numbers follow the file order
