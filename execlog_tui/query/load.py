@@ -55,12 +55,18 @@ CREATE TEMP TABLE slow_errors (file VARCHAR, line BIGINT, raw VARCHAR, reason VA
 # Tokens: printable ASCII except space and `|` (a stricter subset of the parser's `[^|\s]+`, so that
 # SQL's upper() and Python's str.upper() agree; anything else goes to the parser).
 _TOKEN = r"[!-{}~]+"
-# The first five fields and their four separators; details (after the fifth `|`) may be anything but CR.
+# The first five fields and their four separators, with the timestamp in its common 24-character form
+# `YYYY-MM-DDTHH:MM:SS.mmmZ` only (what the project's writers and format_ts produce): every other
+# timestamp form (no fraction, other precisions, offsets) goes to the parser, so the SQL needs no
+# fraction or offset arithmetic. Details (after the fifth `|`) may be anything but CR.
 _HEAD = (
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,9})?(?:Z|[+-][0-9]{2}:[0-9]{2})?"
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z"
     rf"\|{_TOKEN}\|{_TOKEN}\|[0-9]+(?:\.[0-9]+)?\|{_TOKEN}"
 )
 assert not any(c in _HEAD for c in "'")
+# strptime checks the calendar and the clock (month 1-12, the month's days, hour 0-23, minute and second
+# 0-59: exactly timefmt's rules) in one call; it does accept year 0, which the parser refuses.
+_TS_FORMAT = "%Y-%m-%dT%H:%M:%S.%gZ"
 
 # The Python parser's verdict on a line the SQL grammar refused.
 _PARSED_TYPE = ("STRUCT(kind VARCHAR, ts_ms BIGINT, component VARCHAR, action VARCHAR, duration_ms DOUBLE, "
@@ -72,33 +78,20 @@ _PARSED_TYPE = ("STRUCT(kind VARCHAR, ts_ms BIGINT, component VARCHAR, action VA
 # the control character 0x1F lost it.)
 # One file's lines, judged: `src` numbers the lines (a streaming window: DuckDB keeps a single file's
 # order); string_split finds the fields (cheaper than a regex over the whole line: only the head is
-# matched); a line the grammar accepts, whose date, time of day and offset are valid, is `valid`;
-# any other non-blank-in-SQL line gets the parser's verdict `p`.
+# matched); a line the grammar accepts whose timestamp strptime accepts is `valid`; any other line
+# gets the parser's verdict `p`.
 _FILE_SQL = """
-SELECT line, raw, valid, f2, f3, f4, f5, ms, head_len,
+SELECT line, raw, valid, t, f2, f3, f4, f5, head_len,
        CASE WHEN NOT valid THEN execlog_parse(raw) END AS p
 FROM (
-    SELECT *,
-        coalesce(ok AND d IS NOT NULL AND left(f1, 4) <> '0000' AND hh <= 23 AND mi <= 59 AND ss <= 59
-                 AND (zone = '' OR (zh <= 23 AND zm <= 59)), false) AS valid,
-        date_diff('day', DATE '1970-01-01', d) * 86400000 + hh * 3600000 + mi * 60000 + ss * 1000 + frac
-            - CASE WHEN zone = '' THEN 0
-                   ELSE (CASE WHEN left(zone, 1) = '-' THEN -60000 ELSE 60000 END)
-                        * (TRY_CAST(substr(zone, 2, 2) AS INTEGER) * 60 + TRY_CAST(substr(zone, 5, 2) AS INTEGER))
-              END AS ms
+    SELECT *, coalesce(ok AND t IS NOT NULL AND left(f1, 4) <> '0000', false) AS valid
     FROM (
-        SELECT *,
-            TRY_CAST(substr(f1, 1, 10) AS DATE) AS d,
-            TRY_CAST(substr(f1, 12, 2) AS INTEGER) AS hh, TRY_CAST(substr(f1, 15, 2) AS INTEGER) AS mi,
-            TRY_CAST(substr(f1, 18, 2) AS INTEGER) AS ss,
-            CASE WHEN substr(f1, 20, 1) = '.'
-                 THEN TRY_CAST(left(regexp_extract(substr(f1, 21), '^[0-9]+') || '00', 3) AS INTEGER)
-                 ELSE 0 END AS frac,
-            CASE WHEN length(f1) >= 25 AND substr(f1, -6, 1) IN ('+', '-') THEN right(f1, 6) ELSE '' END AS zone,
-            TRY_CAST(substr(right(f1, 6), 2, 2) AS INTEGER) AS zh, TRY_CAST(substr(right(f1, 6), 5, 2) AS INTEGER) AS zm
+        SELECT line, raw, f1, f2, f3, f4, f5, head_len, ok,
+            CASE WHEN ok THEN try_strptime(f1, '{ts_format}') END AS t
         FROM (
             SELECT line, raw, f1, f2, f3, f4, f5, head_len,
-                n >= 6 AND regexp_full_match(left(raw, head_len), '{head}') AND NOT contains(raw, chr(13)) AS ok
+                n >= 6 AND length(f1) = 24 AND regexp_full_match(left(raw, head_len), '{head}')
+                    AND NOT contains(raw, chr(13)) AS ok
             FROM (
                 SELECT line, raw, len(s) AS n, s[1] AS f1, s[2] AS f2, s[3] AS f3, s[4] AS f4, s[5] AS f5,
                     length(s[1]) + length(s[2]) + length(s[3]) + length(s[4]) + length(s[5]) + 4 AS head_len
@@ -117,14 +110,14 @@ FROM (
 
 # The view's rows from one judged file.
 _FILE_ENTRIES = """
-SELECT make_timestamp((CASE WHEN valid THEN ms ELSE p.ts_ms END) * 1000) AS ts,
+SELECT CASE WHEN valid THEN t ELSE make_timestamp(p.ts_ms * 1000) END AS ts,
        CASE WHEN valid THEN upper(f2) ELSE p.component END AS component,
        CASE WHEN valid THEN upper(f3) ELSE p.action END AS action,
        CASE WHEN valid THEN CAST(f4 AS DOUBLE) ELSE p.duration_ms END AS duration_ms,
        CASE WHEN valid THEN upper(f5) ELSE p.status END AS status,
        CASE WHEN valid THEN substr(raw, head_len + 2) ELSE p.details END AS details,
        {file} AS file, line,
-       CASE WHEN valid THEN ms ELSE p.ts_ms END AS ts_ms
+       CASE WHEN valid THEN epoch_ms(t) ELSE p.ts_ms END AS ts_ms
 FROM ({judged})
 WHERE valid OR p.kind = 'E'
 """
@@ -278,7 +271,7 @@ def _fast_sql(path: Path, line_limit: int) -> str | None:
     if newline is None:
         return None
     # DuckDB refuses a line of max_line_size bytes or more; the reader cuts lines over line_limit.
-    return _FILE_SQL.format(head=_HEAD, path=_literal(str(path)), compression="gzip" if compressed else "none",
+    return _FILE_SQL.format(head=_HEAD, ts_format=_TS_FORMAT, path=_literal(str(path)), compression="gzip" if compressed else "none",
                             max_line=int(line_limit), newline=newline,
                             # Each scan holds a few buffers, and a query may scan every file at once
                             # (UNION ALL): DuckDB's default (32 MiB) would not fit the memory limit.
