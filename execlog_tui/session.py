@@ -18,7 +18,7 @@ from execlog_tui.core.config import Config
 from execlog_tui.core.engine import MetricsEngine
 from execlog_tui.core.entry import Entry, ParseError
 from execlog_tui.core.parser import CUT_MARKER, LINE_LIMIT, parse_line
-from execlog_tui.core.ringbuffer import RingBuffer
+from execlog_tui.core.ringbuffer import RingBuffer, flags_of
 from execlog_tui.core.snapshot import MetricsSnapshot
 from execlog_tui.pipeline import read_history, set_size
 from execlog_tui.sources.follower import TRUNCATED, FollowEvent, LogFollower
@@ -185,9 +185,18 @@ class MonitorSession:
                     self.engine.note_file(str(m.path))
         read_history(self.sets, self.engine, line_limit=self.line_limit, tail=tail, progress=progress,
                      stop_at=stop_at, lock=self.lock)
-        parsed = [p for p in map(parse_line, tail) if p is not None]
+        # The ring keeps raw lines and a flag byte each: parse each line only to learn its kind (and
+        # drop blanks), and let every Entry go at once, so the history never holds 100,000 of them.
+        raws: list[str] = []
+        flags = bytearray()
+        for line in tail:
+            item = parse_line(line)
+            if item is not None:
+                raws.append(item.raw)
+                flags.append(flags_of(item))
+        tail.clear()
         with self.lock:
-            self.ring.extend(parsed)
+            self.ring.extend_raw(raws, flags)
             self._history_snapshot = self.engine.snapshot()
             self.history_done = True
             self.data_version += 1

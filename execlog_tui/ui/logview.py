@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from array import array
 from bisect import bisect_left
 from typing import Any, ClassVar
 
@@ -16,6 +17,7 @@ from textual.strip import Strip
 
 from execlog_tui.core.entry import ERROR_STATUSES, Entry, ParseError
 from execlog_tui.core.parser import CUT_MARKER
+from execlog_tui.core.ringbuffer import CUT, PARSE_ERROR, UNKNOWN, fields_of, flags_of, resolve_flags
 from execlog_tui.ui.filters import LineFilter, TextMatcher
 from execlog_tui.ui.provider import Line, RingLike
 from execlog_tui.ui.sanitize import sanitize
@@ -24,6 +26,8 @@ MAX_VIRTUAL_WIDTH = 2_000  # a 64 KiB line scrolls sideways this far; beyond tha
 WARNING_STATUSES = frozenset({"WARNING", "DEGRADED", "RETRY"})
 MUTED_STATUSES = frozenset({"DEBUG", "SKIPPED"})
 PARSE_MARK = "✗ PARSE "
+_MARKS = len(PARSE_MARK) + len(CUT_MARKER)  # the most columns a line's marks add to its text
+_ANY: Line = ParseError("", "", False)  # stands in for a line when the filter looks at its text only
 
 
 def status_class(status: str) -> str:
@@ -43,8 +47,35 @@ def shown_text(line: Line) -> str:
     return sanitize(line.raw)
 
 
-def new_lines(ring: RingLike, seen_total: int, lock: Any = None) -> tuple[list[Line], int, int]:
-    """Lines appended since `seen_total`, the ring's total and its length, read consistently.
+def _raw_only(raws: list[str]) -> tuple[list[str], bytes]:
+    """Lines from a ring that never parsed them (the replay's): as the parser would keep them (no CR,
+    no blank lines), with their kind unknown until a filter or the screen needs it."""
+    out = []
+    for line in raws:
+        if line.endswith("\r"):
+            line = line[:-1]
+        if line.strip():
+            out.append(line)
+    return out, bytes([UNKNOWN]) * len(out)
+
+
+def _read(ring: RingLike, count: int) -> tuple[list[str], bytes]:
+    """The newest `count` lines of any ring as raw text and flags, never building an Entry for them."""
+    if count <= 0:
+        return [], b""
+    lines_newest = getattr(ring, "lines_newest", None)
+    if lines_newest is not None:  # the session's RingBuffer: raw lines and flags as stored
+        return lines_newest(count)
+    raw_newest = getattr(ring, "raw_newest", None)
+    if raw_newest is not None:  # the replay's LazyRing: raw lines only
+        return _raw_only(raw_newest(count))
+    items = list(ring)[-count:]  # a ring of parsed items (tests, previews)
+    return [i.raw for i in items], bytes(flags_of(i) for i in items)
+
+
+def new_lines(ring: RingLike, seen_total: int, lock: Any = None) -> tuple[list[str], bytes, int, int]:
+    """Raw lines appended since `seen_total` and their flags, the ring's total and its length, read
+    consistently.
 
     With the session's lock, the copy is taken under it (only the copy: filtering happens after, so
     the reader thread waits for a list slice, never for the UI). Without one, reading the total before
@@ -53,25 +84,25 @@ def new_lines(ring: RingLike, seen_total: int, lock: Any = None) -> tuple[list[L
     if lock is not None:
         with lock:
             total, held = ring.total, len(ring)
-            count = min(total - seen_total, held)
-            newest = getattr(ring, "newest", None)
-            items = newest(count) if newest is not None else list(ring)[held - count:] if count else []
-            return items, total, held
+            raws, flags = _read(ring, min(total - seen_total, held))
+            return raws, flags, total, held
+    raws: list[str] = []
+    flags: bytes = b""
     for _ in range(5):
         total = ring.total
-        count = min(total - seen_total, len(ring))
-        since = getattr(ring, "newest", None)
         try:
-            items = since(count) if since is not None else list(ring)[len(ring) - count:] if count else []
+            raws, flags = _read(ring, min(total - seen_total, len(ring)))
         except (RuntimeError, IndexError):
             continue
         if ring.total == total:
-            return items, total, len(ring)
-    return items, total, len(ring)
+            return raws, flags, total, len(ring)
+    return raws, flags, total, len(ring)
 
 
 class LogView(ScrollView, can_focus=True):
-    """Renders only the visible lines; keeps its own filtered list of (sequence number, line, text)."""
+    """Renders only the visible lines. Holds the ring's raw lines (references to the same strings, so
+    ~16 bytes a line), their flags and sequence numbers, and, while a filter is on, the sequence numbers
+    of the lines it keeps; a line is sanitised and coloured only when it is drawn or searched."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "logview--ts", "logview--component", "logview--sep", "logview--ok", "logview--info",
@@ -108,10 +139,14 @@ class LogView(ScrollView, can_focus=True):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._seq: list[int] = []  # sequence numbers (position in everything ever appended) of shown lines
-        self._lines: list[Line] = []
-        self._texts: list[str] = []
-        self._all: list[tuple[int, Line, str]] = []  # every line in the ring, for re-filtering
+        # Every line the ring held at the last pull, oldest first. Sequence numbers are positions in
+        # everything ever appended: stable across evictions, so the current match and the filter's
+        # list survive the front being cut.
+        self._seqs = array("q")
+        self._raws: list[str] = []
+        self._flags = bytearray()
+        # Sequence numbers of the lines the filter keeps; None when no filter is on (all are shown).
+        self._shown: array[int] | None = None
         self._seen_total = 0
         self._width = 0
         self.line_filter = LineFilter()
@@ -121,70 +156,132 @@ class LogView(ScrollView, can_focus=True):
     # ---- data ------------------------------------------------------------------------------------
     @property
     def shown_count(self) -> int:
-        return len(self._seq)
+        return len(self._raws) if self._shown is None else len(self._shown)
 
     @property
     def held_count(self) -> int:
-        return len(self._all)
+        return len(self._raws)
+
+    def seq_at(self, index: int) -> int:
+        """The sequence number of the `index`-th shown line."""
+        return self._seqs[index] if self._shown is None else self._shown[index]
+
+    def _pos(self, seq: int) -> int:
+        """Where a held line's sequence number sits in the held arrays."""
+        seqs = self._seqs
+        guess = seq - seqs[0]  # sequence numbers are contiguous unless a source dropped blank lines
+        if 0 <= guess < len(seqs) and seqs[guess] == seq:
+            return guess
+        return bisect_left(seqs, seq)
+
+    def _raw_at(self, index: int) -> tuple[str, int]:
+        """Raw text and (resolved) flags of the `index`-th shown line."""
+        pos = index if self._shown is None else self._pos(self._shown[index])
+        flags = self._flags[pos]
+        if flags & UNKNOWN:
+            flags = self._flags[pos] = resolve_flags(self._raws[pos], flags)
+        return self._raws[pos], flags
 
     def shown_lines(self) -> list[str]:
-        return list(self._texts)
+        return [sanitize(self._raw_at(i)[0]) for i in range(self.shown_count)]
+
+    def _keep(self, raw: str, flags: int) -> bool:
+        """Whether the filter keeps a line, judged on a stand-in item: the filter looks only at the
+        kind, the component and the status, which `fields_of` gets by a split instead of a parse."""
+        f = self.line_filter
+        if f.components or f.statuses or f.min_level is not None:
+            fields = fields_of(raw, flags)
+            if fields is None:
+                line: Line = ParseError(raw, "", False)
+            else:
+                line = Entry(0, fields[0], "", 0.0, fields[1], "", raw)
+        else:
+            line = _ANY
+        return f.matches(line, sanitize(raw) if f.text is not None else raw)
+
+    def _widen(self, width: int, pos: int) -> int:
+        """The greater of `width` and the held line at `pos`'s width on screen. Sanitising only
+        lengthens a line and the marks add at most _MARKS columns, so most lines are dismissed by their
+        length alone; a line of unknown kind is parsed (once: its flags are kept) only when its mark
+        could make it the widest."""
+        raw = self._raws[pos]
+        if len(raw) + _MARKS <= width:
+            return width
+        flags = self._flags[pos]
+        if flags & UNKNOWN:
+            flags = self._flags[pos] = resolve_flags(raw, flags)
+        n = len(sanitize(raw)) + (len(PARSE_MARK) if flags & PARSE_ERROR else 0) + (
+            len(CUT_MARKER) if flags & CUT else 0)
+        return n if n > width else width
 
     def pull(self, ring: RingLike, lock: Any = None) -> int:
         """Take what the ring gained since the last pull; returns how many lines were new."""
-        items, total, held = new_lines(ring, self._seen_total, lock)
+        raws, flags, total, held = new_lines(ring, self._seen_total, lock)
         added = total - self._seen_total
-        if added == 0 and len(self._all) == held:
+        if added == 0 and len(self._raws) == held:
             return 0
-        first = total - len(items)
-        fresh = [(first + i, line, shown_text(line)) for i, line in enumerate(items)]
+        first = total - len(raws)
         self._seen_total = total
         oldest = total - held
-        if len(items) >= held:  # everything the ring holds is new: start over
-            self._all = fresh
+        if len(raws) >= held:  # everything the ring holds is new: start over
+            self._seqs, self._raws, self._flags = array("q", range(first, total)), raws, bytearray(flags)
         else:
-            self._all.extend(fresh)
-        cut = bisect_left(self._all, oldest, key=lambda t: t[0])
+            self._seqs.extend(range(first, total))
+            self._raws.extend(raws)
+            self._flags.extend(flags)
+        cut = bisect_left(self._seqs, oldest)
         if cut:
-            del self._all[:cut]
+            del self._seqs[:cut], self._raws[:cut], self._flags[:cut]
         self._drop_before(oldest)
-        keep = self.line_filter.matches
-        for seq, line, text in fresh:
-            if seq >= oldest and keep(line, text):
-                self._append(seq, line, text)
+        # Only the new lines (the held tail) are filtered and measured: a refresh costs what arrived,
+        # not the buffer.
+        n = len(self._raws)
+        fresh = range(n - min(len(raws), n), n)
+        width, widen = self._width, self._widen
+        if self._shown is None:
+            for pos in fresh:
+                width = widen(width, pos)
+        else:
+            keep, shown, seqs, held_raws, held_flags = self._keep, self._shown, self._seqs, self._raws, self._flags
+            for pos in fresh:
+                if keep(held_raws[pos], held_flags[pos]):
+                    shown.append(seqs[pos])
+                    width = widen(width, pos)
+        self._width = min(width, MAX_VIRTUAL_WIDTH)
         self._sync_size()
         return added
 
-    def _append(self, seq: int, line: Line, text: str) -> None:
-        self._seq.append(seq)
-        self._lines.append(line)
-        self._texts.append(text)
-        width = len(text) + (len(PARSE_MARK) if isinstance(line, ParseError) else 0) + (
-            len(CUT_MARKER) if line.cut else 0)
-        if width > self._width:
-            self._width = min(width, MAX_VIRTUAL_WIDTH)
-
     def _drop_before(self, oldest: int) -> None:
-        cut = bisect_left(self._seq, oldest)
-        if cut:
-            del self._seq[:cut], self._lines[:cut], self._texts[:cut]
-            if self.current is not None and self.current < oldest:
-                self.current = None
+        if self._shown is not None:
+            cut = bisect_left(self._shown, oldest)
+            if cut:
+                del self._shown[:cut]
+        if self.current is not None and self.current < oldest:
+            self.current = None
 
     def set_filter(self, line_filter: LineFilter) -> None:
         self.line_filter = line_filter
-        self._seq, self._lines, self._texts = [], [], []
-        self._width = 0
-        for seq, line, text in self._all:
-            if line_filter.matches(line, text):
-                self._append(seq, line, text)
+        width, widen = 0, self._widen
+        if line_filter.active:
+            keep, seqs, raws, flags = self._keep, self._seqs, self._raws, self._flags
+            shown = array("q")
+            for pos in range(len(raws)):
+                if keep(raws[pos], flags[pos]):
+                    shown.append(seqs[pos])
+                    width = widen(width, pos)
+            self._shown = shown
+        else:
+            self._shown = None
+            for pos in range(len(self._raws)):
+                width = widen(width, pos)
+        self._width = min(width, MAX_VIRTUAL_WIDTH)
         self._sync_size()
         if self.following:
             self.scroll_end(animate=False, immediate=True)
 
     def _sync_size(self) -> None:
         at_end = self.following
-        self.virtual_size = Size(self._width, len(self._seq))
+        self.virtual_size = Size(self._width, self.shown_count)
         if at_end:
             self.scroll_end(animate=False, immediate=True)
             # Before the first layout the height is unknown: scroll again once it is.
@@ -214,18 +311,19 @@ class LogView(ScrollView, can_focus=True):
 
     def find(self, forward: bool = True, from_end: bool = False) -> bool:
         """Move to the next (or previous) shown line matching the search; False when there is none."""
-        if self.search is None or not self._seq:
+        n = self.shown_count
+        if self.search is None or not n:
             return False
-        n = len(self._seq)
         if from_end or self.current is None:
             start = n - 1 if not forward else 0
             candidates = range(start, -1, -1) if not forward else range(start, n)
         else:
-            pos = bisect_left(self._seq, self.current)
+            pos = bisect_left(self._seqs if self._shown is None else self._shown, self.current)
             candidates = range(pos + 1, n) if forward else range(pos - 1, -1, -1)
+        search = self.search.search
         for i in candidates:
-            if self.search.search(self._texts[i]) is not None:
-                self.current = self._seq[i]
+            if search(sanitize(self._raw_at(i)[0])) is not None:
+                self.current = self.seq_at(i)
                 self._reveal(i)
                 return True
         return False
@@ -267,7 +365,7 @@ class LogView(ScrollView, can_focus=True):
         index = scroll_y + y
         width = self.scrollable_content_region.width
         base = self.rich_style
-        if index >= len(self._seq):
+        if index >= self.shown_count:
             return Strip.blank(width, base)
         text = self._line_text(index)
         segments = [Segment(s.text, base + s.style if s.style else base) for s in
@@ -279,32 +377,36 @@ class LogView(ScrollView, can_focus=True):
         return self.get_component_rich_style(name, partial=True)
 
     def _line_text(self, index: int) -> Text:
-        line, shown = self._lines[index], self._texts[index]
+        raw, flags = self._raw_at(index)
+        shown = sanitize(raw)
+        parse_error = bool(flags & PARSE_ERROR)
         text = Text(no_wrap=True, end="")
-        if isinstance(line, ParseError):
+        if parse_error:
             text.append(PARSE_MARK, self._style("logview--parse-error"))
             text.append(shown, self._style("logview--muted"))
         else:
             parts = shown.split("|", 5)
-            if len(parts) == 6:
+            fields = fields_of(raw, flags)
+            if len(parts) == 6 and fields is not None:
+                status = fields[1]
                 sep = self._style("logview--sep")
-                status_style = self._style(status_class(line.status))
+                status_style = self._style(status_class(status))
                 styles = (self._style("logview--ts"), self._style("logview--component"), Style(),
                           Style(), status_style, Style())
                 for i, (part, style) in enumerate(zip(parts, styles)):
                     if i:
                         text.append("|", sep)
                     text.append(part, style)
-                if line.status in ERROR_STATUSES or line.status in WARNING_STATUSES:
+                if status in ERROR_STATUSES or status in WARNING_STATUSES:
                     text.stylize(status_style, len(shown) - len(parts[5]), len(shown))
             else:  # an Entry built without its raw fields (synthetic): show it as is
                 text.append(shown)
-        if line.cut:
+        if flags & CUT:
             text.append(CUT_MARKER, self._style("logview--cut"))
-        offset = len(PARSE_MARK) if isinstance(line, ParseError) else 0
+        offset = len(PARSE_MARK) if parse_error else 0
         if self.search is not None:
             for start, end in self.search.spans(shown):
                 text.stylize(self._style("logview--match"), start + offset, end + offset)
-        if self.current is not None and self._seq[index] == self.current:
+        if self.current is not None and self.seq_at(index) == self.current:
             text.stylize(self._style("logview--current"))
         return text

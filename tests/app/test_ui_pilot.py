@@ -192,7 +192,7 @@ async def test_search_next_and_previous() -> None:
         await pilot.press("slash", *"operation failed", "enter")
         matches = [i for i, t in enumerate(log.shown_lines()) if "operation failed" in t]
         assert len(matches) == 3
-        seq_of = {i: log._seq[i] for i in matches}
+        seq_of = {i: log.seq_at(i) for i in matches}
         assert log.current == seq_of[matches[2]]  # starts from the newest
         await pilot.press("N")
         assert log.current == seq_of[matches[1]]

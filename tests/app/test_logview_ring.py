@@ -1,0 +1,155 @@
+"""The log view over raw rings: it holds references to the ring's strings (not parsed copies), filters
+each new line once, and judges a replay's unparsed lines as the parser would."""
+
+from __future__ import annotations
+
+import gc
+import re
+import tracemalloc
+from typing import Any
+
+from execlog_tui.core.entry import Entry, ParseError
+from execlog_tui.core.parser import CUT_MARKER, parse_line
+from execlog_tui.core.ringbuffer import RingBuffer
+from execlog_tui.replay.ring import LazyRing
+from execlog_tui.ui import scenarios as sc
+from execlog_tui.ui.filters import LineFilter, TextMatcher
+from execlog_tui.ui.logview import PARSE_MARK, LogView
+from execlog_tui.ui.sanitize import sanitize
+
+from .test_ui_pilot import SIZE, app_for, sync, visible_log
+
+COMPS = ("API", "CACHE", "ROUTING")
+STATS = ("SUCCESS", "FAILURE", "WARNING", "DEBUG", "INFO")
+
+
+def raw_line(i: int) -> str:
+    return (f"2025-09-09T10:{i // 60 % 60:02d}:{i % 60:02d}.000Z|{COMPS[i % 3]}|OP|{i % 90}|"
+            f"{STATS[i % 5]}|request {i} \x1b[31m user=u{i % 7}")
+
+
+def items(start: int, count: int) -> list[Entry | ParseError]:
+    out: list[Entry | ParseError] = []
+    for i in range(start, start + count):
+        if i % 11 == 0:
+            out.append(parse_line(f"garbage {i} hello", cut=i % 2 == 0))  # type: ignore[arg-type]
+        else:
+            out.append(parse_line(raw_line(i), cut=i % 13 == 0))  # type: ignore[arg-type]
+    return out
+
+
+def expected(ring: RingBuffer, f: LineFilter) -> list[str]:
+    """A full re-filter of the ring's parsed lines: what the incremental view must agree with."""
+    return [sanitize(item.raw) for item in ring if f.matches(item, sanitize(item.raw))]
+
+
+class CountingPattern:
+    """A compiled pattern that counts how many lines the filter asked it about."""
+
+    def __init__(self, pattern: str) -> None:
+        self.pattern = re.compile(pattern)
+        self.calls = 0
+
+    def search(self, text: str) -> Any:
+        self.calls += 1
+        return self.pattern.search(text)
+
+    def finditer(self, text: str) -> Any:
+        return self.pattern.finditer(text)
+
+
+@sync
+async def test_view_holds_the_rings_strings_not_copies() -> None:
+    session = sc.session_for(sc.base_snapshot(), [])
+    ring = RingBuffer(100_000)
+    ring.extend_raw([raw_line(i) for i in range(100_000)])
+    session.ring = ring  # type: ignore[assignment]
+    app = app_for(session)
+    async with app.run_test(size=SIZE) as pilot:
+        log = app.query_one(LogView)
+        gc.collect()
+        tracemalloc.start()
+        try:
+            before = tracemalloc.get_traced_memory()[0]
+            log.pull(ring)
+            held = tracemalloc.get_traced_memory()[0] - before
+        finally:
+            tracemalloc.stop()
+        assert log.held_count == 100_000 and log.shown_count == 100_000
+        # A list of references, an array of sequence numbers and a byte of flags a line (the view
+        # used to keep a tuple and a sequence int per line: ~13 MB for 100,000 lines).
+        assert held < 100_000 * 24, held
+        assert log._raws[-1] is ring.raw_newest(1)[0]
+        await pilot.pause()
+        assert visible_log(app)[-1].startswith(sanitize(raw_line(99_999)))
+
+
+@sync
+async def test_filter_is_applied_once_per_new_line_and_agrees_with_a_full_refilter() -> None:
+    session = sc.session_for(sc.base_snapshot(), [])
+    ring = RingBuffer(300)
+    ring.extend(items(0, 250))
+    session.ring = ring  # type: ignore[assignment]
+    app = app_for(session)
+    async with app.run_test(size=SIZE) as pilot:
+        log = app.query_one(LogView)
+        log.pull(ring)
+        pattern = CountingPattern(r"user=u[13]|hello")
+        counting = LineFilter(text=TextMatcher("re:user=u[13]|hello", pattern))  # type: ignore[arg-type]
+        log.set_filter(counting)
+        assert pattern.calls == 250
+        start = 250
+        for batch in (1, 40, 7, 120, 299, 3):  # wraps the ring several times
+            pattern.calls = 0
+            ring.extend(items(start, batch))
+            start += batch
+            log.pull(ring)
+            assert pattern.calls == batch  # the new lines only, not the whole buffer
+            assert log.shown_lines() == expected(ring, counting)
+        for spec in ("c:CACHE", "s:FAILURE,WARNING", "l:WARNING", "c:API hello", "re:^garbage", "user=U3"):
+            f = LineFilter.parse(spec)
+            log.set_filter(f)
+            for batch in (5, 310):
+                ring.extend(items(start, batch))
+                start += batch
+                log.pull(ring)
+                assert log.shown_lines() == expected(ring, f), spec
+        # Parse errors keep their mark and cut lines their marker on screen, filtered or not.
+        log.set_filter(LineFilter())
+        await pilot.pause()
+        screen = visible_log(app)
+        newest = list(ring)[-len(screen):]
+        for shown, item in zip(screen, newest):
+            assert shown.startswith(PARSE_MARK) == isinstance(item, ParseError)
+            assert shown.endswith(CUT_MARKER.strip()) == item.cut
+            assert "\x1b" not in shown
+
+
+@sync
+async def test_replay_ring_raw_lines_are_filtered_and_marked_as_the_parser_says() -> None:
+    session = sc.session_for(sc.base_snapshot(), [])
+    ring = LazyRing(capacity=1000)
+    lines = [raw_line(i) for i in range(1, 200)]
+    lines[5] = "not an entry at all"
+    lines[9] = lines[9] + "\r"
+    block = "\n".join(lines[:150]) + "\n\n"  # a blank line, and the block's trailing newline
+    ring.add_block(block.encode(), 152)
+    ring.add_lines(lines[150:])
+    session.ring = ring  # type: ignore[assignment]
+    app = app_for(session)
+    async with app.run_test(size=(160, 50)) as pilot:
+        log = app.query_one(LogView)
+        log.pull(ring)
+        assert log.held_count == 199  # blank lines are not lines
+        log.set_filter(LineFilter.parse("c:CACHE"))
+        cache = [sanitize(line.rstrip("\r")) for line in lines if "|CACHE|" in line]
+        assert log.shown_lines() == cache
+        log.set_filter(LineFilter.parse("l:ERROR"))
+        assert "not an entry at all" in log.shown_lines()
+        log.set_filter(LineFilter())
+        log.scroll_to(y=5, animate=False, immediate=True)
+        await pilot.pause()
+        screen = visible_log(app)
+        assert len(screen) >= 5
+        assert screen[0] == PARSE_MARK + "not an entry at all"
+        assert screen[4] == sanitize(lines[9][:-1])  # the CR dropped as the parser drops it
