@@ -102,10 +102,12 @@ class FastFeeder:
 
     # ------------------------------------------------------------------------------ reading
     def batches(self, path: Path, warnings: list[SourceWarning], line_limit: int,
-                archive: bool | None = None, max_bytes: int | None = None) -> Iterator[tuple[Any, Any]]:
+                archive: bool | None = None, max_bytes: int | None = None,
+                splitter_class: type[RawSplitter] | None = None) -> Iterator[tuple[Any, Any]]:
         """read_batches for one file, its blocks undecoded where possible, inflated in a helper thread
         (isal and the scanner release the GIL: the two cores share the work). Warnings are handed over
-        with the batch they came with, so their order is the sequential reading's."""
+        with the batch they came with, so their order is the sequential reading's. `splitter_class`:
+        a RawSplitter subclass (the replay's hands out each block's line count with it)."""
         q: queue.Queue[Any] = queue.Queue(maxsize=8)
         stop = threading.Event()
 
@@ -113,7 +115,7 @@ class FastFeeder:
             mine: list[SourceWarning] = []
             try:
                 for batch in read_batches(path, mine, line_limit, archive=archive, max_bytes=max_bytes,
-                                          splitter_class=RawSplitter):
+                                          splitter_class=splitter_class or RawSplitter):
                     w = mine[:]
                     mine.clear()
                     while not stop.is_set():

@@ -9,11 +9,12 @@ import pickle
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from execlog_tui.core.config import Config
 from execlog_tui.core.engine import MetricsEngine
 from execlog_tui.core.entry import Entry, ParseError
-from execlog_tui.core.fastpath import FastFeeder, new_feeder
+from execlog_tui.core.fastpath import FastFeeder, RawSplitter, new_feeder
 from execlog_tui.core.parser import LINE_LIMIT, fast_match, parse_line
 from execlog_tui.core.timefmt import parse_timestamp, timestamp_from_match
 from execlog_tui.core.windows import Agg
@@ -37,6 +38,21 @@ def line_ts(line: str) -> int | None:
         return timestamp_from_match(prefix, fraction, zone)
     item = parse_line(line)
     return item.ts if type(item) is Entry else None
+
+
+class CountingSplitter(RawSplitter):
+    """The fast path's splitter, handing out each raw block as (block, its line count): the count
+    comes from the scan the splitter does anyway, in the reading thread, instead of a second pass
+    over every byte here (a decoded batch stays (lines, cut))."""
+
+    __slots__ = ()
+
+    def feed(self, data: bytes) -> Any:
+        before = self.lines
+        batch = super().feed(data)
+        if batch is not None and type(batch[0]) is bytes:
+            return batch[0], self.lines - before
+        return batch
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,12 +245,13 @@ class ReplayController:
             self.engine.note_file(str(m.path))
             skip = start_line if mi == start_member else 0
             if self._feeder is not None:
-                batches = self._feeder.batches(m.path, self._warnings, self.line_limit, archive=not m.live)
+                batches = self._feeder.batches(m.path, self._warnings, self.line_limit, archive=not m.live,
+                                               splitter_class=CountingSplitter)
             else:
                 batches = read_batches(m.path, self._warnings, self.line_limit, archive=not m.live)
             try:
-                for payload, _cut in batches:
-                    n = payload.count(b"\n") + 1 if type(payload) is bytes else len(payload)
+                for payload, lines in batches:
+                    n = lines if type(payload) is bytes else len(payload)
                     if skip:
                         self._warnings.clear()  # said already, before the checkpoint
                         if n <= skip:
