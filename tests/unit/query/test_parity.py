@@ -145,3 +145,28 @@ def test_file_failing_mid_query_moves_to_the_readers_path(tmp_path: Path) -> Non
     rows, _ = check([f])
     assert rows.stats.slow_files == 1 and len(rows.rows) == 10001
     assert run_query([f], "SELECT count(*) FROM entries").rows == [(10001,)]
+
+
+# The fast path's own timestamp form: calendar and clock edges the SQL must judge as the parser does.
+TS24_VALID = ["2025-09-09T10:00:00.000Z", "2024-02-29T23:59:59.999Z", "2000-02-29T00:00:00.001Z",
+              "0001-01-01T00:00:00.000Z", "9999-12-31T23:59:59.999Z", "1969-12-31T23:59:59.999Z",
+              "1970-01-01T00:00:00.000Z", "2025-04-30T12:34:56.789Z"]
+TS24_INVALID = ["2025-02-29T10:00:00.000Z", "1900-02-29T10:00:00.000Z", "2025-04-31T10:00:00.000Z",
+                "0000-01-01T00:00:00.000Z", "2025-09-09T24:00:00.000Z", "2025-09-09T23:60:00.000Z",
+                "2025-09-09T23:59:60.000Z", "2025-00-10T10:00:00.000Z", "2025-09-00T10:00:00.000Z",
+                "2025-13-01T10:00:00.000Z", "2025-09-09T10:00:00.000z", "2025-09-09t10:00:00.000Z",
+                "2025-09-09T10:00:00,000Z", "+025-09-09T10:00:00.000Z", "2025-9-09T10:00:00.0000Z"]
+
+
+def test_common_timestamp_form_is_judged_in_sql_like_the_parser(tmp_path: Path) -> None:
+    ok = tmp_path / "ok" / "execution.log"
+    ok.parent.mkdir()
+    ok.write_text("".join(f"{t}|api|Call|{i}.5|success|d{i}\n" for i, t in enumerate(TS24_VALID)))
+    rows, errs = check([ok])
+    assert len(rows.rows) == len(TS24_VALID) and not errs.rows
+    assert rows.stats.rescued_lines == 0  # every one stayed in SQL: no parser call
+    bad = tmp_path / "bad" / "execution.log"
+    bad.parent.mkdir()
+    bad.write_text("".join(f"{t}|API|CALL|1|SUCCESS|x\n" for t in TS24_VALID + TS24_INVALID))
+    rows, errs = check([bad])
+    assert len(rows.rows) == len(TS24_VALID) and len(errs.rows) == len(TS24_INVALID)
