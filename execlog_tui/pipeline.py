@@ -131,13 +131,15 @@ def read_history(
                         result.lines_after_until += engine.feed_lines(lines, until)
                 if tail is not None and fast is None:
                     tail.extend(lines)
+                if engine.stopped:
+                    break
                 if warnings:
                     flush_warnings()
                 if progress is not None:
                     progress(done, total)
             done += size
             flush_warnings()
-            if handover is not None:
+            if handover is not None or engine.stopped:
                 break
         if tail is not None and fast is not None:
             _fill_tail(tail, read, line_limit)
@@ -152,7 +154,7 @@ def read_history(
         for item in merge_sets(sets, warnings, line_limit=line_limit):
             if until is not None and type(item) is Entry and item.ts > until:
                 result.lines_after_until += 1
-                continue
+                break  # the first entry after `until` ends the report's input (see feed_lines)
             batch.append(item)
             if len(batch) >= 4096:
                 with guard:

@@ -60,6 +60,7 @@ class MetricsEngine:
         self._needs_p95 = any(c.figure == "p95_response_ms" for c in self.config.monitoring.conditions)
         self.bootstrap_ms: float | None = None
         self.degraded_explicit = False
+        self.stopped = False  # an entry after `until` was met: nothing more is fed (feed_lines)
         self.entries = 0
         self.parse_errors = 0
         self.first: int | None = None
@@ -158,8 +159,12 @@ class MetricsEngine:
                 self.parse_errors += 1
 
     def feed_lines(self, lines: list[str], until: int | None = None) -> int:
-        """Parse and feed raw lines (the batch hot path: no Entry objects). Entries after `until` are
-        skipped. Returns how many were skipped that way."""
+        """Parse and feed raw lines (the batch hot path: no Entry objects). The first entry after
+        `until` stops the feed for good (`stopped`): it and every line after it are what the screen
+        would not have seen yet at `until` (a late line after it was written after it). Returns how
+        many lines were left out that way."""
+        if self.stopped:
+            return len(lines)
         match = fast_match
         feed = self._feed
         epoch = _epoch_seconds
@@ -175,8 +180,8 @@ class MetricsEngine:
                     self.parse_errors += 1
                     continue
                 if item.ts > limit:
-                    skipped += 1
-                    continue
+                    self.stopped = True
+                    return skipped + self._rest(lines, line)
                 self.feed_entry(item)  # type: ignore[arg-type]
                 continue
             prefix, fraction, zone, component, action, duration, status, details = m.groups()
@@ -194,12 +199,20 @@ class MetricsEngine:
                     continue
                 ts -= off
             if ts > limit:
-                skipped += 1
-                continue
+                self.stopped = True
+                return skipped + self._rest(lines, line)
             if details and details[-1] == "\r":
                 details = details[:-1]
             feed(ts, component.upper(), action.upper(), float(duration), status.upper(), details)
         return skipped
+
+    @staticmethod
+    def _rest(lines: list[str], line: str) -> int:
+        """How many lines from `line` (identity, not equality) to the end of `lines`."""
+        for i in range(len(lines) - 1, -1, -1):
+            if lines[i] is line:
+                return len(lines) - i
+        return 1
 
     def _feed(self, ts: int, comp: str, action: str, dur: float, status: str, details: str) -> None:
         t = self.t

@@ -38,6 +38,13 @@ _MAX_INT_DURATION = 999_999_999  # the scanner takes integer durations of at mos
 _BOUNDS: list[int] | None = None
 
 
+def _lines_from(block: bytes, pos: int) -> int:
+    """Lines in block[pos:] (the last one may lack its newline)."""
+    if pos >= len(block):
+        return 0
+    return block.count(b"\n", pos) + (0 if block.endswith(b"\n") else 1)
+
+
 def available() -> bool:
     return _scan is not None
 
@@ -163,10 +170,16 @@ class FastFeeder:
         skipped = 0
         while True:
             t = e.t
+            if e.stopped:
+                return skipped + _lines_from(block, pos)
+            # A line after `until` is handed back like one at a breaker timer: feed_lines then stops
+            # the feed there, so a late line after it never slips into a run.
+            # (The scanner's own `until` would skip such a line and go on: it is given none.)
             if t is None:
-                status, pos, sk, a, b, run = scan(block, pos, 0, until, 0, -1)
+                status, pos, sk, a, b, run = scan(block, pos, 0, _FAR_FUTURE, 0, -1)
             else:
-                status, pos, sk, a, b, run = scan(block, pos, t, until, e._next_timer, self._slow_sec)
+                status, pos, sk, a, b, run = scan(block, pos, t, _FAR_FUTURE, min(e._next_timer, until + 1),
+                                                  self._slow_sec)
             skipped += sk
             if run is not None:
                 self._apply_run(run)
