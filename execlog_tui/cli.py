@@ -138,29 +138,38 @@ def run_batch(args: argparse.Namespace) -> int:
 
 
 def _newest_guess(sets, newest_first_ts) -> int | None:  # noqa: ANN001
-    """The date a bare time of day refers to: that of the set's newest entry (SPEC 3)."""
-    live = [m for s in sets for m in s.members if m.live]
-    if not live:
-        return newest_first_ts
-    # The live file is last in time: its last entry is the newest. Read just its tail.
-    from execlog_tui.core.parser import parse_line
+    """The date a bare time of day refers to: that of the set's newest entry (SPEC 3).
 
-    newest = newest_first_ts
-    for m in live:
-        try:
-            with open(m.path, "rb") as f:
-                f.seek(0, os.SEEK_END)
-                size = f.tell()
-                f.seek(max(0, size - 65536))
-                tail = f.read().decode("utf-8", errors="replace").splitlines()
-        except OSError:
-            continue
+    The newest entry is in the live file when it has one (its last 64 KiB are enough); otherwise in
+    the member that starts last, read to its end (one archive, streamed)."""
+    from execlog_tui.core.parser import parse_line
+    from execlog_tui.sources.reader import read_batches
+
+    newest = None
+    for s in sets:
+        live = [m for m in s.members if m.live]
+        tail: list[str] = []
+        if live:
+            try:
+                with open(live[0].path, "rb") as f:
+                    f.seek(0, os.SEEK_END)
+                    f.seek(max(0, f.tell() - 65536))
+                    tail = f.read().decode("utf-8", errors="replace").splitlines()
+            except OSError:
+                tail = []
+        if not any(isinstance(getattr(parse_line(x), "ts", None), int) for x in tail[-1000:]):
+            dated = [m for m in s.members if m.first_ts is not None]
+            if dated:
+                last_member = max(dated, key=lambda m: m.first_ts)  # type: ignore[arg-type, return-value]
+                tail = []
+                for lines, _cut in read_batches(last_member.path, []):
+                    tail = lines[-1000:] or tail
         for line in reversed(tail):
-            item = parse_line(line)
-            if item is not None and item.ts is not None:
-                newest = max(newest or item.ts, item.ts)
+            ts = getattr(parse_line(line), "ts", None)
+            if isinstance(ts, int):
+                newest = ts if newest is None else max(newest, ts)
                 break
-    return newest
+    return newest if newest is not None else newest_first_ts
 
 
 def run_dashboard(args: argparse.Namespace, paths: list[str] | None = None) -> int:
@@ -210,11 +219,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         # `execlog-top -b | head`: the reader went away; that is not an error of ours.
-        try:
-            sys.stdout = open(os.devnull, "w")  # noqa: SIM115
-        except OSError:
-            pass
+        _silence_stdout()
         return EXIT_OK
+    except OSError as e:
+        # The report could not be written (a full disk, a closed stdout): say so, no traceback.
+        _silence_stdout()
+        print(f"execlog-top: cannot write the output: {e.strerror or e}", file=sys.stderr)
+        return EXIT_NO_INPUT
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -41,6 +41,14 @@ def set_size(sets: list[LogSet]) -> int:
     return total
 
 
+def _opens(path: Path) -> bool:
+    try:
+        with open(path, "rb"):
+            return True
+    except OSError:
+        return False
+
+
 def _handover(path: Path, stop_at: Sequence[HistoryLimit]) -> HistoryLimit | None:
     if not stop_at:
         return None
@@ -91,6 +99,8 @@ def read_history(
     """
     guard = lock if lock is not None else nullcontext()
     result = HistoryResult()
+    # Readable means a member opens, whether or not it holds entries at or before `until`.
+    result.readable = any(_opens(m.path) for s in sets for m in s.members)
     warnings: list[SourceWarning] = []
     total = set_size(sets)
     done = 0
@@ -116,7 +126,6 @@ def read_history(
             read.append((member, limit))
             try:
                 size = member.path.stat().st_size
-                result.readable = True
             except OSError:
                 size = 0
             if fast is not None:
@@ -148,8 +157,6 @@ def read_history(
             for member in s.members:
                 engine.note_file(str(member.path))
                 result.members.append(member)
-                if member.path.exists():
-                    result.readable = True
         batch: list[Entry | ParseError] = []
         for item in merge_sets(sets, warnings, line_limit=line_limit):
             if until is not None and type(item) is Entry and item.ts > until:

@@ -110,9 +110,15 @@ def _when(ms: int | None, as_of: int | None) -> str:
     return full
 
 
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        # rich would exit with status 1; `execlog-top -b | head` is a success (cli.main handles it).
+        raise BrokenPipeError
+
+
 def make_console(file: IO[str] | None = None, no_color: bool | None = None) -> Console:
     # rich honours NO_COLOR itself and writes no colour when the output is not a terminal.
-    return Console(file=file, highlight=False, markup=False, emoji=False, no_color=no_color, soft_wrap=False)
+    return _Console(file=file, highlight=False, markup=False, emoji=False, no_color=no_color, soft_wrap=False)
 
 
 def print_report(snap: MetricsSnapshot, console: Console) -> None:

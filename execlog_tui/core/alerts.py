@@ -70,11 +70,15 @@ class AlertTracker:
                     self.resolve(f"critical:{component}", second_ms)
 
     def critical(self, component: str, ts: int) -> None:
-        self.critical_last_sec[component] = ts // 1000
+        # A late CRITICAL line must not shorten the alert: the newest one keeps it in the window.
+        sec = ts // 1000
+        if sec > self.critical_last_sec.get(component, -1):
+            self.critical_last_sec[component] = sec
         self.fire(f"critical:{component}", f"{component} logged CRITICAL", None, ts)
 
     def views(self) -> tuple[AlertView, ...]:
-        return tuple(r.view() for r in self.history)
+        # Oldest first (SPEC 9) even when a late line fired an alert stamped before earlier ones.
+        return tuple(r.view() for r in sorted(self.history, key=lambda r: r.fired))
 
     def is_firing(self, name: str) -> bool:
         return name in self.active

@@ -20,6 +20,7 @@ _MEMORY_RE = re.compile(r"(?<![A-Za-z0-9_])(?:rss_mb|memory_mb|mem_mb)=([0-9]+(?
 _DEGRADED_ON = "Entering degraded mode"
 _DEGRADED_OFF = ("Leaving degraded mode", "Exiting degraded mode")
 _FAR_FUTURE = 1 << 62
+_INF = float("inf")
 _FRACTION_MS = {}  # fraction text -> milliseconds, filled lazily (at most a few thousand keys)
 
 # (name, buckets, seconds per bucket)
@@ -203,7 +204,11 @@ class MetricsEngine:
                 return skipped + self._rest(lines, line)
             if details and details[-1] == "\r":
                 details = details[:-1]
-            feed(ts, component.upper(), action.upper(), float(duration), status.upper(), details)
+            dur = float(duration)
+            if dur == _INF:
+                self.parse_errors += 1
+                continue
+            feed(ts, component.upper(), action.upper(), dur, status.upper(), details)
         return skipped
 
     @staticmethod
@@ -367,7 +372,9 @@ class MetricsEngine:
         if as_of is not None:
             self.advance(as_of)
         t = self.t
-        if t is not None:
+        if t is None:
+            t = as_of  # nothing read at or before `as_of`: empty figures, as of that time
+        else:
             # Settle the whole seconds up to and including T (T itself when it is a whole second).
             self._advance(t, inclusive=True)
         windows = {}

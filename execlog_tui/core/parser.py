@@ -21,6 +21,7 @@ _DURATION_RE = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 _TOKEN_BAD_RE = re.compile(r"\s")
 
 fast_match = _FAST_RE.fullmatch
+_INF = float("inf")  # a duration of 309 digits or more overflows a float
 
 # Upper-cased component/action/status tokens, shared: a log has few distinct ones, and a ring of
 # 100,000 entries would otherwise hold 300,000 small copies of the same strings.
@@ -44,8 +45,9 @@ def parse_line(line: str, cut: bool = False) -> Entry | ParseError | None:
     if m is not None:
         prefix, fraction, zone, component, action, duration, status, details = m.groups()
         ts = timestamp_from_match(prefix, fraction, zone)
-        if ts is not None:
-            return Entry(ts, token(component), token(action), float(duration), token(status), details, line, cut)
+        dur = float(duration)
+        if ts is not None and dur != _INF:
+            return Entry(ts, token(component), token(action), dur, token(status), details, line, cut)
     if not line.strip():
         return None
     return ParseError(line, _reason(line), cut)
@@ -69,6 +71,8 @@ def _reason(line: str) -> str:
             return f"{name} contains white space: {value[:40]!r}"
     if not _DURATION_RE.fullmatch(duration):
         return f"duration_ms is not a number of milliseconds: {duration[:40]!r}"
+    if float(duration) == _INF:
+        return f"duration_ms is too large: {len(duration)} digits"
     if not status:
         return "empty status"
     if _TOKEN_BAD_RE.search(status):

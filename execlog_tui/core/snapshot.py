@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -95,7 +96,10 @@ class MetricsSnapshot:
 
 
 def _num(value: float | None, digits: int = 3) -> float | None:
-    return None if value is None else round(value, digits)
+    """Rounded; None for nothing, and for a sum that overflowed (JSON has no Infinity)."""
+    if value is None or not math.isfinite(value):
+        return None
+    return round(value, digits)
 
 
 def _whole(value: float | None) -> float | int | None:
@@ -135,7 +139,7 @@ def snapshot_to_json(snap: MetricsSnapshot) -> dict[str, Any]:
         },
         "windows": windows,
         "components": {
-            name: {"entries": c.entries, "errors": c.errors, "avg_ms": round(c.avg_ms, 3), "max_ms": round(c.max_ms, 3)}
+            name: {"entries": c.entries, "errors": c.errors, "avg_ms": _num(c.avg_ms), "max_ms": _num(c.max_ms)}
             for name, c in sorted(snap.components.items())
         },
         "bootstrap": {"ms": _whole(snap.bootstrap_ms), "band": snap.bootstrap_band},

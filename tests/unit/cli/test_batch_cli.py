@@ -123,3 +123,55 @@ def test_query_flag_runs_a_named_report_and_reports_sql_errors() -> None:
     assert rows[0]["hits"] == 1 and rows[0]["misses"] == 1 and rows[0]["hit_rate"] == 50
     out = run("--query", "select nope from entries", str(SEED))
     assert out.returncode == 2 and out.stderr.count("\n") == 1 and "nope" in out.stderr
+
+
+def test_a_duration_too_large_for_a_float_is_a_parse_error(tmp_path: Path) -> None:
+    log = tmp_path / "execution.log"
+    log.write_text("2025-09-09T10:00:00Z|API|CALL|1" + "0" * 400 + "|SUCCESS|x\n"
+                   "2025-09-09T10:00:01Z|API|CALL|" + "9" * 308 + "|SUCCESS|y\n"
+                   "2025-09-09T10:00:02Z|API|CALL|" + "9" * 308 + "|SUCCESS|z\n")
+    for env in (None, {"EXECLOG_NO_FASTPATH": "1"}):
+        out = run("-b", "--json", str(log), env=env)
+        assert out.returncode == 0, out.stderr
+        j = json.loads(out.stdout)  # valid JSON: no Infinity even when sums overflow
+        assert j["source"]["entries"] == 2 and j["source"]["parse_errors"] == 1
+        assert j["windows"]["1m"]["avg_response_ms"] is None
+
+
+def test_at_before_the_first_entry_is_an_empty_report_as_of_that_time() -> None:
+    out = run("-b", "--json", "--at", "2025-09-09T09:00:00Z", str(SEED))
+    assert out.returncode == 0, out.stderr
+    j = json.loads(out.stdout)
+    assert j["as_of"] == "2025-09-09T09:00:00.000Z" and j["source"]["entries"] == 0
+
+
+def test_at_stops_at_the_first_entry_after_it_late_lines_and_parse_errors_after_play_no_part(tmp_path: Path) -> None:
+    log = tmp_path / "execution.log"
+    log.write_text("2025-09-09T10:00:00Z|API|CALL|1|SUCCESS|a\n"
+                   "2025-09-09T10:00:10Z|API|CALL|1|SUCCESS|after T\n"
+                   "2025-09-09T10:00:04Z|API|CALL|1|FAILURE|late, written after T\n"
+                   "garbage after T\n")
+    j = json.loads(run("-b", "--json", "--at", "10:00:05", str(log)).stdout)
+    assert (j["source"]["entries"], j["source"]["parse_errors"], j["windows"]["1m"]["errors"]) == (1, 0, 0)
+
+
+def test_time_of_day_without_a_live_file_is_on_the_date_of_the_newest_entry(tmp_path: Path) -> None:
+    lines = [f"2025-09-09T23:{m:02d}:00Z|API|CALL|1|SUCCESS|x" for m in range(50, 60)]
+    lines += [f"2025-09-10T00:{m:02d}:00Z|API|CALL|1|SUCCESS|x" for m in range(0, 40)]
+    (tmp_path / "execution.log.1.gz").write_bytes(gzip.compress(("\n".join(lines) + "\n").encode()))
+    j = json.loads(run("-b", "--json", "--at", "00:30", str(tmp_path)).stdout)
+    assert j["as_of"] == "2025-09-10T00:30:00.000Z" and j["source"]["entries"] == 41
+
+
+def test_output_errors_are_one_line_and_a_closed_pipe_is_success(tmp_path: Path) -> None:
+    full = subprocess.run([sys.executable, "-m", "execlog_tui", "-b", "--json", str(SEED)], stdout=open("/dev/full", "w"),
+                          stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=60)
+    assert full.returncode == 1 and full.stderr.count("\n") == 1 and "Traceback" not in full.stderr
+    piped = subprocess.run(f"{sys.executable} -m execlog_tui -b -d 0.05 -n 40 {ROOT / 'sample_logs' / 'rotated'} | head -1",
+                           shell=True, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                           timeout=60, executable="/bin/bash")
+    assert "Traceback" not in piped.stderr
+    status = subprocess.run(f"{sys.executable} -m execlog_tui -b -d 0.05 -n 40 {ROOT / 'sample_logs' / 'rotated'} | head -1;"
+                            " echo ${PIPESTATUS[0]}", shell=True, capture_output=True, text=True,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=60, executable="/bin/bash")
+    assert status.stdout.strip().splitlines()[-1] == "0"

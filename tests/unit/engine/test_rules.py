@@ -254,3 +254,14 @@ def test_parse_errors_are_counted_and_excluded() -> None:
     snap = e.snapshot()
     assert snap.source.entries == 1 and snap.source.parse_errors == 2
     assert snap.windows["1m"].entries == 1
+
+
+def test_a_late_critical_does_not_shorten_the_critical_alert_and_alerts_stay_oldest_first() -> None:
+    e = engine_with([line("10:00:30.000", "API", "CALL", 5, "CRITICAL"),
+                     line("10:00:00.000", "API", "CALL", 5, "CRITICAL"),
+                     line("10:00:10.000", "DB", "CALL", 5, "CRITICAL"),
+                     line("10:00:31.500"), line("10:01:05.000")])
+    alerts = e.snapshot(as_of=T("10:01:40")).alerts
+    api = [a for a in alerts if a.name == "critical:API"][0]
+    assert api.resolved == T("10:01:30")  # the 10:00:30 CRITICAL is in the window until then
+    assert [a.fired for a in alerts] == sorted(a.fired for a in alerts)
