@@ -46,13 +46,15 @@ def format_result(result: QueryResult, fmt: str = "table") -> str:
     """The result as `table` (rich, fits no width limit), `csv` (RFC 4180) or `json` (array of objects)."""
     if fmt == "json":
         rows = [dict(zip(result.columns, map(_json_value, row))) for row in result.rows]
-        return json.dumps(rows, ensure_ascii=False, indent=None)
+        # ASCII escapes: a C1 control in log text must not reach a terminal as a raw byte.
+        return json.dumps(rows, ensure_ascii=True, indent=None)
     if fmt == "csv":
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
-        w.writerow(result.columns)
+        # Control characters are written visibly (\x1b): the CSV may well be read on a terminal.
+        w.writerow([sanitize(c) for c in result.columns])
         for row in result.rows:
-            w.writerow([_text(v) for v in row])
+            w.writerow([sanitize(_text(v)) for v in row])
         return buf.getvalue().rstrip("\n")
     if fmt != "table":
         raise ValueError(f"unknown format {fmt!r}: expected one of {', '.join(FORMATS)}")

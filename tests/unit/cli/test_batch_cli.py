@@ -175,3 +175,12 @@ def test_output_errors_are_one_line_and_a_closed_pipe_is_success(tmp_path: Path)
                             " echo ${PIPESTATUS[0]}", shell=True, capture_output=True, text=True,
                             env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=60, executable="/bin/bash")
     assert status.stdout.strip().splitlines()[-1] == "0"
+
+
+def test_query_output_never_carries_raw_control_characters(tmp_path: Path) -> None:
+    log = tmp_path / "execution.log"
+    log.write_bytes(b"2025-09-09T10:00:00Z|API|CALL|1|SUCCESS|esc \x1b]0;t\x07 c1 \xc2\x9b31m\n")
+    for fmt in ("csv", "json", "table"):
+        out = run("--query", "select details from entries", "--format", fmt, str(log))
+        assert out.returncode == 0, out.stderr
+        assert not any(ch in out.stdout for ch in ("\x1b", "\x07", "\x9b")), (fmt, out.stdout)
