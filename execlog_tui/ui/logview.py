@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left
-from typing import Any, ClassVar
+from typing import Any, Callable, ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
@@ -199,6 +199,15 @@ class LogView(ScrollView, can_focus=True):
             line = _ANY
         return f.matches(line, sanitize(raw) if f.text is not None else raw)
 
+    def _keeper(self) -> Callable[[str, int], bool]:
+        """The filter as a predicate on (raw, flags): for words or a regex alone (the usual filter)
+        a direct search of the shown text, which halves the cost of re-filtering the buffer."""
+        f = self.line_filter
+        if f.text is not None and not (f.components or f.statuses or f.min_level is not None):
+            search = f.text.search
+            return lambda raw, _flags: search(sanitize(raw)) is not None
+        return self._keep
+
     def _widen(self, width: int, pos: int) -> int:
         """The greater of `width` and the held line at `pos`'s width on screen. Sanitising only
         lengthens a line and the marks add at most _MARKS columns, so most lines are dismissed by their
@@ -242,7 +251,8 @@ class LogView(ScrollView, can_focus=True):
             for pos in fresh:
                 width = widen(width, pos)
         else:
-            keep, shown, seqs, held_raws, held_flags = self._keep, self._shown, self._seqs, self._raws, self._flags
+            keep, shown, seqs = self._keeper(), self._shown, self._seqs
+            held_raws, held_flags = self._raws, self._flags
             for pos in fresh:
                 if keep(held_raws[pos], held_flags[pos]):
                     shown.append(seqs[pos])
@@ -263,7 +273,7 @@ class LogView(ScrollView, can_focus=True):
         self.line_filter = line_filter
         width, widen = 0, self._widen
         if line_filter.active:
-            keep, seqs, raws, flags = self._keep, self._seqs, self._raws, self._flags
+            keep, seqs, raws, flags = self._keeper(), self._seqs, self._raws, self._flags
             shown = array("q")
             for pos in range(len(raws)):
                 if keep(raws[pos], flags[pos]):

@@ -19,7 +19,8 @@ from execlog_tui.core.ringbuffer import (
 
 
 def _line(i: int, comp: str = "API", status: str = "SUCCESS") -> str:
-    return f"2025-09-09T10:00:{i % 60:02d}.{i % 1000:03d}Z|{comp}|CALL|{i % 300}|{status}|request {i} user=u{i % 13}"
+    return (f"2025-09-09T10:00:{i % 60:02d}.{i % 1000:03d}Z|{comp}|CALL|{i % 300}|{status}|"
+            f"request {i} user=u{i % 13}")
 
 
 def test_keeps_entries_and_parse_errors_newest_last() -> None:
@@ -34,7 +35,8 @@ def test_keeps_entries_and_parse_errors_newest_last() -> None:
     assert rb[0] == items[2] and rb[-1] == items[4]
     assert type(rb[-1]).__name__ == "ParseError" and rb[-1].reason == items[4].reason  # type: ignore[union-attr]
     assert rb.since(3) == items[3:]
-    assert rb.lines_newest(2) == ([items[3].raw, items[4].raw], bytes([0, PARSE_ERROR]))  # type: ignore[union-attr]
+    raws = [items[3].raw, items[4].raw]  # type: ignore[union-attr]
+    assert rb.lines_newest(2) == (raws, bytes([0, PARSE_ERROR]))
 
 
 def test_cut_flag_and_crlf_survive_the_round_trip() -> None:
