@@ -97,6 +97,9 @@ class DemoService:
         burst = 5 <= phase < 11
         slow = 15 <= phase < 55
         degraded = 65 <= phase < 110
+        if phase == 0 and int(start) // CYCLE_S % 3 == 0:
+            # A restart every six minutes: its bootstrap stays in the newest archives (older ones rotate away).
+            self._bootstrap(start, slow=rnd.random() < 0.5)
         if phase == 75:
             self._log(start, "SYSTEM", "MODE", 0, "WARNING", "Entering degraded mode: cache hit rate falling")
         if phase == 110:
