@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+from execlog_tui.ui.sanitize import sanitize
+
 EXIT_OK, EXIT_NO_INPUT, EXIT_QUERY = 0, 1, 2
 
 
@@ -39,11 +41,15 @@ def run_query_cli(args: Any) -> int:
     except NoInput as exc:
         print(f"execlog-top: {exc}", file=sys.stderr)
         return EXIT_NO_INPUT
-    except ImportError:
-        print("execlog-top: --query needs DuckDB: pip install duckdb", file=sys.stderr)
+    except ImportError as exc:
+        print(f"execlog-top: --query needs DuckDB and numpy ({exc}): pip install duckdb numpy", file=sys.stderr)
         return EXIT_NO_INPUT
+    except Exception as exc:  # noqa: BLE001 - anything else the database raises: one line, never a traceback
+        message = " ".join(str(exc).split())
+        print(f"execlog-top: query failed: {type(exc).__name__}: {message}", file=sys.stderr)
+        return EXIT_QUERY
     for w in result.warnings:
-        print(f"execlog-top: warning: {w.file}: {w.message}", file=sys.stderr)
+        print(f"execlog-top: warning: {sanitize(w.file)}: {sanitize(w.message)}", file=sys.stderr)
     out = format_result(result, fmt)
     try:
         sys.stdout.write(out + "\n")
