@@ -36,6 +36,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -161,9 +162,9 @@ async def run(path: Path, args: argparse.Namespace) -> dict[str, Any]:
         orig_display(screen, renderable)
         if renderable is None:
             return
-        if isinstance(renderable, CompositorUpdate):
+        if isinstance(renderable, CompositorUpdate) and measuring:
             # What the real driver does with each frame before writing it to the terminal.
-            frame_bytes[0] += len(renderable.render_segments(app.console).encode()) if measuring else 0
+            frame_bytes[0] += len(timed(renderable.render_segments, "  escape sequences")(app.console).encode())
         now_ns = time.monotonic_ns()
         now = time.perf_counter()
         if not measuring:
@@ -196,6 +197,57 @@ async def run(path: Path, args: argparse.Namespace) -> dict[str, Any]:
 
     app.refresh_data = refresh_data  # type: ignore[method-assign]
 
+    # Where a refresh's time goes: the session's snapshot (waiting for the reader's lock included),
+    # the log view's pull, and redrawing the panels from the snapshot.
+    parts: dict[str, list[float]] = {"snapshot": [], "lock wait (UI thread)": [], "log pull": [],
+                                     "panels update": [], "frame render": [],
+                                     "  compositor update": [], "  escape sequences": []}
+
+    # Wall time, and the UI thread's own CPU time: the difference is mostly waiting for the GIL while
+    # the session's reader thread parses.
+    parts_cpu: dict[str, list[float]] = {}
+
+    def timed(fn: Any, key: str) -> Any:
+        def wrapper(*a: Any, **k: Any) -> Any:
+            t0, c0 = time.perf_counter(), time.thread_time()
+            try:
+                return fn(*a, **k)
+            finally:
+                if measuring:
+                    parts[key].append((time.perf_counter() - t0) * 1000)
+                    parts_cpu.setdefault(key, []).append((time.thread_time() - c0) * 1000)
+        return wrapper
+
+    session.snapshot = timed(session.snapshot, "snapshot")  # type: ignore[method-assign]
+    app._show_snapshot = timed(app._show_snapshot, "panels update")  # type: ignore[method-assign]
+    main_thread = threading.main_thread()
+
+    class TimedLock:
+        """The session's RLock, timing how long the UI thread waits for it."""
+
+        def __init__(self, inner: Any) -> None:
+            self.inner = inner
+
+        def __enter__(self) -> Any:
+            if threading.current_thread() is main_thread and measuring:
+                t0 = time.perf_counter()
+                self.inner.acquire()
+                parts["lock wait (UI thread)"].append((time.perf_counter() - t0) * 1000)
+            else:
+                self.inner.acquire()
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self.inner.release()
+
+        def acquire(self, *a: Any, **k: Any) -> bool:
+            return self.inner.acquire(*a, **k)
+
+        def release(self) -> None:
+            self.inner.release()
+
+    session.lock = TimedLock(session.lock)  # type: ignore[assignment]
+
     orig_window = app.action_window
 
     def action_window(name: str) -> None:
@@ -221,6 +273,11 @@ async def run(path: Path, args: argparse.Namespace) -> dict[str, Any]:
             return strip
 
         log.render_line = render_line  # type: ignore[method-assign]
+        log.pull = timed(log.pull, "log pull")  # type: ignore[method-assign]
+        app.screen._compositor_refresh = timed(  # type: ignore[method-assign]
+            app.screen._compositor_refresh, "frame render")
+        compositor = app.screen._compositor
+        compositor.render_update = timed(compositor.render_update, "  compositor update")  # type: ignore[method-assign]
 
         await pilot.pause()
         out["first_frame_s"] = first_frame[0]
@@ -239,8 +296,31 @@ async def run(path: Path, args: argparse.Namespace) -> dict[str, Any]:
             [sys.executable, "-c", WRITER, str(path), str(args.rate), str(args.seconds), str(ROOT)],
             stdout=subprocess.PIPE, text=True,
         )
+        profiler = None
+        widget_renders: dict[str, tuple[int, float]] = {}
+        if args.profile:
+            import cProfile
+
+            from textual._styles_cache import StylesCache
+
+            profiler = cProfile.Profile()  # the UI thread only: the reader thread is not profiled
+            # Which widgets the compositor re-renders, and the time they take (wall, ms).
+            orig_rw = StylesCache.render_widget
+
+            def render_widget(self: Any, widget: Any, crop: Any) -> Any:
+                t0 = time.perf_counter()
+                try:
+                    return orig_rw(self, widget, crop)
+                finally:
+                    key = f"{type(widget).__name__}#{widget.id}" if widget.id else type(widget).__name__
+                    n, t = widget_renders.get(key, (0, 0.0))
+                    widget_renders[key] = (n + 1, t + (time.perf_counter() - t0) * 1000)
+
+            StylesCache.render_widget = render_widget  # type: ignore[method-assign]
+            profiler.enable()
         measuring = True
         t_start = time.perf_counter()
+        cpu0 = time.process_time()
         lag: list[float] = []
         peak = [0.0]
         sent_keys = 0
@@ -275,6 +355,7 @@ async def run(path: Path, args: argparse.Namespace) -> dict[str, Any]:
                 next_key += 0.2
             await asyncio.sleep(max(0.0, min(next_key - time.perf_counter(), 0.05)))
         t_stop = time.perf_counter()
+        cpu = time.process_time() - cpu0
         written = int(writer.stdout.read())  # type: ignore[union-attr]
         behind_at_stop = written - (session.ring.total - history_total)
         while session.ring.total - history_total < written and time.perf_counter() - t_stop < 10:
@@ -285,6 +366,23 @@ async def run(path: Path, args: argparse.Namespace) -> dict[str, Any]:
         measuring = False
         for p in probes:
             await p
+        if profiler is not None:
+            import io
+            import pstats
+
+            profiler.disable()
+            buf = io.StringIO()
+            stats = pstats.Stats(profiler, stream=buf)
+            stats.sort_stats("tottime").print_stats(40)
+            stats.sort_stats("cumulative").print_stats("execlog_tui|_compositor|_styles_cache", 40)
+            prof_out = ROOT / "bench" / "out" / "bench_ui.profile.txt"
+            prof_out.parent.mkdir(parents=True, exist_ok=True)
+            frames = len(frame_times)
+            buf.write(f"\nWidget renders over {frames} frames (count, total ms, ms per frame):\n")
+            for key, (n, t) in sorted(widget_renders.items(), key=lambda kv: -kv[1][1]):
+                buf.write(f"  {key:<40} {n:6d} {t:9.1f} {t / max(frames, 1):7.2f}\n")
+            prof_out.write_text(buf.getvalue())
+            print(f"UI-thread profile (by own time): {prof_out}")
         lost_keys += sum(1 for s, a in pending_keys if a is None)
         elapsed = t_stop - t_start
         rss_now = rss_mb()
@@ -299,6 +397,8 @@ async def run(path: Path, args: argparse.Namespace) -> dict[str, Any]:
         "screen_delay_ms": pct(screen_delay), "key_latency_ms": pct(key_latency),
         "key_action_ms": pct(key_action), "keys_sent": sent_keys, "keys_lost": lost_keys,
         "refresh_data_ms": pct(refresh_ms), "loop_lag_ms": pct(lag), "frame_gap_ms": pct(gaps),
+        "parts_ms": {k: pct(v) for k, v in parts.items()},
+        "parts_cpu_ms": {k: pct(v) for k, v in parts_cpu.items()}, "cpu_s": cpu,
         "frames": len(frame_times), "frame_kb_per_s": frame_bytes[0] / 1024 / elapsed,
         "rss_peak_mb": peak[0], "rss_end_mb": rss_now, "newest_line_is_live": bool(on_screen),
     })
@@ -309,6 +409,11 @@ async def run(path: Path, args: argparse.Namespace) -> dict[str, Any]:
     print(fmt("key -> handler ran", out["key_action_ms"]))
     print(f"{'keys':<34} {sent_keys} sent, {lost_keys} lost (handler not run within 2 s)")
     print(fmt("refresh_data on the UI thread", out["refresh_data_ms"]))
+    for key, p in out["parts_ms"].items():
+        c = out["parts_cpu_ms"].get(key)
+        print(fmt(f"  {key}", p) + (f"   UI-thread CPU p50 {c['p50']:.1f} p99 {c['p99']:.1f} ms" if c else ""))
+    print(f"{'CPU of this process':<34} {cpu:.1f} s in {elapsed:.1f} s ({cpu / elapsed * 100:.0f} % of one core;"
+          f" UI loop and reader thread share one GIL)")
     print(fmt("UI loop lag (10 ms sleep overshoot)", out["loop_lag_ms"]))
     print(fmt("gap between frames", out["frame_gap_ms"]))
     print(f"{'frames':<34} {len(frame_times):,}, {out['frame_kb_per_s']:.1f} KiB/s of terminal output")
@@ -325,6 +430,8 @@ def main() -> int:
     ap.add_argument("--rate", type=float, default=50_000, help="lines/s the writer appends while following")
     ap.add_argument("--seconds", type=float, default=20.0, help="how long the writer runs")
     ap.add_argument("--refresh", type=float, default=4.0, help="dashboard refreshes per second")
+    ap.add_argument("--profile", action="store_true",
+                    help="cProfile the UI thread while following (bench/out/bench_ui.profile.txt); slows it")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "execution.log"
