@@ -424,6 +424,70 @@ async def run(path: Path, args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
+def run_tmux(path: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """The same measure through a real terminal: `execlog-top` in a detached tmux pane (160x50), read
+    back with `tmux capture-pane` every ~20 ms. Coarser (each sample is late by up to one capture, a
+    subprocess of a few ms, and the tmux server competes for the 2 cores), but end to end: the real
+    driver's writes, tmux parsing them, a key going through the tty."""
+    import re
+    import shutil
+
+    if shutil.which("tmux") is None:
+        print("bench_ui: --tmux needs tmux on PATH")
+        return {}
+    sock = f"bench-ui-{os.getpid()}"
+    tmux = ["tmux", "-L", sock]
+    cmd = f"cd {ROOT} && {sys.executable} -m execlog_tui --refresh {args.refresh:g} --buffer {args.lines} {path}"
+    subprocess.run(tmux + ["new-session", "-d", "-x", "160", "-y", "50", cmd], check=True)
+    stamp = re.compile(r" t=(\d+)")
+
+    def capture() -> str:
+        return subprocess.run(tmux + ["capture-pane", "-p"], capture_output=True, text=True).stdout
+
+    try:
+        deadline = time.monotonic() + 30
+        while "[1m]" not in capture() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(2.0)  # history read and shown
+        writer = subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(path), str(args.rate), str(args.seconds), str(ROOT)],
+            stdout=subprocess.PIPE, text=True)
+        delays: list[float] = []
+        keys: list[float] = []
+        last_t = 0
+        want: tuple[str, float] | None = None
+        sent = lost = 0
+        next_key = time.monotonic() + 0.5
+        while writer.poll() is None:
+            screen = capture()
+            now_ns = time.monotonic_ns()
+            ts = [int(m) for m in stamp.findall(screen)]
+            if ts and max(ts) != last_t:
+                last_t = max(ts)
+                delays.append((now_ns - last_t) / 1e6)
+            if want is not None and f"[{want[0]}]" in screen:
+                keys.append((now_ns / 1e9 - want[1]) * 1000)
+                want = None
+            if time.monotonic() >= next_key:
+                if want is not None:
+                    lost += 1
+                name, key = (("5m", "2"), ("1m", "1"))[sent % 2]
+                want = (name, time.monotonic())
+                subprocess.run(tmux + ["send-keys", key], check=True)
+                sent += 1
+                next_key += 0.2
+            time.sleep(0.02)
+        writer.communicate()
+    finally:
+        subprocess.run(tmux + ["kill-server"], capture_output=True)
+    out = {"tmux_screen_delay_ms": pct(delays), "tmux_key_latency_ms": pct(keys),
+           "tmux_keys_sent": sent, "tmux_keys_unanswered_in_200ms": lost}
+    print(fmt("tmux: write -> pane (newest t=)", out["tmux_screen_delay_ms"], "p99 < 300 ms"))
+    print(fmt("tmux: key -> pane shows it", out["tmux_key_latency_ms"], "< 100 ms"))
+    print(f"{'tmux: keys':<34} {sent} sent, {lost} not on screen before the next key (200 ms)")
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--lines", type=int, default=100_000, help="history lines = ring buffer capacity")
@@ -432,6 +496,8 @@ def main() -> int:
     ap.add_argument("--refresh", type=float, default=4.0, help="dashboard refreshes per second")
     ap.add_argument("--profile", action="store_true",
                     help="cProfile the UI thread while following (bench/out/bench_ui.profile.txt); slows it")
+    ap.add_argument("--tmux", action="store_true",
+                    help="also measure through a real terminal: execlog-top in a detached tmux pane")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "execution.log"
@@ -441,6 +507,9 @@ def main() -> int:
         global START
         START = time.perf_counter()  # the log is written: measure from here (imports included)
         out = asyncio.run(run(path, args))
+        if args.tmux:
+            write_log(path, args.lines, int(time.time() * 1000) - args.lines)  # a fresh file, same size
+            out.update(run_tmux(path, args))
     dest = ROOT / "bench" / "out"
     dest.mkdir(parents=True, exist_ok=True)
     (dest / "bench_ui.json").write_text(json.dumps(out, indent=2) + "\n")
