@@ -480,6 +480,8 @@ def run_tmux(path: Path, args: argparse.Namespace) -> dict[str, Any]:
         writer.communicate()
     finally:
         subprocess.run(tmux + ["kill-server"], capture_output=True)
+        sock_path = Path(f"/tmp/tmux-{os.getuid()}") / sock
+        sock_path.unlink(missing_ok=True)  # tmux leaves the socket file behind
     out = {"tmux_screen_delay_ms": pct(delays), "tmux_key_latency_ms": pct(keys),
            "tmux_keys_sent": sent, "tmux_keys_unanswered_in_200ms": lost}
     print(fmt("tmux: write -> pane (newest t=)", out["tmux_screen_delay_ms"], "p99 < 300 ms"))
