@@ -9,9 +9,9 @@ from __future__ import annotations
 from execlog_tui.query.cli import run_query_cli
 from execlog_tui.query.output import FORMATS, format_result
 from execlog_tui.query.reports import REPORTS, Report
-from execlog_tui.query.run import NoInput, QueryError, QueryResult, resolve_query, run_query
+from execlog_tui.query.run import NoInput, QueryCancelled, QueryError, QueryResult, resolve_query, run_query
 
 __all__ = [
-    "FORMATS", "NoInput", "QueryError", "QueryResult", "REPORTS", "Report",
+    "FORMATS", "NoInput", "QueryCancelled", "QueryError", "QueryResult", "REPORTS", "Report",
     "format_result", "resolve_query", "run_query", "run_query_cli",
 ]

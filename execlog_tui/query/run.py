@@ -5,14 +5,15 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from execlog_tui.core.parser import LINE_LIMIT
-from execlog_tui.query.load import (WINDOW_BUCKETS, LoadProgress, LoadStats, create_views, demote_failing, load_sets,
-                                    window_start)
+from execlog_tui.query.load import (WINDOW_BUCKETS, LoadCancelled, LoadProgress, LoadStats, create_views,
+                                    demote_failing, load_sets, window_start)
 from execlog_tui.query.reports import REPORTS
 from execlog_tui.sources.logset import SourceError, discover
 from execlog_tui.sources.reader import SourceWarning
@@ -28,6 +29,13 @@ class QueryError(Exception):
 
 class NoInput(Exception):
     """Nothing to query: no path names a readable log file."""
+
+
+# The caller's `cancelled()` turned true: raised while loading or while a statement runs.
+QueryCancelled = LoadCancelled
+
+# How often a running statement's progress is read and `cancelled()` is asked (the query screen).
+WATCH_EVERY_S = 0.1
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,11 +67,15 @@ def run_query(
     progress: LoadProgress | None = None,
     cancelled: Callable[[], bool] | None = None,
     memory_limit: str = MEMORY_LIMIT,
+    query_progress: Callable[[float], None] | None = None,
 ) -> QueryResult:
     """Run `query` (a report name from REPORTS or SQL over `entries` and `parse_errors`) over the log
     sets at `paths`, optionally narrowed to `window` (1m, 5m, 1h, 1d) as of the newest entry.
 
-    Raises NoInput, QueryError (the database's message) or ValueError (a bad window).
+    `progress(done, total, file)` follows the files as they are set up; `query_progress(percent)` the
+    running statement (DuckDB's estimate, 0-100; called from another thread every WATCH_EVERY_S).
+    When `cancelled()` turns true the running statement is interrupted.
+    Raises NoInput, QueryError (the database's message), QueryCancelled or ValueError (a bad window).
     """
     del config  # accepted for symmetry with the engine; parsing rules do not depend on it today
     if window is not None and window not in WINDOW_BUCKETS:
@@ -80,9 +92,14 @@ def run_query(
     scratch = Path(tempfile.mkdtemp(prefix="execlog-query-"))
     live = frozenset(str(m.path) for s in sets for m in s.members if m.live)
     con = duckdb.connect()  # in memory; spills to scratch/spill beyond MEMORY_LIMIT
+    stop = threading.Event()
     try:
         con.execute("SET memory_limit = $m", {"m": memory_limit})
-        con.execute("SET enable_progress_bar = false")  # DuckDB would draw its own bar on the terminal
+        # DuckDB would draw its own bar on the terminal; with query_progress it only keeps the figure.
+        con.execute("SET enable_progress_bar = $on", {"on": query_progress is not None})
+        con.execute("SET enable_progress_bar_print = false")
+        if query_progress is not None or cancelled is not None:
+            _watch(con, stop, cancelled, query_progress)
         con.execute(f"SET temp_directory = '{scratch / 'spill'}'")
         con.execute("SET preserve_insertion_order = true")  # line numbers follow the file order
         stats = load_sets(con, sets, line_limit=line_limit, scratch=scratch, progress=progress,
@@ -92,6 +109,8 @@ def run_query(
             """Run a statement over the views; when it fails while reading a file DuckDB cannot read as
             our reader would, move that file to the slow path and run it again."""
             while True:
+                if cancelled is not None and cancelled():
+                    raise QueryCancelled()
                 try:
                     cur = con.execute(statement)
                     return (cur, cur.fetchall() if fetch and cur.description is not None else None)
@@ -100,6 +119,8 @@ def run_query(
                     if not demote_failing(con, stats, line_limit, scratch, live):
                         raise QueryError(_one_line(exc)) from None
                 except duckdb.Error as exc:
+                    if cancelled is not None and cancelled():
+                        raise QueryCancelled() from None  # interrupted by the watcher, as asked
                     raise QueryError(_one_line(exc)) from None
 
         newest = None
@@ -120,8 +141,28 @@ def run_query(
         return QueryResult(columns, rows, tuple(stats.files), window, start, newest,
                            tuple(stats.warnings), stats)
     finally:
+        stop.set()
         con.close()
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _watch(con: Any, stop: threading.Event, cancelled: Callable[[], bool] | None,
+           query_progress: Callable[[float], None] | None) -> None:
+    """A daemon thread beside the query: reports DuckDB's progress and interrupts on cancel."""
+    def loop() -> None:
+        while not stop.wait(WATCH_EVERY_S):
+            try:
+                if cancelled is not None and cancelled():
+                    con.interrupt()  # the running statement raises InterruptException
+                    return
+                if query_progress is not None:
+                    pct = con.query_progress()
+                    if pct >= 0:
+                        query_progress(min(100.0, pct))
+            except Exception:  # noqa: BLE001 - the connection closed under us: nothing left to watch
+                return
+
+    threading.Thread(target=loop, name="query-watch", daemon=True).start()
 
 
 def _one_line(exc: BaseException) -> str:

@@ -30,6 +30,7 @@ from execlog_tui.ui.keys import KEYS
 from execlog_tui.ui.logview import LogView
 from execlog_tui.ui.messages import PromptCancelled, PromptSubmitted
 from execlog_tui.ui.prompt import PromptBar
+from execlog_tui.ui.query_screen import QueryScreen
 from execlog_tui.ui.provider import SessionLike
 from execlog_tui.ui.sanitize import sanitize
 from execlog_tui.ui.themes import ThemeError, band_variable_defaults, builtin_themes, resolve_theme
@@ -84,6 +85,7 @@ class ExeclogApp(App[int]):
         Binding("N", "previous_match", "Prev", show=False),
         Binding("f", "filter", "Filter"),
         Binding("F", "clear_filter", "Clear filter", show=False),
+        Binding("Q", "query", "Query", show=False),  # listed in help and the palette; the footer is full
         Binding("space", "toggle_pause", "Pause"),
         Binding("l", "toggle_last_entry", "Last entry"),
         Binding("s", "cycle_sort", "Sort", show=False),
@@ -137,6 +139,7 @@ class ExeclogApp(App[int]):
         self._rss: float | None = None
         self._user_theme = theme
         self._main_screen: Screen[Any] | None = None
+        self.query_history: list[str] = []  # the query screen's SQL history, kept while the app runs
         for t in builtin_themes():
             self.register_theme(t)
         if theme is not None:
@@ -157,6 +160,8 @@ class ExeclogApp(App[int]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action.startswith("replay_") and self.replay is None:
             return False
+        if isinstance(self.screen, QueryScreen) and action not in ("quit", "help", "command_palette"):
+            return False  # the dashboard's keys act on a screen that is not shown
         return True
 
     def compose(self) -> ComposeResult:
@@ -354,6 +359,16 @@ class ExeclogApp(App[int]):
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
+
+    def action_query(self) -> None:
+        if isinstance(self.screen, QueryScreen):
+            return
+        session = self.session
+        paths = getattr(session, "paths", None)
+        if paths is None:  # a replay: its sets, each named by its live file
+            paths = [str(s.directory / s.name) for s in getattr(session, "sets", ())]
+        self.push_screen(QueryScreen(paths, history=self.query_history,
+                                     line_limit=getattr(session, "line_limit", None)))
 
     def action_window(self, name: str) -> None:
         if name not in WINDOW_NAMES:
