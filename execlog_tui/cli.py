@@ -65,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--query", metavar="NAME|SQL",
                    help="run a report (performance, error_rate, cache_efficiency, user_patterns, bottlenecks) "
                    "or SQL over the table `entries` and print the result")
-    p.add_argument("--format", choices=("table", "csv", "json"), default="table", help="with --query: output format")
+    p.add_argument("--format", choices=("table", "csv", "json", "jsontable"), default="table", help="with --query: output format")
     p.add_argument("--window", choices=("1m", "5m", "1h", "1d"), help="with --query: only the last window as of the newest entry")
     p.add_argument("--replay", action="store_true", help="play the set back on a virtual clock (keys: space [ ] , . < > t)")
     p.add_argument("--speed", default="1", metavar="X", help="with --replay: 1, 10, 60, 600 or max (default 1)")
@@ -200,6 +200,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise UsageError("--json goes with -b (batch mode)")
         if args.iterations is not None and args.delay is None:
             raise UsageError("-n goes with -d SECONDS")
+        if args.at is not None and (not args.batch or args.delay is not None or not args.at.strip()):
+            raise UsageError("--at TIME goes with a single -b report (for a replay, use --replay --from TIME)")
         if args.demo:
             return run_demo(args)
         if args.query is not None:

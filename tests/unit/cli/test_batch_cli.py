@@ -75,7 +75,8 @@ def test_missing_input_exits_1_with_one_line(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("args", [["--nope"], ["-b", "-n", "3"], ["--json"], ["-b", "--at", "yesterday"],
-                                  ["-b", "-d", "-1"]])
+                                  ["-b", "-d", "-1"], ["-b", "--at", ""], ["-b", "-d", "1", "--at", "10:00"],
+                                  ["--at", "10:00"]])
 def test_bad_arguments_exit_2_with_one_line(args: list[str]) -> None:
     out = run(*args, str(SEED))
     assert out.returncode == 2, out
