@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
 from execlog_tui.ui.sanitize import sanitize
 
 EXIT_OK, EXIT_NO_INPUT, EXIT_QUERY = 0, 1, 2
+
+# For the dashboard's query screen, which runs `--query` in a child process (DuckDB never enters the
+# dashboard): with PROGRESS_ENV=1 the child reports on stderr, one line each, `progress: files DONE TOTAL`
+# and `progress: query PERCENT`; MAX_ROWS_ENV=N keeps only the first N rows of a jsontable result.
+PROGRESS_ENV = "EXECLOG_TUI_QUERY_PROGRESS"
+MAX_ROWS_ENV = "EXECLOG_TUI_QUERY_MAX_ROWS"
+PROGRESS_PREFIX = "progress: "
+
+
+def _say(line: str) -> None:
+    try:
+        sys.stderr.write(PROGRESS_PREFIX + line + "\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):  # the reader went away: the query goes on regardless
+        pass
 
 
 def run_query_cli(args: Any) -> int:
@@ -30,6 +46,9 @@ def run_query_cli(args: Any) -> int:
     kwargs: dict[str, Any] = {"window": getattr(args, "window", None)}
     if getattr(args, "line_limit", None):
         kwargs["line_limit"] = args.line_limit
+    if os.environ.get(PROGRESS_ENV) == "1":
+        kwargs["progress"] = lambda done, total, _name: _say(f"files {done} {total}")
+        kwargs["query_progress"] = lambda pct: _say(f"query {pct:.1f}")
     try:
         result = run_query(list(getattr(args, "paths", None) or []), query, **kwargs)
     except QueryError as exc:
@@ -50,7 +69,13 @@ def run_query_cli(args: Any) -> int:
         return EXIT_QUERY
     for w in result.warnings:
         print(f"execlog-top: warning: {sanitize(w.file)}: {sanitize(w.message)}", file=sys.stderr)
-    out = format_result(result, fmt)
+    max_rows = os.environ.get(MAX_ROWS_ENV, "")
+    if fmt == "jsontable" and max_rows.isdigit():
+        from execlog_tui.query.output import format_jsontable
+
+        out = format_jsontable(result, int(max_rows))
+    else:
+        out = format_result(result, fmt)
     try:
         sys.stdout.write(out + "\n")
         sys.stdout.flush()

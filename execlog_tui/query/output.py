@@ -1,4 +1,4 @@
-"""Query results as text: a rich table (log text made inert), CSV, or JSON rows keyed by column."""
+"""Query results as text: a rich table (log text made inert), CSV, JSON rows keyed by column, or JSON for machines."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 from execlog_tui.query.run import QueryResult
 from execlog_tui.ui.sanitize import sanitize
 
-FORMATS = ("table", "csv", "json")
+FORMATS = ("table", "csv", "json", "jsontable")
 
 
 def _json_value(value: Any) -> Any:
@@ -42,8 +42,23 @@ def _text(value: Any) -> str:
     return v if isinstance(v, str) else json.dumps(v) if isinstance(v, (list, dict)) else str(v)
 
 
+def format_jsontable(result: QueryResult, max_rows: int | None = None) -> str:
+    """{"columns": [...], "rows": [[...], ...], "total": n, "files": [...]}: names and order kept even for no rows.
+
+    Values as the json format renders them. `max_rows` keeps only the first rows (`total` still counts
+    them all): the query screen reads this and must not take in a SELECT * over millions of lines.
+    """
+    rows = result.rows if max_rows is None else result.rows[:max_rows]
+    doc = {"columns": list(result.columns), "rows": [[_json_value(v) for v in row] for row in rows],
+           "total": len(result.rows), "files": list(result.files)}
+    return json.dumps(doc, ensure_ascii=True, indent=None)
+
+
 def format_result(result: QueryResult, fmt: str = "table") -> str:
-    """The result as `table` (rich, fits no width limit), `csv` (RFC 4180) or `json` (array of objects)."""
+    """The result as `table` (rich, fits no width limit), `csv` (RFC 4180), `json` (array of objects) or
+    `jsontable` (columns and rows as arrays: see format_jsontable)."""
+    if fmt == "jsontable":
+        return format_jsontable(result)
     if fmt == "json":
         rows = [dict(zip(result.columns, map(_json_value, row))) for row in result.rows]
         # ASCII escapes: a C1 control in log text must not reach a terminal as a raw byte.

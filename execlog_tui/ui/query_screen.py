@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import math
+import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from rich.text import Text
 from textual import on, work
@@ -16,12 +20,16 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
+from execlog_tui.query.cli import MAX_ROWS_ENV, PROGRESS_ENV, PROGRESS_PREFIX
 from execlog_tui.query.reports import REPORTS
 from execlog_tui.ui.sanitize import sanitize
 
 # The table shows at most this many rows: DataTable keeps every cell, and a SELECT * over a big set
 # would hold the dashboard's memory hostage. The status line says how many there were.
 MAX_ROWS = 5_000
+# The child sends at most this many rows (and the total): sorting works on these, the memory stays small.
+ROW_CAP = 50_000
+CHILD_PREFIX = "execlog-top: "
 HISTORY_LIMIT = 200
 CELL_LIMIT = 120
 SCOPES: tuple[str | None, ...] = (None, "1m", "5m", "1h", "1d")  # w cycles: whole set, then windows
@@ -57,6 +65,16 @@ def sort_rows(rows: Sequence[tuple[Any, ...]], column: int, reverse: bool) -> li
         return (1, str(v))  # timestamps, text: ISO forms sort as text
 
     return sorted(present, key=key, reverse=reverse) + absent
+
+
+class ChildResult(NamedTuple):
+    """What the query child sent back: values as the json format renders them (timestamps as ISO text)."""
+
+    columns: tuple[str, ...]
+    rows: list[tuple[Any, ...]]
+    total: int
+    files: tuple[str, ...]
+    warnings: tuple[str, ...]
 
 
 class SqlInput(Input):
@@ -143,6 +161,8 @@ class QueryScreen(Screen[None]):
         self.status = Text()
         self._run = 0
         self._cancel = threading.Event()
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._proc_lock = threading.Lock()  # the worker starts the child while the UI may cancel it
 
     def compose(self) -> ComposeResult:
         yield Static(self._reports_text(), id="query-reports")
@@ -202,8 +222,37 @@ class QueryScreen(Screen[None]):
     def action_cancel(self) -> None:
         if not self.running:
             return
-        self._cancel.set()
+        self._stop_child()
         self._set_status(Text("cancelling…", style="italic"))
+
+    def _stop_child(self) -> None:
+        """Cancel the running query: its flag set, its process terminated (killed if still there after 1 s)."""
+        with self._proc_lock:
+            self._cancel.set()
+            proc, self._proc = self._proc, None
+        if proc is not None:
+            self._end(proc)
+
+    @staticmethod
+    def _end(proc: subprocess.Popen[bytes]) -> None:
+        if proc.poll() is not None:
+            return
+        try:
+            proc.terminate()
+        except OSError:
+            return
+
+        def reap() -> None:
+            try:
+                proc.wait(timeout=1.0)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+        threading.Thread(target=reap, daemon=True).start()
+
+    def on_unmount(self) -> None:
+        self._stop_child()
 
     def action_sort(self) -> None:
         table = self.query_one(DataTable)
@@ -247,63 +296,117 @@ class QueryScreen(Screen[None]):
         description = self.query_one("#query-description", Static)
         description.update(Text(desc))
         description.display = bool(desc)
-        self._cancel.set()  # the previous run, if any, stops; its late messages are ignored by number
+        self._stop_child()  # the previous run, if any, stops; its late messages are ignored by number
         self._cancel = threading.Event()
         self._run += 1
         self.running = True
         self._set_status(Text("running… · ctrl+c or Esc cancels", style="italic"))
         self._query(self._run, sql, self.scope, self._cancel)
 
+    def _command(self, sql: str, scope: str | None) -> list[str]:
+        cmd = [sys.executable, "-m", "execlog_tui", "--query", sql, "--format", "jsontable"]
+        if scope:
+            cmd += ["--window", scope]
+        if self.line_limit:
+            cmd += ["--line-limit", str(self.line_limit)]
+        # "--": a path that starts with a dash stays a path.
+        return cmd + ["--", *self.paths] if self.paths else cmd
+
     @work(thread=True, exclusive=True, group="query", exit_on_error=False)
     def _query(self, run: int, sql: str, scope: str | None, cancel: threading.Event) -> None:
+        """Run the query in a child process: DuckDB's memory (~60 MB that stays) never enters the dashboard."""
         started = self._clock()
-        files = [0, 0]
-        pct: list[float | None] = [None]
-        last = [0.0]
+        state: dict[str, Any] = {"files": (0, 0), "pct": None, "last": 0.0}
+        errors: list[str] = []
 
         def say() -> None:
             now = self._clock()
-            if now - last[0] < 0.1:
+            if now - state["last"] < 0.1:
                 return  # at most ten updates a second: the screen redraws, not the thread
-            last[0] = now
-            done, total = files
+            state["last"] = now
+            done, total = state["files"]
             parts = [f"running… {now - started:.1f} s"]
             if total and done < total:
                 parts.append(f"setting up file {done + 1} of {total}")
-            if pct[0] is not None:
-                parts.append(f"{pct[0]:.0f} %")
+            if state["pct"] is not None:
+                parts.append(f"{state['pct']:.0f} %")
             parts.append("ctrl+c or Esc cancels")
             self.post_message(self.Progress(run, " · ".join(parts)))
 
-        def on_files(done: int, total: int, _name: str) -> None:
-            files[:] = [done, total]
-            say()
+        def read_stderr(stream: Any) -> None:
+            # Progress lines while it runs; anything else is a message (an error, a warning).
+            for raw in stream:
+                line = raw.decode("utf-8", "replace").rstrip("\n")
+                if line.startswith(PROGRESS_PREFIX):
+                    kind, _, rest = line[len(PROGRESS_PREFIX):].partition(" ")
+                    try:
+                        if kind == "files":
+                            done, total = rest.split()
+                            state["files"] = (int(done), int(total))
+                        elif kind == "query":
+                            state["pct"] = float(rest)
+                    except ValueError:
+                        continue
+                    say()
+                elif line.strip():
+                    errors.append(line)
 
-        def on_percent(value: float) -> None:
-            pct[0] = value
-            say()
-
+        env = dict(os.environ, **{PROGRESS_ENV: "1", MAX_ROWS_ENV: str(ROW_CAP)})
         try:
-            from execlog_tui.query.run import NoInput, QueryCancelled, QueryError, run_query
+            proc = subprocess.Popen(self._command(sql, scope), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, env=env)
+        except OSError as exc:
+            self.post_message(self.Finished(run, error=f"cannot start the query: {exc}", elapsed=0.0))
+            return
+        with self._proc_lock:
+            if cancel.is_set():  # cancelled (or replaced) while the child was starting
+                self._end(proc)
+            else:
+                self._proc = proc
+        reader = threading.Thread(target=read_stderr, args=(proc.stderr,), daemon=True)
+        reader.start()
+        # A ticker: the elapsed time moves even while the child is silent (loading, or no estimate yet).
+        ticking = threading.Event()
 
-            kwargs: dict[str, Any] = {}
-            if self.line_limit:
-                kwargs["line_limit"] = self.line_limit
-            result = run_query(self.paths, sql, window=scope, progress=on_files, query_progress=on_percent,
-                               cancelled=cancel.is_set, **kwargs)
-        except QueryCancelled:
-            self.post_message(self.Finished(run, cancelled=True, elapsed=self._clock() - started))
+        def tick() -> None:
+            while not ticking.wait(0.25):
+                say()
+
+        ticker = threading.Thread(target=tick, daemon=True)
+        ticker.start()
+        try:
+            out = proc.stdout.read() if proc.stdout is not None else b""  # until the child ends or is killed
+            code = proc.wait()
+        finally:
+            ticking.set()
+            reader.join(timeout=2)
+            for stream in (proc.stdout, proc.stderr):
+                if stream is not None:
+                    stream.close()
+        elapsed = self._clock() - started
+        if cancel.is_set():
+            self.post_message(self.Finished(run, cancelled=True, elapsed=elapsed))
             return
-        except (QueryError, NoInput, ValueError) as exc:
-            message = str(exc)
-        except ImportError as exc:
-            message = f"queries need DuckDB and numpy ({exc}): pip install duckdb numpy"
-        except Exception as exc:  # noqa: BLE001 - whatever the database raises: one line, never a traceback
-            message = f"{type(exc).__name__}: {exc}"
-        else:
-            self.post_message(self.Finished(run, result=result, elapsed=self._clock() - started))
+        warnings = [w[len(CHILD_PREFIX + "warning: "):] for w in errors
+                    if w.startswith(CHILD_PREFIX + "warning: ")]
+        if code == 0:
+            try:
+                doc = json.loads(out)
+                result = ChildResult(tuple(doc["columns"]), [tuple(r) for r in doc["rows"]],
+                                     int(doc.get("total", len(doc["rows"]))), tuple(doc.get("files", ())),
+                                     tuple(warnings))
+            except (ValueError, KeyError, TypeError) as exc:
+                self.post_message(self.Finished(run, error=f"unreadable query output: {exc}", elapsed=elapsed))
+                return
+            self.post_message(self.Finished(run, result=result, elapsed=elapsed))
             return
-        self.post_message(self.Finished(run, error=" ".join(message.split()), elapsed=self._clock() - started))
+        lines = [e for e in errors if e not in warnings and not e.startswith(CHILD_PREFIX + "warning: ")]
+        message = lines[-1] if lines else f"the query process ended with status {code}"
+        for prefix in (CHILD_PREFIX + "query failed: ", CHILD_PREFIX):
+            if message.startswith(prefix):
+                message = message[len(prefix):]
+                break
+        self.post_message(self.Finished(run, error=" ".join(message.split()), elapsed=elapsed))
 
     @on(Progress)
     def _progress(self, message: Progress) -> None:
@@ -329,14 +432,14 @@ class QueryScreen(Screen[None]):
         self.columns, self.rows = tuple(result.columns), list(result.rows)
         self.sort_column, self.sort_reverse = None, False
         self._fill_table()
-        n = len(self.rows)
+        n = result.total
         text = f"{n:,} row{'s' if n != 1 else ''}"
         if n > MAX_ROWS:
-            text += f" (first {MAX_ROWS:,} shown)"
+            text += f" (first {min(len(self.rows), MAX_ROWS):,} shown)"
         text += f" · {message.elapsed:.2f} s · {len(result.files)} file{'s' if len(result.files) != 1 else ''}"
         status = Text(text)
         for w in result.warnings[:2]:
-            status.append(f" · warning: {sanitize(w.file)}: {sanitize(w.message)}", style="yellow")
+            status.append(f" · warning: {sanitize(w)}", style="yellow")
         self._set_status(status)
 
     def _fill_table(self) -> None:

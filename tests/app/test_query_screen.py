@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
 import sys
 import threading
 import time
@@ -13,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from execlog_tui.query import REPORTS, QueryCancelled, run_query
+from execlog_tui.query import REPORTS, QueryCancelled, format_result, run_query
 from execlog_tui.ui import scenarios as sc
 from execlog_tui.ui.app import ExeclogApp, make_app
 from execlog_tui.ui.help import help_text
@@ -81,9 +82,11 @@ async def test_Q_opens_the_screen_and_each_report_runs_on_the_seed_sample() -> N
             await pilot.press(str(i + 1))
             await settle(pilot, screen)
             assert screen.report == name, screen.status.plain
-            expected = run_query([SEED], name)
-            assert screen.columns == expected.columns and screen.rows == expected.rows
-            assert screen.status.plain.startswith(f"{len(expected.rows)} row")
+            # The child's rows: values as the json format renders them (timestamps as ISO text).
+            expected = json.loads(format_result(run_query([SEED], name), "jsontable"))
+            assert screen.columns == tuple(expected["columns"])
+            assert screen.rows == [tuple(r) for r in expected["rows"]]
+            assert screen.status.plain.startswith(f"{len(expected['rows'])} row")
             if name == "cache_efficiency":
                 row = dict(zip(screen.columns, screen.rows[0]))
                 assert (row["hits"], row["misses"], row["hit_rate"]) == (1, 1, 50.0)
@@ -271,3 +274,58 @@ def test_the_dashboard_does_not_import_duckdb() -> None:
     code = "import sys, execlog_tui.ui.app, execlog_tui.ui.query_screen; print('duckdb' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "False"
+
+
+@sync
+async def test_zero_rows_keep_the_columns_and_cancel_ends_the_child_process() -> None:
+    app = app_on([SEED])
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await submit(pilot, app, "SELECT component, duration_ms AS d FROM entries WHERE false")
+        await settle(pilot, screen)
+        assert screen.columns == ("component", "d") and screen.rows == []
+        assert screen.status.plain.startswith("0 rows")
+        screen = await submit(pilot, app, SLOW_SQL)
+        deadline = time.monotonic() + 20
+        while screen._proc is None:
+            assert time.monotonic() < deadline
+            await pilot.pause(0.02)
+        child = screen._proc
+        assert child.poll() is None  # a real process runs the query
+        await pilot.press("ctrl+c")
+        await settle(pilot, screen)
+        deadline = time.monotonic() + 5
+        while child.poll() is None:
+            assert time.monotonic() < deadline, "the query's process outlived its cancel"
+            await pilot.pause(0.02)
+
+
+DASHBOARD_RUNS_A_QUERY = """
+import asyncio, sys, time
+from execlog_tui.ui import scenarios as sc
+from execlog_tui.ui.app import make_app
+from execlog_tui.ui.query_screen import QueryScreen
+
+async def main():
+    session = sc.session_for(sc.base_snapshot())
+    session.paths = [sys.argv[1]]
+    app = make_app(session, rss_probe=lambda: 42.0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("Q", "3")
+        screen = app.screen
+        deadline = time.monotonic() + 20
+        await pilot.pause()
+        while screen.running and time.monotonic() < deadline:
+            await pilot.pause(0.02)
+        print(screen.rows[0][:3], "duckdb" in sys.modules)
+
+asyncio.run(main())
+"""
+
+
+def test_after_a_query_the_dashboard_process_has_not_imported_duckdb() -> None:
+    import subprocess
+
+    out = subprocess.run([sys.executable, "-c", DASHBOARD_RUNS_A_QUERY, SEED], capture_output=True, text=True,
+                         cwd=ROOT, timeout=60)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "(1, 1, 50.0) False"
