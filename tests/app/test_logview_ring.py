@@ -153,3 +153,37 @@ async def test_replay_ring_raw_lines_are_filtered_and_marked_as_the_parser_says(
         assert len(screen) >= 5
         assert screen[0] == PARSE_MARK + "not an entry at all"
         assert screen[4] == sanitize(lines[9][:-1])  # the CR dropped as the parser drops it
+
+
+def test_text_width_fast_path_agrees_with_sanitize() -> None:
+    from execlog_tui.ui.logview import text_width
+
+    for s in ("plain ascii |x|1", "", "tab\there", "esc \x1b[31m", "caf\u00e9 \u202e", "del\x7f", "c1 \x85"):
+        assert text_width(s) == len(sanitize(s)), s
+
+
+@sync
+async def test_the_view_is_as_wide_as_its_widest_line_whatever_the_batch_holds() -> None:
+    def brute(ring: RingBuffer) -> int:
+        return max(len(sanitize(i.raw)) + (len(PARSE_MARK) if isinstance(i, ParseError) else 0)
+                   + (len(CUT_MARKER) if i.cut else 0) for i in ring)
+
+    session = sc.session_for(sc.base_snapshot(), [])
+    ring = RingBuffer(1_000)
+    session.ring = ring  # type: ignore[assignment]
+    app = app_for(session)
+    plain = [f"2025-09-09T10:00:{i % 60:02d}.000Z|API|OP|{i}|SUCCESS|ok {i}" for i in range(500)]
+    async with app.run_test(size=SIZE):
+        log = app.query_one(LogView)
+        batches = [
+            plain,  # printable ASCII, no marks: measured in bulk
+            plain[:10] + [plain[0] + "\x1b" * 30],  # escapes widen a line four times over
+            plain[:10] + ["garbage " + "x" * 60],  # a parse error's mark
+            plain[:10] + [plain[0] + " caf\u00e9" * 20],  # not ASCII
+            plain[:5],  # nothing wider: the width stays
+        ]
+        for batch in batches:
+            ring.extend_raw(batch)
+            log.pull(ring)
+            assert log._width == brute(ring), batch[-1][:40]
+            assert log.virtual_size.width == log._width
