@@ -139,6 +139,7 @@ class ExeclogApp(App[int]):
         self._rss: float | None = None
         self._user_theme = theme
         self._main_screen: Screen[Any] | None = None
+        self._titles: dict[str, str] = {}  # border titles as last set, by selector
         self.query_history: list[str] = []  # the query screen's SQL history, kept while the app runs
         for t in builtin_themes():
             self.register_theme(t)
@@ -281,9 +282,9 @@ class ExeclogApp(App[int]):
         self._q(BreakersPanel).show(snap.breakers, snap.as_of)
         self._q(AlertsPanel).show(snap.alerts, snap.as_of)
         firing = len(snap.firing)
-        self._q("#alerts-box").border_title = f"Alerts ({firing} firing)" if firing else "Alerts"
+        self._set_title("#alerts-box", f"Alerts ({firing} firing)" if firing else "Alerts")
         opened = sum(1 for b in snap.breakers.values() if b.state != "CLOSED")
-        self._q("#breakers-box").border_title = f"Breakers ({opened} not closed)" if opened else "Breakers"
+        self._set_title("#breakers-box", f"Breakers ({opened} not closed)" if opened else "Breakers")
         self._q(DegradedBanner).show(snap.degraded, snap.degraded_reason)
         live = self.session.history_done and self.session.mode not in ("history", "replay")
         self._q(ClockNotice).show(snap.as_of, snap.source.last, live, self.as_of_last_entry)
@@ -318,7 +319,15 @@ class ExeclogApp(App[int]):
             title += f" · search {log.search.source!r}"
         if self.safeguard_message:
             title += f" · {self.safeguard_message}"
-        log.border_title = title
+        self._set_title("#log", title)
+
+    def _set_title(self, selector: str, title: str) -> None:
+        """Set a border title only when it changed: Textual repaints the whole widget on every set
+        (for the log view, every visible line, four times a second)."""
+        if self._titles.get(selector) == title:
+            return
+        self._titles[selector] = title
+        self._q(selector).border_title = title
 
     # ---- the memory safeguard --------------------------------------------------------------------
     def _check_memory(self) -> None:
@@ -375,8 +384,11 @@ class ExeclogApp(App[int]):
             return
         self.window = name
         self._q(WindowSwitch).select(name)
-        if self.snapshot is not None:
-            self._show_snapshot(self.snapshot)
+        # Only the tiles and the header show the window: the panels stay as they are (a key press
+        # then repaints a few labels, not the screen).
+        snap = self.snapshot
+        if snap is not None and (w := snap.windows.get(name)) is not None:
+            self._show_tiles(w, snap, snap.series)
         self._show_header()
 
     def action_toggle_pause(self) -> None:

@@ -19,6 +19,7 @@ class TextPanel(Widget):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.data: Any = None
+        self._lines = -1  # lines in the last text rendered
 
     def style_of(self, name: str) -> Style:
         return self.get_component_rich_style(name, partial=True)
@@ -27,7 +28,14 @@ class TextPanel(Widget):
         if data == self.data:
             return  # unchanged: no repaint, no bytes over SSH
         self.data = data
-        self.refresh(layout=True)
+        # A layout pass (the whole screen's) only when the panel's height may change: same line count,
+        # same height, and only this panel repaints.
+        width = self.size.width
+        # (Building the text twice costs less than a reflow of every widget on the screen.)
+        if width and self._lines >= 0 and self.build(width).plain.count("\n") + 1 == self._lines:
+            self.refresh()
+        else:
+            self.refresh(layout=True)
 
     def build(self, width: int) -> Text:
         raise NotImplementedError
@@ -35,7 +43,9 @@ class TextPanel(Widget):
     def render(self) -> Text:
         if self.data is None:
             return Text("")
-        return self.build(self.size.width or 80)
+        text = self.build(self.size.width or 80)
+        self._lines = text.plain.count("\n") + 1
+        return text
 
     @property
     def plain(self) -> str:

@@ -22,6 +22,9 @@ class MetricTile(Widget):
         self.title = title
         self._has_sparkline = sparkline
         self._last: tuple[Any, ...] | None = None
+        self._value: str | None = None
+        self._band: Any = ()  # never a band: the first show sets the classes
+        self._series: tuple[float, ...] | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="tile-top"):
@@ -36,12 +39,23 @@ class MetricTile(Widget):
         if key == self._last:
             return  # nothing changed: no repaint, no bytes over SSH
         self._last = key
-        self.query_one(".tile-value", Label).update(value)
-        self.query_one(".tile-band", Label).update(band_label(band))
-        for cls in BAND_CLASSES:
-            self.set_class(band == cls[1:], cls)
-        self.set_class(band is None, "-noband")
-        if self._has_sparkline:
+        # Each part repaints only when what it shows changed: under load the series moves every
+        # second while the value and band mostly stay; a layout pass only when the value's width changed.
+        if value != self._value:
+            old = self._value
+            self._value = value
+            self.query_one(".tile-value", Label).update(value, layout=old is None or len(old) != len(value))
+        if band != self._band:
+            old_label = band_label(self._band) if self._band != () else None
+            self._band = band
+            new_label = band_label(band)
+            relayout = old_label is None or len(old_label) != len(new_label)
+            self.query_one(".tile-band", Label).update(new_label, layout=relayout)
+            for cls in BAND_CLASSES:
+                self.set_class(band == cls[1:], cls)
+            self.set_class(band is None, "-noband")
+        if self._has_sparkline and key[2] != self._series:
+            self._series = key[2]
             self.query_one(Sparkline).data = list(series) or [0.0]
 
     @property
@@ -71,9 +85,14 @@ class WindowSwitch(Widget):
                 yield Label(Text(f" {name} "), id=f"win-{name}", classes="win")
 
     def select(self, name: str) -> None:
+        # Only the label that was current and the one that is now change (a key press repaints two).
+        changed = {self.current, name} if self.is_mounted and getattr(self, "_selected", False) else set(self.windows)
+        self._selected = True
         self.current = name
         for label in self.query(".win").results(Label):
-            here = label.id == f"win-{name}"
-            label.set_class(here, "-current")
             window = (label.id or "")[4:]
-            label.update(Text(f"[{window}]" if here else f" {window} "))
+            if window not in changed:
+                continue
+            here = window == name
+            label.set_class(here, "-current")
+            label.update(Text(f"[{window}]" if here else f" {window} "), layout=False)  # same width

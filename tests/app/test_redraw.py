@@ -1,0 +1,58 @@
+"""Refreshes repaint only what changed: an unchanged tick repaints nothing, a window key only what shows the window."""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import copy
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from textual.widget import Widget
+
+from execlog_tui.ui import scenarios as sc
+from execlog_tui.ui.app import make_app
+from execlog_tui.ui.tiles import MetricTile
+
+
+@contextmanager
+def counting_refreshes() -> Iterator[collections.Counter[str]]:
+    """Every Widget.refresh call in the block, by widget (type#id), with ':layout' for layout passes."""
+    counts: collections.Counter[str] = collections.Counter()
+    original = Widget.refresh
+
+    def refresh(self: Widget, *args: object, **kwargs: object) -> object:
+        name = type(self).__name__ + (f"#{self.id}" if self.id else "")
+        counts[name + (":layout" if kwargs.get("layout") else "")] += 1
+        return original(self, *args, **kwargs)
+
+    Widget.refresh = refresh  # type: ignore[method-assign]
+    try:
+        yield counts
+    finally:
+        Widget.refresh = original  # type: ignore[method-assign]
+
+
+def test_unchanged_ticks_repaint_nothing_and_a_window_key_repaints_only_the_tiles_and_header() -> None:
+    async def go() -> None:
+        snap = sc.base_snapshot()
+        session = sc.session_for(snap)
+        app = make_app(session, rss_probe=lambda: 42.0)
+        async with app.run_test(size=(160, 50)) as pilot:
+            await pilot.pause()
+            with counting_refreshes() as counts:
+                for _ in range(3):
+                    app.refresh_data()
+                session.set_snapshot(copy.copy(snap))  # a new snapshot, the same figures
+                app.refresh_data()
+            assert not counts, counts
+            with counting_refreshes() as counts:
+                await pilot.press("3")
+            assert app.query_one("#tile-avg", MetricTile).value_text == "105.0 ms"
+            touched = {name.split(":")[0] for name in counts}
+            assert not touched & {"LogView#log", "ComponentsTable#components", "BreakersPanel#breakers",
+                                  "AlertsPanel#alerts", "Vertical#alerts-box", "Vertical#breakers-box"}, counts
+            assert "Label#win-1h" in touched and "Label#win-1d" not in touched  # only the two that change
+            assert not any(name.endswith(":layout") and name.startswith("HeaderBar") for name in counts)
+
+    asyncio.run(go())
