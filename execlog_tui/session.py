@@ -201,7 +201,7 @@ class MonitorSession:
             self.history_done = True
             self.data_version += 1
         gc.freeze()  # the history's objects are long-lived: keep the collector off them (follow latency)
-        if not self.sets and self._followers:
+        if not any(s.members for s in self.sets) and self._followers:
             self.mode = "waiting"
             self._event(f"waiting for {', '.join(str(f.path) for f in self._followers)}")
 
@@ -213,7 +213,8 @@ class MonitorSession:
         self._followers.append(LogFollower(live, line_limit=self.line_limit, start_at_end=True))
 
     def _follow(self) -> None:
-        self.mode = "following"
+        if self.mode != "waiting":
+            self.mode = "following"
         self._live = True
         while not self._stop.is_set():
             got = False
