@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 
 from execlog_tui.core.timefmt import format_ts
-from execlog_tui.replay.session import ReplayView
 from execlog_tui.ui.fmt import size
 from execlog_tui.ui.sanitize import sanitize
 from execlog_tui.ui.textpanel import TextPanel
+
+if TYPE_CHECKING:  # only for annotations: live mode does not import replay's modules
+    from execlog_tui.replay.session import ReplayView
 
 
 @dataclass(frozen=True, slots=True)

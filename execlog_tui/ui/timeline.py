@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 
 from execlog_tui.core.timefmt import format_time_of_day
-from execlog_tui.replay.session import ReplayView
 from execlog_tui.ui.textpanel import TextPanel
+
+if TYPE_CHECKING:  # only for annotations: live mode does not import replay's modules
+    from execlog_tui.replay.session import ReplayView
 
 MARKS = {"breaker": "✗", "alert": "▲", "critical": "‼", "parse": "?"}
 
