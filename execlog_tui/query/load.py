@@ -77,9 +77,12 @@ _PARSED_TYPE = ("STRUCT(kind VARCHAR, ts_ms BIGINT, component VARCHAR, action VA
 # line, so only a line *ending* in U+10FFFF would lose it. (chr(31) was used before: a log line ending in
 # the control character 0x1F lost it.)
 # One file's lines, judged: `src` numbers the lines (a streaming window: DuckDB keeps a single file's
-# order); string_split finds the fields (cheaper than a regex over the whole line: only the head is
-# matched); a line the grammar accepts whose timestamp strptime accepts is `valid`; any other line
-# gets the parser's verdict `p`.
+# order); string_split finds the fields; one anchored regexp_matches over the raw line checks the five
+# fields and the fifth `|` (measured on bigset: 0.2 us a line, against 0.45 us for a full match over
+# left(raw, head_len), which had to build that substring first; a regex with capture groups was 0.7 us);
+# a line the grammar accepts whose timestamp strptime accepts is `valid`; any other line gets the
+# parser's verdict `p`. A duration over 300 characters goes to the parser: 309 digits overflow a float,
+# which the parser calls a parse error and CAST would make infinity.
 _FILE_SQL = """
 SELECT line, raw, valid, t, f2, f3, f4, f5, head_len,
        CASE WHEN NOT valid THEN execlog_parse(raw) END AS p
@@ -90,8 +93,7 @@ FROM (
             CASE WHEN ok THEN try_strptime(f1, '{ts_format}') END AS t
         FROM (
             SELECT line, raw, f1, f2, f3, f4, f5, head_len,
-                n >= 6 AND length(f1) = 24 AND regexp_full_match(left(raw, head_len), '{head}')
-                    AND NOT contains(raw, chr(13)) AS ok
+                regexp_matches(raw, '^{head}\\|') AND NOT contains(raw, chr(13)) AND length(f4) <= 300 AS ok
             FROM (
                 SELECT line, raw, len(s) AS n, s[1] AS f1, s[2] AS f2, s[3] AS f3, s[4] AS f4, s[5] AS f5,
                     length(s[1]) + length(s[2]) + length(s[3]) + length(s[4]) + length(s[5]) + 4 AS head_len

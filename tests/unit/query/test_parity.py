@@ -44,6 +44,16 @@ TRICKY = [
     "garbage",
     "2025-09-09T10:00:00Z|API|CALL|0000012.500|WEIRDSTATUS|leading zeros",
     "\u00a02025-09-09T10:00:00Z|API|CALL|3|INFO|leading no-break space",
+    # The SQL grammar's own form (24-character timestamp with ms and Z) and its near misses.
+    "2025-09-09T10:00:00.000Z|API|CALL|" + "9" * 400 + "|INFO|duration overflows a float",
+    "2025-09-09T10:00:00.000Z|API|CALL|" + "9" * 300 + "|INFO|duration of 300 digits",
+    " 025-09-09T10:00:00.000Z|API|CALL|3|INFO|leading space in the year",
+    "2025-09-09T10:00:00.000Z|API|CALL|3|INFO",
+    "2025-09-09T10:00:00.000Z|API|CALL|3|INFO|",
+    "2025-09-09T10:00:00.000Z|API\x1fX|CALL|3|INFO|unit separator in component",
+    "2025-09-09T10:00:00.000Z|API|CALL|1.5.5|INFO|two dots",
+    "2025-02-29T10:00:00.000Z|API|CALL|3|INFO|not a leap year",
+    "2024-02-29T23:59:59.999Z|Api|Call|3|Info|leap day, mixed case",
 ]
 
 
