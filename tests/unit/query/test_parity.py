@@ -54,6 +54,9 @@ TRICKY = [
     "2025-09-09T10:00:00.000Z|API|CALL|1.5.5|INFO|two dots",
     "2025-02-29T10:00:00.000Z|API|CALL|3|INFO|not a leap year",
     "2024-02-29T23:59:59.999Z|Api|Call|3|Info|leap day, mixed case",
+    "0000-01-01T00:00:00.000Z|API|CALL|3|INFO|year zero, SQL form",
+    "0001-01-01T00:00:00.000Z|API|CALL|3|INFO|year one, SQL form",
+    "9999-12-31T23:59:59.999Z|API|CALL|3|INFO|year 9999, SQL form",
 ]
 
 
