@@ -183,3 +183,21 @@ def test_common_timestamp_form_is_judged_in_sql_like_the_parser(tmp_path: Path) 
     bad.write_text("".join(f"{t}|API|CALL|1|SUCCESS|x\n" for t in TS24_VALID + TS24_INVALID))
     rows, errs = check([bad])
     assert len(rows.rows) == len(TS24_VALID) and len(errs.rows) == len(TS24_INVALID)
+
+
+def test_calendar_in_the_sql_grammar_is_the_parsers(tmp_path: Path) -> None:
+    """The SQL grammar checks the calendar itself (no strptime per line): every date and clock edge in
+    the 24-character form gives the parser's verdict, and the SQL path (not the parser) takes every
+    valid one, with the timestamp DuckDB computes agreeing with the parser's."""
+    years = ["0000", "0001", "0004", "0100", "0400", "1900", "1996", "2000", "2023", "2024", "2100", "9999"]
+    lines = [f"{y}-{m:02d}-{d:02d}T10:00:00.000Z|API|CALL|1|INFO|date"
+             for y in years for m in range(0, 14) for d in range(0, 33)]
+    lines += [f"2024-06-30T{h:02d}:{mi:02d}:{s:02d}.999Z|API|CALL|1|INFO|clock"
+              for h in range(0, 26) for mi in (0, 59, 60) for s in (0, 59, 60)]
+    f = tmp_path / "execution.log"
+    f.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    rows, errs = check([f])
+    # 11 years without year 0, five of them leap (0004 0400 1996 2000 2024); 24 hours x 2 minutes x 2 seconds.
+    assert len(rows.rows) == 11 * 365 + 5 + 24 * 2 * 2
+    # Only the refused lines reached the Python parser: the SQL grammar accepted every valid one.
+    assert rows.stats.rescued_lines == len(errs.rows)
