@@ -106,7 +106,7 @@ def run_batch(args: argparse.Namespace) -> int:
     from execlog_tui.core.engine import MetricsEngine
     from execlog_tui.core.snapshot import snapshot_to_json
     from execlog_tui.core.timefmt import parse_user_time
-    from execlog_tui.pipeline import read_history
+    from execlog_tui.pipeline import newest_entry_ts, read_history
 
     config = _load_config(args.config)
     if args.delay is not None:
@@ -118,9 +118,8 @@ def run_batch(args: argparse.Namespace) -> int:
         raise NoInputError(f"no log found at {', '.join(args.paths or ['execution.log'])}")
     until = None
     if args.at:
-        newest = max((m.first_ts for s in sets for m in s.members if m.first_ts is not None), default=None)
         try:
-            until = parse_user_time(args.at, _newest_guess(sets, newest))
+            until = parse_user_time(args.at, newest_entry_ts(sets))
         except ValueError as e:
             raise UsageError(f"--at: {e}") from None
     engine = MetricsEngine(config)
@@ -135,41 +134,6 @@ def run_batch(args: argparse.Namespace) -> int:
 
         print_report(snap, make_console())
     return EXIT_OK
-
-
-def _newest_guess(sets, newest_first_ts) -> int | None:  # noqa: ANN001
-    """The date a bare time of day refers to: that of the set's newest entry (SPEC 3).
-
-    The newest entry is in the live file when it has one (its last 64 KiB are enough); otherwise in
-    the member that starts last, read to its end (one archive, streamed)."""
-    from execlog_tui.core.parser import parse_line
-    from execlog_tui.sources.reader import read_batches
-
-    newest = None
-    for s in sets:
-        live = [m for m in s.members if m.live]
-        tail: list[str] = []
-        if live:
-            try:
-                with open(live[0].path, "rb") as f:
-                    f.seek(0, os.SEEK_END)
-                    f.seek(max(0, f.tell() - 65536))
-                    tail = f.read().decode("utf-8", errors="replace").splitlines()
-            except OSError:
-                tail = []
-        if not any(isinstance(getattr(parse_line(x), "ts", None), int) for x in tail[-1000:]):
-            dated = [m for m in s.members if m.first_ts is not None]
-            if dated:
-                last_member = max(dated, key=lambda m: m.first_ts)  # type: ignore[arg-type, return-value]
-                tail = []
-                for lines, _cut in read_batches(last_member.path, []):
-                    tail = lines[-1000:] or tail
-        for line in reversed(tail):
-            ts = getattr(parse_line(line), "ts", None)
-            if isinstance(ts, int):
-                newest = ts if newest is None else max(newest, ts)
-                break
-    return newest if newest is not None else newest_first_ts
 
 
 def run_dashboard(args: argparse.Namespace, paths: list[str] | None = None) -> int:

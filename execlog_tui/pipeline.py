@@ -13,7 +13,7 @@ from typing import Callable, Sequence
 from execlog_tui.core.engine import MetricsEngine
 from execlog_tui.core.fastpath import new_feeder
 from execlog_tui.core.entry import Entry, ParseError
-from execlog_tui.core.parser import LINE_LIMIT
+from execlog_tui.core.parser import LINE_LIMIT, parse_line
 from execlog_tui.sources.follower import HistoryLimit
 from execlog_tui.sources.logset import LogSet, Member
 from execlog_tui.sources.reader import SourceWarning, read_batches
@@ -39,6 +39,45 @@ def set_size(sets: list[LogSet]) -> int:
             except OSError:
                 pass
     return total
+
+
+def newest_entry_ts(sets: list[LogSet]) -> int | None:
+    """The date a bare time of day refers to: that of the set's newest entry (SPEC 3).
+
+    The newest entry is in the live file when it has one (its last 64 KiB are enough); otherwise in
+    the member that starts last, read to its end (one archive, streamed)."""
+    newest = None
+    for s in sets:
+        live = [m for m in s.members if m.live]
+        tail: list[str] = []
+        if live:
+            try:
+                with open(live[0].path, "rb") as f:
+                    f.seek(0, os.SEEK_END)
+                    f.seek(max(0, f.tell() - 65536))
+                    tail = f.read().decode("utf-8", errors="replace").splitlines()
+            except OSError:
+                tail = []
+        ts = _last_timestamp(tail)
+        dated = [m for m in s.members if m.first_ts is not None]
+        if ts is None and dated:
+            last_member = max(dated, key=lambda m: m.first_ts)  # type: ignore[arg-type, return-value]
+            for lines, _cut in read_batches(last_member.path, []):
+                tail = lines[-1000:] or tail
+            ts = _last_timestamp(tail)
+        if ts is not None:
+            newest = ts if newest is None else max(newest, ts)
+    if newest is None:  # no entry found at the end of any member: the newest first timestamp
+        newest = max((m.first_ts for s in sets for m in s.members if m.first_ts is not None), default=None)
+    return newest
+
+
+def _last_timestamp(lines: list[str]) -> int | None:
+    for line in reversed(lines):
+        ts = getattr(parse_line(line), "ts", None)
+        if isinstance(ts, int):
+            return ts
+    return None
 
 
 def _opens(path: Path) -> bool:

@@ -11,7 +11,7 @@ from rich.text import Text
 
 from execlog_tui.core.snapshot import WINDOW_NAMES, MetricsSnapshot
 from execlog_tui.core.timefmt import format_ts
-from execlog_tui.ui.sanitize import sanitize
+from execlog_tui.core.sanitize import sanitize
 
 BAND_STYLE = {"optimal": "green", "acceptable": "cyan", "warning": "yellow", "error": "bold red"}
 BAND_GLYPH = {"optimal": "●", "acceptable": "◐", "warning": "▲", "error": "✖"}

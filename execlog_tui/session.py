@@ -21,7 +21,7 @@ from execlog_tui.core.parser import CUT_MARKER, LINE_LIMIT, parse_line
 from execlog_tui.core.ringbuffer import RingBuffer, flags_of
 from execlog_tui.core.snapshot import MetricsSnapshot
 from execlog_tui.pipeline import read_history, set_size
-from execlog_tui.sources.follower import TRUNCATED, FollowEvent, LogFollower
+from execlog_tui.sources.follower import TRUNCATED, WARNING, FollowEvent, LogFollower
 from execlog_tui.sources.logset import LogSet, SourceError, discover
 
 Clock = Callable[[], int]
@@ -249,11 +249,11 @@ class MonitorSession:
 
     def _on_follow_event(self, ev: FollowEvent) -> None:
         self._event(str(ev))
-        if ev.kind == TRUNCATED or ev.kind == "warning":
-            with self.lock:
-                self.engine.note_warning(ev.path, ev.message)
         with self.lock:
-            self.engine.note_file(ev.path) if ev.kind != "warning" else None
+            if ev.kind in (TRUNCATED, WARNING):
+                self.engine.note_warning(ev.path, ev.message)
+            if ev.kind != WARNING:
+                self.engine.note_file(ev.path)
 
     def _event(self, text: str) -> None:
         self.events.append(text)

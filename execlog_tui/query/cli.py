@@ -6,7 +6,7 @@ import os
 import sys
 from typing import Any
 
-from execlog_tui.ui.sanitize import sanitize
+from execlog_tui.core.sanitize import sanitize
 
 EXIT_OK, EXIT_NO_INPUT, EXIT_QUERY = 0, 1, 2
 

@@ -10,7 +10,7 @@ import math
 from typing import Any
 
 from execlog_tui.query.run import QueryResult
-from execlog_tui.ui.sanitize import sanitize
+from execlog_tui.core.sanitize import sanitize
 
 FORMATS = ("table", "csv", "json", "jsontable")
 

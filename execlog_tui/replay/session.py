@@ -35,11 +35,10 @@ class ReplayView:
 
 
 def newest_reference(sets) -> int | None:  # noqa: ANN001
-    """The date a bare time of day refers to: the same rule as `-b --at` (cli.py), so both agree."""
-    from execlog_tui.cli import _newest_guess
+    """The date a bare time of day refers to: the same rule as `-b --at`, so both agree."""
+    from execlog_tui.pipeline import newest_entry_ts
 
-    newest = max((m.first_ts for s in sets for m in s.members if m.first_ts is not None), default=None)
-    return _newest_guess(sets, newest)
+    return newest_entry_ts(sets)
 
 
 class ReplaySession:

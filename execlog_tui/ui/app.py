@@ -32,7 +32,7 @@ from execlog_tui.ui.messages import PromptCancelled, PromptSubmitted
 from execlog_tui.ui.prompt import PromptBar
 from execlog_tui.ui.query_screen import QueryScreen
 from execlog_tui.ui.provider import SessionLike
-from execlog_tui.ui.sanitize import sanitize
+from execlog_tui.core.sanitize import sanitize
 from execlog_tui.ui.themes import ThemeError, band_variable_defaults, builtin_themes, resolve_theme
 from execlog_tui.ui.tiles import MetricTile, WindowSwitch
 from execlog_tui.ui.timeline import TimelineBar

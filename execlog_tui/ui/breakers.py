@@ -8,7 +8,7 @@ from rich.text import Text
 
 from execlog_tui.core.snapshot import BreakerView
 from execlog_tui.ui.fmt import age, clock
-from execlog_tui.ui.sanitize import sanitize
+from execlog_tui.core.sanitize import sanitize
 from execlog_tui.ui.textpanel import TextPanel
 
 STATE_GLYPH = {"OPEN": "✗ OPEN", "HALF_OPEN": "◐ HALF", "CLOSED": "✓ CLOSED"}

@@ -9,7 +9,7 @@ from textual.widgets import DataTable
 
 from execlog_tui.core.snapshot import ComponentFigures
 from execlog_tui.ui.fmt import number, short_count
-from execlog_tui.ui.sanitize import sanitize
+from execlog_tui.core.sanitize import sanitize
 
 SORT_KEYS = ("component", "entries", "errors", "avg", "max")
 COLUMNS = (("Component", "component"), ("Entries", "entries"), ("Errors", "errors"),

@@ -9,7 +9,7 @@ from rich.text import Text
 
 from execlog_tui.core.timefmt import format_ts
 from execlog_tui.ui.fmt import size
-from execlog_tui.ui.sanitize import sanitize
+from execlog_tui.core.sanitize import sanitize
 from execlog_tui.ui.textpanel import TextPanel
 
 if TYPE_CHECKING:  # only for annotations: live mode does not import replay's modules

@@ -20,7 +20,7 @@ from execlog_tui.core.parser import CUT_MARKER
 from execlog_tui.core.ringbuffer import CUT, PARSE_ERROR, UNKNOWN, fields_of, flags_of, resolve_flags
 from execlog_tui.ui.filters import LineFilter, TextMatcher
 from execlog_tui.ui.provider import Line, RingLike
-from execlog_tui.ui.sanitize import sanitize
+from execlog_tui.core.sanitize import sanitize
 
 MAX_VIRTUAL_WIDTH = 2_000  # a 64 KiB line scrolls sideways this far; beyond that it is cut on screen
 WARNING_STATUSES = frozenset({"WARNING", "DEGRADED", "RETRY"})

@@ -15,7 +15,7 @@ from execlog_tui.replay.ring import LazyRing
 from execlog_tui.ui import scenarios as sc
 from execlog_tui.ui.filters import LineFilter, TextMatcher
 from execlog_tui.ui.logview import PARSE_MARK, LogView
-from execlog_tui.ui.sanitize import sanitize
+from execlog_tui.core.sanitize import sanitize
 
 from .test_ui_pilot import SIZE, app_for, sync, visible_log
 

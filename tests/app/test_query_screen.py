@@ -21,7 +21,7 @@ from execlog_tui.ui.help import help_text
 from execlog_tui.ui.keys import KEYS
 from execlog_tui.ui.logview import LogView
 from execlog_tui.ui.query_screen import QueryScreen, SqlInput, sort_rows
-from execlog_tui.ui.sanitize import sanitize
+from execlog_tui.core.sanitize import sanitize
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = str(ROOT / "sample_logs" / "seed_sample.log")

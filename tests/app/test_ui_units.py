@@ -11,7 +11,7 @@ from hypothesis import given, strategies as st
 
 from execlog_tui.core.entry import Entry, ParseError
 from execlog_tui.ui.filters import FilterError, LineFilter, TextMatcher
-from execlog_tui.ui.sanitize import sanitize
+from execlog_tui.core.sanitize import sanitize
 from execlog_tui.ui.themes import (
     BUILTIN_THEMES, PACKAGE_THEME_DIR, REPO_THEME_DIR, ThemeError, load_theme_file, resolve_theme,
 )
