@@ -23,7 +23,7 @@ from execlog_tui.ui.banner import ClockNotice, DegradedBanner
 from execlog_tui.ui.breakers import BreakersPanel
 from execlog_tui.ui.components import ComponentsTable
 from execlog_tui.ui.filters import FilterError, LineFilter, TextMatcher
-from execlog_tui.ui.fmt import count, number
+from execlog_tui.ui.fmt import count, duration, number
 from execlog_tui.ui.header import HeaderBar, HeaderState
 from execlog_tui.ui.help import HelpScreen
 from execlog_tui.ui.keys import KEYS
@@ -294,9 +294,9 @@ class ExeclogApp(App[int]):
         self._q("#tile-rps", MetricTile).show(
             number(w.requests_per_second, digits=2), None, _clean(series.get("entries", ())))
         self._q("#tile-avg", MetricTile).show(
-            number(w.avg_response_ms, " ms"), w.bands.get("response_time"), _clean(series.get("avg_response_ms", ())))
+            duration(w.avg_response_ms), w.bands.get("response_time"), _clean(series.get("avg_response_ms", ())))
         self._q("#tile-p95", MetricTile).show(
-            number(w.p95_response_ms, " ms"), None, _clean(series.get("avg_response_ms", ())))
+            duration(w.p95_response_ms), None, _clean(series.get("avg_response_ms", ())))
         err_text = number(w.error_rate, "%", 2) + (f" ({count(w.errors)})" if w.errors else "")
         self._q("#tile-errors", MetricTile).show(
             err_text, "error" if error_alert else None, _error_rate_series(series))
@@ -305,7 +305,7 @@ class ExeclogApp(App[int]):
         self._q("#tile-memory", MetricTile).show(
             number(w.memory_mb, " MB"), w.bands.get("memory_usage"), _clean(series.get("memory_mb", ())))
         self._q("#tile-bootstrap", MetricTile).show(
-            number(snap.bootstrap_ms, " ms", 0), snap.bootstrap_band)
+            duration(snap.bootstrap_ms, 0), snap.bootstrap_band)
 
     def _show_log_title(self) -> None:
         log = self._q(LogView)

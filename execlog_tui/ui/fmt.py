@@ -26,6 +26,17 @@ def number(value: float | None, unit: str = "", digits: int = 1) -> str:
     return f"{value:.{digits}f}{unit}"
 
 
+def duration(ms: float | None, digits: int = 1) -> str:
+    """A duration that fits a tile at 80 columns: milliseconds below a second, then seconds, minutes."""
+    if ms is None:
+        return "—"
+    if ms < 1000:
+        return f"{ms:.{digits}f} ms"
+    if ms < 600_000:
+        return f"{ms / 1000:.2f} s"
+    return f"{ms / 60_000:,.1f} min"
+
+
 def count(value: int) -> str:
     return f"{value:,}"
 

@@ -382,3 +382,18 @@ async def test_refresh_tick_during_shutdown_does_nothing() -> None:
         await app.query_one(HeaderBar).remove()
         tick()  # must not raise
         app._running = True
+
+
+@sync
+async def test_a_wide_tile_value_never_touches_its_title_at_80_columns() -> None:
+    snap = sc.base_snapshot()
+    w1 = replace(snap.windows["1m"], p95_response_ms=1969.4)
+    app = app_for(sc.session_for(replace(snap, windows={**snap.windows, "1m": w1})))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        tile = app.query_one("#tile-p95", MetricTile)
+        assert tile.value_text == "1.97 s"  # seconds past 1,000 ms: it fits a tile at 80 columns
+        title = tile.query_one(".tile-title")
+        value = tile.query_one(".tile-value")
+        value_starts = value.content_region.right - len(tile.value_text)  # right-aligned
+        assert value_starts > title.region.right  # at least one blank column between them
