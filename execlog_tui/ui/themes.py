@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
@@ -9,9 +11,8 @@ import yaml
 from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
-# Themes shipped inside the package (so an installed wheel has them) and the repository's themes/.
-PACKAGE_THEME_DIR = Path(__file__).parent / "themes"
-REPO_THEME_DIR = Path(__file__).resolve().parents[2] / "themes"
+# The shipped themes live once, inside the package (execlog_tui/ui/themes/*.yaml), and are read as package
+# resources: an installed wheel, an editable install and a source checkout all find the same files.
 BUILTIN_THEMES = ("dark", "light", "high-contrast", "monochrome")
 
 _COLOUR_KEYS = (
@@ -86,28 +87,45 @@ def theme_from_mapping(data: Any, source: str) -> Theme:
     return Theme(name=name.strip(), dark=dark, variables=checked, **colours, **extra)
 
 
-def load_theme_file(path: str | Path) -> Theme:
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ThemeError(f"{path}: cannot read theme file: {exc.strerror or exc}") from None
+def _theme_from_text(text: str, source: str) -> Theme:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise ThemeError(f"{path}:{where}: {problem}") from None
-    return theme_from_mapping(data, str(path))
+        raise ThemeError(f"{source}:{where}: {problem}") from None
+    return theme_from_mapping(data, source)
 
 
-def find_theme_file(name: str) -> Path | None:
-    for directory in (REPO_THEME_DIR, PACKAGE_THEME_DIR):
-        candidate = directory / f"{name}.yaml"
-        if candidate.is_file():
-            return candidate
-    return None
+def load_theme_file(path: str | Path) -> Theme:
+    """A user's theme file (`--theme FILE.yaml`)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ThemeError(f"{path}: cannot read theme file: {exc.strerror or exc}") from None
+    return _theme_from_text(text, str(path))
+
+
+def shipped_theme_files() -> dict[str, Traversable]:
+    """The themes inside the package, by name (file name without .yaml)."""
+    directory = resources.files("execlog_tui.ui").joinpath("themes")
+    return {
+        item.name.removesuffix(".yaml"): item
+        for item in directory.iterdir()
+        if item.name.endswith(".yaml") and item.is_file()
+    }
+
+
+def load_shipped_theme(name: str) -> Theme:
+    """A theme shipped with the package; ThemeError when there is none of that name."""
+    found = shipped_theme_files().get(name)
+    if found is None:
+        raise ThemeError(
+            f"--theme: no theme named {name!r} (shipped: {', '.join(BUILTIN_THEMES)}; or give a .yaml file)"
+        )
+    return _theme_from_text(found.read_text(encoding="utf-8"), f"execlog_tui/ui/themes/{found.name}")
 
 
 def resolve_theme(name_or_file: str) -> Theme:
@@ -115,18 +133,8 @@ def resolve_theme(name_or_file: str) -> Theme:
     looks_like_path = name_or_file.endswith((".yaml", ".yml")) or "/" in name_or_file
     if looks_like_path:
         return load_theme_file(name_or_file)
-    found = find_theme_file(name_or_file)
-    if found is None:
-        raise ThemeError(
-            f"--theme: no theme named {name_or_file!r} (shipped: {', '.join(BUILTIN_THEMES)}; or give a .yaml file)"
-        )
-    return load_theme_file(found)
+    return load_shipped_theme(name_or_file)
 
 
 def builtin_themes() -> list[Theme]:
-    themes = []
-    for name in BUILTIN_THEMES:
-        path = find_theme_file(name)
-        if path is not None:
-            themes.append(load_theme_file(path))
-    return themes
+    return [load_shipped_theme(name) for name in BUILTIN_THEMES]

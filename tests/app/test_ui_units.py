@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import filecmp
 import re
 from pathlib import Path
 
@@ -13,7 +12,7 @@ from execlog_tui.core.entry import Entry, ParseError
 from execlog_tui.ui.filters import FilterError, LineFilter, TextMatcher
 from execlog_tui.core.sanitize import sanitize
 from execlog_tui.ui.themes import (
-    BUILTIN_THEMES, PACKAGE_THEME_DIR, REPO_THEME_DIR, ThemeError, load_theme_file, resolve_theme,
+    BUILTIN_THEMES, ThemeError, load_theme_file, resolve_theme, shipped_theme_files,
 )
 
 UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -78,8 +77,11 @@ def test_every_shipped_theme_loads_and_defines_bands(name: str) -> None:
     theme = resolve_theme(name)
     assert theme.name == f"execlog-{name}"
     assert {"band-optimal", "band-acceptable", "band-warning", "band-error"} <= set(theme.variables)
-    # the copy inside the package (for installed wheels) is the same file as the repository's
-    assert filecmp.cmp(REPO_THEME_DIR / f"{name}.yaml", PACKAGE_THEME_DIR / f"{name}.yaml", shallow=False)
+
+
+def test_the_package_ships_exactly_the_builtin_themes() -> None:
+    # read as package resources, so an installed wheel has them (ui/themes/*.yaml in package-data)
+    assert sorted(shipped_theme_files()) == sorted(BUILTIN_THEMES)
 
 
 @pytest.mark.parametrize(

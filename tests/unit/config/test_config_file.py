@@ -17,7 +17,8 @@ from execlog_tui.core.config import Config
 from execlog_tui.core.config_file import MAX_CONFIG_BYTES, ConfigError, example_config_text, load_config
 
 HERE = Path(__file__).parent
-REPO = HERE.parents[2]
+# The example lives once, inside the package (shipped in the wheel; `example_config_text` reads it there).
+EXAMPLE = HERE.parents[2] / "execlog_tui" / "execlog.example.yaml"
 
 
 def write(tmp_path: Path, text: str, name: str = "execlog.yaml") -> Path:
@@ -52,17 +53,17 @@ def defaults(source: Path | str) -> Config:
 
 
 def test_example_file_loads_to_the_defaults() -> None:
-    path = REPO / "execlog.example.yaml"
+    path = EXAMPLE
     assert load_config(path) == defaults(path)
 
 
 def test_packaged_example_is_the_repo_example() -> None:
-    assert example_config_text() == (REPO / "execlog.example.yaml").read_text(encoding="utf-8")
+    assert example_config_text() == (EXAMPLE).read_text(encoding="utf-8")
 
 
 def test_example_file_sets_every_section_and_changing_a_value_changes_the_config(tmp_path: Path) -> None:
     # Guards against an example that loads to the defaults only because it says nothing.
-    text = (REPO / "execlog.example.yaml").read_text(encoding="utf-8")
+    text = (EXAMPLE).read_text(encoding="utf-8")
     for section in ("LOG_CONFIGURATION:", "THRESHOLDS:", "MONITORING:", "CIRCUIT_BREAKER:", "SAFEGUARDS:"):
         assert f"\n{section}" in text
     changed = text.replace('"3 failures in 10 seconds"', '"4 failures in 10 seconds"')
@@ -577,7 +578,7 @@ def test_long_values_are_shortened_and_messages_stay_one_line(tmp_path: Path) ->
 
 # -- never a traceback ------------------------------------------------------------------------------
 
-EXAMPLE_TEXT = (REPO / "execlog.example.yaml").read_text(encoding="utf-8")
+EXAMPLE_TEXT = (EXAMPLE).read_text(encoding="utf-8")
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
