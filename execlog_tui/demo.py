@@ -42,8 +42,14 @@ class DemoService:
         self.stop()
 
     def start(self) -> None:
-        self._logger = ExecutionLogger(self.log_path, max_bytes=512 * 1024, backups=5, compress=True,
-                                       retention_days=None, error_hook=lambda _m: None)
+        self._logger = ExecutionLogger(
+            self.log_path,
+            max_bytes=512 * 1024,
+            backups=5,
+            compress=True,
+            retention_days=None,
+            error_hook=lambda _m: None,
+        )
         now = time.time()
         self._bootstrap(now - self.backfill_s, slow=True)
         t = now - self.backfill_s + 1
@@ -76,8 +82,16 @@ class DemoService:
             next_t += 1
             self._stop.wait(max(0.0, next_t - time.time()))
 
-    def _log(self, at: float, component: str, action: str, duration: float, status: str, details: str = "",
-             level: str = "INFO") -> None:
+    def _log(
+        self,
+        at: float,
+        component: str,
+        action: str,
+        duration: float,
+        status: str,
+        details: str = "",
+        level: str = "INFO",
+    ) -> None:
         assert self._logger is not None
         self._logger.log_at(at, component, action, round(duration, 1), status, details, level)
         self.written += 1
@@ -124,15 +138,25 @@ class DemoService:
             elif kind < 0.65:
                 base = rnd.uniform(1500, 2500) if slow else rnd.lognormvariate(3.2, 0.5)
                 failed = burst and rnd.random() < 0.6
-                self._log(at, "API", "CALL", base, "FAILURE" if failed else "SUCCESS",
-                          "upstream=payments " + ("status=503" if failed else "status=200"),
-                          "ERROR" if failed else "INFO")
+                self._log(
+                    at,
+                    "API",
+                    "CALL",
+                    base,
+                    "FAILURE" if failed else "SUCCESS",
+                    "upstream=payments " + ("status=503" if failed else "status=200"),
+                    "ERROR" if failed else "INFO",
+                )
             elif kind < 0.8:
                 self._log(at, "TEMPLATE", "RENDER", rnd.randint(1, 6), "SUCCESS", "Rendered greeting")
             elif kind < 0.9:
-                self._log(at, "FAMILY", "PROFILE", rnd.randint(2, 9), "SUCCESS", f"user=u{rnd.randint(1, 12)} prefs loaded")
+                self._log(
+                    at, "FAMILY", "PROFILE", rnd.randint(2, 9), "SUCCESS", f"user=u{rnd.randint(1, 12)} prefs loaded"
+                )
             else:
-                self._log(at, "ROUTING", "DECIDE", rnd.randint(1, 4), "SUCCESS", rnd.choice(["tool=search", "tool=calc"]))
+                self._log(
+                    at, "ROUTING", "DECIDE", rnd.randint(1, 4), "SUCCESS", rnd.choice(["tool=search", "tool=calc"])
+                )
         self._rss += 0.6 if degraded else -0.3
         self._rss = min(max(self._rss, 38.0), 112.0)
         self._log(start + 0.999, "MEMORY", "SAMPLE", 0, "INFO", f"rss_mb={self._rss:.1f}")

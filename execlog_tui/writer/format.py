@@ -14,9 +14,7 @@ _ESCAPES = str.maketrans({"\\": "\\\\", "\n": "\\n", "\r": "\\r"})
 def check_token(name: str, value: object) -> str:
     """`value` upper-cased if it is a valid token; ValueError naming the column otherwise."""
     if not isinstance(value, str) or _TOKEN_RE.fullmatch(value) is None:
-        raise ValueError(
-            f"{name} must be a non-empty word without spaces or '|', got {value!r}"
-        )
+        raise ValueError(f"{name} must be a non-empty word without spaces or '|', got {value!r}")
     return value.upper()
 
 
@@ -63,7 +61,3 @@ class TimestampFormatter:
             self._prefix = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
             self._second = second
         return f"{self._prefix}.{millis:03d}Z"
-
-
-def format_line(ts: str, component: str, action: str, duration: str, status: str, details: str) -> str:
-    return f"{ts}|{component}|{action}|{duration}|{status}|{details}\n"

@@ -16,8 +16,13 @@ from execlog_tui.writer.logger import ExecutionLogger
 
 _NOT_TOKEN = re.compile(r"[|\s]+")
 # logging's levels are valid statuses (SPEC section 1); custom levels go to the nearest one below.
-_LEVELS = ((logging.CRITICAL, "CRITICAL"), (logging.ERROR, "ERROR"), (logging.WARNING, "WARNING"),
-           (logging.INFO, "INFO"), (logging.DEBUG, "DEBUG"))
+_LEVELS = (
+    (logging.CRITICAL, "CRITICAL"),
+    (logging.ERROR, "ERROR"),
+    (logging.WARNING, "WARNING"),
+    (logging.INFO, "INFO"),
+    (logging.DEBUG, "DEBUG"),
+)
 
 
 def level_name(levelno: int) -> str:

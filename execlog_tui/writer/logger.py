@@ -121,8 +121,9 @@ class Bootstrap:
     def __enter__(self) -> Bootstrap:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         if self._done:
             return
         if exc is None:
@@ -130,8 +131,9 @@ class Bootstrap:
         else:
             # Not COMPLETE: a failed start must not be shown as a bootstrap time.
             total = _elapsed_ms(self._start, self._now())
-            self._logger.log("BOOTSTRAP", "ABORT", total, "FAILURE",
-                             f"Bootstrap failed: {type(exc).__name__}: {exc}", level="ERROR")
+            self._logger.log(
+                "BOOTSTRAP", "ABORT", total, "FAILURE", f"Bootstrap failed: {type(exc).__name__}: {exc}", level="ERROR"
+            )
 
 
 def _elapsed_ms(start: float, end: float) -> float:
@@ -190,9 +192,21 @@ class ExecutionLogger:
         self._compressor: threading.Thread | None = None
         self._open_files()
         self._recover()
+        # Weak references: the hooks must not keep a logger alive that its owner has dropped.
         ref = weakref.ref(self)
-        os.register_at_fork(after_in_child=lambda: (lambda s: s and s._after_fork())(ref()))
-        atexit.register(lambda: (lambda s: s and s.close())(ref()))
+
+        def after_fork_in_child() -> None:
+            logger = ref()
+            if logger is not None:
+                logger._after_fork()
+
+        def close_at_exit() -> None:
+            logger = ref()
+            if logger is not None:
+                logger.close()
+
+        os.register_at_fork(after_in_child=after_fork_in_child)
+        atexit.register(close_at_exit)
 
     # ----------------------------------------------------------------- files and locks
 
@@ -396,12 +410,11 @@ class ExecutionLogger:
 
     def rotate(self) -> None:
         """Rotate now, whatever the size (an empty live file is not rotated)."""
-        with self._tlock:
-            with self._exclusive(self._lock_fd):
-                if self._read_gen() != self._gen:
-                    self._reopen()
-                if os.fstat(self._fd).st_size > 0:
-                    self._rotate_locked()
+        with self._tlock, self._exclusive(self._lock_fd):
+            if self._read_gen() != self._gen:
+                self._reopen()
+            if os.fstat(self._fd).st_size > 0:
+                self._rotate_locked()
         self._request_compression()
 
     # ----------------------------------------------------------------- compression
@@ -414,7 +427,8 @@ class ExecutionLogger:
             self._cv.notify_all()
             if self._compressor is None or not self._compressor.is_alive():
                 self._compressor = threading.Thread(
-                    target=self._compress_loop, name=f"execlog-compress:{os.path.basename(self.path)}",
+                    target=self._compress_loop,
+                    name=f"execlog-compress:{os.path.basename(self.path)}",
                     daemon=True,
                 )
                 self._compressor.start()
@@ -456,9 +470,13 @@ class ExecutionLogger:
                 src = rotation.archive_path(self.path, claim.index, False)
                 self._report(f"compression of {src} failed: {exc.strerror or exc}; kept it uncompressed")
                 try:
-                    self.log("SYSTEM", "COMPRESS", 0, "WARNING",
-                             f"Compression of {os.path.basename(src)} failed, kept uncompressed: "
-                             f"{exc.strerror or exc}")
+                    self.log(
+                        "SYSTEM",
+                        "COMPRESS",
+                        0,
+                        "WARNING",
+                        f"Compression of {os.path.basename(src)} failed, kept uncompressed: {exc.strerror or exc}",
+                    )
                 except (ValueError, OSError):
                     pass
                 return  # a full disk will not be emptier for the next archive; retry at the next rotation
@@ -472,8 +490,7 @@ class ExecutionLogger:
         """Block until every compression requested so far has been attempted (tests, shutdown)."""
         with self._cv:
             return self._cv.wait_for(
-                lambda: self._served >= self._requests
-                or self._compressor is None or not self._compressor.is_alive(),
+                lambda: self._served >= self._requests or self._compressor is None or not self._compressor.is_alive(),
                 timeout,
             )
 
@@ -539,8 +556,9 @@ class ExecutionLogger:
     def __enter__(self) -> ExecutionLogger:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close()
 
     def __repr__(self) -> str:

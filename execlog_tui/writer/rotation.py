@@ -19,13 +19,16 @@ import os
 import re
 import zlib
 from dataclasses import dataclass, field
+from types import ModuleType
 
+_zlib: ModuleType  # the same API either way: compressobj, Z_SYNC_FLUSH, ...
 try:  # isal's igzip is about 3x faster than zlib at the same ratio as zlib level 1-3.
-    from isal import isal_zlib as _zlib  # type: ignore[import-untyped]
+    from isal import isal_zlib
 
+    _zlib = isal_zlib
     _DEFAULT_LEVEL = 2
 except ImportError:  # pragma: no cover - isal is a dependency, zlib the fallback
-    _zlib = zlib  # type: ignore[assignment]
+    _zlib = zlib
     _DEFAULT_LEVEL = 6
 
 CHUNK = 1 << 20
@@ -141,7 +144,7 @@ def shift(path: str, slots: dict[int, Slot], backups: int) -> None:
         slot = slots[index]
         if index >= backups:
             for gz in (False, True):
-                if (slot.gz if gz else slot.plain):
+                if slot.gz if gz else slot.plain:
                     _unlink(archive_path(path, index, gz))
             continue
         for gz in (False, True):

@@ -62,9 +62,8 @@ def test_timed_success_failure_and_override(tmp_path):
     with ExecutionLogger(path, clock=StepClock(step=0.015)) as log:
         with log.timed("CACHE", "FETCH", details="from source"):
             pass
-        with pytest.raises(KeyError):
-            with log.timed("API", "CALL"):
-                raise KeyError("user_pref")
+        with pytest.raises(KeyError), log.timed("API", "CALL"):
+            raise KeyError("user_pref")
         with log.timed("ROUTING", "DECIDE") as op:
             op.status = "DEGRADED"
             op.details = "fallback route"
@@ -80,15 +79,14 @@ def test_timed_success_failure_and_override(tmp_path):
 def test_bootstrap_sequence_matches_the_seed(tmp_path):
     path = tmp_path / "execution.log"
     clock = StepClock()
-    with ExecutionLogger(path, clock=clock) as log:
-        with log.bootstrap() as boot:
-            clock.now += 0.048
-            boot.core()
-            clock.now += 0.090
-            boot.parallel("6 threads completed")
-            clock.now += 0.105
-            boot.validate()
-            clock.now += 0.011
+    with ExecutionLogger(path, clock=clock) as log, log.bootstrap() as boot:
+        clock.now += 0.048
+        boot.core()
+        clock.now += 0.090
+        boot.parallel("6 threads completed")
+        clock.now += 0.105
+        boot.validate()
+        clock.now += 0.011
     assert [line.split("|", 1)[1] for line in lines(path)] == [
         "BOOTSTRAP|START|0|INFO|Bootstrap sequence initiated",
         "BOOTSTRAP|CORE|48|SUCCESS|Core identity loaded",
@@ -101,11 +99,13 @@ def test_bootstrap_sequence_matches_the_seed(tmp_path):
 def test_failed_bootstrap_is_not_a_complete(tmp_path):
     path = tmp_path / "execution.log"
     alerts = []
-    with ExecutionLogger(path, clock=StepClock(step=0.01), alert_hook=alerts.append) as log:
-        with pytest.raises(OSError):
-            with log.bootstrap() as boot:
-                boot.core()
-                raise OSError("no config")
+    with (
+        ExecutionLogger(path, clock=StepClock(step=0.01), alert_hook=alerts.append) as log,
+        pytest.raises(OSError),
+        log.bootstrap() as boot,
+    ):
+        boot.core()
+        raise OSError("no config")
     last = lines(path)[-1].split("|")
     assert last[1:3] == ["BOOTSTRAP", "ABORT"] and last[4] == "FAILURE"
     assert "COMPLETE" not in path.read_text()

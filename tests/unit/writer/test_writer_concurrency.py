@@ -8,8 +8,9 @@ import os
 import threading
 from collections import defaultdict
 
-from execlog_tui.writer import ExecutionLogger
 from writer_helpers import archive_names, entries, members
+
+from execlog_tui.writer import ExecutionLogger
 
 MB = 1024 * 1024
 

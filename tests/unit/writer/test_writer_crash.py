@@ -9,8 +9,9 @@ import random
 import signal
 import time
 
-from execlog_tui.writer import ExecutionLogger
 from writer_helpers import entries, members
+
+from execlog_tui.writer import ExecutionLogger
 
 KILLS = 20
 
@@ -79,4 +80,4 @@ def test_kill_minus_nine_many_times(tmp_path):
         # Every line whose log() had returned is there, once and in order; at most the one line in
         # flight when the process died may follow it.
         assert got[: last + 1] == list(range(last + 1)), f"run {run}: flushed lines lost or repeated"
-        assert got[last + 1:] in ([], [last + 1]), f"run {run}: {got[last + 1:][:5]}"
+        assert got[last + 1 :] in ([], [last + 1]), f"run {run}: {got[last + 1 :][:5]}"

@@ -47,7 +47,15 @@ def test_details_are_escaped_onto_one_line(tmp_path):
 
 @pytest.mark.parametrize(
     ("value", "text"),
-    [(0, "0"), (12, "12"), (13.5, "13.5"), (0.1 + 0.2, "0.3"), (1e-5, "0"), (2.0, "2"), (1e20, "100000000000000000000")],
+    [
+        (0, "0"),
+        (12, "12"),
+        (13.5, "13.5"),
+        (0.1 + 0.2, "0.3"),
+        (1e-5, "0"),
+        (2.0, "2"),
+        (1e20, "100000000000000000000"),
+    ],
 )
 def test_durations_fit_the_grammar(value, text):
     assert format_duration(value) == text
@@ -61,9 +69,14 @@ def test_bad_durations_are_refused(value):
 
 @pytest.mark.parametrize(
     ("component", "action", "status", "word"),
-    [("MY COMP", "A", "SUCCESS", "component"), ("", "A", "SUCCESS", "component"),
-     ("C", "A|B", "SUCCESS", "action"), ("C", "A", "", "status"), ("C", "A\n", "SUCCESS", "action"),
-     (None, "A", "SUCCESS", "component")],
+    [
+        ("MY COMP", "A", "SUCCESS", "component"),
+        ("", "A", "SUCCESS", "component"),
+        ("C", "A|B", "SUCCESS", "action"),
+        ("C", "A", "", "status"),
+        ("C", "A\n", "SUCCESS", "action"),
+        (None, "A", "SUCCESS", "component"),
+    ],
 )
 def test_tokens_that_would_break_the_format_are_refused(tmp_path, component, action, status, word):
     path = tmp_path / "execution.log"

@@ -10,8 +10,9 @@ import resource
 import signal
 import time
 
-from execlog_tui.writer import ExecutionLogger
 from writer_helpers import archive_names, entries, members, read_lines
+
+from execlog_tui.writer import ExecutionLogger
 
 LINE_DETAILS = "x" * 60
 
@@ -118,8 +119,10 @@ def test_recovery_removes_orphan_tmp_keeps_live_one_and_settles_duplicates(tmp_p
         assert not (tmp_path / "execution.log.2.gz.tmp").exists()
         assert live_tmp.exists()  # still owned by its (live) compressor
         assert gzip.open(tmp_path / "execution.log.3.gz").read() == plain3
-        assert not (tmp_path / "execution.log.4.gz").exists() or b"stale" not in gzip.open(
-            tmp_path / "execution.log.4.gz").read()
+        assert (
+            not (tmp_path / "execution.log.4.gz").exists()
+            or b"stale" not in gzip.open(tmp_path / "execution.log.4.gz").read()
+        )
     finally:
         os.close(fd)
         os.unlink(live_tmp)
