@@ -12,6 +12,15 @@ from execlog_tui.query.reports import REPORTS, Report
 from execlog_tui.query.run import NoInput, QueryCancelled, QueryError, QueryResult, resolve_query, run_query
 
 __all__ = [
-    "FORMATS", "NoInput", "QueryCancelled", "QueryError", "QueryResult", "REPORTS", "Report",
-    "format_result", "resolve_query", "run_query", "run_query_cli",
+    "FORMATS",
+    "NoInput",
+    "QueryCancelled",
+    "QueryError",
+    "QueryResult",
+    "REPORTS",
+    "Report",
+    "format_result",
+    "resolve_query",
+    "run_query",
+    "run_query_cli",
 ]

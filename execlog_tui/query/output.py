@@ -9,8 +9,8 @@ import json
 import math
 from typing import Any
 
-from execlog_tui.query.run import QueryResult
 from execlog_tui.core.sanitize import sanitize
+from execlog_tui.query.run import QueryResult
 
 FORMATS = ("table", "csv", "json", "jsontable")
 
@@ -18,7 +18,7 @@ FORMATS = ("table", "csv", "json", "jsontable")
 def _json_value(value: Any) -> Any:
     if isinstance(value, dt.datetime):
         if value.tzinfo is not None:
-            value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
         return value.isoformat(timespec="milliseconds") + "Z"  # SPEC 9's form: UTC, ms, Z
     if isinstance(value, dt.date):
         return value.isoformat()
@@ -49,8 +49,12 @@ def format_jsontable(result: QueryResult, max_rows: int | None = None) -> str:
     them all): the query screen reads this and must not take in a SELECT * over millions of lines.
     """
     rows = result.rows if max_rows is None else result.rows[:max_rows]
-    doc = {"columns": list(result.columns), "rows": [[_json_value(v) for v in row] for row in rows],
-           "total": len(result.rows), "files": list(result.files)}
+    doc = {
+        "columns": list(result.columns),
+        "rows": [[_json_value(v) for v in row] for row in rows],
+        "total": len(result.rows),
+        "files": list(result.files),
+    }
     return json.dumps(doc, ensure_ascii=True, indent=None)
 
 
@@ -60,7 +64,7 @@ def format_result(result: QueryResult, fmt: str = "table") -> str:
     if fmt == "jsontable":
         return format_jsontable(result)
     if fmt == "json":
-        rows = [dict(zip(result.columns, map(_json_value, row))) for row in result.rows]
+        rows = [dict(zip(result.columns, map(_json_value, row), strict=True)) for row in result.rows]
         # ASCII escapes: a C1 control in log text must not reach a terminal as a raw byte.
         return json.dumps(rows, ensure_ascii=True, indent=None)
     if fmt == "csv":
@@ -78,19 +82,29 @@ def format_result(result: QueryResult, fmt: str = "table") -> str:
     from rich.text import Text
 
     table = Table(show_edge=False, pad_edge=False, header_style="bold")
-    numeric = [all(isinstance(r[i], (int, float)) or r[i] is None for r in result.rows) and result.rows
-               for i in range(len(result.columns))]
+    numeric = [
+        all(isinstance(r[i], (int, float)) or r[i] is None for r in result.rows) and result.rows
+        for i in range(len(result.columns))
+    ]
     for i, name in enumerate(result.columns):
         # Column names come from the query (and so from the user): inert too.
         table.add_column(Text(sanitize(name)), justify="right" if numeric[i] else "left", overflow="fold")
     for row in result.rows:
         # Text objects, never strings: rich would read [brackets] in log text as markup.
         table.add_row(*(Text(sanitize(_text(v))) for v in row))
-    console = Console(file=io.StringIO(), width=max(80, _natural_width(result)), color_system=None,
-                      force_terminal=False, highlight=False, emoji=False, markup=False)
+    out = io.StringIO()
+    console = Console(
+        file=out,
+        width=max(80, _natural_width(result)),
+        color_system=None,
+        force_terminal=False,
+        highlight=False,
+        emoji=False,
+        markup=False,
+    )
     console.print(table)
     footer = f"({len(result.rows)} row{'s' if len(result.rows) != 1 else ''})"
-    return console.file.getvalue().rstrip("\n") + "\n" + footer  # type: ignore[attr-defined]
+    return out.getvalue().rstrip("\n") + "\n" + footer
 
 
 def _natural_width(result: QueryResult) -> int:

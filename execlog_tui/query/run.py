@@ -12,8 +12,16 @@ from pathlib import Path
 from typing import Any
 
 from execlog_tui.core.parser import LINE_LIMIT
-from execlog_tui.query.load import (WINDOW_BUCKETS, LoadCancelled, LoadProgress, LoadStats, create_views,
-                                    demote_failing, load_sets, window_start)
+from execlog_tui.query.load import (
+    WINDOW_BUCKETS,
+    LoadCancelled,
+    LoadProgress,
+    LoadStats,
+    create_views,
+    demote_failing,
+    load_sets,
+    window_start,
+)
 from execlog_tui.query.reports import REPORTS
 from execlog_tui.sources.logset import SourceError, discover
 from execlog_tui.sources.reader import SourceWarning
@@ -102,8 +110,7 @@ def run_query(
             _watch(con, stop, cancelled, query_progress)
         con.execute(f"SET temp_directory = '{scratch / 'spill'}'")
         con.execute("SET preserve_insertion_order = true")  # line numbers follow the file order
-        stats = load_sets(con, sets, line_limit=line_limit, scratch=scratch, progress=progress,
-                          cancelled=cancelled)
+        stats = load_sets(con, sets, line_limit=line_limit, scratch=scratch, progress=progress, cancelled=cancelled)
 
         def execute(statement: str, fetch: bool) -> Any:
             """Run a statement over the views; when it fails while reading a file DuckDB cannot read as
@@ -114,8 +121,12 @@ def run_query(
                 try:
                     cur = con.execute(statement)
                     return (cur, cur.fetchall() if fetch and cur.description is not None else None)
-                except (duckdb.InvalidInputException, duckdb.IOException, duckdb.ConversionException,
-                        duckdb.InternalException) as exc:
+                except (
+                    duckdb.InvalidInputException,
+                    duckdb.IOException,
+                    duckdb.ConversionException,
+                    duckdb.InternalException,
+                ) as exc:
                     if not demote_failing(con, stats, line_limit, scratch, live):
                         raise QueryError(_one_line(exc)) from None
                 except duckdb.Error as exc:
@@ -138,17 +149,21 @@ def run_query(
             columns = tuple(d[0] for d in cur.description)
         if window is None:
             newest = None  # as_of_ms: only computed when a window needs it (an extra scan)
-        return QueryResult(columns, rows, tuple(stats.files), window, start, newest,
-                           tuple(stats.warnings), stats)
+        return QueryResult(columns, rows, tuple(stats.files), window, start, newest, tuple(stats.warnings), stats)
     finally:
         stop.set()
         con.close()
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _watch(con: Any, stop: threading.Event, cancelled: Callable[[], bool] | None,
-           query_progress: Callable[[float], None] | None) -> None:
+def _watch(
+    con: Any,
+    stop: threading.Event,
+    cancelled: Callable[[], bool] | None,
+    query_progress: Callable[[float], None] | None,
+) -> None:
     """A daemon thread beside the query: reports DuckDB's progress and interrupts on cancel."""
+
     def loop() -> None:
         while not stop.wait(WATCH_EVERY_S):
             try:

@@ -36,14 +36,23 @@ def parser_rows(paths: list[str | Path], line_limit: int = LINE_LIMIT) -> tuple[
                     if item is None:
                         continue
                     if isinstance(item, Entry):
-                        entries.append((str(m.path), n + i + 1, item.ts, item.component, item.action,
-                                        item.duration_ms, item.status, item.details))
+                        entries.append(
+                            (
+                                str(m.path),
+                                n + i + 1,
+                                item.ts,
+                                item.component,
+                                item.action,
+                                item.duration_ms,
+                                item.status,
+                                item.details,
+                            )
+                        )
                     else:
                         errors.append((str(m.path), n + i + 1, item.raw, item.reason))
                 n += len(lines)
     return sorted(entries), sorted(errors)
 
 
-ROW_SQL = ("SELECT file, line, ts_ms, component, action, duration_ms, status, details FROM entries "
-           "ORDER BY file, line")
+ROW_SQL = "SELECT file, line, ts_ms, component, action, duration_ms, status, details FROM entries ORDER BY file, line"
 ERR_SQL = "SELECT file, line, raw, reason FROM parse_errors ORDER BY file, line"

@@ -21,7 +21,7 @@ def close(a: float | None, b: float | None, tol: float = 1e-9) -> bool:
 
 
 def as_dicts(result) -> list[dict]:
-    return [dict(zip(result.columns, row)) for row in result.rows]
+    return [dict(zip(result.columns, row, strict=True)) for row in result.rows]
 
 
 @pytest.mark.parametrize("paths", SCOPES)
@@ -50,8 +50,11 @@ def test_whole_set_figures_match_the_engine(paths) -> None:
     cache = as_dicts(run_query(paths, "cache_efficiency"))[0]
     assert close(cache["hit_rate"], day.cache_hit_rate)
 
-    completed = run_query(paths, "SELECT avg(duration_ms) FROM entries WHERE component <> 'BOOTSTRAP' AND status IN "
-                          f"({', '.join(repr(s) for s in sorted(COMPLETION_STATUSES))})")
+    completed = run_query(
+        paths,
+        "SELECT avg(duration_ms) FROM entries WHERE component <> 'BOOTSTRAP' AND status IN "
+        f"({', '.join(repr(s) for s in sorted(COMPLETION_STATUSES))})",
+    )
     assert close(completed.rows[0][0], day.avg_response_ms)
 
 

@@ -88,15 +88,20 @@ def test_ddl_statements_and_views_work(capsys) -> None:
 
 
 def test_jsontable_keeps_column_names_and_order_even_without_rows(capsys) -> None:
-    code, out, err = cli(capsys, "SELECT status, min(ts) AS first, count(*) AS n FROM entries GROUP BY 1 ORDER BY 1",
-                         SEED, fmt="jsontable")
+    code, out, err = cli(
+        capsys,
+        "SELECT status, min(ts) AS first, count(*) AS n FROM entries GROUP BY 1 ORDER BY 1",
+        SEED,
+        fmt="jsontable",
+    )
     assert code == 0 and err == ""
     doc = json.loads(out)
     assert doc["columns"] == ["status", "first", "n"] and doc["total"] == len(doc["rows"]) > 0
     # Values as the json format renders them: the same figures, as arrays in column order.
-    _, as_json, _ = cli(capsys, "SELECT status, min(ts) AS first, count(*) AS n FROM entries GROUP BY 1 ORDER BY 1",
-                        SEED, fmt="json")
-    assert [dict(zip(doc["columns"], r)) for r in doc["rows"]] == json.loads(as_json)
+    _, as_json, _ = cli(
+        capsys, "SELECT status, min(ts) AS first, count(*) AS n FROM entries GROUP BY 1 ORDER BY 1", SEED, fmt="json"
+    )
+    assert [dict(zip(doc["columns"], r, strict=True)) for r in doc["rows"]] == json.loads(as_json)
     code, out, _ = cli(capsys, "SELECT ts AS b, component AS a FROM entries WHERE false", SEED, fmt="jsontable")
     assert code == 0 and json.loads(out)["columns"] == ["b", "a"] and json.loads(out)["rows"] == []
     assert cli(capsys, "SELECT 1 AS one", SEED, fmt="json")[1].strip() == '[{"one": 1}]'

@@ -16,8 +16,9 @@ ROWS = 500_000
 LIMIT = "16MB"
 COMPONENTS = ("API", "CACHE", "DB", "FAMILY", "AUTH")
 
-HOLISTIC = ("SELECT component, percentile_disc(0.95) WITHIN GROUP (ORDER BY duration_ms) AS p95 "
-            "FROM entries GROUP BY component")
+HOLISTIC = (
+    "SELECT component, percentile_disc(0.95) WITHIN GROUP (ORDER BY duration_ms) AS p95 FROM entries GROUP BY component"
+)
 
 
 def _duration(i: int) -> int:
@@ -28,10 +29,13 @@ def _duration(i: int) -> int:
 def big_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("memory") / "execution.log"
     with open(path, "w", encoding="utf-8", newline="\n") as f:
-        f.write("".join(
-            f"2025-09-09T10:{(i // 60000) % 60:02d}:{(i // 1000) % 60:02d}.{i % 1000:03d}Z"
-            f"|{COMPONENTS[i % 5]}|HIT|{_duration(i)}|{'FAILURE' if i % 17 == 0 else 'SUCCESS'}|user=u{i % 3}\n"
-            for i in range(ROWS)))
+        f.write(
+            "".join(
+                f"2025-09-09T10:{(i // 60000) % 60:02d}:{(i // 1000) % 60:02d}.{i % 1000:03d}Z"
+                f"|{COMPONENTS[i % 5]}|HIT|{_duration(i)}|{'FAILURE' if i % 17 == 0 else 'SUCCESS'}|user=u{i % 3}\n"
+                for i in range(ROWS)
+            )
+        )
     return path
 
 
@@ -45,7 +49,7 @@ def test_the_set_is_large_enough_to_exhaust_the_limit(big_log: Path) -> None:
 def test_every_report_runs_under_the_limit(big_log: Path, name: str) -> None:
     result = run_query([big_log], name, memory_limit=LIMIT)
     assert result.rows
-    rows = [dict(zip(result.columns, r)) for r in result.rows]
+    rows = [dict(zip(result.columns, r, strict=True)) for r in result.rows]
     if name == "bottlenecks":
         for r in rows:
             k = COMPONENTS.index(r["component"])

@@ -125,11 +125,43 @@ def test_two_sets_are_both_read(tmp_path: Path) -> None:
     assert {r[0] for r in rows.rows} == {str(a), str(b)}
 
 
-_pieces = st.sampled_from([
-    "2025-09-09T10:00:00", "2025-09-09T10:00:00.123Z", "2025-13-01T00:00:00", "2024-02-29T23:59:59+01:00",
-    "|", "||", "API", "cache", "HIT", "12", "3.5", ".5", "SUCCESS", "error", " ", "\t", "\u00a0", "\u2028",
-    "\x0b", "\x1c", "\x1f", "\x01", "\r", "\u00df", "user=u1", "\\n", "\x00", "Z", "+05:30", "-", ":", "T", "é",
-])
+_pieces = st.sampled_from(
+    [
+        "2025-09-09T10:00:00",
+        "2025-09-09T10:00:00.123Z",
+        "2025-13-01T00:00:00",
+        "2024-02-29T23:59:59+01:00",
+        "|",
+        "||",
+        "API",
+        "cache",
+        "HIT",
+        "12",
+        "3.5",
+        ".5",
+        "SUCCESS",
+        "error",
+        " ",
+        "\t",
+        "\u00a0",
+        "\u2028",
+        "\x0b",
+        "\x1c",
+        "\x1f",
+        "\x01",
+        "\r",
+        "\u00df",
+        "user=u1",
+        "\\n",
+        "\x00",
+        "Z",
+        "+05:30",
+        "-",
+        ":",
+        "T",
+        "é",
+    ]
+)
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -161,14 +193,33 @@ def test_file_failing_mid_query_moves_to_the_readers_path(tmp_path: Path) -> Non
 
 
 # The fast path's own timestamp form: calendar and clock edges the SQL must judge as the parser does.
-TS24_VALID = ["2025-09-09T10:00:00.000Z", "2024-02-29T23:59:59.999Z", "2000-02-29T00:00:00.001Z",
-              "0001-01-01T00:00:00.000Z", "9999-12-31T23:59:59.999Z", "1969-12-31T23:59:59.999Z",
-              "1970-01-01T00:00:00.000Z", "2025-04-30T12:34:56.789Z"]
-TS24_INVALID = ["2025-02-29T10:00:00.000Z", "1900-02-29T10:00:00.000Z", "2025-04-31T10:00:00.000Z",
-                "0000-01-01T00:00:00.000Z", "2025-09-09T24:00:00.000Z", "2025-09-09T23:60:00.000Z",
-                "2025-09-09T23:59:60.000Z", "2025-00-10T10:00:00.000Z", "2025-09-00T10:00:00.000Z",
-                "2025-13-01T10:00:00.000Z", "2025-09-09T10:00:00.000z", "2025-09-09t10:00:00.000Z",
-                "2025-09-09T10:00:00,000Z", "+025-09-09T10:00:00.000Z", "2025-9-09T10:00:00.0000Z"]
+TS24_VALID = [
+    "2025-09-09T10:00:00.000Z",
+    "2024-02-29T23:59:59.999Z",
+    "2000-02-29T00:00:00.001Z",
+    "0001-01-01T00:00:00.000Z",
+    "9999-12-31T23:59:59.999Z",
+    "1969-12-31T23:59:59.999Z",
+    "1970-01-01T00:00:00.000Z",
+    "2025-04-30T12:34:56.789Z",
+]
+TS24_INVALID = [
+    "2025-02-29T10:00:00.000Z",
+    "1900-02-29T10:00:00.000Z",
+    "2025-04-31T10:00:00.000Z",
+    "0000-01-01T00:00:00.000Z",
+    "2025-09-09T24:00:00.000Z",
+    "2025-09-09T23:60:00.000Z",
+    "2025-09-09T23:59:60.000Z",
+    "2025-00-10T10:00:00.000Z",
+    "2025-09-00T10:00:00.000Z",
+    "2025-13-01T10:00:00.000Z",
+    "2025-09-09T10:00:00.000z",
+    "2025-09-09t10:00:00.000Z",
+    "2025-09-09T10:00:00,000Z",
+    "+025-09-09T10:00:00.000Z",
+    "2025-9-09T10:00:00.0000Z",
+]
 
 
 def test_common_timestamp_form_is_judged_in_sql_like_the_parser(tmp_path: Path) -> None:
@@ -190,10 +241,18 @@ def test_calendar_in_the_sql_grammar_is_the_parsers(tmp_path: Path) -> None:
     the 24-character form gives the parser's verdict, and the SQL path (not the parser) takes every
     valid one, with the timestamp DuckDB computes agreeing with the parser's."""
     years = ["0000", "0001", "0004", "0100", "0400", "1900", "1996", "2000", "2023", "2024", "2100", "9999"]
-    lines = [f"{y}-{m:02d}-{d:02d}T10:00:00.000Z|API|CALL|1|INFO|date"
-             for y in years for m in range(0, 14) for d in range(0, 33)]
-    lines += [f"2024-06-30T{h:02d}:{mi:02d}:{s:02d}.999Z|API|CALL|1|INFO|clock"
-              for h in range(0, 26) for mi in (0, 59, 60) for s in (0, 59, 60)]
+    lines = [
+        f"{y}-{m:02d}-{d:02d}T10:00:00.000Z|API|CALL|1|INFO|date"
+        for y in years
+        for m in range(0, 14)
+        for d in range(0, 33)
+    ]
+    lines += [
+        f"2024-06-30T{h:02d}:{mi:02d}:{s:02d}.999Z|API|CALL|1|INFO|clock"
+        for h in range(0, 26)
+        for mi in (0, 59, 60)
+        for s in (0, 59, 60)
+    ]
     f = tmp_path / "execution.log"
     f.write_text("\n".join(lines) + "\n", encoding="utf-8")
     rows, errs = check([f])
