@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from execlog_tui.core.config import Condition
 from execlog_tui.core.snapshot import AlertView

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import operator
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 BAND_NAMES = ("optimal", "acceptable", "warning", "error")
 
@@ -21,7 +21,10 @@ _CONDITION_RE = re.compile(
     r"\s*(?P<name>[a-z_][a-z0-9_]*)\s*(?P<op>>=|<=|>|<)\s*(?P<v>[0-9]+(?:\.[0-9]+)?)\s*(?P<unit>ms|%|MB)?\s*"
 )
 _OPS: dict[str, Callable[[float, float], bool]] = {
-    ">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "<": operator.lt,
+    "<=": operator.le,
 }
 # Which figure of the 1m window each condition or band name reads (SPEC sections 5 and 7).
 FIGURE_OF = {
@@ -113,9 +116,7 @@ class Condition:
         if m is None:
             raise NotationError(f"a condition like 'error_rate > 5%', got {text!r}")
         if m.group("name") not in FIGURE_OF:
-            raise NotationError(
-                f"a condition on one of {', '.join(sorted(FIGURE_OF))}, got {m.group('name')!r}"
-            )
+            raise NotationError(f"a condition on one of {', '.join(sorted(FIGURE_OF))}, got {m.group('name')!r}")
         return cls(" ".join(str(text).split()), m.group("name"), m.group("op"), float(m.group("v")), m.group("unit"))
 
 
@@ -142,7 +143,16 @@ class LogConfig:
     compression: str = "gzip_rotated"
     retention_days: int = 7
     components: tuple[str, ...] = (
-        "SYSTEM", "BOOTSTRAP", "CACHE", "MEMORY", "FAMILY", "ROUTING", "TEMPLATE", "API", "PERF", "SECURITY",
+        "SYSTEM",
+        "BOOTSTRAP",
+        "CACHE",
+        "MEMORY",
+        "FAMILY",
+        "ROUTING",
+        "TEMPLATE",
+        "API",
+        "PERF",
+        "SECURITY",
     )
 
 

@@ -7,7 +7,7 @@ import difflib
 import re
 from importlib import resources
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -36,14 +36,24 @@ DOC_SECTIONS = ("CRITICAL_PATHS", "ANALYSIS_QUERIES")
 
 THRESHOLD_UNITS = {"bootstrap": "ms", "cache_hit_rate": "%", "memory_usage": "MB", "response_time": "ms"}
 CONDITION_UNITS = {
-    "error_rate": "%", "cache_hit_rate": "%", "memory_usage": "MB", "response_time": "ms",
-    "bootstrap": "ms", "p95_response_time": "ms", "requests_per_second": None,
+    "error_rate": "%",
+    "cache_hit_rate": "%",
+    "memory_usage": "MB",
+    "response_time": "ms",
+    "bootstrap": "ms",
+    "p95_response_time": "ms",
+    "requests_per_second": None,
 }
 CHANNELS = ("console", "log_file", "monitoring_dashboard")
 INTERVALS = ("1_minute", "5_minutes", "1_hour", "1_day")
 METRICS = (
-    "requests_per_second", "average_response_time", "response_time", "p95_response_time",
-    "cache_hit_rate", "memory_usage", "error_rate",
+    "requests_per_second",
+    "average_response_time",
+    "response_time",
+    "p95_response_time",
+    "cache_hit_rate",
+    "memory_usage",
+    "error_rate",
 )
 BREAKER_STATES = ("CLOSED", "OPEN", "HALF_OPEN")
 TRANSITIONS = (("CLOSED", "OPEN"), ("OPEN", "HALF_OPEN"), ("HALF_OPEN", "CLOSED"), ("HALF_OPEN", "OPEN"))
@@ -156,8 +166,9 @@ class _Loader:
     def expect(self, node: Node, path: str, expected: str) -> NoReturn:
         self.fail(node, path, f"expected {expected}, got {_kind(node)}")
 
-    def mapping(self, node: Node, path: str, allowed: tuple[str, ...] | None, what: str = "a mapping"
-                ) -> dict[str, Node]:
+    def mapping(
+        self, node: Node, path: str, allowed: tuple[str, ...] | None, what: str = "a mapping"
+    ) -> dict[str, Node]:
         """The entries of a mapping node (null counts as empty). `allowed` None: any name (descriptive)."""
         if _is_null(node):
             return {}
@@ -196,7 +207,8 @@ class _Loader:
             return None
         if not isinstance(node, ScalarNode):
             self.expect(node, path, expected)
-        return node.value
+        text: str = node.value  # a ScalarNode's value is its text (typed Any in the stubs)
+        return text
 
     def notation(self, node: Node, path: str, expected: str, regex: re.Pattern[str]) -> re.Match[str] | None:
         text = self.scalar(node, path, expected)
@@ -231,8 +243,8 @@ class _Loader:
         try:
             root = yaml.compose(text, Loader=yaml.SafeLoader)
         except yaml.reader.ReaderError as e:  # a control character: no mark, only a position
-            line = text[: e.position].count("\n") + 1
-            raise ConfigError(self.file, f"invalid YAML: unacceptable character #x{e.character:04x}", line) from None
+            at = text[: e.position].count("\n") + 1
+            raise ConfigError(self.file, f"invalid YAML: unacceptable character #x{e.character:04x}", at) from None
         except yaml.YAMLError as e:
             message, line = _yaml_message(e)
             raise ConfigError(self.file, f"invalid YAML: {message}", line) from None
@@ -284,16 +296,29 @@ class _Loader:
 
     def log_configuration(self, node: Node) -> LogConfig:
         path = "LOG_CONFIGURATION"
-        allowed = ("format", "timestamp", "max_size", "rotation", "compression", "retention",
-                   "components", "status_codes", "log_levels")
+        allowed = (
+            "format",
+            "timestamp",
+            "max_size",
+            "rotation",
+            "compression",
+            "retention",
+            "components",
+            "status_codes",
+            "log_levels",
+        )
         e = self.mapping(node, path, allowed)
         log = LogConfig()
         if "format" in e:
             self.exact(e["format"], _join(path, "format"), ("pipe_delimited",), " (the only format execlog reads)")
         if "timestamp" in e:
-            self.exact(e["timestamp"], _join(path, "timestamp"), ("ISO8601_with_ms",),
-                       " (the only timestamp format execlog reads)")
-        changes: dict[str, object] = {}
+            self.exact(
+                e["timestamp"],
+                _join(path, "timestamp"),
+                ("ISO8601_with_ms",),
+                " (the only timestamp format execlog reads)",
+            )
+        changes: dict[str, Any] = {}  # field overrides, each checked where it is parsed
         if "max_size" in e and (v := self.size(e["max_size"], _join(path, "max_size"))) is not None:
             changes["max_size_bytes"] = v
         if "rotation" in e and (v := self.count(e["rotation"], _join(path, "rotation"), "files", 0)) is not None:
@@ -309,7 +334,7 @@ class _Loader:
         for key in ("status_codes", "log_levels"):
             if key in e:
                 self.documentation(e[key], _join(path, key))
-        return dataclasses.replace(log, **changes)  # type: ignore[arg-type]
+        return dataclasses.replace(log, **changes)
 
     def components(self, node: Node, path: str) -> tuple[str, ...] | None:
         """The seed writes NAME: description; a plain list of names is accepted too."""
@@ -369,7 +394,7 @@ class _Loader:
     def monitoring(self, node: Node) -> MonitoringConfig:
         path = "MONITORING"
         e = self.mapping(node, path, ("real_time", "aggregation", "alerts"))
-        changes: dict[str, object] = {}
+        changes: dict[str, Any] = {}  # field overrides, each checked where it is parsed
         if "real_time" in e:
             rpath = _join(path, "real_time")
             rt = self.mapping(e["real_time"], rpath, ("metrics",))
@@ -395,7 +420,7 @@ class _Loader:
                 alert_log = self.file_path(al["log_file_path"], _join(apath, "log_file_path"))
                 if alert_log is not None:
                     changes["alert_log"] = alert_log
-        return dataclasses.replace(MonitoringConfig(), **changes)  # type: ignore[arg-type]
+        return dataclasses.replace(MonitoringConfig(), **changes)
 
     def names(self, node: Node, path: str, choices: tuple[str, ...], what: str) -> tuple[str, ...] | None:
         items = self.sequence(node, path, what)
@@ -469,7 +494,7 @@ class _Loader:
         tpath = _join(path, "transitions")
         items = self.sequence(e["transitions"], tpath, "transitions (from, to, condition, log)")
         seen: dict[tuple[str, str], int] = {}
-        changes: dict[str, float] = {}
+        changes: dict[str, Any] = {}  # field overrides, each checked where it is parsed
         for i, item in enumerate(items or ()):
             ipath = f"{tpath}[{i}]"
             t = self.mapping(item, ipath, ("from", "to", "condition", "log"))
@@ -479,24 +504,36 @@ class _Loader:
             src = self.exact(t["from"], _join(ipath, "from"), BREAKER_STATES)
             dst = self.exact(t["to"], _join(ipath, "to"), BREAKER_STATES)
             if src is None or dst is None:
-                self.expect(t["from"] if src is None else t["to"], _join(ipath, "from" if src is None else "to"),
-                            " or ".join(BREAKER_STATES))
+                self.expect(
+                    t["from"] if src is None else t["to"],
+                    _join(ipath, "from" if src is None else "to"),
+                    " or ".join(BREAKER_STATES),
+                )
             pair = (src, dst)
             if pair not in TRANSITIONS:
-                self.fail(item, ipath, "expected one of the transitions "
-                          + ", ".join(f"{a} -> {b}" for a, b in TRANSITIONS) + f", got {src} -> {dst}")
+                self.fail(
+                    item,
+                    ipath,
+                    "expected one of the transitions "
+                    + ", ".join(f"{a} -> {b}" for a, b in TRANSITIONS)
+                    + f", got {src} -> {dst}",
+                )
             if pair in seen:
                 self.fail(item, ipath, f"duplicate transition {src} -> {dst}, first at line {seen[pair]}")
             seen[pair] = _line(item)
             cpath = _join(ipath, "condition")
             if pair == ("CLOSED", "OPEN"):
-                m = self.notation(t["condition"], cpath, "'N failures in S seconds', like '3 failures in 10 seconds'",
-                                  _FAILURES_RE)
+                m = self.notation(
+                    t["condition"], cpath, "'N failures in S seconds', like '3 failures in 10 seconds'", _FAILURES_RE
+                )
                 if m is not None:
                     failures, window = int(m.group(1)), float(m.group(2))
                     if failures < 1 or window <= 0:
-                        self.fail(t["condition"], cpath, f"expected at least 1 failure in more than 0 seconds, "
-                                  f"got {_short(t['condition'].value)}")
+                        self.fail(
+                            t["condition"],
+                            cpath,
+                            f"expected at least 1 failure in more than 0 seconds, got {_short(t['condition'].value)}",
+                        )
                     changes["failures"], changes["window_s"] = failures, window
             elif pair == ("OPEN", "HALF_OPEN"):
                 m = self.notation(t["condition"], cpath, "'After S seconds', like 'After 30 seconds'", _AFTER_RE)
@@ -506,7 +543,7 @@ class _Loader:
                 # SPEC 6 fixes what happens in HALF_OPEN (the next completed operation decides): text only.
                 self.scalar(t["condition"], cpath, "a description (text)")
             self.text_fields(t, ipath, ("log",))
-        return dataclasses.replace(rules, **changes)  # type: ignore[arg-type]
+        return dataclasses.replace(rules, **changes)
 
     # -- SAFEGUARDS ---------------------------------------------------------------------------------
 
@@ -525,7 +562,7 @@ class _Loader:
     def safeguards(self, node: Node) -> Safeguards:
         path = "SAFEGUARDS"
         e = self.mapping(node, path, ("memory_protection", "cache_overflow", "log_overflow", "graceful_degradation"))
-        changes: dict[str, float | int] = {}
+        changes: dict[str, Any] = {}  # field overrides, each checked where it is parsed
         limits = {
             "memory_protection": ("session", "100MB per session"),
             "cache_overflow": ("tier", "10MB per tier"),
@@ -557,10 +594,13 @@ class _Loader:
                 if m is not None:
                     rate = float(m.group(1))
                     if rate > 100:
-                        self.fail(g["trigger"], tpath, f"expected a percentage from 0 to 100, "
-                                  f"got {_short(g['trigger'].value)}")
+                        self.fail(
+                            g["trigger"],
+                            tpath,
+                            f"expected a percentage from 0 to 100, got {_short(g['trigger'].value)}",
+                        )
                     changes["degraded_below_hit_rate"] = rate
-        return dataclasses.replace(Safeguards(), **changes)  # type: ignore[arg-type]
+        return dataclasses.replace(Safeguards(), **changes)
 
     # -- the seed's descriptive blocks --------------------------------------------------------------
 

@@ -10,8 +10,16 @@ ERROR_STATUSES = frozenset({"FAILURE", "TIMEOUT", "ERROR", "CRITICAL"})
 # Completed operations: a status code, or ERROR/CRITICAL (SPEC section 4); BOOTSTRAP excluded there.
 COMPLETION_STATUSES = STATUS_CODES | {"ERROR", "CRITICAL"}
 KNOWN_COMPONENTS = (
-    "SYSTEM", "BOOTSTRAP", "CACHE", "MEMORY", "FAMILY",
-    "ROUTING", "TEMPLATE", "API", "PERF", "SECURITY",
+    "SYSTEM",
+    "BOOTSTRAP",
+    "CACHE",
+    "MEMORY",
+    "FAMILY",
+    "ROUTING",
+    "TEMPLATE",
+    "API",
+    "PERF",
+    "SECURITY",
 )
 
 

@@ -9,12 +9,12 @@ take ~13 MB instead of ~44 MB. The flags are what a filter needs without parsing
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Union, overload
+from typing import overload
 
 from execlog_tui.core.entry import Entry, ParseError
 from execlog_tui.core.parser import parse_line, token
 
-Item = Union[Entry, ParseError]
+Item = Entry | ParseError
 
 DEFAULT_CAPACITY = 100_000
 
@@ -131,8 +131,8 @@ class RingBuffer:
         cap = self._capacity
         if n >= cap:
             # Only the newest `capacity` survive: rebuild rather than overwrite line by line.
-            self._raws = list(new[n - cap:])
-            self._flags = bytearray(flags[n - cap:])
+            self._raws = list(new[n - cap :])
+            self._flags = bytearray(flags[n - cap :])
             self._start = 0
             self._total += n
             return
@@ -151,8 +151,8 @@ class RingBuffer:
         # assignments, so the bytearray is overwritten in place.
         start = self._start
         first = min(n, cap - start)
-        raws[start:start + first] = new[:first]
-        fl[start:start + first] = flags[:first]
+        raws[start : start + first] = new[:first]
+        fl[start : start + first] = flags[:first]
         rest = n - first
         if rest:
             raws[0:rest] = new[first:]
@@ -173,7 +173,7 @@ class RingBuffer:
         lo = s + n - count  # position of the first wanted line, unwrapped
         if lo >= n:
             lo -= n
-            return self._raws[lo:lo + count], bytes(self._flags[lo:lo + count])
+            return self._raws[lo : lo + count], bytes(self._flags[lo : lo + count])
         # From lo to the physical end, then from 0 up to the oldest line (s), when wrapped.
         return self._raws[lo:] + self._raws[:s], bytes(self._flags[lo:]) + bytes(self._flags[:s])
 

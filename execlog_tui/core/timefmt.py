@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 TIMESTAMP_RE = re.compile(
     r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})"
@@ -20,7 +20,7 @@ _SECOND_CACHE: dict[str, int | None] = {}
 def _epoch_seconds(prefix: str) -> int | None:
     cached = _SECOND_CACHE.get(prefix, -1)
     if cached != -1:
-        return cached  # type: ignore[return-value]
+        return cached
     try:
         y, mo, d = int(prefix[0:4]), int(prefix[5:7]), int(prefix[8:10])
         h, mi, s = int(prefix[11:13]), int(prefix[14:16]), int(prefix[17:19])
@@ -80,14 +80,14 @@ def format_ts(ms: int | None) -> str | None:
 
 
 def time_struct_prefix(seconds: int) -> str:
-    return datetime.fromtimestamp(seconds, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+    return datetime.fromtimestamp(seconds, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def format_time_of_day(ms: int | None) -> str:
     if ms is None:
         return "--:--:--"
     seconds, millis = divmod(ms, 1000)
-    return datetime.fromtimestamp(seconds, tz=timezone.utc).strftime("%H:%M:%S") + f".{millis:03d}"
+    return datetime.fromtimestamp(seconds, tz=UTC).strftime("%H:%M:%S") + f".{millis:03d}"
 
 
 def parse_user_time(text: str, reference_ms: int | None) -> int:
@@ -102,9 +102,7 @@ def parse_user_time(text: str, reference_ms: int | None) -> int:
         raise ValueError(f"impossible date or time: {text!r}")
     m = _TIME_OF_DAY_RE.fullmatch(text)
     if m is None:
-        raise ValueError(
-            f"not a time: {text!r} (expected YYYY-MM-DDTHH:MM:SS[.fff][Z|+HH:MM] or HH:MM[:SS[.fff]])"
-        )
+        raise ValueError(f"not a time: {text!r} (expected YYYY-MM-DDTHH:MM:SS[.fff][Z|+HH:MM] or HH:MM[:SS[.fff]])")
     if reference_ms is None:
         raise ValueError(f"a time of day ({text!r}) needs a log with at least one entry to give its date")
     h, mi = int(m.group(1)), int(m.group(2))

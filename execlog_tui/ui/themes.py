@@ -16,8 +16,17 @@ from textual.theme import Theme
 BUILTIN_THEMES = ("dark", "light", "high-contrast", "monochrome")
 
 _COLOUR_KEYS = (
-    "primary", "secondary", "warning", "error", "success", "accent",
-    "foreground", "background", "surface", "panel", "boost",
+    "primary",
+    "secondary",
+    "warning",
+    "error",
+    "success",
+    "accent",
+    "foreground",
+    "background",
+    "surface",
+    "panel",
+    "boost",
 )
 # CSS variables the dashboard's .tcss reads; a theme may set them under `variables:`.
 BAND_VARIABLES = ("band-optimal", "band-acceptable", "band-warning", "band-error")
@@ -62,7 +71,10 @@ def theme_from_mapping(data: Any, source: str) -> Theme:
         raise ThemeError(f"{source}: key 'name': expected a non-empty string")
     if "primary" not in data:
         raise ThemeError(f"{source}: key 'primary': required")
-    colours = {k: _colour(source, k, data[k]) for k in _COLOUR_KEYS if k in data and data[k] is not None}
+    # Theme's keyword arguments, each validated here: colours (str) and the two fractions (float).
+    colours: dict[str, Any] = {
+        k: _colour(source, k, data[k]) for k in _COLOUR_KEYS if k in data and data[k] is not None
+    }
     dark = data.get("dark", True)
     if not isinstance(dark, bool):
         raise ThemeError(f"{source}: key 'dark': expected true or false, got {dark!r}")
