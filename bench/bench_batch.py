@@ -128,8 +128,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--mb", type=int, default=100, help="MiB per member before compression")
     ap.add_argument("--size", type=parse_size, help="shorthand for --files and --mb, e.g. 7x10")
     ap.add_argument("--set", type=Path, help="benchmark this directory instead of a generated set")
-    ap.add_argument("--cmd", help="the command to measure, {set} for the directory "
-                    "(default: PYTHON -m execlog_tui -b --json {set})")
+    ap.add_argument(
+        "--cmd", help="the command to measure, {set} for the directory (default: PYTHON -m execlog_tui -b --json {set})"
+    )
     args = ap.parse_args(argv)
     if args.size:
         args.files, args.mb = args.size
@@ -151,8 +152,18 @@ def main(argv: list[str] | None = None) -> int:
         # In a subprocess: generating in this process would grow it, and a child's ru_maxrss starts
         # from the size of the parent it was forked from.
         directory = gen_bigset.default_out(args.files, args.mb)
-        gen = subprocess.run([sys.executable, str(Path(gen_bigset.__file__)), "--files", str(args.files),
-                              "--mb", str(args.mb), "--out", str(directory)])
+        gen = subprocess.run(
+            [
+                sys.executable,
+                str(Path(gen_bigset.__file__)),
+                "--files",
+                str(args.files),
+                "--mb",
+                str(args.mb),
+                "--out",
+                str(directory),
+            ]
+        )
         if gen.returncode != 0:
             print("bench_batch: generating the set failed", file=sys.stderr)
             return 1
@@ -179,8 +190,11 @@ def main(argv: list[str] | None = None) -> int:
         f = measure(floor)
         tool_runs.append(t)
         floor_runs.append(f)
-        print(f"run {i + 1}: tool {t.wall:7.2f} s  tree RSS {t.tree_rss_mb:6.1f} MB  maxrss {t.maxrss_mb:6.1f} MB"
-              f"   floor {f.wall:7.2f} s", flush=True)
+        print(
+            f"run {i + 1}: tool {t.wall:7.2f} s  tree RSS {t.tree_rss_mb:6.1f} MB  maxrss {t.maxrss_mb:6.1f} MB"
+            f"   floor {f.wall:7.2f} s",
+            flush=True,
+        )
 
     lines = int(floor_runs[-1].stdout.split()[0])
     entries = errors = None
@@ -200,20 +214,35 @@ def main(argv: list[str] | None = None) -> int:
         print(f"tool read:                 {entries:,} entries + {errors:,} parse errors")
     print(f"median wall, tool:         {tool_med:.2f} s")
     print(f"median wall, floor:        {floor_med:.2f} s")
-    print(f"ratio tool / floor:        {ratio:.2f}x   (target <= {TARGET_RATIO}x: "
-          f"{'met' if ratio <= TARGET_RATIO else 'MISSED'})")
-    print(f"peak RSS, process tree:    {tree_peak:.1f} MB (sum over processes, sampled every "
-          f"{SAMPLE_EVERY * 1000:.0f} ms; target <= {TARGET_RSS_MB:.0f} MB: "
-          f"{'met' if tree_peak <= TARGET_RSS_MB else 'MISSED'})")
-    print(f"peak RSS, largest process: {maxrss:.1f} MB (ru_maxrss; it never reads below {fork_floor:.1f} MB, "
-          "this script's size when it forks)")
+    print(
+        f"ratio tool / floor:        {ratio:.2f}x   (target <= {TARGET_RATIO}x: "
+        f"{'met' if ratio <= TARGET_RATIO else 'MISSED'})"
+    )
+    print(
+        f"peak RSS, process tree:    {tree_peak:.1f} MB (sum over processes, sampled every "
+        f"{SAMPLE_EVERY * 1000:.0f} ms; target <= {TARGET_RSS_MB:.0f} MB: "
+        f"{'met' if tree_peak <= TARGET_RSS_MB else 'MISSED'})"
+    )
+    print(
+        f"peak RSS, largest process: {maxrss:.1f} MB (ru_maxrss; it never reads below {fork_floor:.1f} MB, "
+        "this script's size when it forks)"
+    )
     out_dir = ROOT / "bench" / "out"
     out_dir.mkdir(parents=True, exist_ok=True)
     record = {
-        "set": str(directory), "bytes_on_disk": size_on_disk, "lines": lines, "entries": entries,
-        "parse_errors": errors, "tool": tool, "floor": floor, "runs": args.runs,
-        "tool_wall": [round(r.wall, 3) for r in tool_runs], "floor_wall": [round(r.wall, 3) for r in floor_runs],
-        "ratio": round(ratio, 3), "tree_rss_mb": round(tree_peak, 1), "maxrss_mb": round(maxrss, 1),
+        "set": str(directory),
+        "bytes_on_disk": size_on_disk,
+        "lines": lines,
+        "entries": entries,
+        "parse_errors": errors,
+        "tool": tool,
+        "floor": floor,
+        "runs": args.runs,
+        "tool_wall": [round(r.wall, 3) for r in tool_runs],
+        "floor_wall": [round(r.wall, 3) for r in floor_runs],
+        "ratio": round(ratio, 3),
+        "tree_rss_mb": round(tree_peak, 1),
+        "maxrss_mb": round(maxrss, 1),
         "maxrss_fork_floor_mb": round(fork_floor, 1),
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }

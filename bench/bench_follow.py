@@ -40,7 +40,8 @@ def run(rate: float, seconds: float) -> dict[str, float]:
         rb = RingBuffer(100_000)
         writer = subprocess.Popen(
             [sys.executable, str(WRITER), str(log), "--rate", str(rate), "--seconds", str(seconds), "--tick", "0.001"],
-            stdout=subprocess.PIPE, text=True,
+            stdout=subprocess.PIPE,
+            text=True,
         )
         delays: list[float] = []  # ms, one per batch write (all lines of a write share its stamp)
         delivered = 0
@@ -56,7 +57,7 @@ def run(rate: float, seconds: float) -> dict[str, float]:
                 delivered += len(b.lines)
                 last_t = None
                 for line in b.lines:
-                    t = line[line.index(" t=") + 3:line.index(" ", line.index(" t=") + 3)]
+                    t = line[line.index(" t=") + 3 : line.index(" ", line.index(" t=") + 3)]
                     if t != last_t:  # one sample per write
                         delays.append((now - int(t)) / 1e6)
                         last_t = t
@@ -73,10 +74,17 @@ def run(rate: float, seconds: float) -> dict[str, float]:
     delays.sort()
     q = statistics.quantiles(delays, n=100) if len(delays) > 2 else [0.0] * 99
     return {
-        "rate": rate, "achieved": achieved, "written": written, "delivered": delivered,
-        "backlog_at_stop": backlog_at_stop, "catch_up_s": catch_up,
-        "p50_ms": q[49], "p99_ms": q[98], "max_ms": delays[-1] if delays else 0.0,
-        "cpu_s": cpu, "kept_up": float(
+        "rate": rate,
+        "achieved": achieved,
+        "written": written,
+        "delivered": delivered,
+        "backlog_at_stop": backlog_at_stop,
+        "catch_up_s": catch_up,
+        "p50_ms": q[49],
+        "p99_ms": q[98],
+        "max_ms": delays[-1] if delays else 0.0,
+        "cpu_s": cpu,
+        "kept_up": float(
             delivered == written and achieved >= 0.95 * rate and backlog_at_stop <= rate and catch_up <= 1.0
         ),
     }
@@ -86,28 +94,39 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seconds", type=float, default=30.0, help="how long the writer runs at each rate")
     ap.add_argument("--rates", default="50000,100000,200000,400000,800000", help="lines per second, comma separated")
-    ap.add_argument("--gc-threshold", type=int, default=0,
-                    help="set gc's first threshold (e.g. 50000): fewer collections walking the full buffer")
+    ap.add_argument(
+        "--gc-threshold",
+        type=int,
+        default=0,
+        help="set gc's first threshold (e.g. 50000): fewer collections walking the full buffer",
+    )
     args = ap.parse_args()
     if args.gc_threshold:
         import gc
 
         gc.set_threshold(args.gc_threshold, 50, 1000)
     best = 0.0
-    print(f"{'rate/s':>9} {'achieved':>9} {'written':>9} {'behind@stop':>11} {'catch-up':>8} "
-          f"{'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} {'cpu s':>6}  kept up")
+    print(
+        f"{'rate/s':>9} {'achieved':>9} {'written':>9} {'behind@stop':>11} {'catch-up':>8} "
+        f"{'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} {'cpu s':>6}  kept up"
+    )
     for rate in (float(r) for r in args.rates.split(",")):
         r = run(rate, args.seconds)
-        print(f"{r['rate']:>9.0f} {r['achieved']:>9.0f} {r['written']:>9.0f} {r['backlog_at_stop']:>11.0f} "
-              f"{r['catch_up_s']:>7.2f}s {r['p50_ms']:>7.1f} {r['p99_ms']:>7.1f} {r['max_ms']:>7.1f} "
-              f"{r['cpu_s']:>6.1f}  {'yes' if r['kept_up'] else 'NO'}", flush=True)
+        print(
+            f"{r['rate']:>9.0f} {r['achieved']:>9.0f} {r['written']:>9.0f} {r['backlog_at_stop']:>11.0f} "
+            f"{r['catch_up_s']:>7.2f}s {r['p50_ms']:>7.1f} {r['p99_ms']:>7.1f} {r['max_ms']:>7.1f} "
+            f"{r['cpu_s']:>6.1f}  {'yes' if r['kept_up'] else 'NO'}",
+            flush=True,
+        )
         if r["kept_up"]:
             best = max(best, rate)
         elif r["achieved"] < 0.95 * rate:
             print(f"  (the writer itself reached only {r['achieved']:.0f} lines/s)")
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"highest rate kept up with: {best:.0f} lines/s; peak RSS of this process "
-          f"(follower + parser + full 100,000-entry ring buffer): {rss_mb:.1f} MB")
+    print(
+        f"highest rate kept up with: {best:.0f} lines/s; peak RSS of this process "
+        f"(follower + parser + full 100,000-entry ring buffer): {rss_mb:.1f} MB"
+    )
     return 0
 
 

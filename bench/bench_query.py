@@ -23,7 +23,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-GROUP_BY = "SELECT component, count(*) AS n, avg(duration_ms) AS avg_ms FROM entries GROUP BY component ORDER BY component"
+GROUP_BY = (
+    "SELECT component, count(*) AS n, avg(duration_ms) AS avg_ms FROM entries GROUP BY component ORDER BY component"
+)
 # The same question in lnav's terms: a custom format table (see _lnav_format) named execlog_top.
 LNAV_GROUP_BY = "SELECT component, count(*), avg(duration_ms) FROM execlog_top GROUP BY component ORDER BY component"
 
@@ -136,8 +138,13 @@ def _run_lnav(files: list[str], tmp: Path) -> dict | None:
         parts = line.split()
         if len(parts) == 2:
             rss_mb = int(parts[1]) / 1024
-    return {"wall_s": wall, "rss_mb": rss_mb, "rc": proc.returncode, "out": proc.stdout[-2000:],
-            "err": proc.stderr[-600:]}
+    return {
+        "wall_s": wall,
+        "rss_mb": rss_mb,
+        "rc": proc.returncode,
+        "out": proc.stdout[-2000:],
+        "err": proc.stderr[-600:],
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

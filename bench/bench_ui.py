@@ -38,6 +38,7 @@ import sys
 import tempfile
 import threading
 import time
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -84,8 +85,10 @@ def write_log(path: Path, count: int, start_ms: int) -> None:
     stats = ("SUCCESS", "SUCCESS", "INFO", "FAILURE", "WARNING")
     with path.open("w") as fh:
         for i in range(count):
-            fh.write(f"{format_ts(start_ms + i)}|{comps[i % 5]}|OP|{i % 300}|{stats[i % 5]}|request {i} "
-                     f"user=u{i % 13} rss_mb={40 + i % 20}\n")
+            fh.write(
+                f"{format_ts(start_ms + i)}|{comps[i % 5]}|OP|{i % 300}|{stats[i % 5]}|request {i} "
+                f"user=u{i % 13} rss_mb={40 + i % 20}\n"
+            )
 
 
 def rss_mb() -> float:
@@ -104,8 +107,10 @@ def pct(values: list[float]) -> dict[str, float]:
 
 
 def fmt(name: str, p: dict[str, float], goal: str = "") -> str:
-    return (f"{name:<34} p50 {p['p50']:7.1f} ms   p99 {p['p99']:7.1f} ms   max {p['max']:7.1f} ms"
-            f"   (n={p['n']:,}){'   goal ' + goal if goal else ''}")
+    return (
+        f"{name:<34} p50 {p['p50']:7.1f} ms   p99 {p['p99']:7.1f} ms   max {p['max']:7.1f} ms"
+        f"   (n={p['n']:,}){'   goal ' + goal if goal else ''}"
+    )
 
 
 def stamp_of(raw: str) -> int | None:
@@ -115,7 +120,7 @@ def stamp_of(raw: str) -> int | None:
         return None
     end = raw.find(" ", at + 3)
     try:
-        return int(raw[at + 3:end if end > 0 else None])
+        return int(raw[at + 3 : end if end > 0 else None])
     except ValueError:
         return None
 
@@ -199,9 +204,15 @@ async def run(path: Path, args: argparse.Namespace) -> dict[str, Any]:
 
     # Where a refresh's time goes: the session's snapshot (waiting for the reader's lock included),
     # the log view's pull, and redrawing the panels from the snapshot.
-    parts: dict[str, list[float]] = {"snapshot": [], "lock wait (UI thread)": [], "log pull": [],
-                                     "panels update": [], "frame render": [],
-                                     "  compositor update": [], "  escape sequences": []}
+    parts: dict[str, list[float]] = {
+        "snapshot": [],
+        "lock wait (UI thread)": [],
+        "log pull": [],
+        "panels update": [],
+        "frame render": [],
+        "  compositor update": [],
+        "  escape sequences": [],
+    }
 
     # Wall time, and the UI thread's own CPU time: the difference is mostly waiting for the GIL while
     # the session's reader thread parses.
@@ -216,6 +227,7 @@ async def run(path: Path, args: argparse.Namespace) -> dict[str, Any]:
                 if measuring:
                     parts[key].append((time.perf_counter() - t0) * 1000)
                     parts_cpu.setdefault(key, []).append((time.thread_time() - c0) * 1000)
+
         return wrapper
 
     session.snapshot = timed(session.snapshot, "snapshot")  # type: ignore[method-assign]
@@ -275,7 +287,8 @@ async def run(path: Path, args: argparse.Namespace) -> dict[str, Any]:
         log.render_line = render_line  # type: ignore[method-assign]
         log.pull = timed(log.pull, "log pull")  # type: ignore[method-assign]
         app.screen._compositor_refresh = timed(  # type: ignore[method-assign]
-            app.screen._compositor_refresh, "frame render")
+            app.screen._compositor_refresh, "frame render"
+        )
         compositor = app.screen._compositor
         compositor.render_update = timed(compositor.render_update, "  compositor update")  # type: ignore[method-assign]
 
@@ -288,13 +301,16 @@ async def run(path: Path, args: argparse.Namespace) -> dict[str, Any]:
             await asyncio.sleep(0.05)
         out["history_s"] = time.perf_counter() - t0
         history_total = session.ring.total
-        print(f"history of {lines:,} lines read and shown in {out['history_s']:.2f} s "
-              f"(ring holds {len(session.ring):,}, total {history_total:,})")
+        print(
+            f"history of {lines:,} lines read and shown in {out['history_s']:.2f} s "
+            f"(ring holds {len(session.ring):,}, total {history_total:,})"
+        )
         await asyncio.sleep(1.0)  # let the post-history refreshes settle
 
         writer = subprocess.Popen(
             [sys.executable, "-c", WRITER, str(path), str(args.rate), str(args.seconds), str(ROOT)],
-            stdout=subprocess.PIPE, text=True,
+            stdout=subprocess.PIPE,
+            text=True,
         )
         profiler = None
         widget_renders: dict[str, tuple[int, float]] = {}
@@ -387,23 +403,40 @@ async def run(path: Path, args: argparse.Namespace) -> dict[str, Any]:
         elapsed = t_stop - t_start
         rss_now = rss_mb()
         on_screen = log.shown_count and stamp_of(log._raws[-1])
-        gaps = [(b - a) * 1000 for a, b in zip(frame_times, frame_times[1:])]
+        gaps = [(b - a) * 1000 for a, b in pairwise(frame_times)]
 
     session.stop()
     kept_up = delivered == written and behind_at_stop <= args.rate and catch_up <= 1.0
-    out.update({
-        "written": written, "achieved_rate": written / elapsed, "delivered": delivered,
-        "behind_at_stop": behind_at_stop, "catch_up_s": catch_up, "kept_up": kept_up,
-        "screen_delay_ms": pct(screen_delay), "key_latency_ms": pct(key_latency),
-        "key_action_ms": pct(key_action), "keys_sent": sent_keys, "keys_lost": lost_keys,
-        "refresh_data_ms": pct(refresh_ms), "loop_lag_ms": pct(lag), "frame_gap_ms": pct(gaps),
-        "parts_ms": {k: pct(v) for k, v in parts.items()},
-        "parts_cpu_ms": {k: pct(v) for k, v in parts_cpu.items()}, "cpu_s": cpu,
-        "frames": len(frame_times), "frame_kb_per_s": frame_bytes[0] / 1024 / elapsed,
-        "rss_peak_mb": peak[0], "rss_end_mb": rss_now, "newest_line_is_live": bool(on_screen),
-    })
-    print(f"writer: {written:,} lines in {elapsed:.1f} s = {written / elapsed:,.0f} lines/s "
-          f"(asked {args.rate:,.0f}); refresh {args.refresh:g}/s")
+    out.update(
+        {
+            "written": written,
+            "achieved_rate": written / elapsed,
+            "delivered": delivered,
+            "behind_at_stop": behind_at_stop,
+            "catch_up_s": catch_up,
+            "kept_up": kept_up,
+            "screen_delay_ms": pct(screen_delay),
+            "key_latency_ms": pct(key_latency),
+            "key_action_ms": pct(key_action),
+            "keys_sent": sent_keys,
+            "keys_lost": lost_keys,
+            "refresh_data_ms": pct(refresh_ms),
+            "loop_lag_ms": pct(lag),
+            "frame_gap_ms": pct(gaps),
+            "parts_ms": {k: pct(v) for k, v in parts.items()},
+            "parts_cpu_ms": {k: pct(v) for k, v in parts_cpu.items()},
+            "cpu_s": cpu,
+            "frames": len(frame_times),
+            "frame_kb_per_s": frame_bytes[0] / 1024 / elapsed,
+            "rss_peak_mb": peak[0],
+            "rss_end_mb": rss_now,
+            "newest_line_is_live": bool(on_screen),
+        }
+    )
+    print(
+        f"writer: {written:,} lines in {elapsed:.1f} s = {written / elapsed:,.0f} lines/s "
+        f"(asked {args.rate:,.0f}); refresh {args.refresh:g}/s"
+    )
     print(fmt("write -> on screen (newest line)", out["screen_delay_ms"], "p99 < 300 ms"))
     print(fmt("key -> next frame after handler", out["key_latency_ms"], "< 100 ms"))
     print(fmt("key -> handler ran", out["key_action_ms"]))
@@ -412,15 +445,21 @@ async def run(path: Path, args: argparse.Namespace) -> dict[str, Any]:
     for key, p in out["parts_ms"].items():
         c = out["parts_cpu_ms"].get(key)
         print(fmt(f"  {key}", p) + (f"   UI-thread CPU p50 {c['p50']:.1f} p99 {c['p99']:.1f} ms" if c else ""))
-    print(f"{'CPU of this process':<34} {cpu:.1f} s in {elapsed:.1f} s ({cpu / elapsed * 100:.0f} % of one core;"
-          f" UI loop and reader thread share one GIL)")
+    print(
+        f"{'CPU of this process':<34} {cpu:.1f} s in {elapsed:.1f} s ({cpu / elapsed * 100:.0f} % of one core;"
+        f" UI loop and reader thread share one GIL)"
+    )
     print(fmt("UI loop lag (10 ms sleep overshoot)", out["loop_lag_ms"]))
     print(fmt("gap between frames", out["frame_gap_ms"]))
     print(f"{'frames':<34} {len(frame_times):,}, {out['frame_kb_per_s']:.1f} KiB/s of terminal output")
-    print(f"kept up: {'yes' if kept_up else 'NO'}: delivered {delivered:,} of {written:,} written; "
-          f"{behind_at_stop:,} behind when the writer stopped, caught up in {catch_up:.2f} s")
-    print(f"following with a full buffer ({len(session.ring):,} of capacity {lines:,}): RSS now {rss_now:.1f} MB,"
-          f" peak {peak[0]:.1f} MB   goal < 80 MB")
+    print(
+        f"kept up: {'yes' if kept_up else 'NO'}: delivered {delivered:,} of {written:,} written; "
+        f"{behind_at_stop:,} behind when the writer stopped, caught up in {catch_up:.2f} s"
+    )
+    print(
+        f"following with a full buffer ({len(session.ring):,} of capacity {lines:,}): RSS now {rss_now:.1f} MB,"
+        f" peak {peak[0]:.1f} MB   goal < 80 MB"
+    )
     return out
 
 
@@ -451,7 +490,9 @@ def run_tmux(path: Path, args: argparse.Namespace) -> dict[str, Any]:
         time.sleep(2.0)  # history read and shown
         writer = subprocess.Popen(
             [sys.executable, "-c", WRITER, str(path), str(args.rate), str(args.seconds), str(ROOT)],
-            stdout=subprocess.PIPE, text=True)
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         delays: list[float] = []
         keys: list[float] = []
         last_t = 0
@@ -482,8 +523,12 @@ def run_tmux(path: Path, args: argparse.Namespace) -> dict[str, Any]:
         subprocess.run(tmux + ["kill-server"], capture_output=True)
         sock_path = Path(f"/tmp/tmux-{os.getuid()}") / sock
         sock_path.unlink(missing_ok=True)  # tmux leaves the socket file behind
-    out = {"tmux_screen_delay_ms": pct(delays), "tmux_key_latency_ms": pct(keys),
-           "tmux_keys_sent": sent, "tmux_keys_unanswered_in_200ms": lost}
+    out = {
+        "tmux_screen_delay_ms": pct(delays),
+        "tmux_key_latency_ms": pct(keys),
+        "tmux_keys_sent": sent,
+        "tmux_keys_unanswered_in_200ms": lost,
+    }
     print(fmt("tmux: write -> pane (newest t=)", out["tmux_screen_delay_ms"], "p99 < 300 ms"))
     print(fmt("tmux: key -> pane shows it", out["tmux_key_latency_ms"], "< 100 ms"))
     print(f"{'tmux: keys':<34} {sent} sent, {lost} not on screen before the next key (200 ms)")
@@ -496,16 +541,22 @@ def main() -> int:
     ap.add_argument("--rate", type=float, default=50_000, help="lines/s the writer appends while following")
     ap.add_argument("--seconds", type=float, default=20.0, help="how long the writer runs")
     ap.add_argument("--refresh", type=float, default=4.0, help="dashboard refreshes per second")
-    ap.add_argument("--profile", action="store_true",
-                    help="cProfile the UI thread while following (bench/out/bench_ui.profile.txt); slows it")
-    ap.add_argument("--tmux", action="store_true",
-                    help="also measure through a real terminal: execlog-top in a detached tmux pane")
+    ap.add_argument(
+        "--profile",
+        action="store_true",
+        help="cProfile the UI thread while following (bench/out/bench_ui.profile.txt); slows it",
+    )
+    ap.add_argument(
+        "--tmux", action="store_true", help="also measure through a real terminal: execlog-top in a detached tmux pane"
+    )
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "execution.log"
         write_log(path, args.lines, int(time.time() * 1000) - args.lines)
-        print(f"python {sys.version.split()[0]}, pid {os.getpid()}, {os.cpu_count()} cpus, "
-              f"log {path.stat().st_size / 1e6:.1f} MB")
+        print(
+            f"python {sys.version.split()[0]}, pid {os.getpid()}, {os.cpu_count()} cpus, "
+            f"log {path.stat().st_size / 1e6:.1f} MB"
+        )
         global START
         START = time.perf_counter()  # the log is written: measure from here (imports included)
         out = asyncio.run(run(path, args))

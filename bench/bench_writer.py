@@ -49,10 +49,12 @@ def bench_rfh(directory: str, threads: int, total: int, max_bytes: int) -> float
     handler = logging.handlers.RotatingFileHandler(
         os.path.join(directory, "rfh.log"), maxBytes=max_bytes, backupCount=1000
     )
-    handler.setFormatter(logging.Formatter(
-        "%(asctime)s.%(msecs)03dZ|%(component)s|%(action)s|%(duration_ms)s|%(status)s|%(message)s",
-        datefmt="%Y-%m-%dT%H:%M:%S",
-    ))
+    handler.setFormatter(
+        logging.Formatter(
+            "%(asctime)s.%(msecs)03dZ|%(component)s|%(action)s|%(duration_ms)s|%(status)s|%(message)s",
+            datefmt="%Y-%m-%dT%H:%M:%S",
+        )
+    )
     handler.formatter.converter = time.gmtime  # type: ignore[union-attr]
     logger = logging.getLogger(f"bench.rfh.{threads}")
     logger.propagate = False
@@ -74,8 +76,7 @@ def bench_ours(directory: str, threads: int, total: int, max_bytes: int, multipr
 
 
 def bench_handler(directory: str, threads: int, total: int, max_bytes: int) -> float:
-    handler = ExecutionLogHandler(path=os.path.join(directory, f"h-{threads}.log"), max_bytes=max_bytes,
-                                  backups=1000)
+    handler = ExecutionLogHandler(path=os.path.join(directory, f"h-{threads}.log"), max_bytes=max_bytes, backups=1000)
     logger = logging.getLogger(f"bench.handler.{threads}")
     logger.propagate = False
     logger.addHandler(handler)
@@ -98,8 +99,14 @@ def main() -> None:
         base = {t: bench_rfh(directory, t, args.lines, args.max_bytes) for t in (1, 4)}
         print(f"{'RotatingFileHandler (baseline)':44} {base[1]:>10,.0f}/s {base[4]:>10,.0f}/s")
         cases = [
-            ("ExecutionLogger.log, multiprocess=True", lambda t: bench_ours(directory, t, args.lines, args.max_bytes, True)),
-            ("ExecutionLogger.log, multiprocess=False", lambda t: bench_ours(directory, t, args.lines, args.max_bytes, False)),
+            (
+                "ExecutionLogger.log, multiprocess=True",
+                lambda t: bench_ours(directory, t, args.lines, args.max_bytes, True),
+            ),
+            (
+                "ExecutionLogger.log, multiprocess=False",
+                lambda t: bench_ours(directory, t, args.lines, args.max_bytes, False),
+            ),
             ("logging + ExecutionLogHandler", lambda t: bench_handler(directory, t, args.lines, args.max_bytes)),
         ]
         for name, fn in cases:

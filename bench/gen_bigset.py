@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import random
 import shutil
 import subprocess
@@ -51,9 +50,19 @@ def build_pool(rng: random.Random, size: int, hit_rate: float, api_error_rate: f
         r = rng.random()
         if r < 0.18:
             d = rng.randint(1, 4)
-            pool.append(tail("ROUTING", "DECIDE", d, "SUCCESS", f"tool={rng.choice(TOOLS)} route={'fast' if d < 3 else 'full'}"))
+            pool.append(
+                tail("ROUTING", "DECIDE", d, "SUCCESS", f"tool={rng.choice(TOOLS)} route={'fast' if d < 3 else 'full'}")
+            )
         elif r < 0.25:
-            pool.append(tail("FAMILY", "PROFILE", rng.randint(2, 9), "SUCCESS", f"user=u{rng.randint(1, 8)} prefs={rng.randint(3, 30)}"))
+            pool.append(
+                tail(
+                    "FAMILY",
+                    "PROFILE",
+                    rng.randint(2, 9),
+                    "SUCCESS",
+                    f"user=u{rng.randint(1, 8)} prefs={rng.randint(3, 30)}",
+                )
+            )
         elif r < 0.43:
             pool.append(tail("CACHE", "LOOKUP", 1, "INFO", f"Looking for {rng.choice(KEYS)}"))
             if rng.random() < hit_rate:
@@ -77,11 +86,17 @@ def build_pool(rng: random.Random, size: int, hit_rate: float, api_error_rate: f
             status = "SUCCESS" if rng.random() < 0.995 else "DEGRADED"
             pool.append(tail("TEMPLATE", "RENDER", d, status, f"Rendered in {d}ms"))
         elif r < 0.76:
-            pool.append(tail("SECURITY", "AUTH", rng.randint(1, 6), "SUCCESS", f"user=u{rng.randint(1, 8)} token verified"))
+            pool.append(
+                tail("SECURITY", "AUTH", rng.randint(1, 6), "SUCCESS", f"user=u{rng.randint(1, 8)} token verified")
+            )
         elif r < 0.80:
-            pool.append(tail("MEMORY", "MATCH", rng.randint(2, 6), "SUCCESS", f"Pattern {rng.choice(PATTERNS)} matched"))
+            pool.append(
+                tail("MEMORY", "MATCH", rng.randint(2, 6), "SUCCESS", f"Pattern {rng.choice(PATTERNS)} matched")
+            )
         elif r < 0.81:
-            pool.append(tail("PERF", "SAMPLE", 1, "DEBUG", f"cpu_pct={rng.randint(4, 60)} threads={rng.randint(8, 14)}"))
+            pool.append(
+                tail("PERF", "SAMPLE", 1, "DEBUG", f"cpu_pct={rng.randint(4, 60)} threads={rng.randint(8, 14)}")
+            )
         else:
             d = rng.randint(1, 5)
             pool.append(tail("ROUTING", "DISPATCH", d, "SUCCESS", f"tool={rng.choice(TOOLS)}"))
@@ -89,6 +104,7 @@ def build_pool(rng: random.Random, size: int, hit_rate: float, api_error_rate: f
 
 
 # --- compression ---------------------------------------------------------------------------------------
+
 
 class Sink(Protocol):
     def write(self, data: bytes) -> None: ...
@@ -161,6 +177,7 @@ def pick_compressor(choice: str) -> str:
 
 # --- the timeline --------------------------------------------------------------------------------------
 
+
 def second_prefix(sec: int) -> str:
     t = gmtime(sec)
     return f"{t.tm_year:04d}-{t.tm_mon:02d}-{t.tm_mday:02d}T{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d}."
@@ -215,13 +232,17 @@ def extras(sched: Schedule, sec: int, n: int) -> list[tuple[int, str]]:
     """Scripted (millisecond, tail) lines for one second."""
     out: list[tuple[int, str]] = []
     if sec == sched.cache_cycle:
-        out += [(0, tail("CACHE", "FAILURE", 5, "ERROR", "Cache operation failed")),
-                (100, tail("CACHE", "FAILURE", 4, "ERROR", "Cache operation failed")),
-                (200, tail("CACHE", "FAILURE", 3, "ERROR", "Cache operation failed")),
-                (201, tail("CACHE", "CIRCUIT_OPEN", 0, "WARNING", "Circuit breaker opened"))]
+        out += [
+            (0, tail("CACHE", "FAILURE", 5, "ERROR", "Cache operation failed")),
+            (100, tail("CACHE", "FAILURE", 4, "ERROR", "Cache operation failed")),
+            (200, tail("CACHE", "FAILURE", 3, "ERROR", "Cache operation failed")),
+            (201, tail("CACHE", "CIRCUIT_OPEN", 0, "WARNING", "Circuit breaker opened")),
+        ]
     if sec == sched.cache_cycle + 30:
-        out += [(201, tail("CACHE", "CIRCUIT_TEST", 2, "INFO", "Testing circuit breaker")),
-                (205, tail("CACHE", "CIRCUIT_CLOSE", 0, "SUCCESS", "Circuit breaker closed"))]
+        out += [
+            (201, tail("CACHE", "CIRCUIT_TEST", 2, "INFO", "Testing circuit breaker")),
+            (205, tail("CACHE", "CIRCUIT_CLOSE", 0, "SUCCESS", "Circuit breaker closed")),
+        ]
     if sec == sched.degraded[0] + min(40, sched.degraded[1] - sched.degraded[0]):
         out.append((0, tail("SYSTEM", "DEGRADE", 0, "WARNING", "Entering degraded mode: cache hit rate below 60%")))
     if sec == sched.degraded[1] + 61:
@@ -231,12 +252,14 @@ def extras(sched: Schedule, sec: int, n: int) -> list[tuple[int, str]]:
     if sec == sched.critical:
         out.append((512, tail("SYSTEM", "WORKER_POOL", 5012, "CRITICAL", "Worker pool deadlocked; restarting")))
     if sec == sched.restart:
-        out += [(0, tail("SYSTEM", "START", 0, "INFO", "Process started")),
-                (20, tail("BOOTSTRAP", "START", 0, "INFO", "Bootstrap sequence initiated")),
-                (132, tail("BOOTSTRAP", "CORE", 112, "SUCCESS", "Core identity loaded")),
-                (330, tail("BOOTSTRAP", "PARALLEL", 198, "SUCCESS", "6 threads completed")),
-                (473, tail("BOOTSTRAP", "VALIDATE", 143, "SUCCESS", "All checks passed")),
-                (487, tail("BOOTSTRAP", "COMPLETE", 467, "SUCCESS", "Ready in 467ms"))]
+        out += [
+            (0, tail("SYSTEM", "START", 0, "INFO", "Process started")),
+            (20, tail("BOOTSTRAP", "START", 0, "INFO", "Bootstrap sequence initiated")),
+            (132, tail("BOOTSTRAP", "CORE", 112, "SUCCESS", "Core identity loaded")),
+            (330, tail("BOOTSTRAP", "PARALLEL", 198, "SUCCESS", "6 threads completed")),
+            (473, tail("BOOTSTRAP", "VALIDATE", 143, "SUCCESS", "All checks passed")),
+            (487, tail("BOOTSTRAP", "COMPLETE", 467, "SUCCESS", "Ready in 467ms")),
+        ]
     return out
 
 
@@ -281,7 +304,7 @@ def generate(files: int, mb: int, out: Path, seed: int, compressor: str, level: 
         offs = offsets.get(n)
         if offs is None:
             offs = offsets[n] = [MS[i * 1000 // n] for i in range(n)]
-        body = [prefix + o + t for o, t in zip(offs, rng.choices(pool, k=n))]
+        body = [prefix + o + t for o, t in zip(offs, rng.choices(pool, k=n), strict=True)]
         rss = rss_at(sched, sec)
         head = f"{prefix}000Z|MEMORY|USAGE|0|INFO|rss_mb={rss:.1f} heap_mb={rss * 0.62:.1f}\n"
         body.insert(0, head)
@@ -351,8 +374,16 @@ def up_to_date(out: Path, key: dict[str, int]) -> dict[str, object] | None:
     return manifest
 
 
-def ensure(files: int, mb: int, out: Path | None = None, seed: int = 1, compressor: str = "auto",
-           level: int = 6, force: bool = False, quiet: bool = False) -> tuple[Path, dict[str, object]]:
+def ensure(
+    files: int,
+    mb: int,
+    out: Path | None = None,
+    seed: int = 1,
+    compressor: str = "auto",
+    level: int = 6,
+    force: bool = False,
+    quiet: bool = False,
+) -> tuple[Path, dict[str, object]]:
     """Make the set unless an identical one is there already; return its directory and manifest."""
     out = out or default_out(files, mb)
     key = manifest_key(files, mb, seed)
@@ -369,13 +400,21 @@ def ensure(files: int, mb: int, out: Path | None = None, seed: int = 1, compress
     info = generate(files, mb, out, seed, kind, level)
     elapsed = time.monotonic() - t0
     members = {p.name: p.stat().st_size for p in sorted(out.glob(f"{LIVE}*"))}
-    manifest = {"key": key, "compressor": kind, "level": level, "generation_seconds": round(elapsed, 1),
-                "members": members, **info}
+    manifest = {
+        "key": key,
+        "compressor": kind,
+        "level": level,
+        "generation_seconds": round(elapsed, 1),
+        "members": members,
+        **info,
+    }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     if not quiet:
         on_disk = sum(members.values())
-        print(f"gen_bigset: {info['lines']:,} lines, {info['uncompressed_bytes'] / 2**20:,.0f} MiB uncompressed, "
-              f"{on_disk / 2**20:,.0f} MiB on disk, {info['log_seconds']:,} s of log time, in {elapsed:.1f} s")
+        print(
+            f"gen_bigset: {info['lines']:,} lines, {info['uncompressed_bytes'] / 2**20:,.0f} MiB uncompressed, "
+            f"{on_disk / 2**20:,.0f} MiB on disk, {info['log_seconds']:,} s of log time, in {elapsed:.1f} s"
+        )
     return out, manifest
 
 
@@ -385,8 +424,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--mb", type=int, default=100, help="size of each member before compression, MiB (100)")
     ap.add_argument("--out", type=Path, default=None, help="directory (bench/data/bigset, or bigset-FxM)")
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--compressor", choices=["auto", "gzip", "zlib", "isal"], default="auto",
-                    help="auto: `gzip -6 -n` in a subprocess when gzip is installed, else zlib")
+    ap.add_argument(
+        "--compressor",
+        choices=["auto", "gzip", "zlib", "isal"],
+        default="auto",
+        help="auto: `gzip -6 -n` in a subprocess when gzip is installed, else zlib",
+    )
     ap.add_argument("--level", type=int, default=6, help="gzip level (6, logrotate's default; isal stops at 3)")
     ap.add_argument("--force", action="store_true", help="regenerate even when the set is up to date")
     args = ap.parse_args(argv)
