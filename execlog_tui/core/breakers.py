@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
-from typing import Callable
+from collections.abc import Callable
 
 from execlog_tui.core.config import BreakerRules
 from execlog_tui.core.snapshot import BreakerView
@@ -115,7 +115,4 @@ class BreakerTracker:
             self._move(b, CLOSED, ts, inferred=True)
 
     def views(self) -> dict[str, BreakerView]:
-        return {
-            name: BreakerView(name, b.state, b.since, b.opened, b.inferred)
-            for name, b in self.breakers.items()
-        }
+        return {name: BreakerView(name, b.state, b.since, b.opened, b.inferred) for name, b in self.breakers.items()}

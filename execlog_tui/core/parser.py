@@ -85,7 +85,3 @@ def cut_line(raw: bytes, limit: int = LINE_LIMIT) -> tuple[bytes, bool]:
     if len(raw) > limit:
         return raw[:limit], True
     return raw, False
-
-
-def decode(raw: bytes) -> str:
-    return raw.decode("utf-8", errors="replace")
