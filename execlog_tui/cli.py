@@ -6,9 +6,15 @@ import argparse
 import json
 import os
 import sys
-from typing import Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from execlog_tui import __version__
+
+if TYPE_CHECKING:
+    from execlog_tui.core.config import Config
+    from execlog_tui.session import Session
 
 EXIT_OK, EXIT_NO_INPUT, EXIT_USAGE = 0, 1, 2
 
@@ -110,9 +116,12 @@ def run_batch(args: argparse.Namespace) -> int:
 
     config = _load_config(args.config)
     if args.delay is not None:
-        from execlog_tui.follow_batch import run_follow_batch
+        from execlog_tui.follow_batch import RING_CAPACITY, FollowBatchOptions, run_follow_batch
+        from execlog_tui.session import MonitorSession
 
-        return run_follow_batch(args, config)
+        session = MonitorSession(args.paths, config, ring_capacity=RING_CAPACITY, line_limit=args.line_limit)
+        return run_follow_batch(session, FollowBatchOptions(delay=args.delay, iterations=args.iterations,
+                                                            json=args.json))
     sets = _discover(args.paths)
     if not any(s.members for s in sets):
         raise NoInputError(f"no log found at {', '.join(args.paths or ['execution.log'])}")
@@ -136,13 +145,73 @@ def run_batch(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def run_dashboard(args: argparse.Namespace, paths: list[str] | None = None) -> int:
-    config = _load_config(args.config)
+@dataclass(frozen=True, slots=True)
+class ReplayOptions:
+    speed: str = "1"  # 1, 10, 60, 600 or max
+    start: str | None = None  # --from
+    end: str | None = None  # --to
+
+
+@dataclass(frozen=True, slots=True)
+class DashboardOptions:
+    """The dashboard's options, typed: what `build_session` and `make_app` are called with."""
+
+    paths: tuple[str, ...]
+    theme: str = "dark"
+    refresh_hz: float = 4.0
+    ring_capacity: int = 100_000
+    line_limit: int = 64 * 1024
+    replay: ReplayOptions | None = None
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace, paths: list[str] | None = None) -> DashboardOptions:
+        replay = ReplayOptions(speed=str(args.speed or "1"), start=args.from_, end=args.to) if args.replay else None
+        return cls(paths=tuple(paths if paths is not None else (args.paths or ["execution.log"])),
+                   theme=args.theme or "dark", refresh_hz=float(args.refresh or 4.0),
+                   ring_capacity=int(args.buffer or 100_000), line_limit=int(args.line_limit), replay=replay)
+
+
+def build_session(options: DashboardOptions, config: Config) -> Session:
+    """The dashboard's session: a replay's, or the live one (history, then following).
+    UsageError for a bad --speed/--from/--to, NoInputError when a replay finds no log."""
+    if options.replay is None:
+        from execlog_tui.session import MonitorSession
+
+        return MonitorSession(list(options.paths), config, ring_capacity=options.ring_capacity,
+                              line_limit=options.line_limit)
+    from execlog_tui.replay.clock import parse_speed
+    from execlog_tui.replay.session import ReplaySession
+    from execlog_tui.sources.logset import SourceError
+
     try:
-        from execlog_tui.ui.app import run_dashboard as run_ui
+        speed = parse_speed(options.replay.speed)
+        return ReplaySession(list(options.paths), config, speed=speed, start=options.replay.start,
+                             end=options.replay.end, ring_capacity=options.ring_capacity,
+                             line_limit=options.line_limit)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    except SourceError as exc:
+        raise NoInputError(str(exc)) from None
+
+
+def run_dashboard(args: argparse.Namespace, paths: list[str] | None = None) -> int:
+    """The composition root of the dashboard: typed options, the session, `make_app`, run."""
+    config = _load_config(args.config)
+    options = DashboardOptions.from_args(args, paths)
+    if not (0.1 <= options.refresh_hz <= 60):
+        raise UsageError(f"--refresh must be between 0.1 and 60 per second, got {options.refresh_hz}")
+    try:
+        from execlog_tui.ui.app import make_app
+        from execlog_tui.ui.themes import ThemeError, resolve_theme
     except ImportError as e:  # pragma: no cover - textual is a dependency
         raise UsageError(f"the dashboard is not available: {e}") from None
-    return int(run_ui(paths if paths is not None else (args.paths or ["execution.log"]), config, args) or 0)
+    try:
+        theme = resolve_theme(options.theme)
+    except ThemeError as exc:
+        raise UsageError(str(exc)) from None
+    session = build_session(options, config)
+    app = make_app(session, config=config, theme=theme, refresh_hz=options.refresh_hz)
+    return int(app.run() or 0)
 
 
 def run_demo(args: argparse.Namespace) -> int:

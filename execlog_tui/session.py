@@ -2,33 +2,232 @@
 
 The dashboard and batch follow mode (`-b -d`) drive the same session. The worker owns the engine and
 the ring buffer; other threads read them only through `snapshot()` and `ring_view()` under the lock.
+
+`Session` is the contract the dashboard reads (this MonitorSession, the replay's ReplaySession and the
+tests' StaticSession implement it); `Ring` is the one interface of the rings behind it. The session's
+notices are numbered (`EventLog`): a reader asks for what came after the last number it saw, so a
+bounded log never loses a reader's place. The memory safeguard (`MemoryGuard`) lives here too, so every
+mode that holds a ring has it.
 """
 
 from __future__ import annotations
 
 import gc
+import os
 import threading
 import time
 from collections import deque
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Any, Protocol
 
 from execlog_tui.alert_log import AlertLogWriter
 from execlog_tui.core.config import Config
 from execlog_tui.core.engine import MetricsEngine
 from execlog_tui.core.entry import Entry, ParseError
-from execlog_tui.core.parser import CUT_MARKER, LINE_LIMIT, parse_line
+from execlog_tui.core.parser import LINE_LIMIT, parse_line
 from execlog_tui.core.ringbuffer import RingBuffer, flags_of
 from execlog_tui.core.snapshot import MetricsSnapshot
 from execlog_tui.pipeline import read_history, set_size
 from execlog_tui.sources.follower import TRUNCATED, WARNING, FollowEvent, LogFollower
 from execlog_tui.sources.logset import LogSet, SourceError, discover
 
+if TYPE_CHECKING:
+    from execlog_tui.replay.controller import Incident
+    from execlog_tui.replay.session import ReplayView
+
 Clock = Callable[[], int]
+RssProbe = Callable[[], "float | None"]
+
+EVENTS_KEPT = 200  # notices a session keeps; a reader that falls further behind is told how many it missed
+MEMORY_CHECK_EVERY_S = 2.0
+SHRINK_FLOOR = 1_000  # the ring never shrinks below this many lines
+# Python rarely hands freed memory back to the system, so RSS stays high for a while after a shrink:
+# wait this long before halving again, or one spike would empty the buffer.
+SHRINK_COOLDOWN_S = 30.0
 
 
 def wall_clock_ms() -> int:
     return int(time.time() * 1000)
+
+
+def read_rss_mb() -> float | None:
+    """The process's resident set size now (Linux /proc), or None where it cannot be read."""
+    try:
+        with open("/proc/self/statm", "rb") as fh:
+            pages = int(fh.read().split()[1])
+        return pages * os.sysconf("SC_PAGE_SIZE") / (1024 * 1024)
+    except (OSError, ValueError, IndexError, AttributeError):
+        return None
+
+
+# ---------------------------------------------------------------------------------- the contract
+class Ring(Protocol):
+    """The newest lines of a session, as the log view and the safeguard use them (`core.ringbuffer.
+    RingBuffer` for live sessions and tests, `replay.ring.LazyRing` for a replay)."""
+
+    @property
+    def total(self) -> int: ...  # lines ever appended (evicted ones included); never decreases
+    @property
+    def capacity(self) -> int: ...
+    def __len__(self) -> int: ...
+    def lines_newest(self, count: int) -> tuple[list[str], bytes]: ...  # raw lines and flag bytes
+    def resize(self, capacity: int) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Events:
+    """What `events_since(seq)` returns: the notices after `seq`, oldest first, the number of the newest
+    (pass it next time) and how many after `seq` were already dropped from the bounded log."""
+
+    texts: tuple[str, ...]
+    seq: int
+    dropped: int
+
+
+class EventLog:
+    """Numbered notices, the newest `keep` of them. Numbers start at 1 and never repeat, so a reader's
+    place (the last number it saw) stays valid however many notices are dropped from the front."""
+
+    def __init__(self, keep: int = EVENTS_KEPT) -> None:
+        self._items: deque[tuple[int, str]] = deque(maxlen=keep)
+        self._seq = 0
+        self._lock = threading.Lock()  # appended by the worker, read by the UI or the batch loop
+
+    @property
+    def seq(self) -> int:
+        """The number of the newest notice (0 before the first)."""
+        return self._seq
+
+    def add(self, text: str) -> int:
+        with self._lock:
+            self._seq += 1
+            self._items.append((self._seq, text))
+            return self._seq
+
+    def since(self, seq: int) -> Events:
+        with self._lock:
+            newest = self._seq
+            if seq >= newest:
+                return Events((), newest, 0)
+            texts = tuple(text for n, text in self._items if n > seq)
+            return Events(texts, newest, newest - seq - len(texts))
+
+    def texts(self) -> list[str]:
+        """The notices still kept, oldest first."""
+        with self._lock:
+            return [text for _n, text in self._items]
+
+
+class MemoryGuard:
+    """The memory safeguard (SAFEGUARDS memory_protection): when the monitor's own RSS passes the limit,
+    halve the ring (never below SHRINK_FLOOR lines, at most once per SHRINK_COOLDOWN_S) and say so.
+
+    The session's worker calls `check()` as it goes; `check()` probes the RSS at most every
+    MEMORY_CHECK_EVERY_S. `message` is the last shrink's one-line notice, `shrinks` counts them.
+    """
+
+    def __init__(
+        self,
+        limit_mb: float,
+        ring: Ring,
+        lock: AbstractContextManager[Any],
+        *,
+        rss_probe: RssProbe = read_rss_mb,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.limit_mb = limit_mb
+        self.ring = ring
+        self.lock = lock
+        self.rss_probe = rss_probe
+        self.clock = clock
+        self.rss_mb: float | None = None
+        self.message: str | None = None
+        self.shrinks = 0
+        self._last_check = -1e9
+        self._last_shrink = -1e9
+
+    def check(self) -> bool:
+        """Probe (if it is time) and enforce; True if the ring was shrunk."""
+        now = self.clock()
+        if now - self._last_check < MEMORY_CHECK_EVERY_S:
+            return False
+        self._last_check = now
+        self.rss_mb = self.rss_probe()
+        return self.enforce()
+
+    def enforce(self) -> bool:
+        """Halve the ring if the last probed RSS is past the limit (cooldown and floor permitting)."""
+        rss, limit = self.rss_mb, self.limit_mb
+        if rss is None or rss <= limit:
+            return False
+        with self.lock:
+            held = len(self.ring)
+            if held <= SHRINK_FLOOR:
+                return False
+            now = self.clock()
+            if now - self._last_shrink < SHRINK_COOLDOWN_S:
+                return False
+            self._last_shrink = now
+            new_capacity = max(SHRINK_FLOOR, held // 2)
+            self.ring.resize(new_capacity)
+            self.message = (
+                f"memory {rss:.0f} MB > limit {limit:.0f} MB: log buffer shrunk to {new_capacity:,} lines"
+            )
+            self.shrinks += 1
+        return True
+
+
+class ReplayControls(Protocol):
+    """What the dashboard's replay keys and timeline use (`replay.session.ReplaySession`)."""
+
+    @property
+    def complete(self) -> bool: ...  # the whole set has been read once
+    def view(self) -> ReplayView: ...
+    def toggle_pause(self) -> bool: ...
+    def faster(self) -> str: ...
+    def slower(self) -> str: ...
+    def step(self, ms: int) -> None: ...
+    def jump_start(self) -> None: ...
+    def jump_end(self) -> None: ...
+    def next_incident(self) -> Incident | None: ...
+    def previous_incident(self) -> Incident | None: ...
+    def jump_to(self, text: str) -> int: ...
+
+
+class Session(Protocol):
+    """What the dashboard reads, on its timer only: MonitorSession, ReplaySession and the tests'
+    StaticSession implement it. Attributes are read-only here; the session's worker changes them."""
+
+    @property
+    def ring(self) -> Ring: ...
+    @property
+    def lock(self) -> AbstractContextManager[Any]: ...  # held while the worker changes ring or engine
+    @property
+    def memory(self) -> MemoryGuard: ...
+    @property
+    def progress(self) -> tuple[int, int]: ...  # history bytes read, of
+    @property
+    def history_done(self) -> bool: ...
+    @property
+    def mode(self) -> str: ...  # "history", "waiting", "following", "replay"
+    @property
+    def data_version(self) -> int: ...  # changes whenever the ring or the figures may have
+    @property
+    def error(self) -> str | None: ...  # a one-line reason when nothing can be read
+    @property
+    def paths(self) -> Sequence[str]: ...  # what the query screen reads
+    @property
+    def line_limit(self) -> int: ...
+    @property
+    def replay(self) -> ReplayControls | None: ...  # the replay's controls; None for a live session
+
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+    def snapshot(self, as_of_last_entry: bool = False) -> MetricsSnapshot: ...
+    def events_since(self, seq: int) -> Events: ...
 
 
 class MonitorSession:
@@ -43,6 +242,7 @@ class MonitorSession:
         follow: bool = True,
         wall_clock: Clock | None = None,
         line_limit: int = LINE_LIMIT,
+        rss_probe: RssProbe = read_rss_mb,
     ) -> None:
         self.paths = list(paths) or ["execution.log"]
         self.config = config or Config()
@@ -53,10 +253,11 @@ class MonitorSession:
         self.alert_log = AlertLogWriter(self.config.monitoring.alert_log) if self._alert_log_wanted() else None
         self.engine = MetricsEngine(self.config, alert_hook=self._on_alert)
         self.ring = RingBuffer(ring_capacity)
+        self.memory = MemoryGuard(self.config.safeguards.memory_limit_mb, self.ring, self.lock, rss_probe=rss_probe)
         self.progress: tuple[int, int] = (0, 0)
         self.history_done = False
         self.mode = "history"
-        self.events: list[str] = []
+        self.event_log = EventLog()
         self.data_version = 0
         self.error: str | None = None  # a one-line reason when nothing can be read
         self.sets: list[LogSet] = []
@@ -97,6 +298,18 @@ class MonitorSession:
         return self.history_done
 
     # ------------------------------------------------------------------------------- reading
+    @property
+    def replay(self) -> None:
+        return None  # a live session has no replay controls
+
+    @property
+    def events(self) -> list[str]:
+        """The notices still kept, oldest first (readers that poll use `events_since`)."""
+        return self.event_log.texts()
+
+    def events_since(self, seq: int) -> Events:
+        return self.event_log.since(seq)
+
     def snapshot(self, as_of_last_entry: bool = False) -> MetricsSnapshot:
         """The figures now; with `as_of_last_entry`, as of the newest entry of the history (for a quiet
         log whose windows are empty at wall-clock time)."""
@@ -108,10 +321,6 @@ class MonitorSession:
     def ring_view(self) -> list[Entry | ParseError]:
         with self.lock:
             return list(self.ring)
-
-    @property
-    def newest_ms(self) -> int | None:
-        return self.engine.last
 
     @property
     def skew_ms(self) -> int | None:
@@ -128,6 +337,7 @@ class MonitorSession:
     def _run(self) -> None:
         try:
             self._read_history()
+            self.memory.check()
             if self.follow:
                 self._follow()
         except Exception as e:  # noqa: BLE001 - the worker must report, not die silently
@@ -229,6 +439,8 @@ class MonitorSession:
                     got = True
             with self.lock:
                 self.engine.advance(self.wall_clock())
+            if self.memory.check():
+                self.data_version += 1
             if self.mode == "waiting" and any(f.offset is not None for f in self._followers):
                 self.mode = "following"
             if not got and self._followers:
@@ -256,9 +468,7 @@ class MonitorSession:
                 self.engine.note_file(ev.path)
 
     def _event(self, text: str) -> None:
-        self.events.append(text)
-        if len(self.events) > 200:
-            del self.events[:100]
+        self.event_log.add(text)
         self.data_version += 1
 
     # -------------------------------------------------------------------------------- alerts

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from execlog_tui.core.entry import Entry, ParseError
 from execlog_tui.core.parser import parse_line
+from execlog_tui.core.ringbuffer import UNKNOWN
 
 Item = Entry | ParseError
 
@@ -62,6 +63,17 @@ class LazyRing:
             out.append(take)
             got += len(take)
         return [line for part in reversed(out) for line in part]
+
+    def lines_newest(self, count: int) -> tuple[list[str], bytes]:
+        """The newest lines as the parser would keep them (no CR, no blank lines) with their kind
+        UNKNOWN until a filter or the screen needs it: the same call as the session's RingBuffer."""
+        out = []
+        for line in self.raw_newest(count):
+            if line.endswith("\r"):
+                line = line[:-1]
+            if line.strip():
+                out.append(line)
+        return out, bytes([UNKNOWN]) * len(out)
 
     def newest(self, count: int) -> list[Item]:
         return [p for p in map(parse_line, self.raw_newest(count)) if p is not None]

@@ -13,6 +13,7 @@ from execlog_tui.core.snapshot import MetricsSnapshot
 from execlog_tui.core.timefmt import parse_user_time
 from execlog_tui.replay.clock import MAX, ReplayClock, speed_label
 from execlog_tui.replay.controller import CHECKPOINT_EVERY_MS, Incident, ReplayController
+from execlog_tui.session import EventLog, Events, MemoryGuard, RssProbe, read_rss_mb
 from execlog_tui.sources.logset import SourceError, discover
 
 PUMP_BUDGET = 100_000  # lines per step at max speed: the lock is never held for long
@@ -42,10 +43,9 @@ def newest_reference(sets) -> int | None:  # noqa: ANN001
 
 
 class ReplaySession:
-    """SessionLike for the dashboard. `pump()` does one step (the worker thread loops on it; tests call
-    it by hand with a driven wall clock). The controls take the lock and act at once."""
-
-    is_replay = True
+    """The `Session` (execlog_tui.session) of a replay, and its `ReplayControls`. `pump()` does one
+    step (the worker thread loops on it; tests call it by hand with a driven wall clock). The controls
+    take the lock and act at once."""
 
     def __init__(
         self,
@@ -59,9 +59,11 @@ class ReplaySession:
         line_limit: int = LINE_LIMIT,
         wall: Callable[[], float] = time.monotonic,
         checkpoint_every_ms: int = CHECKPOINT_EVERY_MS,
+        rss_probe: RssProbe = read_rss_mb,
     ) -> None:
         """ValueError (one line) for a bad --from/--to; SourceError when the paths name nothing."""
         self.config = config or Config()
+        self.line_limit = line_limit
         self.sets = discover(list(paths) or ["execution.log"])
         if not any(s.members for s in self.sets):
             raise SourceError(f"no log found at {', '.join(paths or ['execution.log'])}")
@@ -75,10 +77,13 @@ class ReplaySession:
         self.lock = threading.RLock()
         self.clock = ReplayClock(self.start_ms or 0, speed, wall)
         self.ring = self.controller.ring
+        self.memory = MemoryGuard(self.config.safeguards.memory_limit_mb, self.ring, self.lock, rss_probe=rss_probe)
+        # The query screen reads the sets, each named by its live file.
+        self.paths = [str(s.directory / s.name) for s in self.sets]
         self.progress: tuple[int, int] = (0, 0)
         self.history_done = True
         self.mode = "replay"
-        self.events: list[str] = []
+        self.event_log = EventLog()
         self.data_version = 0
         self.error: str | None = None
         self.ended = False
@@ -107,6 +112,8 @@ class ReplaySession:
         try:
             while not self._stop.is_set():
                 busy = self.pump()
+                if self.memory.check():
+                    self.data_version += 1
                 if not busy:
                     self._stop.wait(TICK_S)
         except Exception as e:  # noqa: BLE001 - the worker reports, the UI shows it
@@ -189,6 +196,18 @@ class ReplaySession:
         self.data_version += 1
 
     # ------------------------------------------------------------------------------ reading
+    @property
+    def replay(self) -> ReplaySession:
+        return self  # the dashboard's replay keys act on this session
+
+    @property
+    def complete(self) -> bool:
+        """The whole set has been read once (incidents are all known)."""
+        return self.controller.complete
+
+    def events_since(self, seq: int) -> Events:
+        return self.event_log.since(seq)
+
     def snapshot(self, as_of_last_entry: bool = False) -> MetricsSnapshot:
         with self.lock:
             return self.controller.engine.snapshot()

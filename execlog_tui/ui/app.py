@@ -1,9 +1,8 @@
-"""The dashboard app: `make_app(...)` for the CLI and the tests, `run_dashboard(...)` for cli.py."""
+"""The dashboard app: `make_app(...)`, which the CLI (the composition root) and the tests call."""
 
 from __future__ import annotations
 
-import os
-import sys
+import time
 from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
 
@@ -16,8 +15,10 @@ from textual.theme import Theme
 from textual.widgets import Footer
 
 from execlog_tui.core.config import Config
+from execlog_tui.core.sanitize import sanitize
 from execlog_tui.core.snapshot import WINDOW_NAMES, MetricsSnapshot, WindowFigures
 from execlog_tui.core.timefmt import format_ts
+from execlog_tui.session import MEMORY_CHECK_EVERY_S, ReplayControls, Session, read_rss_mb
 from execlog_tui.ui.alerts import AlertsPanel
 from execlog_tui.ui.banner import ClockNotice, DegradedBanner
 from execlog_tui.ui.breakers import BreakersPanel
@@ -31,27 +32,11 @@ from execlog_tui.ui.logview import LogView
 from execlog_tui.ui.messages import PromptCancelled, PromptSubmitted
 from execlog_tui.ui.prompt import PromptBar
 from execlog_tui.ui.query_screen import QueryScreen
-from execlog_tui.ui.provider import SessionLike
-from execlog_tui.core.sanitize import sanitize
-from execlog_tui.ui.themes import ThemeError, band_variable_defaults, builtin_themes, resolve_theme
+from execlog_tui.ui.themes import band_variable_defaults, builtin_themes, resolve_theme
 from execlog_tui.ui.tiles import MetricTile, WindowSwitch
 from execlog_tui.ui.timeline import TimelineBar
 
-MEMORY_CHECK_EVERY_S = 2.0
-SHRINK_FLOOR = 1_000  # the ring never shrinks below this many lines
-# Python rarely hands freed memory back to the system, so RSS stays high for a while after a shrink:
-# wait this long before halving again, or one spike would empty the buffer.
-SHRINK_COOLDOWN_S = 30.0
-
-
-def read_rss_mb() -> float | None:
-    """The process's resident set size now (Linux /proc), or None where it cannot be read."""
-    try:
-        with open("/proc/self/statm", "rb") as fh:
-            pages = int(fh.read().split()[1])
-        return pages * os.sysconf("SC_PAGE_SIZE") / (1024 * 1024)
-    except (OSError, ValueError, IndexError, AttributeError):
-        return None
+NOTIFY_AT_MOST = 3  # follow notices shown per refresh: the newest
 
 
 def _error_rate_series(series: dict[str, tuple[float | None, ...]]) -> list[float]:
@@ -76,7 +61,7 @@ class ExeclogApp(App[int]):
     TITLE = "execlog-top"
     ENABLE_COMMAND_PALETTE = True
     # 80 columns: compact; 140 and more: everything side by side.
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-compact"), (140, "-wide")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-compact"), (140, "-wide")]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
         Binding("question_mark", "help", "Help", key_display="?"),
@@ -109,7 +94,7 @@ class ExeclogApp(App[int]):
 
     def __init__(
         self,
-        session: SessionLike,
+        session: Session,
         *,
         config: Config | None = None,
         theme: Theme | None = None,
@@ -130,12 +115,11 @@ class ExeclogApp(App[int]):
         self.paused = False
         self.as_of_last_entry = False
         self.snapshot: MetricsSnapshot | None = None
-        self.safeguard_message: str | None = None
         self._seen_version = -1
-        self._seen_events = 0
+        self._seen_event = 0  # the sequence number of the newest session notice shown
+        self._seen_shrinks = 0
         self._shown_error: str | None = None
-        self._last_memory_check = -1e9
-        self._last_shrink = -1e9
+        self._last_rss_probe = -1e9
         self._rss: float | None = None
         self._user_theme = theme
         self._main_screen: Screen[Any] | None = None
@@ -154,9 +138,20 @@ class ExeclogApp(App[int]):
 
     # ---- layout ----------------------------------------------------------------------------------
     @property
-    def replay(self) -> Any:
-        """The ReplaySession when this dashboard replays a set, else None."""
-        return self.session if getattr(self.session, "is_replay", False) else None
+    def replay(self) -> ReplayControls | None:
+        """The replay's controls when this dashboard replays a set, else None."""
+        return self.session.replay
+
+    @property
+    def safeguard_message(self) -> str | None:
+        """The memory safeguard's last notice (the session's), shown in the log title."""
+        return self.session.memory.message
+
+    def _replay(self) -> ReplayControls:
+        """The replay controls, for the replay actions (check_action hides those in live mode)."""
+        replay = self.session.replay
+        assert replay is not None, "a replay action in live mode"
+        return replay
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action.startswith("replay_") and self.replay is None:
@@ -235,7 +230,8 @@ class ExeclogApp(App[int]):
         if self._main_screen is None or not self._main_screen.is_attached:
             return  # shutting down: the widgets are gone
         session = self.session
-        self._check_memory()
+        self._probe_rss()
+        self._show_safeguard()
         if not self.paused:
             snap = session.snapshot(as_of_last_entry=self.as_of_last_entry)
             if snap is not self.snapshot:
@@ -243,13 +239,9 @@ class ExeclogApp(App[int]):
                 self._show_snapshot(snap)
             if session.data_version != self._seen_version:
                 self._seen_version = session.data_version
-                self._q(LogView).pull(session.ring, getattr(session, "lock", None))
-            events = session.events
-            if len(events) > self._seen_events:
-                for event in events[self._seen_events:][-3:]:
-                    self.notify(sanitize(event), title="follow", markup=False, timeout=6)
-                self._seen_events = len(events)
-            error = getattr(session, "error", None)
+                self._q(LogView).pull(session.ring, session.lock)
+            self._show_events()
+            error = session.error
             if error and error != self._shown_error:
                 self._shown_error = error
                 self.notify(sanitize(str(error)), title="cannot read", severity="error", markup=False,
@@ -257,9 +249,20 @@ class ExeclogApp(App[int]):
         self._show_header()
         self._show_log_title()
 
+    def _show_events(self) -> None:
+        """Notify the session's notices since the last one shown, by sequence number (never an index
+        into the session's bounded log); of many at once, the newest few."""
+        got = self.session.events_since(self._seen_event)
+        if got.seq == self._seen_event:
+            return
+        self._seen_event = got.seq
+        for event in got.texts[-NOTIFY_AT_MOST:]:
+            self.notify(sanitize(event), title="follow", markup=False, timeout=6)
+
     def _show_header(self) -> None:
         snap = self.snapshot
-        replay = self.replay.view() if self.replay is not None else None
+        controls = self.replay
+        replay = controls.view() if controls is not None else None
         if replay is not None:
             self._q(TimelineBar).show(replay)
         files = snap.source.files if snap else ()
@@ -267,7 +270,7 @@ class ExeclogApp(App[int]):
         if files and len(files) > 1 and not self.source_label:
             source += f" (+{len(files) - 1})"
         self._q(HeaderBar).show(HeaderState(
-            source=source, mode=self.session.mode, progress=tuple(self.session.progress),  # type: ignore[arg-type]
+            source=source, mode=self.session.mode, progress=self.session.progress,
             as_of=snap.as_of if snap else None, as_of_last_entry=self.as_of_last_entry,
             following=self._q(LogView).following, paused=self.paused, window=self.window,
             rss_mb=self._rss, replay=replay,
@@ -309,7 +312,7 @@ class ExeclogApp(App[int]):
 
     def _show_log_title(self) -> None:
         log = self._q(LogView)
-        total = getattr(self.session.ring, "total", log.held_count)
+        total = self.session.ring.total
         title = f"Log {count(log.held_count)} lines"
         if total > log.held_count:
             title += f" (newest of {count(total)})"
@@ -329,40 +332,24 @@ class ExeclogApp(App[int]):
         self._titles[selector] = title
         self._q(selector).border_title = title
 
-    # ---- the memory safeguard --------------------------------------------------------------------
-    def _check_memory(self) -> None:
+    # ---- the memory safeguard (the session's) -------------------------------------------------
+    def _probe_rss(self) -> None:
+        """The monitor's own memory for the header, every MEMORY_CHECK_EVERY_S."""
         now = self._clock()
-        if now - self._last_memory_check < MEMORY_CHECK_EVERY_S:
-            return
-        self._last_memory_check = now
-        self._rss = self.rss_probe()
-        self.enforce_memory_limit()
+        if now - self._last_rss_probe >= MEMORY_CHECK_EVERY_S:
+            self._last_rss_probe = now
+            self._rss = self.rss_probe()
 
-    def enforce_memory_limit(self) -> bool:
-        """Halve the ring buffer when the monitor's own RSS passes the limit; say so. True if shrunk."""
-        limit = self.config.safeguards.memory_limit_mb
-        rss = self._rss
-        ring = self.session.ring
-        if rss is None or rss <= limit or len(ring) <= SHRINK_FLOOR:
-            return False
-        now = self._clock()
-        if now - self._last_shrink < SHRINK_COOLDOWN_S:
-            return False
-        self._last_shrink = now
-        new_capacity = max(SHRINK_FLOOR, len(ring) // 2)
-        lock = getattr(self.session, "lock", None)
-        if lock is not None:
-            with lock:
-                ring.resize(new_capacity)
-        else:
-            ring.resize(new_capacity)
-        self.safeguard_message = (
-            f"memory {rss:.0f} MB > limit {limit:.0f} MB: log buffer shrunk to {count(new_capacity)} lines"
-        )
-        self.notify(self.safeguard_message, title="safeguard", severity="warning", markup=False)
-        self._q(LogView).pull(ring, getattr(self.session, "lock", None))
+    def _show_safeguard(self) -> None:
+        """Say so once when the session's memory guard shrank the ring, and show what is left."""
+        memory = self.session.memory
+        if memory.shrinks == self._seen_shrinks:
+            return
+        self._seen_shrinks = memory.shrinks
+        if memory.message:
+            self.notify(memory.message, title="safeguard", severity="warning", markup=False)
+        self._q(LogView).pull(self.session.ring, self.session.lock)
         self._show_log_title()
-        return True
 
     # ---- actions ---------------------------------------------------------------------------------
     def action_help(self) -> None:
@@ -373,11 +360,8 @@ class ExeclogApp(App[int]):
         if isinstance(self.screen, QueryScreen):
             return
         session = self.session
-        paths = getattr(session, "paths", None)
-        if paths is None:  # a replay: its sets, each named by its live file
-            paths = [str(s.directory / s.name) for s in getattr(session, "sets", ())]
-        self.push_screen(QueryScreen(paths, history=self.query_history,
-                                     line_limit=getattr(session, "line_limit", None)))
+        self.push_screen(QueryScreen(list(session.paths), history=self.query_history,
+                                     line_limit=session.line_limit))
 
     def action_window(self, name: str) -> None:
         if name not in WINDOW_NAMES:
@@ -392,10 +376,11 @@ class ExeclogApp(App[int]):
         self._show_header()
 
     def action_toggle_pause(self) -> None:
-        if self.replay is not None:
+        replay = self.replay
+        if replay is not None:
             # In a replay space pauses the replay clock; the view keeps showing its moment, so steps
             # and jumps made while paused are seen at once.
-            self.replay.toggle_pause()
+            replay.toggle_pause()
             self.refresh_data()
             return
         self.paused = not self.paused
@@ -406,49 +391,50 @@ class ExeclogApp(App[int]):
         self.refresh_data()
 
     def action_replay_faster(self) -> None:
-        self.notify(f"replay speed {self.replay.faster()}", timeout=2)
+        self.notify(f"replay speed {self._replay().faster()}", timeout=2)
         self._replayed()
 
     def action_replay_slower(self) -> None:
-        self.notify(f"replay speed {self.replay.slower()}", timeout=2)
+        self.notify(f"replay speed {self._replay().slower()}", timeout=2)
         self._replayed()
 
     def action_replay_step_forward(self) -> None:
-        self.replay.step(1_000)
+        self._replay().step(1_000)
         self._replayed()
 
     def action_replay_step_back(self) -> None:
-        self.replay.step(-1_000)
+        self._replay().step(-1_000)
         self._replayed()
 
     def action_replay_minute_forward(self) -> None:
-        self.replay.step(60_000)
+        self._replay().step(60_000)
         self._replayed()
 
     def action_replay_minute_back(self) -> None:
-        self.replay.step(-60_000)
+        self._replay().step(-60_000)
         self._replayed()
 
     def action_replay_start(self) -> None:
-        self.replay.jump_start()
+        self._replay().jump_start()
         self._replayed()
 
     def action_replay_end(self) -> None:
-        self.replay.jump_end()
+        self._replay().jump_end()
         self._replayed()
 
     def action_replay_next_incident(self) -> None:
-        inc = self.replay.next_incident()
+        replay = self._replay()
+        inc = replay.next_incident()
         if inc is not None:
             self.notify(f"{inc.label} at {format_ts(inc.ts)}", title="incident", timeout=4, markup=False)
-        elif self.replay.controller.complete:
+        elif replay.complete:
             self.notify("no later incident", timeout=3)
         else:
             self.notify("reading ahead for the next incident…", timeout=3)
         self._replayed()
 
     def action_replay_previous_incident(self) -> None:
-        inc = self.replay.previous_incident()
+        inc = self._replay().previous_incident()
         if inc is not None:
             self.notify(f"{inc.label} at {format_ts(inc.ts)}", title="incident", timeout=4, markup=False)
         else:
@@ -507,7 +493,7 @@ class ExeclogApp(App[int]):
         if event.kind == "time":
             if event.value.strip():
                 try:
-                    self.replay.jump_to(event.value)
+                    self._replay().jump_to(event.value)
                 except ValueError as exc:
                     self.notify(str(exc), title="jump to", severity="error", timeout=5, markup=False)
                     return
@@ -545,12 +531,12 @@ class ExeclogApp(App[int]):
             yield SystemCommand(f"Window {name}", f"key: {i + 1}", lambda n=name: self.action_window(n))
         yield SystemCommand("Help: every key", "key: ?", self.action_help)
 
-    # A hook so tests can run the memory check without waiting for the wall clock.
-    _clock: Callable[[], float] = staticmethod(__import__("time").monotonic)
+    # A hook so tests can probe the memory figure without waiting for the wall clock.
+    _clock: Callable[[], float] = staticmethod(time.monotonic)
 
 
 def make_app(
-    session: SessionLike,
+    session: Session,
     *,
     config: Config | None = None,
     theme: str | Theme | None = None,
@@ -559,68 +545,10 @@ def make_app(
     source_label: str | None = None,
     start_session: bool = True,
 ) -> ExeclogApp:
-    """Build the dashboard over a session (the real MonitorSession, or a StaticSession in tests).
+    """Build the dashboard over a session (MonitorSession, ReplaySession, or a StaticSession in tests).
 
     `theme` is a shipped theme's name, a YAML file's path or a Theme; ThemeError on a bad one.
     """
     resolved = resolve_theme(theme) if isinstance(theme, str) else theme
     return ExeclogApp(session, config=config, theme=resolved, refresh_hz=refresh_hz, rss_probe=rss_probe,
                       source_label=source_label, start_session=start_session)
-
-
-def run_dashboard(
-    paths: list[str],
-    config: Config,
-    args: Any = None,
-    *,
-    theme: str | None = None,
-    refresh_hz: float | None = None,
-    ring_capacity: int = 100_000,
-    follow: bool = True,
-    source_label: str | None = None,
-) -> int:
-    """Open the dashboard on `paths`; returns the exit status.
-
-    `args` is cli.py's argparse Namespace: `--theme` and `--refresh` are read from it unless given as
-    keywords. A bad theme or refresh rate: one line on stderr, status 2.
-    """
-    if theme is None:
-        theme = getattr(args, "theme", None) or "dark"
-    if refresh_hz is None:
-        refresh_hz = float(getattr(args, "refresh", None) or 4.0)
-    if not (0.1 <= refresh_hz <= 60):
-        print(f"execlog-top: --refresh must be between 0.1 and 60 per second, got {refresh_hz}", file=sys.stderr)
-        return 2
-    try:
-        resolved = resolve_theme(theme)
-    except ThemeError as exc:
-        print(f"execlog-top: {exc}", file=sys.stderr)
-        return 2
-    from execlog_tui.session import MonitorSession  # the reader thread; not needed by tests of the UI
-
-    ring_capacity = int(getattr(args, "buffer", None) or ring_capacity)
-    extra: dict[str, Any] = {}
-    if getattr(args, "line_limit", None):
-        extra["line_limit"] = int(args.line_limit)
-    session: Any
-    if getattr(args, "replay", False):
-        from execlog_tui.replay.clock import parse_speed
-        from execlog_tui.replay.session import ReplaySession
-        from execlog_tui.sources.logset import SourceError
-
-        try:
-            speed = parse_speed(str(getattr(args, "speed", None) or "1"))
-            session = ReplaySession(paths, config, speed=speed, start=getattr(args, "from_", None),
-                                    end=getattr(args, "to", None), ring_capacity=ring_capacity, **extra)
-        except ValueError as exc:
-            print(f"execlog-top: {exc}", file=sys.stderr)
-            return 2
-        except SourceError as exc:
-            print(f"execlog-top: {exc}", file=sys.stderr)
-            return 1
-        app = ExeclogApp(session, config=config, theme=resolved, refresh_hz=refresh_hz, source_label=source_label)
-        return int(app.run() or 0)
-    session = MonitorSession(paths, config, ring_capacity=ring_capacity, follow=follow, **extra)
-    app = ExeclogApp(session, config=config, theme=resolved, refresh_hz=refresh_hz, source_label=source_label)
-    result = app.run()
-    return int(result or 0)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left
-from typing import Any, Callable, ClassVar
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
@@ -17,10 +18,11 @@ from textual.strip import Strip
 
 from execlog_tui.core.entry import ERROR_STATUSES, Entry, ParseError
 from execlog_tui.core.parser import CUT_MARKER
-from execlog_tui.core.ringbuffer import CUT, PARSE_ERROR, UNKNOWN, fields_of, flags_of, resolve_flags
-from execlog_tui.ui.filters import LineFilter, TextMatcher
-from execlog_tui.ui.provider import Line, RingLike
+from execlog_tui.core.ringbuffer import CUT, PARSE_ERROR, UNKNOWN, fields_of, resolve_flags
 from execlog_tui.core.sanitize import sanitize
+from execlog_tui.session import Ring
+from execlog_tui.ui.filters import LineFilter, TextMatcher
+from execlog_tui.ui.provider import Line
 
 MAX_VIRTUAL_WIDTH = 2_000  # a 64 KiB line scrolls sideways this far; beyond that it is cut on screen
 WARNING_STATUSES = frozenset({"WARNING", "DEGRADED", "RETRY"})
@@ -51,38 +53,14 @@ def status_class(status: str) -> str:
     return "logview--info"
 
 
-def shown_text(line: Line) -> str:
-    """The text a line is displayed (and filtered, and searched) as: the raw line, made inert."""
-    return sanitize(line.raw)
-
-
-def _raw_only(raws: list[str]) -> tuple[list[str], bytes]:
-    """Lines from a ring that never parsed them (the replay's): as the parser would keep them (no CR,
-    no blank lines), with their kind unknown until a filter or the screen needs it."""
-    out = []
-    for line in raws:
-        if line.endswith("\r"):
-            line = line[:-1]
-        if line.strip():
-            out.append(line)
-    return out, bytes([UNKNOWN]) * len(out)
-
-
-def _read(ring: RingLike, count: int) -> tuple[list[str], bytes]:
-    """The newest `count` lines of any ring as raw text and flags, never building an Entry for them."""
+def _read(ring: Ring, count: int) -> tuple[list[str], bytes]:
+    """The newest `count` lines of a ring as raw text and flags, never building an Entry for them."""
     if count <= 0:
         return [], b""
-    lines_newest = getattr(ring, "lines_newest", None)
-    if lines_newest is not None:  # the session's RingBuffer: raw lines and flags as stored
-        return lines_newest(count)
-    raw_newest = getattr(ring, "raw_newest", None)
-    if raw_newest is not None:  # the replay's LazyRing: raw lines only
-        return _raw_only(raw_newest(count))
-    items = list(ring)[-count:]  # a ring of parsed items (tests, previews)
-    return [i.raw for i in items], bytes(flags_of(i) for i in items)
+    return ring.lines_newest(count)
 
 
-def new_lines(ring: RingLike, seen_total: int, lock: Any = None) -> tuple[list[str], bytes, int, int]:
+def new_lines(ring: Ring, seen_total: int, lock: Any = None) -> tuple[list[str], bytes, int, int]:
     """Raw lines appended since `seen_total` and their flags, the ring's total and its length, read
     consistently.
 
@@ -90,13 +68,14 @@ def new_lines(ring: RingLike, seen_total: int, lock: Any = None) -> tuple[list[s
     the reader thread waits for a list slice, never for the UI). Without one, reading the total before
     and after and retrying keeps the slice and the count in step.
     """
+    raws: list[str]
+    flags: bytes
     if lock is not None:
         with lock:
             total, held = ring.total, len(ring)
             raws, flags = _read(ring, min(total - seen_total, held))
             return raws, flags, total, held
-    raws: list[str] = []
-    flags: bytes = b""
+    raws, flags = [], b""
     for _ in range(5):
         total = ring.total
         try:
@@ -252,7 +231,7 @@ class LogView(ScrollView, can_focus=True):
             width = widen(width, pos)
         return width
 
-    def pull(self, ring: RingLike, lock: Any = None) -> int:
+    def pull(self, ring: Ring, lock: Any = None) -> int:
         """Take what the ring gained since the last pull; returns how many lines were new."""
         raws, flags, total, held = new_lines(ring, self._seen_total, lock)
         added = total - self._seen_total

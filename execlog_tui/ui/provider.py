@@ -1,75 +1,29 @@
-"""What the dashboard reads: the `SessionLike` protocol, and a fixed session for tests and previews."""
+"""A fixed session for tests and previews: the `Session` contract (execlog_tui.session) over hand-made
+snapshots and lines, with the ring production uses."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
-from typing import Protocol, runtime_checkable
+import threading
+from collections.abc import Iterable, Sequence
 
 from execlog_tui.core.entry import Entry, ParseError
+from execlog_tui.core.parser import LINE_LIMIT
+from execlog_tui.core.ringbuffer import RingBuffer
 from execlog_tui.core.snapshot import MetricsSnapshot
+from execlog_tui.session import EventLog, Events, MemoryGuard, RssProbe
 
 Line = Entry | ParseError
 
 
-@runtime_checkable
-class RingLike(Protocol):
-    """The ring buffer as the UI uses it: newest N lines, iterated oldest to newest."""
-
-    def __iter__(self) -> Iterator[Line]: ...
-    def __len__(self) -> int: ...
-    @property
-    def total(self) -> int: ...  # lines ever appended (evicted ones included)
-    def resize(self, capacity: int) -> None: ...
-
-
-class SessionLike(Protocol):
-    """The subset of `execlog_tui.session.MonitorSession` the dashboard touches, on its timer only."""
-
-    ring: RingLike
-    progress: tuple[int, int]
-    history_done: bool
-    mode: str
-    events: list[str]
-    data_version: int
-
-    def start(self) -> None: ...
-    def stop(self) -> None: ...
-    def snapshot(self, as_of_last_entry: bool = False) -> MetricsSnapshot: ...
-
-
-class ListRing:
-    """A minimal ring over a list: what tests and previews use in place of the real buffer."""
-
-    def __init__(self, lines: Iterable[Line] = (), capacity: int = 100_000) -> None:
-        self.capacity = capacity
-        self._lines: list[Line] = []
-        self.total = 0
-        self.extend(lines)
-
-    def extend(self, lines: Iterable[Line]) -> None:
-        for line in lines:
-            self._lines.append(line)
-            self.total += 1
-        if len(self._lines) > self.capacity:
-            del self._lines[: len(self._lines) - self.capacity]
-
-    def append(self, line: Line) -> None:
-        self.extend((line,))
-
-    def resize(self, capacity: int) -> None:
-        self.capacity = max(1, capacity)
-        if len(self._lines) > self.capacity:
-            del self._lines[: len(self._lines) - self.capacity]
-
-    def __iter__(self) -> Iterator[Line]:
-        return iter(list(self._lines))
-
-    def __len__(self) -> int:
-        return len(self._lines)
+def _no_rss() -> float | None:
+    return None  # a fixed session never probes the process: its screens stay the same
 
 
 class StaticSession:
-    """A session that never reads a file: fixed snapshots and lines, for deterministic screens."""
+    """A session that never reads a file: fixed snapshots and lines, for deterministic screens. Its ring
+    is the live session's RingBuffer; its memory guard runs only when a test calls it."""
+
+    replay = None
 
     def __init__(
         self,
@@ -82,15 +36,26 @@ class StaticSession:
         progress: tuple[int, int] = (0, 0),
         events: Sequence[str] = (),
         capacity: int = 100_000,
+        paths: Sequence[str] = (),
+        memory_limit_mb: float = 100.0,
+        rss_probe: RssProbe = _no_rss,
     ) -> None:
         self._snapshot = snapshot
         self._last_entry_snapshot = last_entry_snapshot or snapshot
-        self.ring = ListRing(lines, capacity)
+        self.ring = RingBuffer(capacity)
+        self.ring.extend(lines)
+        self.lock = threading.RLock()
+        self.memory = MemoryGuard(memory_limit_mb, self.ring, self.lock, rss_probe=rss_probe)
         self.mode = mode
         self.history_done = history_done
         self.progress = progress
-        self.events = list(events)
+        self.event_log = EventLog()
+        for text in events:
+            self.event_log.add(text)
         self.data_version = 1
+        self.error: str | None = None
+        self.paths: list[str] = list(paths)
+        self.line_limit = LINE_LIMIT
         self.started = False
         self.stopped = False
 
@@ -103,6 +68,9 @@ class StaticSession:
     def snapshot(self, as_of_last_entry: bool = False) -> MetricsSnapshot:
         return self._last_entry_snapshot if as_of_last_entry else self._snapshot
 
+    def events_since(self, seq: int) -> Events:
+        return self.event_log.since(seq)
+
     # Test helpers: change what the next refresh will read.
     def set_snapshot(self, snapshot: MetricsSnapshot) -> None:
         self._snapshot = snapshot
@@ -110,4 +78,8 @@ class StaticSession:
 
     def add_lines(self, lines: Iterable[Line]) -> None:
         self.ring.extend(lines)
+        self.data_version += 1
+
+    def add_event(self, text: str) -> None:
+        self.event_log.add(text)
         self.data_version += 1

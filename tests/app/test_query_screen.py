@@ -39,7 +39,7 @@ def sync(fn: Callable[..., Awaitable[None]]) -> Callable[..., None]:
 
 def app_on(paths: list[str]) -> ExeclogApp:
     session = sc.session_for(sc.base_snapshot())
-    session.paths = paths  # type: ignore[attr-defined]  # what MonitorSession has
+    session.paths = paths
     return make_app(session, rss_probe=lambda: 42.0)
 
 

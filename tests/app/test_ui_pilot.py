@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from execlog_tui.core.config import Config, Safeguards
+from execlog_tui.core.config import Config
 from execlog_tui.core.entry import Entry
 from execlog_tui.ui import scenarios as sc
 from execlog_tui.ui.app import ExeclogApp, make_app
@@ -265,18 +265,24 @@ async def test_progress_while_reading_history() -> None:
 
 @sync
 async def test_memory_safeguard_shrinks_the_ring_and_says_so() -> None:
-    session = sc.session_for(sc.base_snapshot(), sc.many_lines(8000))
-    config = Config(safeguards=Safeguards(memory_limit_mb=100.0))
-    rss = [50.0]
-    app = make_app(session, config=config, rss_probe=lambda: rss[0])
-    async with app.run_test(size=SIZE):
-        assert not app.enforce_memory_limit()
+    """The guard is the session's (so `-b -d` and a replay have it too); the dashboard shows its notice."""
+    rss: list[float | None] = [50.0]
+    session = sc.session_for(sc.base_snapshot(), sc.many_lines(8000), memory_limit_mb=100.0,
+                             rss_probe=lambda: rss[0])
+    app = make_app(session, rss_probe=lambda: 42.0)
+    async with app.run_test(size=SIZE) as pilot:
+        assert not session.memory.check()
         assert len(session.ring) == 8000
-        app._rss = rss[0] = 150.0
-        assert app.enforce_memory_limit()
-        assert len(session.ring) == 4000 and app.query_one(LogView).held_count == 4000
+        rss[0] = 150.0
+        assert not session.memory.check()  # probed at most every 2 s
+        session.memory.rss_mb = 150.0
+        assert session.memory.enforce()
+        assert len(session.ring) == 4000
+        app.refresh_data()
+        await pilot.pause()
+        assert app.query_one(LogView).held_count == 4000
         assert "shrunk to 4,000 lines" in str(app.query_one(LogView).border_title)
-        assert not app.enforce_memory_limit() and len(session.ring) == 4000  # cooldown: once per 30 s
+        assert not session.memory.enforce() and len(session.ring) == 4000  # cooldown: once per 30 s
 
 
 @sync
