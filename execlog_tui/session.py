@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from execlog_tui.alert_log import AlertLogWriter
+from execlog_tui.core.alerts import AlertRecord
 from execlog_tui.core.config import Config
 from execlog_tui.core.engine import MetricsEngine
 from execlog_tui.core.entry import Entry, ParseError
@@ -250,7 +251,8 @@ class MonitorSession:
         self.wall_clock = wall_clock or wall_clock_ms
         self.line_limit = line_limit
         self.lock = threading.RLock()
-        self.alert_log = AlertLogWriter(self.config.monitoring.alert_log) if self._alert_log_wanted() else None
+        alert_path = self.config.monitoring.alert_log
+        self.alert_log = AlertLogWriter(alert_path) if alert_path is not None and self._alert_log_wanted() else None
         self.engine = MetricsEngine(self.config, alert_hook=self._on_alert)
         self.ring = RingBuffer(ring_capacity)
         self.memory = MemoryGuard(self.config.safeguards.memory_limit_mb, self.ring, self.lock, rss_probe=rss_probe)
@@ -476,7 +478,7 @@ class MonitorSession:
         mon = self.config.monitoring
         return mon.alert_log is not None and "log_file" in mon.channels
 
-    def _on_alert(self, record) -> None:  # noqa: ANN001 - AlertRecord
+    def _on_alert(self, record: AlertRecord) -> None:
         """Alerts that fire while following live go to the alert log, and so do their resolutions; an
         alert that fired in the history is not announced, nor is its later resolution."""
         if self.alert_log is None:

@@ -6,9 +6,9 @@ from typing import ClassVar
 
 from rich.text import Text
 
+from execlog_tui.core.sanitize import sanitize
 from execlog_tui.core.snapshot import AlertView
 from execlog_tui.ui.fmt import age, clock, number
-from execlog_tui.core.sanitize import sanitize
 from execlog_tui.ui.textpanel import TextPanel
 
 MAX_ROWS = 50

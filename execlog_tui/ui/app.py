@@ -41,7 +41,7 @@ NOTIFY_AT_MOST = 3  # follow notices shown per refresh: the newest
 
 def _error_rate_series(series: dict[str, tuple[float | None, ...]]) -> list[float]:
     entries, errors = series.get("entries", ()), series.get("errors", ())
-    return [100 * (e or 0) / n if n else 0.0 for n, e in zip(entries, errors)]
+    return [100 * (e or 0) / n if n else 0.0 for n, e in zip(entries, errors, strict=False)]
 
 
 def _clean(values: Iterable[float | None]) -> list[float]:
@@ -156,9 +156,8 @@ class ExeclogApp(App[int]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action.startswith("replay_") and self.replay is None:
             return False
-        if isinstance(self.screen, QueryScreen) and action not in ("quit", "help", "command_palette"):
-            return False  # the dashboard's keys act on a screen that is not shown
-        return True
+        # On the query screen the dashboard's keys would act on a screen that is not shown.
+        return not (isinstance(self.screen, QueryScreen) and action not in ("quit", "help", "command_palette"))
 
     def compose(self) -> ComposeResult:
         yield HeaderBar(id="header")

@@ -5,9 +5,9 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
+from execlog_tui.core.sanitize import sanitize
 from execlog_tui.core.timefmt import format_ts
 from execlog_tui.ui.fmt import age
-from execlog_tui.core.sanitize import sanitize
 
 QUIET_AFTER_MS = 60_000  # the 1m window is empty once the newest entry is older than this
 

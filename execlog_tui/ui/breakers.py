@@ -6,9 +6,9 @@ from typing import ClassVar
 
 from rich.text import Text
 
+from execlog_tui.core.sanitize import sanitize
 from execlog_tui.core.snapshot import BreakerView
 from execlog_tui.ui.fmt import age, clock
-from execlog_tui.core.sanitize import sanitize
 from execlog_tui.ui.textpanel import TextPanel
 
 STATE_GLYPH = {"OPEN": "✗ OPEN", "HALF_OPEN": "◐ HALF", "CLOSED": "✓ CLOSED"}
@@ -56,8 +56,8 @@ class BreakersPanel(TextPanel):
             state = STATE_GLYPH.get(b.state, sanitize(b.state)) + ("~" if b.inferred else "")
             text.append(f"{state:<10}", self.style_of(cls))
             since_age = None if as_of is None else as_of - b.since
-            text.append(f" {clock(b.since) + ' ' if wide else ''}{age(since_age):>7} {b.opened:>4}\n" if width >= 36 else
-                        f" {age(since_age):>6} {b.opened:>3}\n")
+            text.append(f" {clock(b.since) + ' ' if wide else ''}{age(since_age):>7} {b.opened:>4}\n"
+                        if width >= 36 else f" {age(since_age):>6} {b.opened:>3}\n")
         if hidden:
             states = sorted({h.state.lower() for h in hidden})
             text.append(f"+{len(hidden)} more ({', '.join(states)})\n", self.style_of("breakers--dim"))

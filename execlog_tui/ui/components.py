@@ -6,10 +6,11 @@ from typing import Any
 
 from rich.text import Text
 from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey
 
+from execlog_tui.core.sanitize import sanitize
 from execlog_tui.core.snapshot import ComponentFigures
 from execlog_tui.ui.fmt import number, short_count
-from execlog_tui.core.sanitize import sanitize
 
 SORT_KEYS = ("component", "entries", "errors", "avg", "max")
 COLUMNS = (("Component", "component"), ("Entries", "entries"), ("Errors", "errors"),
@@ -71,7 +72,7 @@ class ComponentsTable(DataTable[Text]):
         self.clear()
         arrow = "▼" if self.sort_reverse else "▲"
         for label, col in COLUMNS:
-            self.columns[col].label = Text(f"{label}{arrow}" if col == self.sort_key else label)  # type: ignore[index]
+            self.columns[ColumnKey(col)].label = Text(f"{label}{arrow}" if col == self.sort_key else label)
         for name, c in items:
             self.add_row(
                 Text(sanitize(name)),

@@ -89,9 +89,7 @@ class LineFilter:
                 return False
         if self.min_level is not None and line_level(line) < LEVEL_ORDER[self.min_level]:
             return False
-        if self.text is not None and self.text.search(shown) is None:
-            return False
-        return True
+        return self.text is None or self.text.search(shown) is not None
 
     @classmethod
     def parse(cls, spec: str) -> LineFilter:

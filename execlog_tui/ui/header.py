@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.style import Style
 from rich.text import Text
 
+from execlog_tui.core.sanitize import sanitize
 from execlog_tui.core.timefmt import format_ts
 from execlog_tui.ui.fmt import size
-from execlog_tui.core.sanitize import sanitize
 from execlog_tui.ui.textpanel import TextPanel
 
 if TYPE_CHECKING:  # only for annotations: live mode does not import replay's modules
@@ -90,7 +91,7 @@ class HeaderBar(TextPanel):
                     self.style_of("header--dim"))
         return text
 
-    def _build_replay(self, s: HeaderState, roomy: bool, sep: tuple[str, object]) -> Text:
+    def _build_replay(self, s: HeaderState, roomy: bool, sep: tuple[str, Style]) -> Text:
         """A replay never looks live: REPLAY in reverse video first, the replay clock, the speed."""
         r = s.replay
         assert r is not None
@@ -98,7 +99,7 @@ class HeaderBar(TextPanel):
         text.append(" ⏵ REPLAY " if not r.paused else " ⏸ REPLAY ", self.style_of("header--replay"))
         text.append(" ")
         text.append(format_ts(r.clock) or "no entries yet", self.style_of("header--mode"))
-        text.append(*sep)  # type: ignore[arg-type]
+        text.append(*sep)
         if r.busy:
             text.append(r.busy + "…", self.style_of("header--alert"))
         elif r.ended:
@@ -109,13 +110,13 @@ class HeaderBar(TextPanel):
             text.append(f"▶ {r.speed}", self.style_of("header--mode"))
         if r.paused or r.ended:
             text.append(f" ({r.speed})", self.style_of("header--dim"))
-        text.append(*sep)  # type: ignore[arg-type]
+        text.append(*sep)
         text.append(sanitize(s.source))
-        text.append(*sep)  # type: ignore[arg-type]
+        text.append(*sep)
         text.append(s.window)
         if roomy:
-            text.append(*sep)  # type: ignore[arg-type]
+            text.append(*sep)
             text.append("log: " + ("▼ follow" if s.following else "⇡ scrolled"), self.style_of("header--dim"))
-            text.append(*sep)  # type: ignore[arg-type]
+            text.append(*sep)
             text.append("mem " + ("—" if s.rss_mb is None else f"{s.rss_mb:.0f} MB"), self.style_of("header--dim"))
         return text

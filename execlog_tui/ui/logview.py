@@ -409,7 +409,7 @@ class LogView(ScrollView, can_focus=True):
                 status_style = self._style(status_class(status))
                 styles = (self._style("logview--ts"), self._style("logview--component"), Style(),
                           Style(), status_style, Style())
-                for i, (part, style) in enumerate(zip(parts, styles)):
+                for i, (part, style) in enumerate(zip(parts, styles, strict=False)):
                     if i:
                         text.append("|", sep)
                     text.append(part, style)

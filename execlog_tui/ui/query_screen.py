@@ -20,9 +20,9 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
+from execlog_tui.core.sanitize import sanitize
 from execlog_tui.query.cli import MAX_ROWS_ENV, PROGRESS_ENV, PROGRESS_PREFIX
 from execlog_tui.query.reports import REPORTS
-from execlog_tui.core.sanitize import sanitize
 
 # The table shows at most this many rows: DataTable keeps every cell, and a SELECT * over a big set
 # would hold the dashboard's memory hostage. The status line says how many there were.

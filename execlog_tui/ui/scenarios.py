@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from typing import Any
 
 from execlog_tui.core.entry import Entry, ParseError
 from execlog_tui.core.parser import parse_line
@@ -205,5 +206,5 @@ def quiet_snapshot() -> MetricsSnapshot:
 
 
 def session_for(snapshot: MetricsSnapshot, lines: list[Entry | ParseError] | None = None,
-                **kwargs: object) -> StaticSession:
-    return StaticSession(snapshot, seed_lines() if lines is None else lines, **kwargs)  # type: ignore[arg-type]
+                **kwargs: Any) -> StaticSession:
+    return StaticSession(snapshot, seed_lines() if lines is None else lines, **kwargs)

@@ -44,11 +44,12 @@ class TimelineBar(TextPanel):
         text.append(left + " ", self.style_of("timeline--dim"))
         first, last = v.first, v.last
         span = (last - first) if first is not None and last is not None and last > first else None
+        origin = first or 0
 
         def col(ts: int | None) -> int | None:
             if ts is None or span is None:
                 return None
-            return min(bar_w - 1, max(0, int((ts - first) * bar_w / span)))  # type: ignore[operator]
+            return min(bar_w - 1, max(0, int((ts - origin) * bar_w / span)))
 
         now, frontier = col(v.clock), col(v.frontier)
         marks: dict[int, str] = {}

@@ -11,11 +11,11 @@ from typing import Any
 from execlog_tui.core.entry import Entry, ParseError
 from execlog_tui.core.parser import CUT_MARKER, parse_line
 from execlog_tui.core.ringbuffer import RingBuffer
+from execlog_tui.core.sanitize import sanitize
 from execlog_tui.replay.ring import LazyRing
 from execlog_tui.ui import scenarios as sc
 from execlog_tui.ui.filters import LineFilter, TextMatcher
 from execlog_tui.ui.logview import PARSE_MARK, LogView
-from execlog_tui.core.sanitize import sanitize
 
 from .test_ui_pilot import SIZE, app_for, sync, visible_log
 
@@ -119,7 +119,7 @@ async def test_filter_is_applied_once_per_new_line_and_agrees_with_a_full_refilt
         await pilot.pause()
         screen = visible_log(app)
         newest = list(ring)[-len(screen):]
-        for shown, item in zip(screen, newest):
+        for shown, item in zip(screen, newest, strict=False):
             assert shown.startswith(PARSE_MARK) == isinstance(item, ParseError)
             assert shown.endswith(CUT_MARKER.strip()) == item.cut
             assert "\x1b" not in shown

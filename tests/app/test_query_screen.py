@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from execlog_tui.core.sanitize import sanitize
 from execlog_tui.query import REPORTS, QueryCancelled, format_result, run_query
 from execlog_tui.ui import scenarios as sc
 from execlog_tui.ui.app import ExeclogApp, make_app
@@ -21,7 +22,6 @@ from execlog_tui.ui.help import help_text
 from execlog_tui.ui.keys import KEYS
 from execlog_tui.ui.logview import LogView
 from execlog_tui.ui.query_screen import QueryScreen, SqlInput, sort_rows
-from execlog_tui.core.sanitize import sanitize
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = str(ROOT / "sample_logs" / "seed_sample.log")
@@ -88,7 +88,7 @@ async def test_Q_opens_the_screen_and_each_report_runs_on_the_seed_sample() -> N
             assert screen.rows == [tuple(r) for r in expected["rows"]]
             assert screen.status.plain.startswith(f"{len(expected['rows'])} row")
             if name == "cache_efficiency":
-                row = dict(zip(screen.columns, screen.rows[0]))
+                row = dict(zip(screen.columns, screen.rows[0], strict=False))
                 assert (row["hits"], row["misses"], row["hit_rate"]) == (1, 1, 50.0)
                 assert table_text(screen)[0][:3] == ["1", "1", "50"]
         assert screen.query_one(SqlInput).value == "bottlenecks"

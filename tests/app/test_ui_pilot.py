@@ -58,7 +58,8 @@ async def test_windows_1_to_4_switch_the_tiles() -> None:
             assert avg.value_text == value
             assert avg.band == band and avg.has_class(f"-{band}")
             assert [c for c in ("-optimal", "-acceptable", "-warning", "-error") if avg.has_class(c)] == [f"-{band}"]
-            assert "✓ optimal ✗ error ▲ warning • acceptable".find(str(avg.query_one(".tile-band").content).split()[0]) >= 0
+            mark = str(avg.query_one(".tile-band").content).split()[0]
+            assert "✓ optimal ✗ error ▲ warning • acceptable".find(mark) >= 0
         assert "1m" in app.query_one(HeaderBar).plain
 
 

@@ -6,13 +6,18 @@ import re
 from pathlib import Path
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from execlog_tui.core.entry import Entry, ParseError
-from execlog_tui.ui.filters import FilterError, LineFilter, TextMatcher
 from execlog_tui.core.sanitize import sanitize
+from execlog_tui.ui.filters import FilterError, LineFilter, TextMatcher
 from execlog_tui.ui.themes import (
-    BUILTIN_THEMES, ThemeError, load_theme_file, resolve_theme, shipped_theme_files,
+    BUILTIN_THEMES,
+    ThemeError,
+    load_theme_file,
+    resolve_theme,
+    shipped_theme_files,
 )
 
 UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
