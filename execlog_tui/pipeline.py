@@ -8,7 +8,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from threading import Lock
-from typing import Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from execlog_tui.core.engine import MetricsEngine
 from execlog_tui.core.fastpath import new_feeder
@@ -16,7 +16,7 @@ from execlog_tui.core.entry import Entry, ParseError
 from execlog_tui.core.parser import LINE_LIMIT, parse_line
 from execlog_tui.sources.follower import HistoryLimit
 from execlog_tui.sources.logset import LogSet, Member
-from execlog_tui.sources.reader import SourceWarning, read_batches
+from execlog_tui.sources.reader import SourceWarning, read_batches, read_raw_batches
 from execlog_tui.sources.timeline import merge_sets
 
 # Called after each batch with (bytes of the set read so far, bytes in all).
@@ -168,7 +168,9 @@ def read_history(
             except OSError:
                 size = 0
             if fast is not None:
-                batches = fast.batches(member.path, warnings, line_limit, archive=not member.live, max_bytes=limit)
+                batches: Iterator[Any] = read_raw_batches(
+                    member.path, warnings, line_limit, archive=not member.live, max_bytes=limit
+                )
             else:
                 batches = read_batches(member.path, warnings, line_limit, archive=not member.live, max_bytes=limit)
             for lines, _cut in batches:

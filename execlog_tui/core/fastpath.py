@@ -16,16 +16,11 @@ per-line path.
 from __future__ import annotations
 
 import os
-import queue
-import threading
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from execlog_tui.core.breakers import HALF_OPEN
 from execlog_tui.core.engine import MetricsEngine
 from execlog_tui.core.windows import duration_bin
-from execlog_tui.sources.reader import SourceWarning, _LineSplitter, read_batches
 
 try:
     from execlog_tui import _scan
@@ -49,6 +44,15 @@ def available() -> bool:
     return _scan is not None
 
 
+def count_lines(block: bytes, limit: int) -> int:
+    """The lines of a block of newline-separated lines (the C line counter), or -1 when one of them is
+    longer than `limit` bytes or the extension is not built: the caller then splits and decodes it."""
+    if _scan is None:
+        return -1
+    n: int = _scan.count_lines(block, limit)
+    return n
+
+
 def bin_bounds() -> list[int]:
     """bounds[j]: the smallest integer duration whose histogram bin is 100 + j (duration_bin itself
     decides, so the C scanner's bins are the reference's by construction)."""
@@ -69,28 +73,6 @@ def bin_bounds() -> list[int]:
     return _BOUNDS
 
 
-class RawSplitter(_LineSplitter):
-    """A line splitter that yields a block of complete lines as undecoded bytes when none of them is
-    longer than the line limit, and falls back to the decoded (lines, cut) batch otherwise."""
-
-    __slots__ = ()
-
-    def feed(self, data: bytes) -> Any:
-        if self.pending_cut:
-            return super().feed(data)
-        k = data.rfind(b"\n")
-        if k < 0:
-            return super().feed(data)
-        block = self.pending + data[:k] if self.pending else data[:k]
-        lines = _scan.count_lines(block, self.limit)
-        if lines < 0:
-            return super().feed(data)
-        self.total_bytes += len(data)
-        self._carry(data[k + 1 :])
-        self.lines += lines
-        return block, None
-
-
 class FastFeeder:
     """Feeds one engine from raw blocks (`feed_block`) or decoded lines (`feed`), exactly as
     `engine.feed_lines(lines, until)` would. Entries after `until` are skipped and counted."""
@@ -106,51 +88,6 @@ class FastFeeder:
         self._watched: list[int] = []
         self._slow_sec = -1
         self._timers = False  # inferred OPEN breakers were waiting at the last sync
-
-    # ------------------------------------------------------------------------------ reading
-    def batches(self, path: Path, warnings: list[SourceWarning], line_limit: int,
-                archive: bool | None = None, max_bytes: int | None = None,
-                splitter_class: type[RawSplitter] | None = None) -> Iterator[tuple[Any, Any]]:
-        """read_batches for one file, its blocks undecoded where possible, inflated in a helper thread
-        (isal and the scanner release the GIL: the two cores share the work). Warnings are handed over
-        with the batch they came with, so their order is the sequential reading's. `splitter_class`:
-        a RawSplitter subclass (the replay's hands out each block's line count with it)."""
-        q: queue.Queue[Any] = queue.Queue(maxsize=8)
-        stop = threading.Event()
-
-        def produce() -> None:
-            mine: list[SourceWarning] = []
-            try:
-                for batch in read_batches(path, mine, line_limit, archive=archive, max_bytes=max_bytes,
-                                          splitter_class=splitter_class or RawSplitter):
-                    w = mine[:]
-                    mine.clear()
-                    while not stop.is_set():
-                        try:
-                            q.put((batch, w), timeout=0.1)
-                            break
-                        except queue.Full:
-                            continue
-                    if stop.is_set():
-                        return
-                q.put((None, mine[:]))
-            except BaseException as exc:  # handed to the consumer, raised there
-                q.put((exc, []))
-
-        worker = threading.Thread(target=produce, name="execlog-inflate", daemon=True)
-        worker.start()
-        try:
-            while True:
-                batch, w = q.get()
-                warnings.extend(w)
-                if batch is None:
-                    return
-                if isinstance(batch, BaseException):
-                    raise batch
-                yield batch
-        finally:
-            stop.set()
-            worker.join()
 
     # ------------------------------------------------------------------------------ feeding
     def feed(self, payload: Any) -> int:

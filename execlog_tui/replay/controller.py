@@ -14,13 +14,13 @@ from typing import Any
 from execlog_tui.core.config import Config
 from execlog_tui.core.engine import MetricsEngine
 from execlog_tui.core.entry import Entry, ParseError
-from execlog_tui.core.fastpath import FastFeeder, RawSplitter, new_feeder
+from execlog_tui.core.fastpath import FastFeeder, new_feeder
 from execlog_tui.core.parser import LINE_LIMIT, fast_match, parse_line
 from execlog_tui.core.timefmt import parse_timestamp, timestamp_from_match
 from execlog_tui.core.windows import Agg
 from execlog_tui.replay.ring import LazyRing
 from execlog_tui.sources.logset import LogSet
-from execlog_tui.sources.reader import SourceWarning, read_batches
+from execlog_tui.sources.reader import SourceWarning, read_batches, read_raw_batches
 from execlog_tui.sources.timeline import merge_sets
 
 # On the 7 x 100 MB set, with the settled buckets shared (BucketStore): 120 s cost 3.1 MB and jumps
@@ -40,21 +40,6 @@ def line_ts(line: str) -> int | None:
         return timestamp_from_match(prefix, fraction, zone)
     item = parse_line(line)
     return item.ts if type(item) is Entry else None
-
-
-class CountingSplitter(RawSplitter):
-    """The fast path's splitter, handing out each raw block as (block, its line count): the count
-    comes from the scan the splitter does anyway, in the reading thread, instead of a second pass
-    over every byte here (a decoded batch stays (lines, cut))."""
-
-    __slots__ = ()
-
-    def feed(self, data: bytes) -> Any:
-        before = self.lines
-        batch = super().feed(data)
-        if batch is not None and type(batch[0]) is bytes:
-            return batch[0], self.lines - before
-        return batch
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,8 +232,8 @@ class ReplayController:
             self.engine.note_file(str(m.path))
             skip = start_line if mi == start_member else 0
             if self._feeder is not None:
-                batches = self._feeder.batches(m.path, self._warnings, self.line_limit, archive=not m.live,
-                                               splitter_class=CountingSplitter)
+                batches: Iterator[Any] = read_raw_batches(m.path, self._warnings, self.line_limit,
+                                                          archive=not m.live)
             else:
                 batches = read_batches(m.path, self._warnings, self.line_limit, archive=not m.live)
             try:

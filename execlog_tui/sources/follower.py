@@ -22,29 +22,24 @@ from __future__ import annotations
 
 import errno
 import os
-import re
 import stat as stat_mod
 import threading
 import time
-import zlib
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 from execlog_tui.core.parser import LINE_LIMIT
-
-try:  # isal decompresses about 3x faster than zlib; the stdlib is the fallback.
-    from isal import igzip as _gzip
-except ImportError:  # pragma: no cover
-    import gzip as _gzip  # type: ignore[no-redef]
+from execlog_tui.sources.lines import Batch, LineSplitter, SourceWarning
+from execlog_tui.sources.logset import rotated_member
+from execlog_tui.sources.reader import GZIP_MAGIC, ReadDamage, gzip_chunks, read_head
 
 FP_LEN = 1024  # fingerprint: the first bytes of a file
 READ_CHUNK = 1 << 20
 MAX_POLL_BYTES = 4 << 20  # per poll() from the live file: a backlog comes in batches of bounded memory
 RETIRE_GRACE = 2.0  # seconds an old handle is still drained after a switch (writer not yet reopened)
 MAX_RETIRED = 16
-GZIP_MAGIC = b"\x1f\x8b"
 
 # Event kinds (FollowEvent.kind)
 WAITING = "waiting-for-file"  # the live file does not exist (yet)
@@ -56,7 +51,7 @@ ARCHIVE_READ = "archive-read"  # a rotated file we had never seen (several rotat
 DELETED = "deleted"  # the live file was unlinked; its handle was read to its end
 REAPPEARED = "reappeared"  # after a deletion, a new file exists under the name
 DIRECTORY_REPLACED = "directory-replaced"
-WARNING = "warning"  # a damaged archive, an unreadable file, a name that is not a regular file
+WARNING = "warning"  # a damaged archive, a cut line, an unreadable file, a name that is not a regular file
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,105 +132,31 @@ class _Out:
         other.lines = []
         other.cut = []
 
-
-def _decode_cut(raw: bytes, limit: int) -> str:
-    """The first `limit` bytes of a line, dropping a multi-byte character the cut went through."""
-    part = raw[:limit]
-    i = len(part) - 1
-    back = 0
-    while i >= 0 and back < 3 and (part[i] & 0xC0) == 0x80:
-        i -= 1
-        back += 1
-    if i >= 0 and part[i] >= 0xC0:
-        need = 2 if part[i] < 0xE0 else 3 if part[i] < 0xF0 else 4
-        if len(part) - i < need:
-            part = part[:i]
-    return part.decode("utf-8", "replace")
-
-
-class _Assembler:
-    """Turns a byte stream into complete lines: partial lines wait, long lines are cut."""
-
-    __slots__ = ("limit", "pending", "skipping", "skip_nuls")
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.pending = b""
-        self.skipping = False  # inside the rest of a cut line: drop bytes up to its newline
-        self.skip_nuls = False  # right after a truncation: drop a leading run of NUL bytes
-
-    def reset(self) -> None:
-        self.pending = b""
-        self.skipping = False
-
-    def feed(self, data: bytes, out: _Out) -> None:
-        if self.skip_nuls:
-            data = data.lstrip(b"\0")
-            if not data:
-                return
-            self.skip_nuls = False
-        if self.skipping:
-            i = data.find(b"\n")
-            if i < 0:
-                return
-            data = data[i + 1:]
-            self.skipping = False
-        buf = self.pending + data if self.pending else data
-        j = buf.rfind(b"\n")
-        if j < 0:
-            self._keep(buf, out)
+    def add(self, batch: Batch | None) -> None:
+        if batch is None:
             return
-        block = buf[:j]
-        limit = self.limit
-        lines = out.lines
-        if len(block) <= limit or max(map(len, block.split(b"\n"))) <= limit:
-            # One decode for the whole block: a newline is never part of a UTF-8 sequence, so this
-            # splits exactly where the byte split would.
-            text = block.decode("utf-8", "replace")
-            if "\r" in text:
-                lines.extend(s[:-1] if s.endswith("\r") else s for s in text.split("\n"))
-            else:
-                lines.extend(text.split("\n"))
-        else:
-            for raw in block.split(b"\n"):
-                if raw.endswith(b"\r"):
-                    raw = raw[:-1]
-                if len(raw) > limit:
-                    out.cut.append(len(lines))
-                    lines.append(_decode_cut(raw, limit))
-                else:
-                    lines.append(raw.decode("utf-8", "replace"))
-        self._keep(buf[j + 1:], out)
-
-    def _keep(self, rest: bytes, out: _Out) -> None:
-        if len(rest) > self.limit:
-            # Never hold more than the limit: the cut line is complete as far as we will show it.
-            out.cut.append(len(out.lines))
-            out.lines.append(_decode_cut(rest, self.limit))
-            self.pending = b""
-            self.skipping = True
-        else:
-            self.pending = rest
-
-    def flush(self, out: _Out) -> None:
-        """End of a finished file: a last line without a newline is a line like the others."""
-        if self.pending and not self.skipping:
-            raw = self.pending[:-1] if self.pending.endswith(b"\r") else self.pending
-            out.lines.append(raw.decode("utf-8", "replace"))
-        self.reset()
+        lines, cut = batch
+        if cut:
+            base = len(self.lines)
+            self.cut.extend(base + i for i in sorted(cut))
+        self.lines.extend(lines)
 
 
 class _Stream:
-    """One open file being read: descriptor, identity, offset, fingerprint, line assembly."""
+    """One open file being read: descriptor, identity, offset, fingerprint, line splitting."""
 
-    __slots__ = ("fd", "ident", "offset", "fp", "asm", "name", "last_growth", "gone")
+    __slots__ = ("fd", "ident", "offset", "fp", "split", "skip_nuls", "name", "last_growth", "gone")
 
-    def __init__(self, fd: int, ident: Ident, name: str, limit: int, offset: int = 0) -> None:
+    def __init__(
+        self, fd: int, ident: Ident, name: str, limit: int, warnings: list[SourceWarning], offset: int = 0
+    ) -> None:
         self.fd = fd
         self.ident = ident
         self.name = name
         self.offset = offset
-        self.asm = _Assembler(limit)
+        # Line numbers in cut warnings are the file's own only when reading starts at its first byte.
+        self.split = LineSplitter(name, warnings, limit, strip_cr=True, numbered=offset == 0)
+        self.skip_nuls = False  # right after a truncation: drop a leading run of NUL bytes
         # The first bytes as they are now, even beyond `offset`: a copytruncate before our first read
         # is still recognised (and logrotate's copy matched) by them.
         self.fp = os.pread(fd, FP_LEN, 0)
@@ -257,7 +178,12 @@ class _Stream:
                 self.fp += data[known - start:FP_LEN - start]
             self.offset += len(data)
             total += len(data)
-            self.asm.feed(data, out)
+            if self.skip_nuls:
+                data = data.lstrip(b"\0")
+                if not data:
+                    continue
+                self.skip_nuls = False
+            out.add(self.split.feed(data))
         self.last_growth = time.monotonic()
         return total, False
 
@@ -337,7 +263,6 @@ class LogFollower:
         self._spath = os.fspath(self.path)
         self._dir = os.fspath(self.path.parent) or "."
         self._name = self.path.name
-        self._member_re = re.compile(rf"^{re.escape(self._name)}([.-])([0-9]+)(\.gz)?$")
         self.line_limit = line_limit
         self.poll_interval = poll_interval
         self.retire_grace = retire_grace
@@ -359,6 +284,9 @@ class LogFollower:
         self._stop = threading.Event()
         self._changed = threading.Event()
         self._pending_events: list[FollowEvent] = []
+        # What the line splitters and the gzip reader found wrong (cut lines, damaged archives), in the
+        # words of the history reader: handed out as WARNING events by the next poll.
+        self._warnings: list[SourceWarning] = []
 
         # Everything present now is history (the history reader's), never delivered by us.
         for m in self._list_members():
@@ -368,8 +296,9 @@ class LogFollower:
         if opened is not None:
             fd, st = opened
             offset, skip = _line_start_at_end(fd, st.st_size, line_limit) if start_at_end else (0, False)
-            self._cur = _Stream(fd, _ident(st), self._spath, line_limit, offset)
-            self._cur.asm.skipping = skip
+            self._cur = _Stream(fd, _ident(st), self._spath, line_limit, self._warnings, offset)
+            if skip:
+                self._cur.split.skip_line()
             self._name_ident = self._cur.ident
             self.history_limit = HistoryLimit(st.st_dev, st.st_ino, offset)
 
@@ -405,6 +334,8 @@ class LogFollower:
         # first new line, so what the old handles gained meanwhile still precedes `late`.
         self._drain_retired(early, events)
         early.take(late)
+        events.extend(FollowEvent(WARNING, w.file, w.message) for w in self._warnings)
+        self._warnings.clear()
         batch.lines = early.lines
         batch.cut = set(early.cut)
         batch.more = self._more
@@ -476,7 +407,7 @@ class LogFollower:
         kind = REAPPEARED if self._was_deleted else APPEARED
         # Rotated files that came and went while we were not looking are read first.
         self._scan(out, events, exclude=_ident(st))
-        self._cur = _Stream(fd, _ident(st), self._spath, self.line_limit)
+        self._cur = _Stream(fd, _ident(st), self._spath, self.line_limit, self._warnings)
         self._name_ident = self._cur.ident
         if self._waiting_reported or self._was_deleted:
             events.append(FollowEvent(kind, self._spath, "following from its first byte"))
@@ -501,11 +432,12 @@ class LogFollower:
         if not recovered:
             # Whatever was written after our last read and before the truncation is gone; a partial
             # line we held cannot be completed by the new content.
-            cur.asm.reset()
+            cur.split.reset()
         cur.offset = 0
         cur.fp = b""
-        cur.asm.skipping = False
-        cur.asm.skip_nuls = True
+        cur.split.discard = False
+        cur.split.restart()
+        cur.skip_nuls = True
 
     def _check_name(self, early: _Out, late: _Out, events: list[FollowEvent]) -> bool:
         """Follow the name: switch to the file it points to now. True if it still points to ours."""
@@ -539,7 +471,7 @@ class LogFollower:
         if opened is None:
             return False  # gone again between stat and open: next poll
         fd, st = opened
-        new = _Stream(fd, _ident(st), self._spath, self.line_limit)
+        new = _Stream(fd, _ident(st), self._spath, self.line_limit, self._warnings)
         self._retire(cur)
         self._cur = None
         if dir_ident != self._dir_ident:
@@ -585,7 +517,7 @@ class LogFollower:
                 s.close()
                 continue
             if now - s.last_growth > self.retire_grace:
-                s.asm.flush(out)  # a finished file: its last line without a newline counts
+                out.add(s.split.close())  # a finished file: its last line without a newline counts
                 self._remember(s.ident, s.fp, s.offset, 0)
                 s.close()
             else:
@@ -600,9 +532,9 @@ class LogFollower:
         except OSError:
             return []
         found: list[_Member] = []
-        matched = [(n, m) for n in names if (m := self._member_re.match(n))]
-        plain = {n for n, m in matched if not m.group(3)}
-        for n, m in matched:
+        matched = [(n, r) for n in names if (r := rotated_member(n, self._name)) is not None]
+        plain = {n for n, r in matched if not r.gz}
+        for n, r in matched:
             p = os.path.join(self._dir, n)
             try:
                 st = os.stat(p)
@@ -610,34 +542,16 @@ class LogFollower:
                 continue
             if not stat_mod.S_ISREG(st.st_mode):
                 continue
-            num = int(m.group(2))
-            key = (0, -num) if m.group(1) == "." else (1, num)  # NAME.1 is newer than NAME.2
-            twin = bool(m.group(3)) and n[:-3] in plain
-            found.append(_Member(p, _ident(st), st.st_size, st.st_mtime_ns, key, twin))
+            twin = r.gz and n[:-3] in plain
+            found.append(_Member(p, _ident(st), st.st_size, st.st_mtime_ns, r.age, twin))
         found.sort(key=lambda m: m.key)
         return found
 
     @staticmethod
     def _member_fp(path: str) -> bytes:
-        """The first FP_LEN bytes of a member's content, decompressed when it is gzip (by its magic)."""
-        try:
-            with open(path, "rb") as f:
-                head = f.read(FP_LEN)
-                if not head.startswith(GZIP_MAGIC):
-                    return head
-            with _gzip.open(path, "rb") as g:
-                out = b""
-                try:
-                    while len(out) < FP_LEN:
-                        chunk = g.read(FP_LEN - len(out))
-                        if not chunk:
-                            break
-                        out += chunk
-                except (EOFError, OSError, zlib.error):
-                    pass
-                return out
-        except OSError:
-            return b""
+        """The first FP_LEN bytes of a member's content, inflated when it is gzip (by its magic); what
+        comes before the damage of a damaged archive."""
+        return read_head(Path(path), FP_LEN)[0]
 
     def _remember(self, ident: Ident, fp: bytes, size: int, mtime_ns: int) -> None:
         self._seen[ident] = _Seen(fp, size, mtime_ns)
@@ -695,8 +609,8 @@ class LogFollower:
             self._remember(m.ident, fp, m.size, m.mtime_ns)
             if not fp or any(_fp_compatible(k, fp) for k in known):
                 continue  # empty, or a copy of content already read (compressed or copied)
-            asm = _Assembler(self.line_limit)
-            n = self._read_archive(m.path, 0, asm, out, events, finish=True, member=m)
+            split = LineSplitter(m.path, self._warnings, self.line_limit, strip_cr=True)
+            n = self._read_archive(m.path, 0, split, out, events, finish=True, member=m)
             known.append(fp)
             events.append(FollowEvent(ARCHIVE_READ, m.path, f"rotated file never seen before; read {n} bytes"))
         # Forget files that are gone, but lazily: a listing taken while logrotate renames may miss a file
@@ -732,15 +646,18 @@ class LogFollower:
             return False
         _, m, fp = best
         self._remember(m.ident, fp, m.size, m.mtime_ns)
-        n = self._read_archive(m.path, cur.offset, cur.asm, out, events, finish=False)
+        n = self._read_archive(m.path, cur.offset, cur.split, out, events, finish=False)
         events.append(FollowEvent(RECOVERED, m.path, f"read {n} bytes written before the truncation from logrotate's copy"))
         return True
 
     def _read_archive(
-        self, path: str, skip: int, asm: _Assembler, out: _Out, events: list[FollowEvent], *,
+        self, path: str, skip: int, split: LineSplitter, out: _Out, events: list[FollowEvent], *,
         finish: bool, member: _Member | None = None,
     ) -> int:
-        """Read a rotated file from byte `skip` through `asm`; bytes read."""
+        """Read a rotated file from byte `skip` (of its inflated content) through `split`; bytes read.
+
+        A gzip archive goes through the history reader's inflater: a damaged or truncated one yields
+        every complete line before the damage and the history reader's warning."""
         total = 0
         try:
             with open(path, "rb") as raw:
@@ -752,34 +669,38 @@ class LogFollower:
                         opened = _open_regular(path)
                         if opened is not None:
                             fd, st = opened
-                            s = _Stream(fd, _ident(st), path, self.line_limit)
+                            s = _Stream(fd, _ident(st), path, self.line_limit, self._warnings)
                             s.read(out, 1 << 62)
                             self._retire(s)
                             return s.offset
                     raw.seek(skip)
                     while chunk := raw.read(READ_CHUNK):
                         total += len(chunk)
-                        asm.feed(chunk, out)
+                        out.add(split.feed(chunk))
                     if finish:
-                        asm.flush(out)
+                        out.add(split.close())
                     return total
-            with _gzip.open(path, "rb") as g:
+                raw.seek(0)
+                to_skip = skip
                 try:
-                    to_skip = skip
-                    while to_skip > 0:
-                        chunk = g.read(min(READ_CHUNK, to_skip))
-                        if not chunk:
-                            break
-                        to_skip -= len(chunk)
-                    while chunk := g.read(READ_CHUNK):
+                    for chunk in gzip_chunks(raw, READ_CHUNK):
+                        if to_skip:
+                            if len(chunk) <= to_skip:
+                                to_skip -= len(chunk)
+                                continue
+                            chunk, to_skip = chunk[to_skip:], 0
                         total += len(chunk)
-                        asm.feed(chunk, out)
-                except (EOFError, OSError, zlib.error) as e:
-                    events.append(FollowEvent(WARNING, path, f"damaged or incomplete gzip archive ({e}); read what came before the damage"))
+                        out.add(split.feed(chunk))
+                except ReadDamage as damage:
+                    # As the history reader: the partial line at the fault is dropped (its end never came).
+                    split.reset()
+                    split.finish_cut_warnings()
+                    self._warnings.append(SourceWarning(path, damage.message(split.lines)))
+                    return total
         except OSError as e:
-            events.append(FollowEvent(WARNING, path, f"cannot read: {e.strerror}"))
+            self._warnings.append(SourceWarning(path, f"cannot read: {(e.strerror or str(e)).lower()}"))
         if finish:
-            asm.flush(out)
+            out.add(split.close())
         return total
 
     # -- waking up -------------------------------------------------------------------------------
@@ -792,7 +713,7 @@ class LogFollower:
         """
         try:
             mtime: int | None = os.stat(self._dir).st_mtime_ns
-            names = tuple(sorted(n for n in os.listdir(self._dir) if self._member_re.match(n)))
+            names = tuple(sorted(n for n in os.listdir(self._dir) if rotated_member(n, self._name) is not None))
         except OSError:
             return None, ()
         return mtime, names

@@ -35,7 +35,8 @@ class Member:
 
     @property
     def dateext(self) -> bool:
-        return not self.live and _ROTATED_RE.fullmatch(self.path.name).group("d") is not None  # type: ignore[union-attr]
+        r = None if self.live else parse_rotated(self.path.name)
+        return r is not None and r.dateext
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,24 +58,39 @@ class LogSet:
 
 
 @dataclass(frozen=True, slots=True)
-class _Rotated:
+class RotatedName:
+    """A file name read as a rotated member of the set `base` (the one grammar of SPEC section 2)."""
+
     base: str
-    rotation: int
-    dateext: bool
-    gz: bool
+    rotation: int  # K of NAME.K[.gz], the digits of NAME-D[.gz]
+    dateext: bool  # NAME-D[.gz]
+    gz: bool  # ends in .gz (the content is told gzip by its magic bytes, not by this)
+
+    @property
+    def age(self) -> tuple[int, int]:
+        """Sorts rotations oldest first: dateext names before numbered ones, older dates first, and
+        for numbered names the higher K first."""
+        return (0, self.rotation) if self.dateext else (1, -self.rotation)
 
 
 def is_temporary(name: str) -> bool:
+    """Work in progress of an editor, rotator or downloader: never a member, never a set name."""
     return name.startswith(".") or name.endswith(_TEMP_SUFFIXES)
 
 
-def parse_rotated(name: str) -> _Rotated | None:
+def parse_rotated(name: str) -> RotatedName | None:
     """How a file name reads as a rotated member, or None when it is not one."""
     m = _ROTATED_RE.fullmatch(name)
     if m is None or is_temporary(m.group("base")):
         return None
     digits = m.group("k") if m.group("k") is not None else m.group("d")
-    return _Rotated(m.group("base"), int(digits), m.group("d") is not None, m.group("gz") is not None)
+    return RotatedName(m.group("base"), int(digits), m.group("d") is not None, m.group("gz") is not None)
+
+
+def rotated_member(name: str, base: str) -> RotatedName | None:
+    """`name` read as a rotated member of the set of `base`, or None when it is not one."""
+    r = parse_rotated(name)
+    return r if r is not None and r.base == base else None
 
 
 def discover(paths: Sequence[str | Path], default_name: str = DEFAULT_NAME) -> list[LogSet]:
@@ -142,10 +158,7 @@ def _peek(path: Path) -> int | None:
 def _members_of(names: list[str], name: str) -> list[str]:
     """The file names among `names` that belong to the set of `name` (live first if present)."""
     found = [name] if name in names else []
-    for n in names:
-        r = parse_rotated(n)
-        if r is not None and r.base == name:
-            found.append(n)
+    found.extend(n for n in names if rotated_member(n, name) is not None)
     return found
 
 
@@ -167,7 +180,7 @@ def build_set(directory: Path, name: str) -> LogSet:
         names = _list(directory) if directory.is_dir() else []
     except SourceError:
         names = []  # an unlistable directory: only the live file, if it can be reached by name
-    by_rotation: dict[tuple[bool, int], tuple[str, bool]] = {}
+    by_rotation: dict[tuple[int, int], tuple[str, bool]] = {}
     live: Member | None = None
     live_path = directory / name
     if name not in names and live_path.exists() and not live_path.is_dir():
@@ -178,14 +191,16 @@ def build_set(directory: Path, name: str) -> LogSet:
             continue
         r = parse_rotated(n)
         assert r is not None
-        key = (r.dateext, r.rotation)
+        key = r.age
         # NAME.K wins over NAME.K.gz: the .gz is being written (or was left half-written) by logrotate.
         if key not in by_rotation or by_rotation[key][1]:
             by_rotation[key] = (n, r.gz)
     archives = []
-    for (dateext, rotation), (n, _gz) in by_rotation.items():
+    for (n, _gz) in by_rotation.values():
         p = directory / n
-        archives.append(Member(p, False, rotation, _peek(p)))
+        r = parse_rotated(n)
+        assert r is not None
+        archives.append(Member(p, False, r.rotation, _peek(p)))
     archives.sort(key=_reading_order)
     return LogSet(directory, name, tuple(archives) + ((live,) if live is not None else ()))
 
@@ -195,5 +210,6 @@ def _reading_order(m: Member) -> tuple[int, int, int]:
     # Ties: the older rotation first: dateext names before numbered ones, older dates first, and
     # for numbered names the higher K first.
     ts = m.first_ts if m.first_ts is not None else -(1 << 62)
-    rotation = m.rotation or 0
-    return (ts, 0, rotation) if m.dateext else (ts, 1, -rotation)
+    r = parse_rotated(m.path.name)
+    age = r.age if r is not None else (1, 0)
+    return (ts, *age)

@@ -1,52 +1,65 @@
-"""Reading one log file, plain or gzip (by magic bytes), as a stream of decoded line batches."""
+"""Reading one log file, plain or gzip (by magic bytes), as a stream of line batches; the one gzip reader.
+
+Every reader of archives (history, fast path, follower, queries) inflates through `gzip_chunks`: a damaged
+or truncated archive yields every complete line before the damage and one warning naming the file
+(SPEC section 2), wherever it is read.
+"""
 
 from __future__ import annotations
 
+import queue
+import threading
 import zlib
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Generator, Iterator
 from pathlib import Path
-from typing import Any
+from types import ModuleType
+from typing import Any, BinaryIO, cast
 
 from execlog_tui.core.entry import Entry
 from execlog_tui.core.parser import LINE_LIMIT, parse_line
+from execlog_tui.sources.lines import MAX_CUT_WARNINGS as MAX_CUT_WARNINGS
+from execlog_tui.sources.lines import Batch, LineSplitter, RawBatch
+from execlog_tui.sources.lines import SourceWarning as SourceWarning
 
-try:  # isal inflates two to three times faster than zlib; same decompressobj interface
-    from isal import isal_zlib as _fast_zlib
+_fast_zlib: ModuleType  # isal_zlib or zlib: the same decompressobj interface
+_FAST_ERRORS: tuple[type[BaseException], ...]
+try:  # isal inflates two to three times faster than zlib
+    from isal import isal_zlib
 
-    _FAST_ERRORS: tuple[type[BaseException], ...] = (_fast_zlib.error, zlib.error)
+    _fast_zlib = isal_zlib
+    # isal's stub declares `error` as an instance of Exception; it is the class igzip_lib.IsalError.
+    _FAST_ERRORS = (cast(type[BaseException], isal_zlib.error), zlib.error)
 except ImportError:  # pragma: no cover - isal is a declared dependency, zlib is the fallback
-    _fast_zlib = zlib  # type: ignore[assignment]
+    _fast_zlib = zlib
     _FAST_ERRORS = (zlib.error,)
 
 GZIP_MAGIC = b"\x1f\x8b"
 # Compressed bytes fed to the inflater per call: small enough that salvaging after damage is cheap,
 # large enough that the per-call overhead is invisible next to the inflating itself.
 _INPUT_PIECE = 256 * 1024
-# Cut-line warnings per file before they are summarised: a file of giant lines must not flood the report.
-MAX_CUT_WARNINGS = 10
 PEEK_BYTES = 64 * 1024
 # Bytes of (inflated) text split into lines at a time. Measured on a 700 MB log: 256 KiB reads 1.5x
 # faster than 4 MiB, because the chunk, its decoded text and its line list then stay in the CPU cache.
 CHUNK_SIZE = 256 * 1024
 _GZIP_WBITS = 31  # zlib's code for "a gzip header and trailer around a deflate stream"
+_QUEUED_BATCHES = 8  # read_raw_batches: batches the inflating thread may be ahead of its consumer
 
 
-@dataclass(frozen=True, slots=True)
-class SourceWarning:
-    """Something wrong with a file's content or access: shown to the user, never raised."""
-
-    file: str
-    message: str
-
-
-class _Damage(Exception):
-    """Raised by the byte streams after their last good byte; the line splitter turns it into a warning."""
+class ReadDamage(Exception):
+    """Raised by the byte streams after their last good byte: the reader turns it into a warning."""
 
     def __init__(self, kind: str, reason: str = "") -> None:
         super().__init__(kind, reason)
         self.kind = kind  # "damaged", "truncated", "read"
         self.reason = reason
+
+    def message(self, lines: int) -> str:
+        """The warning's text, `lines` being the complete lines read before the damage."""
+        if self.kind == "truncated":
+            return f"archive ends early (truncated gzip): read up to line {lines}"
+        if self.kind == "read":
+            return f"read error after line {lines}: {self.reason}"
+        return f"damaged gzip archive: read up to line {lines}: {self.reason}"
 
 
 def is_gzip(path: Path) -> bool:
@@ -58,13 +71,13 @@ def is_gzip(path: Path) -> bool:
         return False
 
 
-def _plain_chunks(f: Any, chunk_size: int, max_bytes: int | None = None) -> Iterator[bytes]:
+def plain_chunks(f: BinaryIO, chunk_size: int, max_bytes: int | None = None) -> Generator[bytes, None, None]:
     left = max_bytes
     while left is None or left > 0:
         try:
             data = f.read(chunk_size if left is None else min(chunk_size, left))
         except OSError as exc:
-            raise _Damage("read", exc.strerror or str(exc)) from None
+            raise ReadDamage("read", exc.strerror or str(exc)) from None
         if not data:
             return
         if left is not None:
@@ -72,10 +85,10 @@ def _plain_chunks(f: Any, chunk_size: int, max_bytes: int | None = None) -> Iter
         yield data
 
 
-def _gzip_chunks(f: Any, chunk_size: int) -> Iterator[bytes]:
+def gzip_chunks(f: BinaryIO, chunk_size: int) -> Generator[bytes, None, None]:
     """Inflate a gzip file of one or more members, at most chunk_size bytes of output at a time.
 
-    Raises _Damage after yielding every byte that could be inflated before a fault, so the caller
+    Raises ReadDamage after yielding every byte that could be inflated before a fault, so the caller
     still gets the complete lines that precede the damage.
     """
     member_start = 0  # file offset where the current member begins
@@ -88,7 +101,7 @@ def _gzip_chunks(f: Any, chunk_size: int) -> Iterator[bytes]:
         try:
             piece = f.read(_INPUT_PIECE)
         except OSError as exc:
-            raise _Damage("read", exc.strerror or str(exc)) from None
+            raise ReadDamage("read", exc.strerror or str(exc)) from None
         if not piece:
             break
         offset += len(piece)
@@ -121,7 +134,7 @@ def _gzip_chunks(f: Any, chunk_size: int) -> Iterator[bytes]:
             except _FAST_ERRORS as exc:
                 # The failing call's output is lost; inflate again, a byte at a time near the fault.
                 yield from _salvage(f, member_start, piece_start, delivered)
-                raise _Damage("damaged", _zlib_reason(exc)) from None
+                raise ReadDamage("damaged", _zlib_reason(exc)) from None
             if d.eof:
                 piece = d.unused_data
                 between = True
@@ -136,10 +149,10 @@ def _gzip_chunks(f: Any, chunk_size: int) -> Iterator[bytes]:
             rest = b""
         if rest:
             yield rest
-        raise _Damage("truncated")
+        raise ReadDamage("truncated")
 
 
-def _salvage(f: Any, member_start: int, fault_piece_start: int, delivered: int) -> Iterator[bytes]:
+def _salvage(f: BinaryIO, member_start: int, fault_piece_start: int, delivered: int) -> Iterator[bytes]:
     """The bytes a damaged member inflates to before its fault, beyond the `delivered` already yielded.
 
     Rare path: re-inflates the member with zlib (isal has no byte-granular recovery), in large steps
@@ -185,6 +198,30 @@ def _zlib_reason(exc: BaseException) -> str:
     return text.split(": ", 1)[1] if ": " in text else text or exc.__class__.__name__
 
 
+def read_head(path: Path, n: int) -> tuple[bytes, bool]:
+    """The first `n` bytes of a file's content (inflated when it is gzip, by its magic) and whether they
+    are whole: False when the file could not be read or is damaged before `n` bytes (what came before
+    the damage is still returned)."""
+    out = bytearray()
+    try:
+        with open(path, "rb", buffering=0) as f:
+            compressed = f.read(2) == GZIP_MAGIC
+            f.seek(0)
+            chunks = gzip_chunks(f, n) if compressed else plain_chunks(f, n, n)
+            try:
+                for data in chunks:
+                    out += data
+                    if len(out) >= n:
+                        break
+            except ReadDamage:
+                return bytes(out[:n]), False
+            finally:
+                chunks.close()
+    except OSError:
+        return bytes(out[:n]), False
+    return bytes(out[:n]), True
+
+
 def read_batches(
     path: Path,
     warnings: list[SourceWarning],
@@ -192,17 +229,27 @@ def read_batches(
     chunk_size: int = CHUNK_SIZE,
     archive: bool | None = None,
     max_bytes: int | None = None,
-    splitter_class: type[_LineSplitter] | None = None,
-) -> Iterator[tuple[list[str], set[int]]]:
+) -> Iterator[Batch]:
     """Yield (lines, cut) batches for one file; problems become SourceWarnings, never exceptions.
 
     `lines` are decoded without their newline (a trailing CR may stay: the parser drops it); `cut`
     holds the indexes of the lines that were longer than `line_limit` bytes and were cut to it.
     `archive` says whether an empty file deserves an "empty archive" warning; None infers it (gzip by
     its magic, or a name ending in .gz). `max_bytes`: read a plain file only up to that offset (the
-    live file's history, when a follower takes over from there). `splitter_class`: a _LineSplitter
-    subclass (the batch fast path's, which may yield undecoded blocks).
+    live file's history, when a follower takes over from there).
     """
+    return cast(Iterator[Batch], _read(path, warnings, line_limit, chunk_size, archive, max_bytes, raw=False))
+
+
+def _read(
+    path: Path,
+    warnings: list[SourceWarning],
+    line_limit: int,
+    chunk_size: int,
+    archive: bool | None,
+    max_bytes: int | None,
+    raw: bool,
+) -> Iterator[Batch | RawBatch]:
     name = str(path)
     try:
         f = open(path, "rb", buffering=0)
@@ -219,132 +266,81 @@ def read_batches(
         compressed = magic == GZIP_MAGIC
         if archive is None:
             archive = compressed or path.name.endswith(".gz")
-        chunks = _gzip_chunks(f, chunk_size) if compressed else _plain_chunks(f, chunk_size, max_bytes)
-        splitter = (splitter_class or _LineSplitter)(name, warnings, line_limit)
+        chunks = gzip_chunks(f, chunk_size) if compressed else plain_chunks(f, chunk_size, max_bytes)
+        splitter = LineSplitter(name, warnings, line_limit)
+        feed = splitter.feed_raw if raw else splitter.feed
         try:
             for data in chunks:
-                batch = splitter.feed(data)
+                batch = feed(data)
                 if batch is not None:
                     yield batch
-        except _Damage as damage:
+        except ReadDamage as damage:
             # The partial line at the fault is dropped: its end never arrived.
-            n = splitter.lines
-            if damage.kind == "truncated":
-                message = f"archive ends early (truncated gzip): read up to line {n}"
-            elif damage.kind == "read":
-                message = f"read error after line {n}: {damage.reason}"
-            else:
-                message = f"damaged gzip archive: read up to line {n}: {damage.reason}"
             splitter.finish_cut_warnings()
-            warnings.append(SourceWarning(name, message))
+            warnings.append(SourceWarning(name, damage.message(splitter.lines)))
             return
-        batch = splitter.close()
-        if batch is not None:
-            yield batch
+        last = splitter.close()
+        if last is not None:
+            yield last
         if archive and splitter.total_bytes == 0:
             warnings.append(SourceWarning(name, "empty archive"))
 
 
+def read_raw_batches(
+    path: Path,
+    warnings: list[SourceWarning],
+    line_limit: int = LINE_LIMIT,
+    *,
+    archive: bool | None = None,
+    max_bytes: int | None = None,
+    chunk_size: int = CHUNK_SIZE,
+) -> Iterator[Batch | RawBatch]:
+    """read_batches for the fast path: blocks of complete lines undecoded with their line count
+    (bytes, n) where no line is over the limit, decoded (lines, cut) batches otherwise; inflated and
+    split in a helper thread (isal and the C line counter release the GIL: two cores share the work).
+    Warnings are handed over with the batch they came with, so their order is the sequential reading's.
+    Closing the iterator stops the thread."""
+    q: queue.Queue[tuple[Batch | RawBatch | BaseException | None, list[SourceWarning]]] = queue.Queue(
+        maxsize=_QUEUED_BATCHES
+    )
+    stop = threading.Event()
+
+    def produce() -> None:
+        mine: list[SourceWarning] = []
+        try:
+            for batch in _read(path, mine, line_limit, chunk_size, archive, max_bytes, raw=True):
+                w = mine[:]
+                mine.clear()
+                while not stop.is_set():
+                    try:
+                        q.put((batch, w), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            q.put((None, mine[:]))
+        except BaseException as exc:  # handed to the consumer, raised there
+            q.put((exc, []))
+
+    worker = threading.Thread(target=produce, name="execlog-inflate", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item, w = q.get()
+            warnings.extend(w)
+            if item is None:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        worker.join()
+
+
 def _strerror(exc: OSError) -> str:
     return (exc.strerror or str(exc)).lower()
-
-
-class _LineSplitter:
-    """Bytes in, decoded line batches out; keeps at most line_limit bytes of an unfinished line."""
-
-    __slots__ = ("name", "warnings", "limit", "pending", "pending_cut", "lines", "total_bytes", "cut_count")
-
-    def __init__(self, name: str, warnings: list[SourceWarning], limit: int) -> None:
-        self.name = name
-        self.warnings = warnings
-        self.limit = limit
-        self.pending = b""  # the start of the line whose newline has not arrived yet
-        self.pending_cut = False  # that line is already over the limit: skip to its newline
-        self.lines = 0  # lines yielded so far (for "line N" in warnings)
-        self.total_bytes = 0
-        self.cut_count = 0
-
-    def feed(self, data: bytes) -> tuple[list[str], set[int]] | None:
-        self.total_bytes += len(data)
-        head: bytes | None = None  # a cut line finished by this chunk, yielded first
-        if self.pending_cut:
-            j = data.find(b"\n")
-            if j < 0:
-                return None  # still inside the giant line: its rest is dropped
-            head, self.pending, self.pending_cut = self.pending, b"", False
-            data = data[j + 1 :]
-        k = data.rfind(b"\n")
-        if k < 0:
-            self._carry(self.pending + data if self.pending else data)
-            if head is None:
-                return None
-            return self._emit_cut_head(head, [], set())
-        block = self.pending + data[:k] if self.pending else data[:k]
-        self._carry(data[k + 1 :])
-        lines, cut = self._decode(block)
-        if head is not None:
-            return self._emit_cut_head(head, lines, cut)
-        self._count(lines, cut)
-        return lines, cut
-
-    def close(self) -> tuple[list[str], set[int]] | None:
-        """End of a finished file: its last line without a newline is a line like the others."""
-        batch: tuple[list[str], set[int]] | None = None
-        if self.pending_cut:
-            lines = [self.pending.decode("utf-8", errors="replace")]
-            batch = (lines, {0})
-            self._count(*batch)
-        elif self.pending:
-            batch = self._decode(self.pending)
-            self._count(*batch)
-        self.pending, self.pending_cut = b"", False
-        self.finish_cut_warnings()
-        return batch
-
-    def finish_cut_warnings(self) -> None:
-        extra = self.cut_count - MAX_CUT_WARNINGS
-        if extra > 0:
-            self.warnings.append(
-                SourceWarning(self.name, f"{extra} more lines cut at {self.limit} bytes")
-            )
-        self.cut_count = 0
-
-    def _carry(self, tail: bytes) -> None:
-        if len(tail) > self.limit:
-            tail, self.pending_cut = tail[: self.limit], True
-        self.pending = tail
-
-    def _emit_cut_head(
-        self, head: bytes, lines: list[str], cut: set[int]
-    ) -> tuple[list[str], set[int]]:
-        lines.insert(0, head.decode("utf-8", errors="replace"))
-        cut = {0} | {i + 1 for i in cut}
-        self._count(lines, cut)
-        return lines, cut
-
-    def _decode(self, block: bytes) -> tuple[list[str], set[int]]:
-        lines = block.decode("utf-8", errors="replace").split("\n")
-        # A line of n characters holds between n and 4n bytes, so when no line has more than limit/4
-        # characters none can be long: one C-level pass instead of a per-line Python loop.
-        if max(map(len, lines)) * 4 <= self.limit:
-            return lines, set()
-        raw = block.split(b"\n")
-        cut = {i for i, line in enumerate(raw) if len(line) > self.limit}
-        if not cut:
-            return lines, cut
-        for i in cut:
-            raw[i] = raw[i][: self.limit]
-        return b"\n".join(raw).decode("utf-8", errors="replace").split("\n"), cut
-
-    def _count(self, lines: list[str], cut: set[int]) -> None:
-        if cut:
-            for i in sorted(cut):
-                self.cut_count += 1
-                if self.cut_count <= MAX_CUT_WARNINGS:
-                    self.warnings.append(
-                        SourceWarning(self.name, f"line {self.lines + i + 1} cut at {self.limit} bytes")
-                    )
-        self.lines += len(lines)
 
 
 def peek_first_timestamp(path: Path, max_bytes: int = PEEK_BYTES) -> int | None:

@@ -123,6 +123,8 @@ def load_theme_file(path: str | Path) -> Theme:
 def shipped_theme_files() -> dict[str, Traversable]:
     """The themes inside the package, by name (file name without .yaml)."""
     directory = resources.files("execlog_tui.ui").joinpath("themes")
+    if not directory.is_dir():  # an install that lost its package data: say "no theme", not a traceback
+        return {}
     return {
         item.name.removesuffix(".yaml"): item
         for item in directory.iterdir()

@@ -12,8 +12,9 @@ from pathlib import Path
 
 from execlog_tui.sources.follower import (
     APPEARED, ARCHIVE_READ, DELETED, DIRECTORY_REPLACED, RECOVERED, REAPPEARED, ROTATED, TRUNCATED,
-    WAITING, LogFollower,
+    WAITING, WARNING, LogFollower,
 )
+from execlog_tui.sources.reader import SourceWarning, read_batches
 from tests.unit.follower.helpers import Collector, line
 
 
@@ -46,7 +47,9 @@ def test_crlf_and_invalid_utf8(tmp_path: Path) -> None:
         assert f.poll().lines == ["a", "b\ufffd"]
 
 
-def test_long_line_is_cut_and_rest_skipped(tmp_path: Path) -> None:
+def test_long_line_is_cut_once_its_newline_arrives_with_the_readers_warning(tmp_path: Path) -> None:
+    # The one cut rule (sources/lines.py), as the history reader: the line is cut at the limit in bytes
+    # (a character the cut goes through becomes U+FFFD) and taken when its newline arrives (SPEC 1).
     p = tmp_path / "execution.log"
     p.write_bytes(b"")
     with LogFollower(p, line_limit=100) as f:
@@ -55,9 +58,15 @@ def test_long_line_is_cut_and_rest_skipped(tmp_path: Path) -> None:
         b1 = f.poll()
         write(p, long[150:] + "\nnext\n")
         b2 = f.poll()
-        assert b1.lines == ["short", "x" * 99]
-        assert b1.cut == {1}
-        assert b2.lines == ["next"] and b2.cut == set()
+        assert b1.lines == ["short"] and b1.cut == set() and b1.events == []
+        assert b2.lines == ["x" * 99 + "\ufffd", "next"] and b2.cut == {0}
+        assert [(e.kind, e.path, e.message) for e in b2.events] == [
+            (WARNING, str(p), "line 2 cut at 100 bytes")
+        ]
+    history: list[SourceWarning] = []
+    lines = [line for batch, _cut in read_batches(p, history, line_limit=100) for line in batch]
+    assert lines == ["short", *b2.lines]
+    assert [w.message for w in history] == [e.message for e in b2.events]
 
 
 def test_long_lines_within_one_block(tmp_path: Path) -> None:
