@@ -78,10 +78,3 @@ def _reason(line: str) -> str:
     if _TOKEN_BAD_RE.search(status):
         return f"status contains white space: {status[:40]!r}"
     return "malformed line"  # not reached for lines the fast path refused for a reason above
-
-
-def cut_line(raw: bytes, limit: int = LINE_LIMIT) -> tuple[bytes, bool]:
-    """Apply the line limit to one raw line (bytes, no newline)."""
-    if len(raw) > limit:
-        return raw[:limit], True
-    return raw, False
