@@ -132,3 +132,20 @@ def test_batch_follow_has_the_memory_safeguard(tmp_path: Path) -> None:
         wait_for(lambda: "safeguard: memory 500 MB > limit 100 MB: log buffer shrunk to 1,500 lines" in out.getvalue(),
                  "the safeguard's notice")
     assert len(session.ring) == 1500
+
+
+def test_replay_session_has_the_memory_safeguard() -> None:
+    from execlog_tui.replay.clock import MAX
+    from execlog_tui.replay.session import ReplaySession
+
+    rotated = str(Path(__file__).resolve().parents[3] / "sample_logs" / "rotated")
+    session = ReplaySession([rotated], speed=MAX, ring_capacity=100_000, rss_probe=lambda: 500.0)
+    session.settle()
+    for _ in range(1000):  # at max speed each pump reads on; the sample is read within a few
+        if not session.pump():
+            break
+    held = len(session.ring)
+    assert held > 2 * SHRINK_FLOOR
+    assert session.memory.check()
+    assert len(session.ring) <= held // 2 + 1 and session.memory.shrinks == 1
+    assert session.memory.message is not None and "memory 500 MB > limit 100 MB" in session.memory.message
