@@ -39,12 +39,27 @@ class BreakerTracker:
         self._half_open_ms = int(rules.half_open_after_s * 1000)
         self._on_transition = on_transition
         self._timers: list[Breaker] = []  # inferred OPEN breakers waiting to test; few at a time
+        # Bumped on every state change, however it came (an entry, a timer during a clock advance):
+        # the fast path re-reads which breakers it must hand back when this moved.
+        self.version = 0
 
     def seen(self, component: str, ts: int) -> Breaker:
         b = self.breakers.get(component)
         if b is None:
             b = self.breakers[component] = Breaker(component, ts, self.rules.failures)
         return b
+
+    def observe(self, component: str, action: str, ts: int, failed: bool, completed: bool) -> None:
+        """One entry, in clock order: CIRCUIT_* actions make the breaker explicit; otherwise the
+        inference rules (errors towards opening, the test in HALF_OPEN)."""
+        b = self.breakers.get(component) or self.seen(component, ts)
+        if action.startswith("CIRCUIT_"):
+            self.explicit(b, action, ts)
+        elif not b.explicit:
+            if b.state == HALF_OPEN and completed:
+                self.completed(b, ts, failed)
+            elif failed:
+                self.error(b, ts)
 
     def next_timer(self) -> int | None:
         return min((b.half_open_at for b in self._timers if b.half_open_at is not None), default=None)
@@ -68,6 +83,7 @@ class BreakerTracker:
             return
         if old == CLOSED and state == OPEN:
             b.opened += 1
+        self.version += 1
         b.state = state
         b.since = ts
         b.inferred = inferred

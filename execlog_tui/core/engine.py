@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections.abc import Iterable, Sequence
 
 from execlog_tui.core.alerts import AlertHook, AlertTracker
-from execlog_tui.core.breakers import HALF_OPEN, BreakerTracker
+from execlog_tui.core.breakers import BreakerTracker
 from execlog_tui.core.config import Config
 from execlog_tui.core.entry import COMPLETION_STATUSES, ERROR_STATUSES, Entry, ParseError
 from execlog_tui.core.parser import fast_match, parse_line
@@ -14,7 +14,9 @@ from execlog_tui.core.snapshot import (
     ComponentFigures, MetricsSnapshot, SourceView, SourceWarningView, WindowFigures,
 )
 from execlog_tui.core.timefmt import _epoch_seconds, offset_ms
-from execlog_tui.core.windows import Agg, duration_bin, percentile
+from execlog_tui.core.windows import (
+    LONGEST, MINUTE_BUCKETS, NO_TS, SECOND_BUCKETS, SHORTEST, WINDOWS, Agg, duration_bin, percentile,
+)
 
 _MEMORY_RE = re.compile(r"(?<![A-Za-z0-9_])(?:rss_mb|memory_mb|mem_mb)=([0-9]+(?:\.[0-9]+)?)")
 _DEGRADED_ON = "Entering degraded mode"
@@ -22,9 +24,6 @@ _DEGRADED_OFF = ("Leaving degraded mode", "Exiting degraded mode")
 _FAR_FUTURE = 1 << 62
 _INF = float("inf")
 _FRACTION_MS = {}  # fraction text -> milliseconds, filled lazily (at most a few thousand keys)
-
-# (name, buckets, seconds per bucket)
-WINDOWS = (("1m", 60, 1), ("5m", 300, 1), ("1h", 60, 60), ("1d", 1440, 60))
 
 
 def _fraction_ms(fraction: str) -> int:
@@ -60,6 +59,7 @@ class MetricsEngine:
         self._needs_memory = any(c.figure == "memory_mb" for c in self.config.monitoring.conditions)
         self._needs_p95 = any(c.figure == "p95_response_ms" for c in self.config.monitoring.conditions)
         self.bootstrap_ms: float | None = None
+        self._bootstrap_ts = NO_TS  # the timestamp of the BOOTSTRAP/COMPLETE behind bootstrap_ms
         self.degraded_explicit = False
         self.stopped = False  # an entry after `until` was met: nothing more is fed (feed_lines)
         self.entries = 0
@@ -102,7 +102,7 @@ class MetricsEngine:
         s = second_ms // 1000
         agg = Agg()
         secs = self._secs
-        for sec in range(s - 59, s + 1):
+        for sec in range(s - SHORTEST.buckets + 1, s + 1):
             b = secs.get(sec)
             if b is not None and b.entries:
                 agg.entries += b.entries
@@ -117,7 +117,7 @@ class MetricsEngine:
                     for k, v in b.hist.items():
                         agg.hist[k] = agg.hist.get(k, 0) + v
         self._window_entries = agg.entries
-        figures = self._figures(agg, 60)
+        figures = self._figures(agg, SHORTEST.seconds)
         figures["bootstrap_ms"] = self.bootstrap_ms
         self.alerts.evaluate(second_ms, figures)
 
@@ -148,9 +148,6 @@ class MetricsEngine:
     # ------------------------------------------------------------------------------- feeding
     def feed_entry(self, e: Entry) -> None:
         self._feed(e.ts, e.component, e.action, e.duration_ms, e.status, e.details)
-
-    def feed_parse_error(self, _err: ParseError | None = None) -> None:
-        self.parse_errors += 1
 
     def feed_parsed(self, items: Iterable[Entry | ParseError]) -> None:
         for item in items:
@@ -232,6 +229,10 @@ class MetricsEngine:
             self.last = ts
         if ts < self.first:  # type: ignore[operator]
             self.first = ts
+        if comp == "BOOTSTRAP" and action == "COMPLETE" and ts >= self._bootstrap_ts:
+            # The newest by timestamp, whatever the window: a late line with an older one does not
+            # replace it (SPEC 4).
+            self.bootstrap_ms, self._bootstrap_ts = dur, ts
         sec = ts // 1000
         if sec == self._cur_sec:
             b = self._cur
@@ -274,25 +275,95 @@ class MetricsEngine:
                 b.add_memory(ts, float(mm.group(1)))
         if late is not None:
             self._late(late, ts, comp, action, dur, status, details, failed, completed)
-        # Breakers: explicit from CIRCUIT_* actions, inferred otherwise.
-        breakers = self.breakers
-        br = breakers.breakers.get(comp) or breakers.seen(comp, ts)
-        if action.startswith("CIRCUIT_"):
-            breakers.explicit(br, action, ts)
-        elif not br.explicit:
-            if br.state == HALF_OPEN and completed:
-                breakers.completed(br, ts, failed)
-            elif failed:
-                breakers.error(br, ts)
+        self.breakers.observe(comp, action, ts, failed, completed)
         if status == "CRITICAL":
             self.alerts.critical(comp, ts)
-        if comp == "BOOTSTRAP" and action == "COMPLETE":
-            self.bootstrap_ms = dur
         if details and details[0] in "ELX":
             if details.startswith(_DEGRADED_ON):
                 self.degraded_explicit = True
             elif details.startswith(_DEGRADED_OFF):
                 self.degraded_explicit = False
+
+    # ---------------------------------------------------------------- seams of the fast path
+    # The fast path (core/fastpath.py) applies runs of plain lines through these, exactly as feeding
+    # the lines one by one would; nothing outside the engine touches its buckets or timers.
+    @property
+    def next_timer(self) -> int:
+        """The next breaker timer (ms); a line at or after it must go through `feed_lines`."""
+        return self._next_timer
+
+    @property
+    def current_second(self) -> int:
+        """The second (s) of the newest bucket, -1 before the first entry."""
+        return self._cur_sec
+
+    @property
+    def late_version(self) -> int:
+        """Bumped by every late entry: settled buckets changed (the replay's checkpoint store)."""
+        return self._late_version
+
+    def bucket_maps(self) -> tuple[dict[int, Agg], dict[int, Agg]]:
+        """The per-second and per-minute buckets, for checkpoints to read (never to change)."""
+        return self._secs, self._mins
+
+    def current_sums_fractional(self) -> bool:
+        """Whether the newest bucket holds a non-integer duration sum (a run's integer sums added
+        to it would then depend on the order of addition)."""
+        b = self._cur
+        return bool(b.entries) and (
+            not b.dur_sum.is_integer() or any(not c[2].is_integer() for c in b.comps.values())
+        )
+
+    def stop(self) -> None:
+        """Nothing more is fed (an entry after a report's `until` was met)."""
+        self.stopped = True
+
+    def add_run(self, sec: int, ts0: int, ts1: int, n: int, completed: int, dur_sum: float, hits: int,
+                misses: int, hist: Sequence[int], comps: Sequence[int], names: Sequence[str]) -> None:
+        """A run of `n` plain entries of second `sec`, timestamps ts0..ts1 in order, none of them an
+        error, a breaker action, a memory figure or a degraded marker, with no timer due inside:
+        the clock steps at its first line as `_feed` would, then its totals go into the bucket.
+        `hist` is flat (bin, count) pairs; `comps` flat (component id, entries, duration sum, max)
+        with ids into `names`."""
+        t = self.t
+        assert t is not None  # a run only follows an entry fed line by line
+        if ts0 > t:
+            if ts0 > self._next_eval or ts0 >= self._next_timer:
+                self._advance(ts0)
+        if ts1 > t:
+            self.t = ts1
+        self.entries += n
+        if self.last is None or ts1 > self.last:
+            self.last = ts1
+        if sec == self._cur_sec:
+            b = self._cur
+        else:
+            got, _late = self._bucket(sec)  # a new second (runs are in order): never late
+            assert got is not None
+            b = got
+        b.entries += n
+        if completed:
+            b.completed += completed
+            b.dur_sum += dur_sum
+            h = b.hist
+            for i in range(0, len(hist), 2):
+                k = hist[i]
+                h[k] = h.get(k, 0) + hist[i + 1]
+        bc = b.comps
+        for i in range(0, len(comps), 4):
+            name = names[comps[i]]
+            c = bc.get(name)
+            if c is None:
+                bc[name] = [comps[i + 1], 0, comps[i + 2], comps[i + 3]]
+            else:
+                c[0] += comps[i + 1]
+                c[2] += comps[i + 2]
+                if comps[i + 3] > c[3]:
+                    c[3] = comps[i + 3]
+        if hits:
+            b.hits += hits
+        if misses:
+            b.misses += misses
 
     def _start(self, ts: int) -> None:
         self.t = ts
@@ -308,20 +379,20 @@ class MetricsEngine:
             self._cur_sec = sec
             self._cur = b = Agg()
             self._secs[sec] = b
-            if len(self._secs) > 400:
-                floor = sec - 300
+            if len(self._secs) > SECOND_BUCKETS + 100:
+                floor = sec - SECOND_BUCKETS
                 for old in [s for s in self._secs if s < floor]:
                     del self._secs[old]
             return b, None
         # A late entry: it lands in its own bucket while that bucket is in a window (SPEC 3).
         self._late_version += 1
         minute = sec // 60
-        if minute < self._cur_sec // 60 - 1439:
+        if minute < self._cur_sec // 60 - (MINUTE_BUCKETS - 1):
             return None, None
         m = self._mins.get(minute)
         if m is None:
             m = self._mins[minute] = Agg()
-        if sec < self._cur_sec - 299:
+        if sec < self._cur_sec - (SECOND_BUCKETS - 1):
             return m, None  # only the minute windows still hold it
         b = self._secs.get(sec)
         if b is None:
@@ -353,8 +424,8 @@ class MetricsEngine:
         m = self._mins.get(minute)
         if m is None:
             m = self._mins[minute] = Agg()
-            if len(self._mins) > 1500:
-                floor = minute - 1440
+            if len(self._mins) > MINUTE_BUCKETS + 60:
+                floor = minute - MINUTE_BUCKETS
                 for old in [k for k in self._mins if k < floor]:
                     del self._mins[old]
         m.merge(b)
@@ -379,17 +450,17 @@ class MetricsEngine:
             self._advance(t, inclusive=True)
         windows = {}
         day: Agg | None = None
-        for name, n, size in WINDOWS:
-            agg = self._window_agg(t, n, size)
-            if name == "1d":
-                day = agg
-            windows[name] = self._window_figures(name, agg, n * size)
+        for w in WINDOWS:
+            agg = self._window_agg(t, w.buckets, w.bucket_s)
+            if w is LONGEST:
+                day = agg  # per-component figures are over the longest window (SPEC 4)
+            windows[w.name] = self._window_figures(w.name, agg, w.seconds)
         components = {}
         if day is not None:
             for comp, (entries, errors, dur_sum, dur_max) in day.comps.items():
                 components[comp] = ComponentFigures(int(entries), int(errors), dur_sum / entries, dur_max)
         th = self.config.thresholds
-        hit_1m = windows["1m"].cache_hit_rate
+        hit_1m = windows[SHORTEST.name].cache_hit_rate
         degraded_rate = hit_1m is not None and hit_1m < self.config.safeguards.degraded_below_hit_rate
         reason = None
         if self.degraded_explicit:
@@ -472,7 +543,7 @@ class MetricsEngine:
             return {}
         s = t // 1000
         entries, errors, avg, hit, mem = [], [], [], [], []
-        for sec in range(s - 59, s + 1):
+        for sec in range(s - SHORTEST.buckets + 1, s + 1):
             b = self._secs.get(sec)
             if b is None or not b.entries:
                 entries.append(0.0)

@@ -20,6 +20,7 @@ from typing import Any
 
 from execlog_tui.core.breakers import HALF_OPEN
 from execlog_tui.core.engine import MetricsEngine
+from execlog_tui.core.parser import line_timestamp
 from execlog_tui.core.windows import duration_bin
 
 try:
@@ -86,93 +87,79 @@ class FastFeeder:
         self._names: list[str] = []  # scanner id -> component
         self._known = 0  # breakers already looked at for registration
         self._watched: list[int] = []
+        self._breaker_version = -1  # the breakers' version when `_watched` was last read
         self._slow_sec = -1
-        self._timers = False  # inferred OPEN breakers were waiting at the last sync
+        self.stop_ts: int | None = None  # the entry after `stop` at which feed_block stopped last
 
     # ------------------------------------------------------------------------------ feeding
     def feed(self, payload: Any) -> int:
-        """A batch from `batches`: raw bytes (fast) or a list of decoded lines (reference path)."""
+        """A batch from `batches`: raw bytes (fast) or a list of decoded lines (reference path).
+        Returns how many lines were left out after `until` (the first entry after it stops the
+        engine for good, as `feed_lines` does)."""
+        e = self.engine
         if type(payload) is bytes:
-            return self.feed_block(payload)
-        skipped = self.engine.feed_lines(payload, self._until_arg)
+            if e.stopped:
+                return _lines_from(payload, 0)
+            end = self.feed_block(payload)
+            if end < 0:
+                return 0
+            e.stop()
+            return _lines_from(payload, end)
+        skipped = e.feed_lines(payload, self._until_arg)
         self._sync()
         return skipped
 
-    def feed_block(self, block: bytes) -> int:
-        """Complete lines separated by newlines, none longer than the line limit."""
+    def feed_block(self, block: bytes, pos: int = 0, stop: int | None = None) -> int:
+        """The one feed path of raw lines, for batch, history and replay alike: the complete lines of
+        block[pos:] (separated by newlines, none longer than the line limit), up to the first entry
+        dated after `stop` (default: the feeder's `until`). Returns that entry's first byte, not
+        fed (its time is then `stop_ts`), or -1 when the block was fed to its end.
+
+        Whatever moved the engine's clock since the last call (a replay's advance, a follower's wall
+        clock) is picked up first: a breaker that turned HALF_OPEN on a timer is watched before any
+        line of its component can slip into a run."""
         e = self.engine
+        self._learn()
         scan = self.scanner.scan
-        until = self.until
-        pos = 0
-        skipped = 0
+        stop_at = self.until + 1 if stop is None else stop + 1
         while True:
             t = e.t
-            if e.stopped:
-                return skipped + _lines_from(block, pos)
-            # A line after `until` is handed back like one at a breaker timer: feed_lines then stops
-            # the feed there, so a late line after it never slips into a run.
-            # (The scanner's own `until` would skip such a line and go on: it is given none.)
+            # Lines at or after min(next timer, stop_at) come back from the scanner one at a time, as
+            # special lines: a timer falls before such a line, and the first entry after `stop`
+            # ends the feeding before it reaches the engine.
             if t is None:
-                status, pos, sk, a, b, run = scan(block, pos, 0, _FAR_FUTURE, 0, -1)
+                status, pos, _sk, a, b, run = scan(block, pos, 0, _FAR_FUTURE, 0, -1)
             else:
-                status, pos, sk, a, b, run = scan(block, pos, t, _FAR_FUTURE, min(e._next_timer, until + 1),
-                                                  self._slow_sec)
-            skipped += sk
+                nt = e.next_timer
+                status, pos, _sk, a, b, run = scan(block, pos, t, _FAR_FUTURE, nt if nt < stop_at else stop_at,
+                                                   self._slow_sec)
             if run is not None:
-                self._apply_run(run)
+                sec, ts0, ts1, n, completed, dur_sum, hits, misses, hist, comps = run
+                e.add_run(sec, ts0, ts1, n, completed, dur_sum, hits, misses, hist, comps, self._names)
             if status == _END:
-                return skipped
+                return -1
             if status == _SPECIAL:
-                skipped += e.feed_lines([block[a:b].decode("utf-8", errors="replace")], self._until_arg)
+                line = block[a:b].decode("utf-8", errors="replace")
+                if stop_at < _FAR_FUTURE:
+                    ts = line_timestamp(line)
+                    if ts is not None and ts >= stop_at:
+                        self.stop_ts = ts
+                        return a
+                e.feed_lines([line])
                 self._sync()
 
-    def _apply_run(self, run: tuple) -> None:
-        e = self.engine
-        sec, ts0, ts1, n, completed, dur_sum, hits, misses, hist, comps = run
-        t = e.t
-        # The reference's clock step at the run's first line; no other line of a run can cause one.
-        if ts0 > t:  # type: ignore[operator]
-            if ts0 > e._next_eval or ts0 >= e._next_timer:
-                e._advance(ts0)
-        if ts1 > t:  # type: ignore[operator]
-            e.t = ts1
-        e.entries += n
-        if e.last is None or ts1 > e.last:
-            e.last = ts1
-        if sec == e._cur_sec:
-            b = e._cur
-        else:
-            b, _late = e._bucket(sec)  # a new second (runs are in order): never late
-        b.entries += n
-        if completed:
-            b.completed += completed
-            b.dur_sum += dur_sum
-            h = b.hist
-            for i in range(0, len(hist), 2):
-                k = hist[i]
-                h[k] = h.get(k, 0) + hist[i + 1]
-        bc = b.comps
-        names = self._names
-        for i in range(0, len(comps), 4):
-            name = names[comps[i]]
-            c = bc.get(name)
-            if c is None:
-                bc[name] = [comps[i + 1], 0, comps[i + 2], comps[i + 3]]
-            else:
-                c[0] += comps[i + 1]
-                c[2] += comps[i + 2]
-                if comps[i + 3] > c[3]:
-                    c[3] = comps[i + 3]
-        if hits:
-            b.hits += hits
-        if misses:
-            b.misses += misses
+    def resync(self) -> None:
+        """Learn an engine that was not fed through this feeder (a restored checkpoint)."""
+        self._breaker_version = -1
+        self._sync()
 
-    def _sync(self) -> None:
-        """After lines went through the per-line path: learn new components, watch inferred HALF_OPEN
-        breakers, and hand a second with a fractional duration sum to the per-line path."""
+    def _learn(self) -> None:
+        """Register new components with the scanner and hand it the inferred HALF_OPEN breakers
+        whenever a breaker changed state (a breaker turns HALF_OPEN only at a timer and leaves it
+        only by a line of its component, which then must go through the per-line path)."""
         e = self.engine
-        brs = e.breakers.breakers
+        tracker = e.breakers
+        brs = tracker.breakers
         if len(brs) != self._known:
             for name in list(brs)[self._known:]:
                 if name != "BOOTSTRAP" and name.isascii() and name.isprintable() and " " not in name:
@@ -181,20 +168,21 @@ class FastFeeder:
                         self._ids[name] = cid
                         self._names.append(name)
             self._known = len(brs)
-        timers = bool(e.breakers._timers)
-        # A breaker turns HALF_OPEN only at a timer of an inferred OPEN one (and leaves it by a line).
-        if self._watched or timers or self._timers:
-            self._timers = timers
+        if tracker.version != self._breaker_version:
+            self._breaker_version = tracker.version
             watched = [cid for name, cid in self._ids.items()
                        if brs[name].state == HALF_OPEN and not brs[name].explicit]
             if watched != self._watched:
                 self.scanner.set_watched(watched)
                 self._watched = watched
-        b = e._cur
-        if e._cur_sec != self._slow_sec and b.entries and (
-            not b.dur_sum.is_integer() or any(not c[2].is_integer() for c in b.comps.values())
-        ):
-            self._slow_sec = e._cur_sec
+
+    def _sync(self) -> None:
+        """After lines went through the per-line path: learn components and breakers, and hand a
+        second with a fractional duration sum to the per-line path."""
+        self._learn()
+        e = self.engine
+        if e.current_second != self._slow_sec and e.current_sums_fractional():
+            self._slow_sec = e.current_second
 
 
 def new_feeder(engine: MetricsEngine, until: int | None = None) -> FastFeeder | None:

@@ -78,3 +78,12 @@ def _reason(line: str) -> str:
     if _TOKEN_BAD_RE.search(status):
         return f"status contains white space: {status[:40]!r}"
     return "malformed line"  # not reached for lines the fast path refused for a reason above
+
+
+def line_timestamp(line: str) -> int | None:
+    """The timestamp of a raw line when it is an entry; None for a blank line or a parse error."""
+    m = fast_match(line)
+    if m is not None:
+        return timestamp_from_match(m.group(1), m.group(2), m.group(3))
+    item = parse_line(line)
+    return item.ts if type(item) is Entry else None

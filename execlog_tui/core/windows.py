@@ -1,8 +1,50 @@
-"""Buckets of whole seconds and minutes, their totals, and the duration histogram behind p95."""
+"""The windows (SPEC 3), their buckets of whole seconds and minutes, the buckets' totals, and the
+duration histogram behind p95."""
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class WindowSpec:
+    """One window of SPEC section 3: `buckets` whole buckets of `bucket_ms` each, aligned to UTC."""
+
+    name: str
+    bucket_ms: int
+    buckets: int
+
+    @property
+    def bucket_s(self) -> int:
+        return self.bucket_ms // 1000
+
+    @property
+    def seconds(self) -> int:
+        """The window's length: `requests_per_second` divides by it (SPEC 4)."""
+        return self.bucket_ms * self.buckets // 1000
+
+    @property
+    def ms(self) -> int:
+        return self.bucket_ms * self.buckets
+
+
+# The one definition of the windows, shortest first: every other module takes them from here.
+WINDOWS: tuple[WindowSpec, ...] = (
+    WindowSpec("1m", 1000, 60),
+    WindowSpec("5m", 1000, 300),
+    WindowSpec("1h", 60_000, 60),
+    WindowSpec("1d", 60_000, 1440),
+)
+WINDOW_NAMES: tuple[str, ...] = tuple(w.name for w in WINDOWS)
+WINDOWS_BY_NAME: dict[str, WindowSpec] = {w.name: w for w in WINDOWS}
+SHORTEST: WindowSpec = WINDOWS[0]  # alerts, the degraded rule and the sparklines look at it
+LONGEST: WindowSpec = WINDOWS[-1]  # per-component figures are over it (SPEC 4)
+# How many second and minute buckets the longest windows of each size hold.
+SECOND_BUCKETS: int = max(w.buckets for w in WINDOWS if w.bucket_ms == 1000)
+MINUTE_BUCKETS: int = max(w.buckets for w in WINDOWS if w.bucket_ms == 60_000)
+
+NO_TS = -(1 << 62)  # before any timestamp (the epoch ms of a year before 1970 is negative)
 
 # Durations below 100 ms get a bin per millisecond (exact within 1 ms); above, bins grow by 2 %
 # (exact within 2 %): p95 from a histogram, per SPEC section 4, with no samples kept.
@@ -53,7 +95,9 @@ class Agg:
         self.hits = 0
         self.misses = 0
         self.hist: dict[int, int] = {}
-        self.mem_ts = -1  # timestamp of the newest memory report, for merging buckets in any order
+        # Timestamp of the newest memory report: the newest by timestamp wins, whatever the order in
+        # which entries arrive (a late one does not replace it) or buckets are merged (SPEC 4).
+        self.mem_ts = NO_TS
         self.mem_last: float | None = None
         self.mem_max: float | None = None
         # component -> [entries, errors, duration sum, duration max]
@@ -80,7 +124,7 @@ class Agg:
             if other.mem_ts >= self.mem_ts:
                 self.mem_ts = other.mem_ts
                 self.mem_last = other.mem_last
-            if self.mem_max is None or other.mem_max > self.mem_max:  # type: ignore[operator]
+            if other.mem_max is not None and (self.mem_max is None or other.mem_max > self.mem_max):
                 self.mem_max = other.mem_max
         if with_components:
             comps = self.comps

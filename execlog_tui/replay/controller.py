@@ -4,20 +4,17 @@ and seeks to any log time by restoring the nearest checkpoint and replaying forw
 from __future__ import annotations
 
 import bisect
-import io
-import pickle
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from execlog_tui.core.checkpoints import BucketStore
 from execlog_tui.core.config import Config
 from execlog_tui.core.engine import MetricsEngine
-from execlog_tui.core.entry import Entry, ParseError
+from execlog_tui.core.entry import ParseError
 from execlog_tui.core.fastpath import FastFeeder, new_feeder
-from execlog_tui.core.parser import LINE_LIMIT, fast_match, parse_line
-from execlog_tui.core.timefmt import parse_timestamp, timestamp_from_match
-from execlog_tui.core.windows import Agg
+from execlog_tui.core.parser import LINE_LIMIT, line_timestamp, parse_line
+from execlog_tui.core.timefmt import parse_timestamp
 from execlog_tui.replay.ring import LazyRing
 from execlog_tui.sources.logset import LogSet
 from execlog_tui.sources.reader import SourceWarning, read_batches, read_raw_batches
@@ -30,16 +27,6 @@ PARSE_BURST_GAP_MS = 10_000  # parse errors closer than this are one incident
 _MULTI_BATCH = 4096
 _INF = 1 << 62
 _END, _SPECIAL = 0, 1  # the C scanner's statuses (core/fastpath.py)
-
-
-def line_ts(line: str) -> int | None:
-    """The timestamp of a raw line, None for a blank line or one that is not an entry."""
-    m = fast_match(line)
-    if m is not None:
-        prefix, fraction, zone = m.group(1), m.group(2), m.group(3)
-        return timestamp_from_match(prefix, fraction, zone)
-    item = parse_line(line)
-    return item.ts if type(item) is Entry else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,83 +51,6 @@ class Checkpoint:
     member: int  # where reading resumes: member index and line index in it
     line: int
     blob: bytes  # zlib(pickle(engine)), its settled buckets pickled as references into a BucketStore
-
-
-class BucketStore:
-    """The settled buckets of an engine's windows, each pickled once for all the checkpoints.
-
-    A second before the engine's current one, or a minute before its current minute, changes only
-    through a late entry (SPEC 3), which bumps the engine's `_late_version`. Consecutive checkpoints
-    hold mostly the same buckets (300 seconds and up to 1440 minutes, against 120 s between
-    checkpoints), so each checkpoint stores the buckets settled since the previous one as one group,
-    and refers to the older ones by (group, index). A late entry, or another engine (a restore),
-    drops the references: the next checkpoint starts over from its own buckets, never a stale copy.
-    """
-
-    def __init__(self) -> None:
-        self.groups: list[bytes] = []  # zlib(pickle(list of Agg))
-        self._ids: dict[int, tuple[Agg, tuple[int, int]]] = {}  # id(bucket) -> (bucket, reference)
-        self._engine: MetricsEngine | None = None
-        self._version = -1
-
-    @property
-    def nbytes(self) -> int:
-        return sum(len(g) for g in self.groups)
-
-    def dump(self, engine: MetricsEngine) -> bytes:
-        if engine is not self._engine or engine._late_version != self._version:
-            self._ids = {}
-            self._engine, self._version = engine, engine._late_version
-        ids = self._ids
-        cur_sec = engine._cur_sec
-        cur_min = cur_sec // 60
-        live: dict[int, tuple[Agg, tuple[int, int]]] = {}
-        # Seconds and minutes in groups of their own: a restore needs the seconds of the last 300 s
-        # (a few groups) but the minutes of a day (one small group per checkpoint).
-        for buckets, settled_before in ((engine._secs, cur_sec), (engine._mins, cur_min)):
-            new: list[Agg] = []
-            g = len(self.groups)
-            for key, b in buckets.items():
-                if key >= settled_before:
-                    continue
-                known = ids.get(id(b))
-                if known is not None and known[0] is b:
-                    live[id(b)] = known
-                else:
-                    live[id(b)] = (b, (g, len(new)))
-                    new.append(b)
-            if new:
-                self.groups.append(zlib.compress(pickle.dumps(new, 5), 1))
-        self._ids = live  # only buckets still in the engine: the ids of dropped ones may be reused
-
-        buf = io.BytesIO()
-        pickler = pickle.Pickler(buf, 5)
-
-        def persistent_id(obj: object) -> tuple[int, int] | None:
-            if type(obj) is Agg:
-                ref = live.get(id(obj))
-                if ref is not None and ref[0] is obj:
-                    return ref[1]
-            return None
-
-        pickler.persistent_id = persistent_id  # type: ignore[method-assign]
-        pickler.dump(engine)
-        return zlib.compress(buf.getbuffer(), 1)
-
-    def load(self, blob: bytes) -> MetricsEngine:
-        """A new engine from a checkpoint: fresh buckets, shared with no other restore."""
-        groups: dict[int, list[Agg]] = {}
-        store = self.groups
-
-        class Unpickler(pickle.Unpickler):
-            def persistent_load(self, ref: tuple[int, int]) -> Agg:
-                g, i = ref
-                items = groups.get(g)
-                if items is None:
-                    items = groups[g] = pickle.loads(zlib.decompress(store[g]))
-                return items[i]
-
-        return Unpickler(io.BytesIO(zlib.decompress(blob))).load()
 
 
 class ReplayController:
@@ -206,7 +116,7 @@ class ReplayController:
             self.engine = self.store.load(blob)
         self._feeder: FastFeeder | None = new_feeder(self.engine) if self._fast else None
         if self._feeder is not None and blob is not None:
-            self._feeder._sync()  # learn the restored engine's components
+            self._feeder.resync()  # learn the restored engine's components and breakers
         self._alerts_seen = len(self.engine.alerts.history)
         self._member, self._line = member, line
         self._pending: list[str] = []  # decoded lines not fed yet (a block with long lines, several sets)
@@ -336,41 +246,17 @@ class ReplayController:
         return e.t
 
     def _feed_raw(self, stop: int) -> int:
-        """Feed the pending raw block through the C scanner up to its first line after `stop` (in
-        the block's order, as `_feed_pending` does with lines), splitting the block at that line's
-        first byte: both halves stay on the fast path. Returns the lines fed."""
+        """Feed the pending raw block through the one feed path (`FastFeeder.feed_block`) up to its
+        first entry after `stop`, splitting the block at that line's first byte: both halves stay on
+        the fast path. Returns the lines fed."""
         block, start = self._block, self._bpos
         f = self._feeder
         assert f is not None
         e = self.engine
-        scan = f.scanner.scan
         before, t0 = e.parse_errors, e.t
-        # Lines at or after `stop_at` come back from the scanner as special lines, one at a time:
-        # the first that is an entry after `stop` ends the feeding, before it reaches the engine.
-        stop_at = stop + 1
-        pos = start
-        end = -1  # where the feeding stopped; -1: the end of the block
-        while True:
-            t = e.t
-            if t is None:
-                status, pos, _sk, a, b, run = scan(block, pos, 0, _INF, 0, -1)
-            else:
-                nt = e._next_timer
-                status, pos, _sk, a, b, run = scan(block, pos, t, _INF, nt if nt < stop_at else stop_at,
-                                                   f._slow_sec)
-            if run is not None:
-                f._apply_run(run)
-            if status == _END:
-                break
-            if status == _SPECIAL:
-                line = block[a:b].decode("utf-8", errors="replace")
-                ts = line_ts(line)
-                if ts is not None and ts > stop:
-                    self._stop_ts = ts
-                    end = a
-                    break
-                e.feed_lines([line])
-                f._sync()
+        end = f.feed_block(block, start, stop)
+        if end >= 0:
+            self._stop_ts = f.stop_ts
         if end < 0:
             n = self._bn
             piece = block[start:] if start else block
@@ -389,7 +275,7 @@ class ReplayController:
         lines, i = self._pending, self._pi
         j, n = i, len(lines)
         while j < n:
-            ts = line_ts(lines[j])
+            ts = line_timestamp(lines[j])
             if ts is not None and ts > stop:
                 self._stop_ts = ts
                 break
@@ -419,7 +305,7 @@ class ReplayController:
             lines = fed.decode("utf-8", errors="replace").split("\n") if type(fed) is bytes else fed
             last = t_before
             for line in lines:
-                ts = line_ts(line)
+                ts = line_timestamp(line)
                 if ts is not None:
                     last = ts
                 elif line.strip() and type(parse_line(line)) is ParseError:

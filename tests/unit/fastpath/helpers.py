@@ -156,7 +156,7 @@ def feed_both(lines: list[str], until: int | None = None) -> tuple[str, str, int
     fast_engine = MetricsEngine()
     feeder = fastpath.FastFeeder(fast_engine, until)
     block = "\n".join(lines).encode("utf-8", errors="surrogateescape")
-    skipped_fast = feeder.feed_block(block)
+    skipped_fast = feeder.feed(block)
     a = json.dumps(snapshot_to_json(fast_engine.snapshot(as_of=until)))
     b = json.dumps(snapshot_to_json(ref.snapshot(as_of=until)))
     return a, b, skipped_fast, skipped_ref
@@ -181,5 +181,5 @@ def feed_both_state(lines: list[str], until: int | None = None) -> tuple[list, l
     ref = MetricsEngine()
     ref.feed_lines(lines, until)
     fast_engine = MetricsEngine()
-    fastpath.FastFeeder(fast_engine, until).feed_block("\n".join(lines).encode())
+    fastpath.FastFeeder(fast_engine, until).feed("\n".join(lines).encode())
     return state(fast_engine), state(ref)
