@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from execlog_tui.alert_log import AlertLogWriter
 from execlog_tui.core.alerts import AlertRecord
@@ -34,10 +34,6 @@ from execlog_tui.core.snapshot import MetricsSnapshot
 from execlog_tui.pipeline import read_history, set_size
 from execlog_tui.sources.follower import TRUNCATED, WARNING, FollowEvent, LogFollower
 from execlog_tui.sources.logset import LogSet, SourceError, discover
-
-if TYPE_CHECKING:
-    from execlog_tui.replay.controller import Incident
-    from execlog_tui.replay.session import ReplayView
 
 Clock = Callable[[], int]
 RssProbe = Callable[[], "float | None"]
@@ -181,20 +177,56 @@ class MemoryGuard:
         return True
 
 
+class IncidentView(Protocol):
+    """An incident on a replay's timeline (`replay.controller.Incident`)."""
+
+    @property
+    def ts(self) -> int: ...
+    @property
+    def kind(self) -> str: ...  # alert | breaker | critical | parse
+    @property
+    def label(self) -> str: ...
+
+
+class ReplayState(Protocol):
+    """What the header and the timeline bar show of a replay (`replay.session.ReplayView`). Declared
+    here, not imported, so that the session module does not depend on the replay package (which
+    depends on it)."""
+
+    @property
+    def clock(self) -> int | None: ...
+    @property
+    def speed(self) -> str: ...
+    @property
+    def paused(self) -> bool: ...
+    @property
+    def ended(self) -> bool: ...
+    @property
+    def busy(self) -> str | None: ...  # "seeking" while a jump reads ahead
+    @property
+    def first(self) -> int | None: ...
+    @property
+    def last(self) -> int | None: ...
+    @property
+    def frontier(self) -> int | None: ...
+    @property
+    def incidents(self) -> Sequence[IncidentView]: ...
+
+
 class ReplayControls(Protocol):
     """What the dashboard's replay keys and timeline use (`replay.session.ReplaySession`)."""
 
     @property
     def complete(self) -> bool: ...  # the whole set has been read once
-    def view(self) -> ReplayView: ...
+    def view(self) -> ReplayState: ...
     def toggle_pause(self) -> bool: ...
     def faster(self) -> str: ...
     def slower(self) -> str: ...
     def step(self, ms: int) -> None: ...
     def jump_start(self) -> None: ...
     def jump_end(self) -> None: ...
-    def next_incident(self) -> Incident | None: ...
-    def previous_incident(self) -> Incident | None: ...
+    def next_incident(self) -> IncidentView | None: ...
+    def previous_incident(self) -> IncidentView | None: ...
     def jump_to(self, text: str) -> int: ...
 
 

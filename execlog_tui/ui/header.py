@@ -13,8 +13,8 @@ from execlog_tui.core.timefmt import format_ts
 from execlog_tui.ui.fmt import size
 from execlog_tui.ui.textpanel import TextPanel
 
-if TYPE_CHECKING:  # only for annotations: live mode does not import replay's modules
-    from execlog_tui.replay.session import ReplayView
+if TYPE_CHECKING:
+    from execlog_tui.session import ReplayState
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +28,7 @@ class HeaderState:
     paused: bool
     window: str
     rss_mb: float | None
-    replay: ReplayView | None = None  # set in a replay: the header then says so first, in reverse video
+    replay: ReplayState | None = None  # set in a replay: the header then says so first, in reverse video
 
 
 class HeaderBar(TextPanel):

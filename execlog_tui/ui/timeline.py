@@ -9,8 +9,8 @@ from rich.text import Text
 from execlog_tui.core.timefmt import format_time_of_day
 from execlog_tui.ui.textpanel import TextPanel
 
-if TYPE_CHECKING:  # only for annotations: live mode does not import replay's modules
-    from execlog_tui.replay.session import ReplayView
+if TYPE_CHECKING:
+    from execlog_tui.session import ReplayState
 
 MARKS = {"breaker": "✗", "alert": "▲", "critical": "‼", "parse": "?"}
 
@@ -30,11 +30,11 @@ class TimelineBar(TextPanel):
     TimelineBar > .timeline--dim { color: $text-muted; }
     """
 
-    def show(self, view: ReplayView) -> None:
+    def show(self, view: ReplayState) -> None:
         self.set_data(view)
 
     def build(self, width: int) -> Text:
-        v: ReplayView = self.data
+        v: ReplayState = self.data
         text = Text(no_wrap=True, overflow="ellipsis", end="")
         left = format_time_of_day(v.first)[:8]
         right = format_time_of_day(v.last)[:8]
