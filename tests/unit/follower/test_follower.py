@@ -249,3 +249,70 @@ def test_unreadable_or_odd_names_give_one_clear_event(tmp_path: Path) -> None:
         p.rmdir()
         p.write_text(line(0) + "\n")
         assert f.poll().lines == [line(0)]
+
+
+def _damaged_gzip(text: str) -> bytes:
+    data = bytearray(gzip.compress(text.encode(), compresslevel=6))
+    middle = len(data) // 2
+    data[middle : middle + 64] = b"\xff" * 64  # garbage where a deflate block is expected
+    return bytes(data)
+
+
+def test_damaged_archive_never_seen_yields_what_it_can_with_the_readers_warning(tmp_path: Path) -> None:
+    p = tmp_path / "execution.log"
+    p.write_text(lines_text(0, 2))
+    with LogFollower(p) as f:
+        c = Collector(f)
+        c.poll()
+        # Two rotations between looks: B (never seen) is compressed, and the archive is damaged.
+        os.rename(p, tmp_path / "execution.log.1")
+        p.write_text(lines_text(2, 20002))
+        os.rename(tmp_path / "execution.log.1", tmp_path / "execution.log.2")
+        os.rename(p, tmp_path / "execution.log.1")
+        p.write_text(lines_text(20002, 20004))
+        archive = tmp_path / "execution.log.1.gz"
+        archive.write_bytes(_damaged_gzip(lines_text(2, 20002)))
+        (tmp_path / "execution.log.1").unlink()
+        b = c.poll()
+        history: list[SourceWarning] = []
+        salvaged = [text for batch, _cut in read_batches(archive, history) for text in batch]
+        assert 5000 < len(salvaged) < 20000
+        assert c.lines == [line(0), line(1), *salvaged, line(20002), line(20003)]
+        warnings = [(e.path, e.message) for e in b.events if e.kind == WARNING]
+        assert len(history) == 1 and history[0].message.startswith("damaged gzip archive: read up to line ")
+        assert warnings == [(history[0].file, history[0].message)]
+        assert ARCHIVE_READ in c.events
+
+
+def test_follower_reads_the_members_the_log_set_names(tmp_path: Path) -> None:
+    """One rotated-name grammar: what appears beside the live file is read by the follower exactly
+    when the log set's discovery counts it as a member (temporary names, other sets and hidden bases
+    are not)."""
+    from execlog_tui.sources.logset import build_set
+
+    p = tmp_path / "execution.log"
+    p.write_text(lines_text(0, 1))
+    names = {
+        "execution.log.1": True,
+        "execution.log-20250909": True,
+        "execution.log.2.gz": True,
+        "execution.log.3.tmp": False,
+        "execution.log.4.gz.part": False,
+        "execution.log.old": False,
+        "other.log.1": False,
+        ".execution.log.5": False,
+    }
+    with LogFollower(p) as f:
+        c = Collector(f)
+        c.poll()
+        for k, name in enumerate(names):
+            text = line(100 + k, f" {name}") + "\n"
+            data = gzip.compress(text.encode()) if name.endswith(".gz") else text.encode()
+            (tmp_path / name).write_bytes(data)
+        members = {m.path.name for m in build_set(tmp_path, "execution.log").archives}
+        assert members == {n for n, is_member in names.items() if is_member}
+        os.rename(p, tmp_path / "execution.log.9")  # a rotation makes the follower scan the directory
+        p.write_text(lines_text(1, 2))
+        c.poll()
+        read = {text.split(" ", 1)[1] for text in c.lines if " " in text}
+        assert read == members
