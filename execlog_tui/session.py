@@ -170,9 +170,7 @@ class MemoryGuard:
             self._last_shrink = now
             new_capacity = max(SHRINK_FLOOR, held // 2)
             self.ring.resize(new_capacity)
-            self.message = (
-                f"memory {rss:.0f} MB > limit {limit:.0f} MB: log buffer shrunk to {new_capacity:,} lines"
-            )
+            self.message = f"memory {rss:.0f} MB > limit {limit:.0f} MB: log buffer shrunk to {new_capacity:,} lines"
             self.shrinks += 1
         return True
 
@@ -427,8 +425,15 @@ class MonitorSession:
             for s in self.sets:
                 for m in s.members:
                     self.engine.note_file(str(m.path))
-        read_history(self.sets, self.engine, line_limit=self.line_limit, tail=tail, progress=progress,
-                     stop_at=stop_at, lock=self.lock)
+        read_history(
+            self.sets,
+            self.engine,
+            line_limit=self.line_limit,
+            tail=tail,
+            progress=progress,
+            stop_at=stop_at,
+            lock=self.lock,
+        )
         # The ring keeps raw lines and a flag byte each: parse each line only to learn its kind (and
         # drop blanks), and let every Entry go at once, so the history never holds 100,000 of them.
         raws: list[str] = []

@@ -67,8 +67,13 @@ class ReplaySession:
         self.sets = discover(list(paths) or ["execution.log"])
         if not any(s.members for s in self.sets):
             raise SourceError(f"no log found at {', '.join(paths or ['execution.log'])}")
-        self.controller = ReplayController(self.sets, self.config, line_limit=line_limit,
-                                           ring_capacity=ring_capacity, checkpoint_every_ms=checkpoint_every_ms)
+        self.controller = ReplayController(
+            self.sets,
+            self.config,
+            line_limit=line_limit,
+            ring_capacity=ring_capacity,
+            checkpoint_every_ms=checkpoint_every_ms,
+        )
         self.reference = newest_reference(self.sets)
         self.start_ms = self._time(start, "--from") if start else self.controller.first_ts
         self.end_ms = self._time(end, "--to") if end else None
@@ -217,10 +222,13 @@ class ReplaySession:
         last = c.last_ts if c.last_ts is not None else max(filter(None, (self.reference, c.frontier)), default=None)
         return ReplayView(
             clock=self.clock.now() if c.t is not None or self._seek_goal else c.t,
-            speed=speed_label(self.clock.speed), paused=self.clock.paused, ended=self.ended,
+            speed=speed_label(self.clock.speed),
+            paused=self.clock.paused,
+            ended=self.ended,
             busy="seeking" if self._seek_goal is not None else None,
             first=self.start_ms if self.start_ms is not None else c.first_ts,
-            last=self.end_ms if self.end_ms is not None else last, frontier=c.frontier,
+            last=self.end_ms if self.end_ms is not None else last,
+            frontier=c.frontier,
             incidents=tuple(c.incidents),
         )
 

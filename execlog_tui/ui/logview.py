@@ -93,9 +93,18 @@ class LogView(ScrollView, can_focus=True):
     of the lines it keeps; a line is sanitised and coloured only when it is drawn or searched."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
-        "logview--ts", "logview--component", "logview--sep", "logview--ok", "logview--info",
-        "logview--warning", "logview--error", "logview--muted", "logview--parse-error",
-        "logview--match", "logview--current", "logview--cut",
+        "logview--ts",
+        "logview--component",
+        "logview--sep",
+        "logview--ok",
+        "logview--info",
+        "logview--warning",
+        "logview--error",
+        "logview--muted",
+        "logview--parse-error",
+        "logview--match",
+        "logview--current",
+        "logview--cut",
     }
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up", "scroll_up", "Up", show=False),
@@ -207,8 +216,7 @@ class LogView(ScrollView, can_focus=True):
         flags = self._flags[pos]
         if flags & UNKNOWN:
             flags = self._flags[pos] = resolve_flags(raw, flags)
-        n = text_width(raw) + (len(PARSE_MARK) if flags & PARSE_ERROR else 0) + (
-            len(CUT_MARKER) if flags & CUT else 0)
+        n = text_width(raw) + (len(PARSE_MARK) if flags & PARSE_ERROR else 0) + (len(CUT_MARKER) if flags & CUT else 0)
         return n if n > width else width
 
     def _widen_all(self, width: int, fresh: range) -> int:
@@ -384,8 +392,7 @@ class LogView(ScrollView, can_focus=True):
         if index >= self.shown_count:
             return Strip.blank(width, base)
         text = self._line_text(index)
-        segments = [Segment(s.text, base + s.style if s.style else base) for s in
-                    text.render(self.app.console, end="")]
+        segments = [Segment(s.text, base + s.style if s.style else base) for s in text.render(self.app.console, end="")]
         strip = Strip(segments).crop(scroll_x, scroll_x + width)
         return strip.extend_cell_length(width, base)
 
@@ -407,8 +414,14 @@ class LogView(ScrollView, can_focus=True):
                 status = fields[1]
                 sep = self._style("logview--sep")
                 status_style = self._style(status_class(status))
-                styles = (self._style("logview--ts"), self._style("logview--component"), Style(),
-                          Style(), status_style, Style())
+                styles = (
+                    self._style("logview--ts"),
+                    self._style("logview--component"),
+                    Style(),
+                    Style(),
+                    status_style,
+                    Style(),
+                )
                 for i, (part, style) in enumerate(zip(parts, styles, strict=False)):
                     if i:
                         text.append("|", sep)

@@ -18,8 +18,9 @@ SEED = str(ROOT / "sample_logs" / "seed_sample.log")
 def test_options_from_the_arguments() -> None:
     args = build_parser().parse_args(["--buffer", "5000", "--refresh", "2", "--theme", "light", SEED])
     options = DashboardOptions.from_args(args)
-    assert options == DashboardOptions(paths=(SEED,), theme="light", refresh_hz=2.0, ring_capacity=5000,
-                                       line_limit=64 * 1024, replay=None)
+    assert options == DashboardOptions(
+        paths=(SEED,), theme="light", refresh_hz=2.0, ring_capacity=5000, line_limit=64 * 1024, replay=None
+    )
     args = build_parser().parse_args(["--replay", "--speed", "max", "--from", "10:01", SEED])
     assert DashboardOptions.from_args(args).replay == ReplayOptions(speed="max", start="10:01", end=None)
     assert DashboardOptions.from_args(build_parser().parse_args([])).paths == ("execution.log",)

@@ -19,8 +19,9 @@ DEADLINE_S = 20.0
 
 
 def lines(start: int, count: int) -> str:
-    return "".join(f"2026-01-01T00:00:{i % 60:02d}.{i % 1000:03d}Z|API|CALL|5|SUCCESS|i={i}\n"
-                   for i in range(start, start + count))
+    return "".join(
+        f"2026-01-01T00:00:{i % 60:02d}.{i % 1000:03d}Z|API|CALL|5|SUCCESS|i={i}\n" for i in range(start, start + count)
+    )
 
 
 def toasts(app: ExeclogApp) -> list[str]:

@@ -21,8 +21,9 @@ DEADLINE_S = 20.0
 
 
 def lines(start: int, count: int) -> str:
-    return "".join(f"2026-01-01T00:00:{i % 60:02d}.{i % 1000:03d}Z|API|CALL|5|SUCCESS|i={i}\n"
-                   for i in range(start, start + count))
+    return "".join(
+        f"2026-01-01T00:00:{i % 60:02d}.{i % 1000:03d}Z|API|CALL|5|SUCCESS|i={i}\n" for i in range(start, start + count)
+    )
 
 
 def wait_for(predicate: Callable[[], bool], what: str) -> None:
@@ -43,8 +44,11 @@ class Output(io.StringIO):
 def follow_batch(session: MonitorSession, delay: float = 0.05) -> Iterator[Output]:
     out, err, stop = Output(), io.StringIO(), threading.Event()
     status: list[int] = []
-    thread = threading.Thread(target=lambda: status.append(
-        run_follow_batch(session, FollowBatchOptions(delay=delay), out=out, err=err, stop=stop)))
+    thread = threading.Thread(
+        target=lambda: status.append(
+            run_follow_batch(session, FollowBatchOptions(delay=delay), out=out, err=err, stop=stop)
+        )
+    )
     thread.start()
     try:
         yield out
@@ -93,8 +97,11 @@ def test_batch_follow_prints_the_201st_and_the_10000th_event(tmp_path: Path) -> 
     text = out.getvalue()
     assert "event: padding 200\n" in text and "event: padding 9999\n" in text
     printed = text.count("event: padding ")
-    dropped = sum(int(line.split("(")[1].split(" ")[0].replace(",", ""))
-                  for line in text.splitlines() if "earlier events dropped" in line)
+    dropped = sum(
+        int(line.split("(")[1].split(" ")[0].replace(",", ""))
+        for line in text.splitlines()
+        if "earlier events dropped" in line
+    )
     # Notices 1-9,999 are 9,998 paddings and the truncation: each padding printed once or counted as dropped.
     assert printed + dropped == 9_998
 
@@ -129,8 +136,10 @@ def test_batch_follow_has_the_memory_safeguard(tmp_path: Path) -> None:
     log.write_text(lines(0, 3000))
     session = MonitorSession([str(log)], ring_capacity=5000, rss_probe=lambda: 500.0)
     with follow_batch(session) as out:
-        wait_for(lambda: "safeguard: memory 500 MB > limit 100 MB: log buffer shrunk to 1,500 lines" in out.getvalue(),
-                 "the safeguard's notice")
+        wait_for(
+            lambda: "safeguard: memory 500 MB > limit 100 MB: log buffer shrunk to 1,500 lines" in out.getvalue(),
+            "the safeguard's notice",
+        )
     assert len(session.ring) == 1500
 
 

@@ -16,8 +16,10 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 def lines(start: int, count: int, status: str = "SUCCESS") -> str:
-    return "".join(f"2026-01-01T00:{(i // 60) % 60:02d}:{i % 60:02d}.{i % 1000:03d}Z|API|CALL|5|{status}|i={i}\n"
-                   for i in range(start, start + count))
+    return "".join(
+        f"2026-01-01T00:{(i // 60) % 60:02d}:{i % 60:02d}.{i % 1000:03d}Z|API|CALL|5|{status}|i={i}\n"
+        for i in range(start, start + count)
+    )
 
 
 def poll_until(predicate, timeout: float = 10.0) -> bool:  # noqa: ANN001
@@ -64,8 +66,13 @@ def test_batch_follow_prints_one_json_report_per_delay(tmp_path: Path) -> None:
     log = tmp_path / "execution.log"
     log.write_text(lines(0, 100))
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "execlog_tui", "-b", "-d", "0.2", "--json", str(log)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "execlog_tui", "-b", "-d", "0.2", "--json", str(log)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     try:
         assert proc.stdout is not None
         first = json.loads(proc.stdout.readline())
@@ -89,8 +96,13 @@ def test_batch_follow_prints_one_json_report_per_delay(tmp_path: Path) -> None:
 def test_batch_follow_stops_after_n_reports(tmp_path: Path) -> None:
     log = tmp_path / "execution.log"
     log.write_text(lines(0, 10))
-    out = subprocess.run([sys.executable, "-m", "execlog_tui", "-b", "-d", "0.1", "-n", "3", "--json", str(log)],
-                         capture_output=True, text=True, timeout=30, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    out = subprocess.run(
+        [sys.executable, "-m", "execlog_tui", "-b", "-d", "0.1", "-n", "3", "--json", str(log)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     assert out.returncode == 0, out.stderr
     reports = [json.loads(x) for x in out.stdout.splitlines()]
     assert len(reports) == 3 and all(r["source"]["entries"] == 10 for r in reports)
