@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import os
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +30,7 @@ from typing import Any
 from execlog_tui.core.entry import Entry, ParseError
 from execlog_tui.core.parser import LINE_LIMIT, parse_line
 from execlog_tui.sources.logset import LogSet
-from execlog_tui.sources.reader import SourceWarning, is_gzip, read_batches
+from execlog_tui.sources.reader import SourceWarning, gzip_intact, is_gzip, read_batches, read_head
 
 # Called with (files done, files in all, file name) as the set is loaded.
 LoadProgress = Callable[[int, int, str], None]
@@ -161,19 +162,28 @@ def load_sets(
     stats = LoadStats()
     _register_parser(con, stats)
     members = [m for s in sets for m in s.members]
-    for i, member in enumerate(members):
-        if cancelled is not None and cancelled():
-            raise LoadCancelled()
-        name = str(member.path)
-        stats.files.append(name)
-        if progress is not None:
-            progress(i, len(members), name)
-        sql = _fast_sql(member.path, line_limit)
-        if sql is None:
-            _load_slow(con, member.path, name, line_limit, scratch, stats, archive=not member.live)
-        else:
-            stats.fast_sql[name] = sql
-            stats.fast_files += 1
+    # DuckDB checks no gzip CRC: an archive damaged in a way that still inflates would be read to its end
+    # without the warning the project's reader gives (SPEC 2). Each archive is inflated once to check it
+    # (isal, in threads: it releases the GIL); a damaged one takes the reader's path.
+    pool = ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1)))
+    try:
+        intact = {i: pool.submit(gzip_intact, m.path) for i, m in enumerate(members) if is_gzip(m.path)}
+        for i, member in enumerate(members):
+            if cancelled is not None and cancelled():
+                raise LoadCancelled()
+            name = str(member.path)
+            stats.files.append(name)
+            if progress is not None:
+                progress(i, len(members), name)
+            check = intact.get(i)
+            sql = _fast_sql(member.path, line_limit) if check is None or check.result() else None
+            if sql is None:
+                _load_slow(con, member.path, name, line_limit, scratch, stats, archive=not member.live)
+            else:
+                stats.fast_sql[name] = sql
+                stats.fast_files += 1
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
     create_views(con, stats)
     if progress is not None:
         progress(len(members), len(members), "")
@@ -241,26 +251,16 @@ class LoadCancelled(Exception):
     """The caller asked to stop loading."""
 
 
-def _newline(path: Path, compressed: bool) -> str | None:
+def _newline(path: Path) -> str | None:
     """The file's line ending as DuckDB's new_line option, or None when DuckDB must not read it.
 
     Refused: a byte-order mark (DuckDB drops it, the parser keeps it as text). The ending is taken from
     the first line; DuckDB's strict reader then refuses a file that mixes endings, which sends it to the
     slow path.
     """
-    try:
-        if compressed:
-            import gzip
-
-            with gzip.open(path, "rb") as f:
-                head = f.read(64 * 1024)
-        else:
-            with open(path, "rb") as f:
-                head = f.read(64 * 1024)
-    except (OSError, EOFError, ValueError):
+    head, whole = read_head(path, 64 * 1024)  # inflated when gzip, by the project's reader
+    if not whole:
         return None  # unreadable or damaged at the start: the slow path says why
-    except Exception:  # zlib.error and friends: the same
-        return None
     if not head or head.startswith(b"\xef\xbb\xbf"):
         return None  # empty files go the slow path too: it warns about empty archives
     nl = head.find(b"\n")
@@ -277,7 +277,7 @@ _BUFFER = 2 * 1024 * 1024
 def _fast_sql(path: Path, line_limit: int) -> str | None:
     """The judged-lines SQL of one file, or None when DuckDB must not read it (see _newline)."""
     compressed = is_gzip(path)
-    newline = _newline(path, compressed)
+    newline = _newline(path)
     if newline is None:
         return None
     # DuckDB refuses a line of max_line_size bytes or more; the reader cuts lines over line_limit.
