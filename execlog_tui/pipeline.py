@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import os
 from collections import deque
-from contextlib import nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from threading import Lock
 from typing import Any, Callable, Iterator, Sequence
 
 from execlog_tui.core.engine import MetricsEngine
@@ -124,7 +123,7 @@ def read_history(
     tail: deque[str] | None = None,
     progress: Progress | None = None,
     stop_at: Sequence[HistoryLimit] = (),
-    lock: Lock | None = None,
+    lock: AbstractContextManager[object] | None = None,
 ) -> HistoryResult:
     """Feed every member of `sets` to `engine` in timeline order (SPEC 2 and 3).
 

@@ -85,4 +85,6 @@ class BucketStore:
                     items = groups[g] = pickle.loads(zlib.decompress(store[g]))
                 return items[i]
 
-        return Unpickler(io.BytesIO(zlib.decompress(blob))).load()
+        engine = Unpickler(io.BytesIO(zlib.decompress(blob))).load()
+        assert isinstance(engine, MetricsEngine)
+        return engine

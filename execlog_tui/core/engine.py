@@ -23,7 +23,7 @@ _DEGRADED_ON = "Entering degraded mode"
 _DEGRADED_OFF = ("Leaving degraded mode", "Exiting degraded mode")
 _FAR_FUTURE = 1 << 62
 _INF = float("inf")
-_FRACTION_MS = {}  # fraction text -> milliseconds, filled lazily (at most a few thousand keys)
+_FRACTION_MS: dict[str, int] = {}  # fraction text -> milliseconds, filled lazily (at most a few thousand keys)
 
 
 def _fraction_ms(fraction: str) -> int:
@@ -174,13 +174,13 @@ class MetricsEngine:
                 item = parse_line(line)
                 if item is None:
                     continue
-                if type(item) is ParseError:
+                if isinstance(item, ParseError):
                     self.parse_errors += 1
                     continue
                 if item.ts > limit:
                     self.stopped = True
                     return skipped + self._rest(lines, line)
-                self.feed_entry(item)  # type: ignore[arg-type]
+                self.feed_entry(item)
                 continue
             prefix, fraction, zone, component, action, duration, status, details = m.groups()
             sec = epoch(prefix)
@@ -227,7 +227,7 @@ class MetricsEngine:
         self.entries += 1
         if self.last is None or ts > self.last:
             self.last = ts
-        if ts < self.first:  # type: ignore[operator]
+        if self.first is None or ts < self.first:
             self.first = ts
         if comp == "BOOTSTRAP" and action == "COMPLETE" and ts >= self._bootstrap_ts:
             # The newest by timestamp, whatever the window: a late line with an older one does not
@@ -238,9 +238,10 @@ class MetricsEngine:
             b = self._cur
             late = None
         else:
-            b, late = self._bucket(sec)
-            if b is None:
+            got, late = self._bucket(sec)
+            if got is None:
                 return  # older than every window: it only counts in `source`
+            b = got
         failed = status in ERROR_STATUSES
         b.entries += 1
         if failed:
@@ -268,11 +269,9 @@ class MetricsEngine:
             elif action == "MISS":
                 b.misses += 1
         if "_mb=" in details:
-            mm = None
-            for mm in _MEMORY_RE.finditer(details):
-                pass
-            if mm is not None:
-                b.add_memory(ts, float(mm.group(1)))
+            figures = _MEMORY_RE.findall(details)
+            if figures:
+                b.add_memory(ts, float(figures[-1]))
         if late is not None:
             self._late(late, ts, comp, action, dur, status, details, failed, completed)
         self.breakers.observe(comp, action, ts, failed, completed)
@@ -319,7 +318,7 @@ class MetricsEngine:
         self.stopped = True
 
     def add_run(self, sec: int, ts0: int, ts1: int, n: int, completed: int, dur_sum: float, hits: int,
-                misses: int, hist: Sequence[int], comps: Sequence[int], names: Sequence[str]) -> None:
+                misses: int, hist: Sequence[int], comps: Sequence[float], names: Sequence[str]) -> None:
         """A run of `n` plain entries of second `sec`, timestamps ts0..ts1 in order, none of them an
         error, a breaker action, a memory figure or a degraded marker, with no timer due inside:
         the clock steps at its first line as `_feed` would, then its totals go into the bucket.
@@ -351,7 +350,7 @@ class MetricsEngine:
                 h[k] = h.get(k, 0) + hist[i + 1]
         bc = b.comps
         for i in range(0, len(comps), 4):
-            name = names[comps[i]]
+            name = names[int(comps[i])]
             c = bc.get(name)
             if c is None:
                 bc[name] = [comps[i + 1], 0, comps[i + 2], comps[i + 3]]
@@ -394,10 +393,10 @@ class MetricsEngine:
             m = self._mins[minute] = Agg()
         if sec < self._cur_sec - (SECOND_BUCKETS - 1):
             return m, None  # only the minute windows still hold it
-        b = self._secs.get(sec)
-        if b is None:
-            b = self._secs[sec] = Agg()
-        return b, m
+        sb = self._secs.get(sec)
+        if sb is None:
+            sb = self._secs[sec] = Agg()
+        return sb, m
 
     @staticmethod
     def _late(m: Agg, ts: int, comp: str, action: str, dur: float, status: str, details: str,
@@ -412,11 +411,9 @@ class MetricsEngine:
         one.comps[comp] = [1, int(failed), dur, dur]
         if comp == "CACHE":
             one.hits, one.misses = int(action == "HIT"), int(action == "MISS")
-        mm = None
-        for mm in _MEMORY_RE.finditer(details):
-            pass
-        if mm is not None:
-            one.add_memory(ts, float(mm.group(1)))
+        figures = _MEMORY_RE.findall(details)
+        if figures:
+            one.add_memory(ts, float(figures[-1]))
         m.merge(one)
 
     def _merge_second(self, sec: int, b: Agg) -> None:
@@ -542,7 +539,11 @@ class MetricsEngine:
         if t is None:
             return {}
         s = t // 1000
-        entries, errors, avg, hit, mem = [], [], [], [], []
+        entries: list[float | None] = []
+        errors: list[float | None] = []
+        avg: list[float | None] = []
+        hit: list[float | None] = []
+        mem: list[float | None] = []
         for sec in range(s - SHORTEST.buckets + 1, s + 1):
             b = self._secs.get(sec)
             if b is None or not b.entries:

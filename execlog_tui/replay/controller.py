@@ -298,11 +298,12 @@ class ReplayController:
         hist = self.engine.alerts.history
         if len(hist) > self._alerts_seen:
             for r in hist[self._alerts_seen:]:
-                kind = "breaker" if r.name.startswith("breaker:") else "critical" if r.name.startswith("critical:") else "alert"
+                kind = ("breaker" if r.name.startswith("breaker:")
+                        else "critical" if r.name.startswith("critical:") else "alert")
                 self._add_incident(Incident(r.fired, kind, r.name))
             self._alerts_seen = len(hist)
         if self.engine.parse_errors > parse_errors_before:
-            lines = fed.decode("utf-8", errors="replace").split("\n") if type(fed) is bytes else fed
+            lines = fed.decode("utf-8", errors="replace").split("\n") if isinstance(fed, bytes) else fed
             last = t_before
             for line in lines:
                 ts = line_timestamp(line)
