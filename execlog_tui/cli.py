@@ -53,6 +53,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from execlog_tui.core.windows import WINDOW_NAMES
+
     p = _Parser(
         prog="execlog-top",
         description="Monitor an execution log (timestamp|component|action|duration_ms|status|details) "
@@ -72,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="run a report (performance, error_rate, cache_efficiency, user_patterns, bottlenecks) "
                    "or SQL over the table `entries` and print the result")
     p.add_argument("--format", choices=("table", "csv", "json", "jsontable"), default="table", help="with --query: output format")
-    p.add_argument("--window", choices=("1m", "5m", "1h", "1d"), help="with --query: only the last window as of the newest entry")
+    p.add_argument("--window", choices=WINDOW_NAMES, help="with --query: only the last window as of the newest entry")
     p.add_argument("--replay", action="store_true", help="play the set back on a virtual clock (keys: space [ ] , . < > t)")
     p.add_argument("--speed", default="1", metavar="X", help="with --replay: 1, 10, 60, 600 or max (default 1)")
     p.add_argument("--from", dest="from_", metavar="TIME", help="with --replay: start at TIME (ISO timestamp or time of day, UTC)")

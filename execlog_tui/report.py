@@ -9,9 +9,10 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from execlog_tui.core.snapshot import WINDOW_NAMES, MetricsSnapshot
-from execlog_tui.core.timefmt import format_ts
 from execlog_tui.core.sanitize import sanitize
+from execlog_tui.core.snapshot import MetricsSnapshot
+from execlog_tui.core.timefmt import format_ts
+from execlog_tui.core.windows import WINDOW_NAMES
 
 BAND_STYLE = {"optimal": "green", "acceptable": "cyan", "warning": "yellow", "error": "bold red"}
 BAND_GLYPH = {"optimal": "●", "acceptable": "◐", "warning": "▲", "error": "✖"}
@@ -90,7 +91,9 @@ def render(snap: MetricsSnapshot) -> Group:
     ordered = sorted(snap.alerts, key=lambda a: (a.resolved is not None, -a.fired))
     for a in ordered:
         status = Text("FIRING", style="bold red") if a.resolved is None else Text(_when(a.resolved, snap.as_of))
-        al.add_row(Text(sanitize(a.name)), Text(sanitize(a.condition)), fmt(a.value), _when(a.fired, snap.as_of), status)
+        al.add_row(
+            Text(sanitize(a.name)), Text(sanitize(a.condition)), fmt(a.value), _when(a.fired, snap.as_of), status
+        )
     if not ordered:
         al.add_row("none", "", "", "", "")
     parts.append(al)

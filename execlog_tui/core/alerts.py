@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from execlog_tui.core.config import Condition
 from execlog_tui.core.snapshot import AlertView
+from execlog_tui.core.windows import SHORTEST
 
 
 @dataclass(slots=True)
@@ -63,7 +64,7 @@ class AlertTracker:
             elif name in self.active:
                 self.resolve(name, second_ms)
         if self.critical_last_sec:
-            first_in_window = second_ms // 1000 - 59
+            first_in_window = second_ms // 1000 - (SHORTEST.buckets - 1)  # the 1m window's first second
             for component, last in list(self.critical_last_sec.items()):
                 if last < first_in_window:
                     del self.critical_last_sec[component]

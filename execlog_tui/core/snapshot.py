@@ -7,8 +7,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from execlog_tui.core.timefmt import format_ts
+from execlog_tui.core.windows import WINDOW_NAMES
 
-WINDOW_NAMES = ("1m", "5m", "1h", "1d")
+__all__ = [
+    "WINDOW_NAMES",
+    "AlertView",
+    "BreakerView",
+    "ComponentFigures",
+    "MetricsSnapshot",
+    "SourceView",
+    "SourceWarningView",
+    "WindowFigures",
+    "snapshot_to_json",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,8 +159,13 @@ def snapshot_to_json(snap: MetricsSnapshot) -> dict[str, Any]:
             for name, b in sorted(snap.breakers.items())
         },
         "alerts": [
-            {"name": a.name, "condition": a.condition, "value": _num(a.value), "fired": format_ts(a.fired),
-             "resolved": format_ts(a.resolved)}
+            {
+                "name": a.name,
+                "condition": a.condition,
+                "value": _num(a.value),
+                "fired": format_ts(a.fired),
+                "resolved": format_ts(a.resolved),
+            }
             for a in snap.alerts
         ],
         "degraded": snap.degraded,

@@ -83,8 +83,17 @@ class Agg:
     """Totals of one bucket, or of several merged: everything SPEC section 4 needs to compute figures."""
 
     __slots__ = (
-        "entries", "errors", "completed", "dur_sum", "hits", "misses",
-        "hist", "mem_ts", "mem_last", "mem_max", "comps",
+        "entries",
+        "errors",
+        "completed",
+        "dur_sum",
+        "hits",
+        "misses",
+        "hist",
+        "mem_ts",
+        "mem_last",
+        "mem_max",
+        "comps",
     )
 
     def __init__(self) -> None:

@@ -74,10 +74,7 @@ class ExeclogApp(App[int]):
         Binding("space", "toggle_pause", "Pause"),
         Binding("l", "toggle_last_entry", "Last entry"),
         Binding("s", "cycle_sort", "Sort", show=False),
-        Binding("1", "window('1m')", "1m", show=False),
-        Binding("2", "window('5m')", "5m", show=False),
-        Binding("3", "window('1h')", "1h", show=False),
-        Binding("4", "window('1d')", "1d", show=False),
+        *(Binding(str(i), f"window('{name}')", name, show=False) for i, name in enumerate(WINDOW_NAMES, 1)),
         # Replay only (check_action hides them in live mode, where these keys stay unbound).
         Binding("left_square_bracket", "replay_slower", "Slower", show=False),
         Binding("right_square_bracket", "replay_faster", "Faster", key_display="[ ]"),
@@ -111,7 +108,7 @@ class ExeclogApp(App[int]):
         self.source_label = source_label
         self.start_session = start_session
         self.animation_level = "none"  # no animations by default: SSH bandwidth, calm screens
-        self.window = "1m"
+        self.window = WINDOW_NAMES[0]
         self.paused = False
         self.as_of_last_entry = False
         self.snapshot: MetricsSnapshot | None = None

@@ -7,9 +7,10 @@ from textual.widgets import Static
 
 from execlog_tui.core.sanitize import sanitize
 from execlog_tui.core.timefmt import format_ts
+from execlog_tui.core.windows import SHORTEST
 from execlog_tui.ui.fmt import age
 
-QUIET_AFTER_MS = 60_000  # the 1m window is empty once the newest entry is older than this
+QUIET_AFTER_MS = SHORTEST.ms  # the 1m window is empty once the newest entry is older than this
 
 
 class DegradedBanner(Static):

@@ -21,6 +21,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
 from execlog_tui.core.sanitize import sanitize
+from execlog_tui.core.windows import WINDOW_NAMES
 from execlog_tui.query.cli import MAX_ROWS_ENV, PROGRESS_ENV, PROGRESS_PREFIX
 from execlog_tui.query.reports import REPORTS
 
@@ -32,7 +33,7 @@ ROW_CAP = 50_000
 CHILD_PREFIX = "execlog-top: "
 HISTORY_LIMIT = 200
 CELL_LIMIT = 120
-SCOPES: tuple[str | None, ...] = (None, "1m", "5m", "1h", "1d")  # w cycles: whole set, then windows
+SCOPES: tuple[str | None, ...] = (None, *WINDOW_NAMES)  # w cycles: whole set, then windows
 REPORT_KEYS = tuple(REPORTS)  # 1..5 in the seed's order
 SQL_HELP = ("report name or SQL over entries(ts, component, action, duration_ms, status, details, file, line)"
             " and parse_errors · Enter: run · ↑↓: history")

@@ -9,9 +9,16 @@ from typing import Any
 from execlog_tui.core.entry import Entry, ParseError
 from execlog_tui.core.parser import parse_line
 from execlog_tui.core.snapshot import (
-    WINDOW_NAMES, AlertView, BreakerView, ComponentFigures, MetricsSnapshot, SourceView, WindowFigures,
+    WINDOW_NAMES,
+    AlertView,
+    BreakerView,
+    ComponentFigures,
+    MetricsSnapshot,
+    SourceView,
+    WindowFigures,
 )
 from execlog_tui.core.timefmt import parse_timestamp
+from execlog_tui.core.windows import WINDOWS_BY_NAME
 from execlog_tui.ui.provider import StaticSession
 
 SEED_SAMPLE = """\
@@ -99,7 +106,7 @@ def _wave(n: int, base: float, amp: float, phase: float = 0.0) -> tuple[float | 
 
 def _window(name: str, entries: int, errors: int, avg: float | None, p95: float | None,
             cache: float | None, mem: float | None, bands: dict[str, str | None]) -> WindowFigures:
-    seconds = {"1m": 60, "5m": 300, "1h": 3600, "1d": 86400}[name]
+    seconds = WINDOWS_BY_NAME[name].seconds
     return WindowFigures(
         name=name, entries=entries, requests_per_second=entries / seconds, errors=errors,
         error_rate=(100 * errors / entries) if entries else None, avg_response_ms=avg,
