@@ -586,6 +586,7 @@ class LogFollower:
             if only_copy:
                 return recovered
         new: list[tuple[_Member, bytes]] = []
+        twins: list[tuple[_Member, bytes]] = []
         for m in members:
             if m.ident == exclude or m.ident in open_idents:
                 continue  # the live file, or read through its descriptor
@@ -601,7 +602,9 @@ class LogFollower:
                 continue
             if m.plain_twin:
                 # Compression under way: the uncompressed twin is read (SPEC section 2), this is a copy.
-                self._remember(m.ident, fp, m.size, m.mtime_ns)
+                # Remembered after the new archives are read: the half-written copy inflates (salvaged)
+                # to the twin's first bytes, which must not make the twin itself look like a copy.
+                twins.append((m, fp))
                 continue
             new.append((m, fp))
         known = self._known_fps()
@@ -613,6 +616,8 @@ class LogFollower:
             n = self._read_archive(m.path, 0, split, out, events, finish=True, member=m)
             known.append(fp)
             events.append(FollowEvent(ARCHIVE_READ, m.path, f"rotated file never seen before; read {n} bytes"))
+        for m, fp in twins:
+            self._remember(m.ident, fp, m.size, m.mtime_ns)
         # Forget files that are gone, but lazily: a listing taken while logrotate renames may miss a file
         # that still exists (renamed between listdir and stat), and forgetting it would make its
         # compressed copy look new. A reused inode is told apart by its fingerprint anyway.
