@@ -21,15 +21,14 @@ from __future__ import annotations
 import csv
 import os
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from execlog_tui.core.entry import Entry, ParseError
 from execlog_tui.core.parser import LINE_LIMIT, parse_line
-from execlog_tui.core.windows import WINDOWS
 from execlog_tui.sources.logset import LogSet
 from execlog_tui.sources.reader import SourceWarning, gzip_intact, is_gzip, read_batches, read_head
 
@@ -68,8 +67,10 @@ _TOKEN = r"[!-{}~]+"
 # hours 00-23, minutes and seconds 00-59.
 _YEAR = r"(?:[0-9]{3}[1-9]|[0-9]{2}[1-9]0|[0-9][1-9]00|[1-9]000)"
 _LEAP = r"(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)"
-_MONTH_DAY = (r"(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)"
-              r"|02-(?:0[1-9]|1[0-9]|2[0-8]))")
+_MONTH_DAY = (
+    r"(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)"
+    r"|02-(?:0[1-9]|1[0-9]|2[0-8]))"
+)
 _HEAD = (
     rf"(?:{_YEAR}-{_MONTH_DAY}|{_LEAP}-02-29)T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]\.[0-9]{{3}}Z"
     rf"\|{_TOKEN}\|{_TOKEN}\|[0-9]+(?:\.[0-9]+)?\|{_TOKEN}"
@@ -79,8 +80,10 @@ assert not any(c in _HEAD for c in "'")
 _TS_FORMAT = "%Y-%m-%dT%H:%M:%S.%gZ"
 
 # The Python parser's verdict on a line the SQL grammar refused.
-_PARSED_TYPE = ("STRUCT(kind VARCHAR, ts_ms BIGINT, component VARCHAR, action VARCHAR, duration_ms DOUBLE, "
-                "status VARCHAR, details VARCHAR, reason VARCHAR)")
+_PARSED_TYPE = (
+    "STRUCT(kind VARCHAR, ts_ms BIGINT, component VARCHAR, action VARCHAR, duration_ms DOUBLE, "
+    "status VARCHAR, details VARCHAR, reason VARCHAR)"
+)
 
 # The column delimiter is U+10FFFF (a noncharacter, 4 bytes in UTF-8): a line holding it anywhere but at
 # its end makes DuckDB fail (the file then takes the slow path); DuckDB drops a delimiter that ends a
@@ -201,13 +204,13 @@ def create_views(con: Any, stats: LoadStats, since_ms: int | None = None) -> Non
         parts_e.append(_FILE_ENTRIES.format(file=lit, judged=judged))
         parts_p.append(_FILE_ERRORS.format(file=lit, judged=judged))
     where = "" if since_ms is None else f" WHERE ts_ms >= {int(since_ms)}"
-    con.execute("CREATE OR REPLACE TEMP VIEW entries AS SELECT * FROM ("
-                + "\nUNION ALL\n".join(parts_e) + ")" + where)
+    con.execute("CREATE OR REPLACE TEMP VIEW entries AS SELECT * FROM (" + "\nUNION ALL\n".join(parts_e) + ")" + where)
     con.execute("CREATE OR REPLACE TEMP VIEW parse_errors AS " + "\nUNION ALL\n".join(parts_p))
 
 
-def demote_failing(con: Any, stats: LoadStats, line_limit: int, scratch: Path,
-                   live: frozenset[str] = frozenset()) -> int:
+def demote_failing(
+    con: Any, stats: LoadStats, line_limit: int, scratch: Path, live: frozenset[str] = frozenset()
+) -> int:
     """After a query failed while reading the files: probe each fast file alone, move those DuckDB
     cannot read to the slow path, recreate the views; returns how many were moved."""
     moved = 0
@@ -282,11 +285,17 @@ def _fast_sql(path: Path, line_limit: int) -> str | None:
     if newline is None:
         return None
     # DuckDB refuses a line of max_line_size bytes or more; the reader cuts lines over line_limit.
-    return _FILE_SQL.format(head=_HEAD, ts_format=_TS_FORMAT, path=_literal(str(path)), compression="gzip" if compressed else "none",
-                            max_line=int(line_limit), newline=newline,
-                            # Each scan holds a few buffers, and a query may scan every file at once
-                            # (UNION ALL): DuckDB's default (32 MiB) would not fit the memory limit.
-                            buffer=max(_BUFFER, 4 * int(line_limit)))
+    return _FILE_SQL.format(
+        head=_HEAD,
+        ts_format=_TS_FORMAT,
+        path=_literal(str(path)),
+        compression="gzip" if compressed else "none",
+        max_line=int(line_limit),
+        newline=newline,
+        # Each scan holds a few buffers, and a query may scan every file at once
+        # (UNION ALL): DuckDB's default (32 MiB) would not fit the memory limit.
+        buffer=max(_BUFFER, 4 * int(line_limit)),
+    )
 
 
 def _row(item: Entry | ParseError | None, name: str, line: int) -> tuple[Any, ...] | None:
@@ -297,8 +306,9 @@ def _row(item: Entry | ParseError | None, name: str, line: int) -> tuple[Any, ..
     return ("P", name, line, item.raw, item.reason)  # type: ignore[union-attr]
 
 
-def _load_slow(con: Any, path: Path, name: str, line_limit: int, scratch: Path, stats: LoadStats,
-               archive: bool) -> None:
+def _load_slow(
+    con: Any, path: Path, name: str, line_limit: int, scratch: Path, stats: LoadStats, archive: bool
+) -> None:
     def rows() -> Iterator[tuple[Any, ...]]:
         n = 0
         for lines, cut in read_batches(path, stats.warnings, line_limit, archive=archive):
@@ -329,20 +339,24 @@ def _bulk_load(con: Any, rows: Iterable[tuple[Any, ...]], scratch: Path) -> None
                 k = 0 if row[0] == "E" else 1
                 writers[k].writerow(row[1:])
                 counts[k] += 1
-        opts = ("header=false, auto_detect=false, quote='\"', escape='\"', delim=',', "
-                "new_line='\\n', max_line_size=$max, allow_quoted_nulls=false, ")
+        opts = (
+            "header=false, auto_detect=false, quote='\"', escape='\"', delim=',', "
+            "new_line='\\n', max_line_size=$max, allow_quoted_nulls=false, "
+        )
         if counts[0]:
             con.execute(
                 "INSERT INTO slow_entries SELECT make_timestamp(ms * 1000), component, action, dur, status, details, "
                 f"file, line, ms FROM read_csv($tmp, {opts} columns={{'ms': 'BIGINT', 'component': 'VARCHAR', "
                 "'action': 'VARCHAR', 'dur': 'DOUBLE', 'status': 'VARCHAR', 'details': 'VARCHAR', "
                 "'file': 'VARCHAR', 'line': 'BIGINT'})",
-                {"tmp": paths[0], "max": _CSV_MAX_LINE})
+                {"tmp": paths[0], "max": _CSV_MAX_LINE},
+            )
         if counts[1]:
             con.execute(
                 f"INSERT INTO slow_errors SELECT * FROM read_csv($tmp, {opts} columns={{'file': 'VARCHAR', "
                 "'line': 'BIGINT', 'raw': 'VARCHAR', 'reason': 'VARCHAR'})",
-                {"tmp": paths[1], "max": _CSV_MAX_LINE})
+                {"tmp": paths[1], "max": _CSV_MAX_LINE},
+            )
     finally:
         for tmp in paths:
             os.unlink(tmp)
@@ -353,8 +367,8 @@ def _bulk_load(con: Any, rows: Iterable[tuple[Any, ...]], scratch: Path) -> None
 _CSV_MAX_LINE = 64 * 1024 * 1024
 
 
-# SPEC 3: (bucket size in ms, buckets) per window name, from the windows' one definition.
-WINDOW_BUCKETS = {w.name: (w.bucket_ms, w.buckets) for w in WINDOWS}
+# SPEC 3: (bucket size in ms, buckets) per window name.
+WINDOW_BUCKETS = {"1m": (1000, 60), "5m": (1000, 300), "1h": (60_000, 60), "1d": (60_000, 1440)}
 
 
 def window_start(window: str, as_of_ms: int) -> int:

@@ -20,7 +20,6 @@ How it stays exact (the rules GNU `tail -F`, Fluent Bit and Filebeat converge on
 
 from __future__ import annotations
 
-import errno
 import os
 import stat as stat_mod
 import threading
@@ -28,7 +27,6 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from execlog_tui.core.parser import LINE_LIMIT
 from execlog_tui.sources.lines import Batch, LineSplitter, SourceWarning
@@ -175,7 +173,7 @@ class _Stream:
             start = self.offset
             known = len(self.fp)
             if known < FP_LEN and start <= known < start + len(data):
-                self.fp += data[known - start:FP_LEN - start]
+                self.fp += data[known - start : FP_LEN - start]
             self.offset += len(data)
             total += len(data)
             if self.skip_nuls:
@@ -461,7 +459,9 @@ class LogFollower:
                 if nlink == 0:
                     cur.gone = True
                     self._was_deleted = True
-                    events.append(FollowEvent(DELETED, cur.name, "deleted; read to its end, waiting for it to reappear"))
+                    events.append(
+                        FollowEvent(DELETED, cur.name, "deleted; read to its end, waiting for it to reappear")
+                    )
             return False
         # The name points to another file: finish the old one, then switch to the new one from byte 0.
         cur.read(late, 1 << 62)
@@ -477,16 +477,24 @@ class LogFollower:
         if dir_ident != self._dir_ident:
             self._dir_ident = dir_ident
             # A new directory's archives are its own history, not rotations of the file we followed.
-            self._seen = {
-                m.ident: _Seen(self._member_fp(m.path), m.size, m.mtime_ns) for m in self._list_members()
-            }
-            events.append(FollowEvent(DIRECTORY_REPLACED, self._dir, "directory replaced; following the new file from its first byte"))
+            self._seen = {m.ident: _Seen(self._member_fp(m.path), m.size, m.mtime_ns) for m in self._list_members()}
+            events.append(
+                FollowEvent(
+                    DIRECTORY_REPLACED, self._dir, "directory replaced; following the new file from its first byte"
+                )
+            )
         else:
             self._scan(early, events, exclude=new.ident)
             if cur.gone or self._was_deleted:
                 events.append(FollowEvent(REAPPEARED, self._spath, "reappeared; following from its first byte"))
             else:
-                events.append(FollowEvent(ROTATED, self._spath, f"rotated (inode {cur.ident[1]} -> {new.ident[1]}); old file read to its end"))
+                events.append(
+                    FollowEvent(
+                        ROTATED,
+                        self._spath,
+                        f"rotated (inode {cur.ident[1]} -> {new.ident[1]}); old file read to its end",
+                    )
+                )
         self._was_deleted = False
         self._cur = new
         self._name_ident = new.ident
@@ -567,8 +575,13 @@ class LogFollower:
         return fps
 
     def _scan(
-        self, out: _Out, events: list[FollowEvent], *, truncated: _Stream | None = None,
-        exclude: Ident | None = None, only_copy: bool = False,
+        self,
+        out: _Out,
+        events: list[FollowEvent],
+        *,
+        truncated: _Stream | None = None,
+        exclude: Ident | None = None,
+        only_copy: bool = False,
     ) -> bool:
         """Find archives whose content we never read and read them, oldest first.
 
@@ -628,7 +641,11 @@ class LogFollower:
         return recovered
 
     def _recover_copy(
-        self, cur: _Stream, members: list[_Member], open_idents: dict[Ident, _Stream], out: _Out,
+        self,
+        cur: _Stream,
+        members: list[_Member],
+        open_idents: dict[Ident, _Stream],
+        out: _Out,
         events: list[FollowEvent],
     ) -> bool:
         """After a truncation: find logrotate's copy of `cur` (same first bytes) and read it from our offset."""
@@ -652,12 +669,21 @@ class LogFollower:
         _, m, fp = best
         self._remember(m.ident, fp, m.size, m.mtime_ns)
         n = self._read_archive(m.path, cur.offset, cur.split, out, events, finish=False)
-        events.append(FollowEvent(RECOVERED, m.path, f"read {n} bytes written before the truncation from logrotate's copy"))
+        events.append(
+            FollowEvent(RECOVERED, m.path, f"read {n} bytes written before the truncation from logrotate's copy")
+        )
         return True
 
     def _read_archive(
-        self, path: str, skip: int, split: LineSplitter, out: _Out, events: list[FollowEvent], *,
-        finish: bool, member: _Member | None = None,
+        self,
+        path: str,
+        skip: int,
+        split: LineSplitter,
+        out: _Out,
+        events: list[FollowEvent],
+        *,
+        finish: bool,
+        member: _Member | None = None,
     ) -> int:
         """Read a rotated file from byte `skip` (of its inflated content) through `split`; bytes read.
 
@@ -761,7 +787,10 @@ class LogFollower:
         except ImportError:  # pragma: no cover - stat polling alone still works
             return
         name = self._name
-        filt: Callable[[object, str], bool] = lambda _c, p: os.path.basename(p).startswith(name)
+
+        def filt(_change: object, path: str) -> bool:
+            return os.path.basename(path).startswith(name)
+
         while not self._stop.is_set():
             dir_ident = self._stat_ident(self._dir)
             if dir_ident is None:
@@ -769,8 +798,15 @@ class LogFollower:
                 continue
             try:
                 for changes in watchfiles.watch(
-                    self._dir, watch_filter=filt, debounce=20, step=5, stop_event=self._stop,
-                    rust_timeout=500, yield_on_timeout=True, raise_interrupt=False, recursive=False,
+                    self._dir,
+                    watch_filter=filt,
+                    debounce=20,
+                    step=5,
+                    stop_event=self._stop,
+                    rust_timeout=500,
+                    yield_on_timeout=True,
+                    raise_interrupt=False,
+                    recursive=False,
                 ):
                     if changes:
                         self._changed.set()

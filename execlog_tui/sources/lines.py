@@ -40,12 +40,26 @@ class LineSplitter:
     """
 
     __slots__ = (
-        "name", "warnings", "limit", "strip_cr", "numbered", "pending", "pending_cut", "discard", "lines",
-        "total_bytes", "cut_count",
+        "name",
+        "warnings",
+        "limit",
+        "strip_cr",
+        "numbered",
+        "pending",
+        "pending_cut",
+        "discard",
+        "lines",
+        "total_bytes",
+        "cut_count",
     )
 
     def __init__(
-        self, name: str, warnings: list[SourceWarning], limit: int, *, strip_cr: bool = False,
+        self,
+        name: str,
+        warnings: list[SourceWarning],
+        limit: int,
+        *,
+        strip_cr: bool = False,
         numbered: bool = True,
     ) -> None:
         self.name = name

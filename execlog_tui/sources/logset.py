@@ -196,7 +196,7 @@ def build_set(directory: Path, name: str) -> LogSet:
         if key not in by_rotation or by_rotation[key][1]:
             by_rotation[key] = (n, r.gz)
     archives = []
-    for (n, _gz) in by_rotation.values():
+    for n, _gz in by_rotation.values():
         p = directory / n
         r = parse_rotated(n)
         assert r is not None

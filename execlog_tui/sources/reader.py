@@ -265,7 +265,7 @@ def _read(
 ) -> Iterator[Batch | RawBatch]:
     name = str(path)
     try:
-        f = open(path, "rb", buffering=0)
+        f = open(path, "rb", buffering=0)  # noqa: SIM115 - closed by the `with` below; failing to open is a warning
     except OSError as exc:
         warnings.append(SourceWarning(name, f"cannot read: {_strerror(exc)}"))
         return

@@ -37,6 +37,8 @@ class Collector:
         deadline = time.monotonic() + timeout
         while not cond():
             if time.monotonic() > deadline:
-                raise AssertionError(f"condition not met in {timeout}s; got {len(self.lines)} lines, events {self.events}")
+                raise AssertionError(
+                    f"condition not met in {timeout}s; got {len(self.lines)} lines, events {self.events}"
+                )
             self.f.wait(0.05)
             self.poll()

@@ -11,8 +11,17 @@ import time
 from pathlib import Path
 
 from execlog_tui.sources.follower import (
-    APPEARED, ARCHIVE_READ, DELETED, DIRECTORY_REPLACED, RECOVERED, REAPPEARED, ROTATED, TRUNCATED,
-    WAITING, WARNING, LogFollower,
+    APPEARED,
+    ARCHIVE_READ,
+    DELETED,
+    DIRECTORY_REPLACED,
+    REAPPEARED,
+    RECOVERED,
+    ROTATED,
+    TRUNCATED,
+    WAITING,
+    WARNING,
+    LogFollower,
 )
 from execlog_tui.sources.reader import SourceWarning, read_batches
 from tests.unit.follower.helpers import Collector, line
@@ -60,9 +69,7 @@ def test_long_line_is_cut_once_its_newline_arrives_with_the_readers_warning(tmp_
         b2 = f.poll()
         assert b1.lines == ["short"] and b1.cut == set() and b1.events == []
         assert b2.lines == ["x" * 99 + "\ufffd", "next"] and b2.cut == {0}
-        assert [(e.kind, e.path, e.message) for e in b2.events] == [
-            (WARNING, str(p), "line 2 cut at 100 bytes")
-        ]
+        assert [(e.kind, e.path, e.message) for e in b2.events] == [(WARNING, str(p), "line 2 cut at 100 bytes")]
     history: list[SourceWarning] = []
     lines = [line for batch, _cut in read_batches(p, history, line_limit=100) for line in batch]
     assert lines == ["short", *b2.lines]

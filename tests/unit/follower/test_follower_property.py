@@ -5,7 +5,8 @@ steps at random. What the follower delivered must be exactly what was written, o
 for a precise set of lines that no follower can see:
 - a plain truncation (no copy) loses the lines in the file that had not been delivered when it happened;
 - a file deleted before any poll looked at it loses everything written to it.
-copytruncate (a copy, then truncation; order relaxed in one corner, see `copytruncate`), rotations, compression (also caught half-way) lose nothing;
+copytruncate (a copy, then truncation; order relaxed in one corner, see `copytruncate`), rotations, compression
+(also caught half-way) lose nothing;
 archives rotated away while the live name was missing are read when the name reappears.
 """
 
@@ -110,7 +111,8 @@ class World:
         # NAME.k -> NAME.k+1 for plain and .gz, newest last (as logrotate does)
         names = sorted(
             (p for p in self.d.iterdir() if p.name.startswith("execution.log.")),
-            key=lambda p: int(p.name.split(".")[2]), reverse=True,
+            key=lambda p: int(p.name.split(".")[2]),
+            reverse=True,
         )
         for p in names:
             parts = p.name.split(".")
@@ -154,8 +156,11 @@ class World:
         self.gen.seqs = []
 
     def compress_start(self, k: int) -> None:
-        plain = sorted(p for p in self.d.iterdir() if p.name.startswith("execution.log.")
-                       and not p.name.endswith(".gz") and not Path(f"{p}.gz").exists())
+        plain = sorted(
+            p
+            for p in self.d.iterdir()
+            if p.name.startswith("execution.log.") and not p.name.endswith(".gz") and not Path(f"{p}.gz").exists()
+        )
         if not plain:
             return
         p = plain[k % len(plain)]
@@ -193,8 +198,21 @@ class World:
 
 
 OPS = st.sampled_from(
-    ["write", "write", "write", "partial", "poll", "poll", "rotate", "copytruncate", "truncate",
-     "compress_start", "compress_finish", "delete", "recreate"]
+    [
+        "write",
+        "write",
+        "write",
+        "partial",
+        "poll",
+        "poll",
+        "rotate",
+        "copytruncate",
+        "truncate",
+        "compress_start",
+        "compress_finish",
+        "delete",
+        "recreate",
+    ]
 )
 
 

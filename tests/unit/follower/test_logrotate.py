@@ -19,11 +19,19 @@ from tests.unit.follower.helpers import seq_of
 
 WRITER = Path(__file__).with_name("rate_writer.py")
 
-pytestmark = pytest.mark.skipif(shutil.which("logrotate") is None, reason="logrotate is not installed (apt-get install logrotate)")
+pytestmark = pytest.mark.skipif(
+    shutil.which("logrotate") is None, reason="logrotate is not installed (apt-get install logrotate)"
+)
 
 
 def run_rotating(
-    tmp_path: Path, body: str, *, seconds: float, rate: float, every: float = 2.0, inode: bool = False,
+    tmp_path: Path,
+    body: str,
+    *,
+    seconds: float,
+    rate: float,
+    every: float = 2.0,
+    inode: bool = False,
 ) -> tuple[int, list[int], list[str], list[Path]]:
     """Run the writer and logrotate every `every` s, following all along; (written, seqs, events, files)."""
     d = tmp_path / "logs"
@@ -33,7 +41,17 @@ def run_rotating(
     conf = tmp_path / "logrotate.conf"
     conf.write_text(f"{log} {{\n    rotate 1000\n    missingok\n{body.format(pidfile=pidfile)}}}\n")
     state = tmp_path / "state"
-    cmd = [sys.executable, str(WRITER), str(log), "--rate", str(rate), "--seconds", str(seconds), "--pidfile", str(pidfile)]
+    cmd = [
+        sys.executable,
+        str(WRITER),
+        str(log),
+        "--rate",
+        str(rate),
+        "--seconds",
+        str(seconds),
+        "--pidfile",
+        str(pidfile),
+    ]
     if inode:
         cmd.append("--inode")
     writer = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
@@ -86,7 +104,10 @@ def run_rotating(
 
 @pytest.mark.slow
 def test_create_compress_delaycompress_exactly_once(tmp_path: Path) -> None:
-    body = "    create\n    compress\n    delaycompress\n    postrotate\n        kill -HUP $(cat {pidfile})\n    endscript\n"
+    body = (
+        "    create\n    compress\n    delaycompress\n    postrotate\n        kill -HUP $(cat {pidfile})\n"
+        "    endscript\n"
+    )
     written, seqs, events, files = run_rotating(tmp_path, body, seconds=15, rate=20_000)
     assert written > 250_000
     assert events.count(ROTATED) >= 6, events

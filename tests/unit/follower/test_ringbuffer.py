@@ -11,16 +11,22 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from execlog_tui.core.entry import Entry, ParseError
+from execlog_tui.core.entry import Entry
 from execlog_tui.core.parser import parse_line
 from execlog_tui.core.ringbuffer import (
-    CUT, PARSE_ERROR, UNKNOWN, RingBuffer, fields_of, flags_of, item_of, resolve_flags,
+    CUT,
+    PARSE_ERROR,
+    UNKNOWN,
+    RingBuffer,
+    fields_of,
+    flags_of,
+    item_of,
+    resolve_flags,
 )
 
 
 def _line(i: int, comp: str = "API", status: str = "SUCCESS") -> str:
-    return (f"2025-09-09T10:00:{i % 60:02d}.{i % 1000:03d}Z|{comp}|CALL|{i % 300}|{status}|"
-            f"request {i} user=u{i % 13}")
+    return f"2025-09-09T10:00:{i % 60:02d}.{i % 1000:03d}Z|{comp}|CALL|{i % 300}|{status}|request {i} user=u{i % 13}"
 
 
 def test_keeps_entries_and_parse_errors_newest_last() -> None:

@@ -38,9 +38,12 @@ def split_all(data: bytes, piece: int, limit: int, raw: bool) -> tuple[list[str]
     return lines, cut, warnings
 
 
-DATA = b"".join(
-    (b"x" * (i * 37 % 300) + b"\xc3\xa9" * (i % 5) + (b"\r" if i % 7 == 0 else b"") + b"\n") for i in range(400)
-) + b"tail without newline"
+DATA = (
+    b"".join(
+        (b"x" * (i * 37 % 300) + b"\xc3\xa9" * (i % 5) + (b"\r" if i % 7 == 0 else b"") + b"\n") for i in range(400)
+    )
+    + b"tail without newline"
+)
 
 
 @pytest.mark.parametrize("piece", [1, 7, 100, 4096, 1 << 20])

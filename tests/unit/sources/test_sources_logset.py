@@ -35,7 +35,11 @@ def test_numbered_set_ordered_by_first_timestamp(tmp_path: Path) -> None:
     [s] = discover([tmp_path])
     assert s.name == "execution.log" and s.directory == tmp_path
     assert names(s) == [
-        "execution.log.10.gz", "execution.log.3.gz", "execution.log.2.gz", "execution.log.1", "execution.log",
+        "execution.log.10.gz",
+        "execution.log.3.gz",
+        "execution.log.2.gz",
+        "execution.log.1",
+        "execution.log",
     ]
     assert [m.live for m in s.members] == [False, False, False, False, True]
     assert [m.rotation for m in s.members] == [10, 3, 2, 1, None]
@@ -73,7 +77,10 @@ def test_dateext_members(tmp_path: Path) -> None:
     write(tmp_path / "execution.log-20250908.gz", "2025-09-09T00:00:00Z", gz=True)
     [s] = discover([tmp_path])
     assert names(s) == [
-        "execution.log-20250908.gz", "execution.log-20250909.gz", "execution.log-20250910", "execution.log",
+        "execution.log-20250908.gz",
+        "execution.log-20250909.gz",
+        "execution.log-20250910",
+        "execution.log",
     ]
     assert [m.rotation for m in s.members] == [20250908, 20250909, 20250910, None]
 
@@ -89,9 +96,19 @@ def test_plain_member_preferred_over_its_gz(tmp_path: Path) -> None:
 def test_strangers_and_temporary_files_ignored(tmp_path: Path) -> None:
     write(tmp_path / "execution.log", "2025-09-09T10:00:00Z")
     for stranger in (
-        "execution.log.tmp", "execution.log.1.tmp", "execution.log.2.gz.partial", "execution.log.lock",
-        "execution.log~", ".execution.log.swp", "execution.log.3.swp", "execution.log.old",
-        "execution.log.1.1", "execution.logger", "other.log.1", "README", "execution.log.gz",
+        "execution.log.tmp",
+        "execution.log.1.tmp",
+        "execution.log.2.gz.partial",
+        "execution.log.lock",
+        "execution.log~",
+        ".execution.log.swp",
+        "execution.log.3.swp",
+        "execution.log.old",
+        "execution.log.1.1",
+        "execution.logger",
+        "other.log.1",
+        "README",
+        "execution.log.gz",
         "execution.log.tmp.4",
     ):
         write(tmp_path / stranger, "2025-09-09T09:00:00Z")

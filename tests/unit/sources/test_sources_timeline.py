@@ -37,9 +37,15 @@ def test_iter_set_reads_members_in_order(tmp_path: Path) -> None:
     warnings: list[SourceWarning] = []
     out = [(m.path.name, lines) for m, lines, _cut in iter_set(s, warnings)]
     assert out == [
-        ("execution.log.2.gz", [entry_line("2025-09-09T10:00:01Z", "a1")[:-1], entry_line("2025-09-09T10:00:02Z", "a2")[:-1]]),
+        (
+            "execution.log.2.gz",
+            [entry_line("2025-09-09T10:00:01Z", "a1")[:-1], entry_line("2025-09-09T10:00:02Z", "a2")[:-1]],
+        ),
         ("execution.log.1.gz", [entry_line("2025-09-09T10:00:03Z", "a3")[:-1]]),
-        ("execution.log", [entry_line("2025-09-09T10:00:04Z", "a4")[:-1], entry_line("2025-09-09T10:00:05Z", "a5")[:-1]]),
+        (
+            "execution.log",
+            [entry_line("2025-09-09T10:00:04Z", "a4")[:-1], entry_line("2025-09-09T10:00:05Z", "a5")[:-1]],
+        ),
     ]
     assert warnings == []
 
