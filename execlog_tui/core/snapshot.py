@@ -106,11 +106,12 @@ class MetricsSnapshot:
         return tuple(a for a in self.alerts if a.resolved is None)
 
 
-def _num(value: float | None, digits: int = 3) -> float | None:
-    """Rounded; None for nothing, and for a sum that overflowed (JSON has no Infinity)."""
+def _num(value: float | None) -> float | None:
+    """The figure itself, never rounded (SPEC 9: json writes the shortest text that reads back as
+    the same float); None for nothing, and for a sum that overflowed (JSON has no Infinity)."""
     if value is None or not math.isfinite(value):
         return None
-    return round(value, digits)
+    return value
 
 
 def _whole(value: float | None) -> float | int | None:
@@ -127,7 +128,7 @@ def snapshot_to_json(snap: MetricsSnapshot) -> dict[str, Any]:
         w = snap.windows[name]
         windows[name] = {
             "entries": w.entries,
-            "requests_per_second": round(w.requests_per_second, 4),
+            "requests_per_second": _num(w.requests_per_second),
             "errors": w.errors,
             "error_rate": _num(w.error_rate),
             "avg_response_ms": _num(w.avg_response_ms),
