@@ -60,30 +60,64 @@ def build_parser() -> argparse.ArgumentParser:
         description="Monitor an execution log (timestamp|component|action|duration_ms|status|details) "
         "and its rotated archives.",
     )
-    p.add_argument("paths", nargs="*", metavar="PATH",
-                   help="a log file (its rotated set is found beside it) or a directory; default ./execution.log")
+    p.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="a log file (its rotated set is found beside it) or a directory; default ./execution.log",
+    )
     p.add_argument("-b", "--batch", action="store_true", help="print a report instead of the dashboard")
     p.add_argument("--json", action="store_true", help="with -b: print SPEC section 9 JSON")
     p.add_argument("--at", metavar="TIME", help="with -b: the report as of TIME (ISO timestamp or time of day, UTC)")
-    p.add_argument("-d", "--delay", type=_positive_float, metavar="SECONDS",
-                   help="with -b: follow the live file and print a report every SECONDS")
-    p.add_argument("-n", "--iterations", type=_positive_int, metavar="COUNT",
-                   help="with -b -d: stop after COUNT reports")
+    p.add_argument(
+        "-d",
+        "--delay",
+        type=_positive_float,
+        metavar="SECONDS",
+        help="with -b: follow the live file and print a report every SECONDS",
+    )
+    p.add_argument(
+        "-n", "--iterations", type=_positive_int, metavar="COUNT", help="with -b -d: stop after COUNT reports"
+    )
     p.add_argument("--config", metavar="FILE", help="a YAML configuration (see execlog.example.yaml)")
-    p.add_argument("--query", metavar="NAME|SQL",
-                   help="run a report (performance, error_rate, cache_efficiency, user_patterns, bottlenecks) "
-                   "or SQL over the table `entries` and print the result")
-    p.add_argument("--format", choices=("table", "csv", "json", "jsontable"), default="table", help="with --query: output format")
+    p.add_argument(
+        "--query",
+        metavar="NAME|SQL",
+        help="run a report (performance, error_rate, cache_efficiency, user_patterns, bottlenecks) "
+        "or SQL over the table `entries` and print the result",
+    )
+    p.add_argument(
+        "--format", choices=("table", "csv", "json", "jsontable"), default="table", help="with --query: output format"
+    )
     p.add_argument("--window", choices=WINDOW_NAMES, help="with --query: only the last window as of the newest entry")
-    p.add_argument("--replay", action="store_true", help="play the set back on a virtual clock (keys: space [ ] , . < > t)")
+    p.add_argument(
+        "--replay", action="store_true", help="play the set back on a virtual clock (keys: space [ ] , . < > t)"
+    )
     p.add_argument("--speed", default="1", metavar="X", help="with --replay: 1, 10, 60, 600 or max (default 1)")
-    p.add_argument("--from", dest="from_", metavar="TIME", help="with --replay: start at TIME (ISO timestamp or time of day, UTC)")
+    p.add_argument(
+        "--from", dest="from_", metavar="TIME", help="with --replay: start at TIME (ISO timestamp or time of day, UTC)"
+    )
     p.add_argument("--to", metavar="TIME", help="with --replay: stop at TIME")
     p.add_argument("--demo", action="store_true", help="run a simulated service writing a rotating log, and monitor it")
-    p.add_argument("--theme", metavar="NAME|FILE", default="dark", help="dashboard theme (dark, light, high-contrast, monochrome or a YAML file)")
-    p.add_argument("--refresh", type=_positive_float, default=4.0, metavar="HZ", help="dashboard redraws per second (default 4)")
-    p.add_argument("--buffer", type=_positive_int, default=100_000, metavar="N", help="entries kept for the log view (default 100000)")
-    p.add_argument("--line-limit", type=_positive_int, default=64 * 1024, metavar="BYTES", help="cut longer lines (default 65536)")
+    p.add_argument(
+        "--theme",
+        metavar="NAME|FILE",
+        default="dark",
+        help="dashboard theme (dark, light, high-contrast, monochrome or a YAML file)",
+    )
+    p.add_argument(
+        "--refresh", type=_positive_float, default=4.0, metavar="HZ", help="dashboard redraws per second (default 4)"
+    )
+    p.add_argument(
+        "--buffer",
+        type=_positive_int,
+        default=100_000,
+        metavar="N",
+        help="entries kept for the log view (default 100000)",
+    )
+    p.add_argument(
+        "--line-limit", type=_positive_int, default=64 * 1024, metavar="BYTES", help="cut longer lines (default 65536)"
+    )
     p.add_argument("--version", action="version", version=f"execlog-top {__version__}")
     return p
 
@@ -122,8 +156,9 @@ def run_batch(args: argparse.Namespace) -> int:
         from execlog_tui.session import MonitorSession
 
         session = MonitorSession(args.paths, config, ring_capacity=RING_CAPACITY, line_limit=args.line_limit)
-        return run_follow_batch(session, FollowBatchOptions(delay=args.delay, iterations=args.iterations,
-                                                            json=args.json))
+        return run_follow_batch(
+            session, FollowBatchOptions(delay=args.delay, iterations=args.iterations, json=args.json)
+        )
     sets = _discover(args.paths)
     if not any(s.members for s in sets):
         raise NoInputError(f"no log found at {', '.join(args.paths or ['execution.log'])}")
@@ -168,9 +203,14 @@ class DashboardOptions:
     @classmethod
     def from_args(cls, args: argparse.Namespace, paths: list[str] | None = None) -> DashboardOptions:
         replay = ReplayOptions(speed=str(args.speed or "1"), start=args.from_, end=args.to) if args.replay else None
-        return cls(paths=tuple(paths if paths is not None else (args.paths or ["execution.log"])),
-                   theme=args.theme or "dark", refresh_hz=float(args.refresh or 4.0),
-                   ring_capacity=int(args.buffer or 100_000), line_limit=int(args.line_limit), replay=replay)
+        return cls(
+            paths=tuple(paths if paths is not None else (args.paths or ["execution.log"])),
+            theme=args.theme or "dark",
+            refresh_hz=float(args.refresh or 4.0),
+            ring_capacity=int(args.buffer or 100_000),
+            line_limit=int(args.line_limit),
+            replay=replay,
+        )
 
 
 def build_session(options: DashboardOptions, config: Config) -> Session:
@@ -179,17 +219,24 @@ def build_session(options: DashboardOptions, config: Config) -> Session:
     if options.replay is None:
         from execlog_tui.session import MonitorSession
 
-        return MonitorSession(list(options.paths), config, ring_capacity=options.ring_capacity,
-                              line_limit=options.line_limit)
+        return MonitorSession(
+            list(options.paths), config, ring_capacity=options.ring_capacity, line_limit=options.line_limit
+        )
     from execlog_tui.replay.clock import parse_speed
     from execlog_tui.replay.session import ReplaySession
     from execlog_tui.sources.logset import SourceError
 
     try:
         speed = parse_speed(options.replay.speed)
-        return ReplaySession(list(options.paths), config, speed=speed, start=options.replay.start,
-                             end=options.replay.end, ring_capacity=options.ring_capacity,
-                             line_limit=options.line_limit)
+        return ReplaySession(
+            list(options.paths),
+            config,
+            speed=speed,
+            start=options.replay.start,
+            end=options.replay.end,
+            ring_capacity=options.ring_capacity,
+            line_limit=options.line_limit,
+        )
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     except SourceError as exc:

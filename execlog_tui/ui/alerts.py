@@ -37,7 +37,7 @@ class AlertsPanel(TextPanel):
         if not rows:
             text.append("no alerts", self.style_of("alerts--dim"))
         room = max(1, self.size.height or 50)
-        hidden = rows[room - 1:] if len(rows) > room else ()
+        hidden = rows[room - 1 :] if len(rows) > room else ()
         if hidden:
             rows = rows[: room - 1]
         for a in rows:

@@ -240,8 +240,7 @@ class ExeclogApp(App[int]):
             error = session.error
             if error and error != self._shown_error:
                 self._shown_error = error
-                self.notify(sanitize(str(error)), title="cannot read", severity="error", markup=False,
-                            timeout=30)
+                self.notify(sanitize(str(error)), title="cannot read", severity="error", markup=False, timeout=30)
         self._show_header()
         self._show_log_title()
 
@@ -265,12 +264,20 @@ class ExeclogApp(App[int]):
         source = self.source_label or (files[-1] if files else "—")
         if files and len(files) > 1 and not self.source_label:
             source += f" (+{len(files) - 1})"
-        self._q(HeaderBar).show(HeaderState(
-            source=source, mode=self.session.mode, progress=self.session.progress,
-            as_of=snap.as_of if snap else None, as_of_last_entry=self.as_of_last_entry,
-            following=self._q(LogView).following, paused=self.paused, window=self.window,
-            rss_mb=self._rss, replay=replay,
-        ))
+        self._q(HeaderBar).show(
+            HeaderState(
+                source=source,
+                mode=self.session.mode,
+                progress=self.session.progress,
+                as_of=snap.as_of if snap else None,
+                as_of_last_entry=self.as_of_last_entry,
+                following=self._q(LogView).following,
+                paused=self.paused,
+                window=self.window,
+                rss_mb=self._rss,
+                replay=replay,
+            )
+        )
 
     def _show_snapshot(self, snap: MetricsSnapshot) -> None:
         w = snap.windows.get(self.window)
@@ -291,20 +298,23 @@ class ExeclogApp(App[int]):
     def _show_tiles(self, w: WindowFigures, snap: MetricsSnapshot, series: dict[str, Any]) -> None:
         error_alert = any(a.name == "error_rate" for a in snap.firing)
         self._q("#tile-rps", MetricTile).show(
-            number(w.requests_per_second, digits=2), None, _clean(series.get("entries", ())))
+            number(w.requests_per_second, digits=2), None, _clean(series.get("entries", ()))
+        )
         self._q("#tile-avg", MetricTile).show(
-            duration(w.avg_response_ms), w.bands.get("response_time"), _clean(series.get("avg_response_ms", ())))
+            duration(w.avg_response_ms), w.bands.get("response_time"), _clean(series.get("avg_response_ms", ()))
+        )
         self._q("#tile-p95", MetricTile).show(
-            duration(w.p95_response_ms), None, _clean(series.get("avg_response_ms", ())))
+            duration(w.p95_response_ms), None, _clean(series.get("avg_response_ms", ()))
+        )
         err_text = number(w.error_rate, "%", 2) + (f" ({count(w.errors)})" if w.errors else "")
-        self._q("#tile-errors", MetricTile).show(
-            err_text, "error" if error_alert else None, _error_rate_series(series))
+        self._q("#tile-errors", MetricTile).show(err_text, "error" if error_alert else None, _error_rate_series(series))
         self._q("#tile-cache", MetricTile).show(
-            number(w.cache_hit_rate, "%"), w.bands.get("cache_hit_rate"), _clean(series.get("cache_hit_rate", ())))
+            number(w.cache_hit_rate, "%"), w.bands.get("cache_hit_rate"), _clean(series.get("cache_hit_rate", ()))
+        )
         self._q("#tile-memory", MetricTile).show(
-            number(w.memory_mb, " MB"), w.bands.get("memory_usage"), _clean(series.get("memory_mb", ())))
-        self._q("#tile-bootstrap", MetricTile).show(
-            duration(snap.bootstrap_ms, 0), snap.bootstrap_band)
+            number(w.memory_mb, " MB"), w.bands.get("memory_usage"), _clean(series.get("memory_mb", ()))
+        )
+        self._q("#tile-bootstrap", MetricTile).show(duration(snap.bootstrap_ms, 0), snap.bootstrap_band)
 
     def _show_log_title(self) -> None:
         log = self._q(LogView)
@@ -356,8 +366,7 @@ class ExeclogApp(App[int]):
         if isinstance(self.screen, QueryScreen):
             return
         session = self.session
-        self.push_screen(QueryScreen(list(session.paths), history=self.query_history,
-                                     line_limit=session.line_limit))
+        self.push_screen(QueryScreen(list(session.paths), history=self.query_history, line_limit=session.line_limit))
 
     def action_window(self, name: str) -> None:
         if name not in WINDOW_NAMES:
@@ -473,8 +482,9 @@ class ExeclogApp(App[int]):
         if log.search is None:
             self.notify("no search yet: press / first", timeout=3)
         elif not log.find(forward=forward):
-            self.notify(f"no {'later' if forward else 'earlier'} match for {log.search.source!r}",
-                        timeout=3, markup=False)
+            self.notify(
+                f"no {'later' if forward else 'earlier'} match for {log.search.source!r}", timeout=3, markup=False
+            )
         self._show_header()
 
     def action_log_top(self) -> None:
@@ -546,5 +556,12 @@ def make_app(
     `theme` is a shipped theme's name, a YAML file's path or a Theme; ThemeError on a bad one.
     """
     resolved = resolve_theme(theme) if isinstance(theme, str) else theme
-    return ExeclogApp(session, config=config, theme=resolved, refresh_hz=refresh_hz, rss_probe=rss_probe,
-                      source_label=source_label, start_session=start_session)
+    return ExeclogApp(
+        session,
+        config=config,
+        theme=resolved,
+        refresh_hz=refresh_hz,
+        rss_probe=rss_probe,
+        source_label=source_label,
+        start_session=start_session,
+    )

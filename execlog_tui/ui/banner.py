@@ -39,8 +39,14 @@ class ClockNotice(Static):
             return
         gap = None if as_of is None or last is None else as_of - last
         quiet = live and gap is not None and gap > QUIET_AFTER_MS
-        text = (f"◷ Last entry {age(gap)} ago · l: view as of the last entry · "
-                f"windows end now ({format_ts(last)} was the last)") if quiet else ""
+        text = (
+            (
+                f"◷ Last entry {age(gap)} ago · l: view as of the last entry · "
+                f"windows end now ({format_ts(last)} was the last)"
+            )
+            if quiet
+            else ""
+        )
         self._set(quiet, quiet, text)
 
     def _set(self, display: bool, quiet: bool, text: str) -> None:

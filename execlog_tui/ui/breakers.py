@@ -17,7 +17,11 @@ STATE_ORDER = {"OPEN": 0, "HALF_OPEN": 1, "CLOSED": 2}
 
 class BreakersPanel(TextPanel):
     COMPONENT_CLASSES: ClassVar[set[str]] = {
-        "breakers--open", "breakers--half", "breakers--closed", "breakers--dim", "breakers--head",
+        "breakers--open",
+        "breakers--half",
+        "breakers--closed",
+        "breakers--dim",
+        "breakers--head",
     }
     DEFAULT_CSS = """
     BreakersPanel > .breakers--open { color: $band-error; text-style: bold; }
@@ -46,7 +50,7 @@ class BreakersPanel(TextPanel):
         height = self.size.height or 50
         legend = any(b.inferred for b in rows) and len(rows) + 2 <= height  # the help explains ~ too
         room = max(1, height - 1 - legend)
-        hidden = rows[room - 1:] if len(rows) > room else ()
+        hidden = rows[room - 1 :] if len(rows) > room else ()
         if hidden:
             rows = rows[: room - 1]
         for b in rows:
@@ -56,8 +60,11 @@ class BreakersPanel(TextPanel):
             state = STATE_GLYPH.get(b.state, sanitize(b.state)) + ("~" if b.inferred else "")
             text.append(f"{state:<10}", self.style_of(cls))
             since_age = None if as_of is None else as_of - b.since
-            text.append(f" {clock(b.since) + ' ' if wide else ''}{age(since_age):>7} {b.opened:>4}\n"
-                        if width >= 36 else f" {age(since_age):>6} {b.opened:>3}\n")
+            text.append(
+                f" {clock(b.since) + ' ' if wide else ''}{age(since_age):>7} {b.opened:>4}\n"
+                if width >= 36
+                else f" {age(since_age):>6} {b.opened:>3}\n"
+            )
         if hidden:
             states = sorted({h.state.lower() for h in hidden})
             text.append(f"+{len(hidden)} more ({', '.join(states)})\n", self.style_of("breakers--dim"))

@@ -13,13 +13,17 @@ from execlog_tui.core.snapshot import ComponentFigures
 from execlog_tui.ui.fmt import number, short_count
 
 SORT_KEYS = ("component", "entries", "errors", "avg", "max")
-COLUMNS = (("Component", "component"), ("Entries", "entries"), ("Errors", "errors"),
-           ("Avg ms", "avg"), ("Max ms", "max"))
+COLUMNS = (
+    ("Component", "component"),
+    ("Entries", "entries"),
+    ("Errors", "errors"),
+    ("Avg ms", "avg"),
+    ("Max ms", "max"),
+)
 
 
 def _sort_value(key: str, name: str, c: ComponentFigures) -> Any:
-    return {"component": name, "entries": c.entries, "errors": c.errors, "avg": c.avg_ms,
-            "max": c.max_ms}[key]
+    return {"component": name, "entries": c.entries, "errors": c.errors, "avg": c.avg_ms, "max": c.max_ms}[key]
 
 
 class ComponentsTable(DataTable[Text]):
@@ -63,8 +67,9 @@ class ComponentsTable(DataTable[Text]):
         return [str(self.get_row_at(i)[0]) for i in range(self.row_count)]
 
     def _render_rows(self) -> None:
-        items = sorted(self._figures.items(), key=lambda kv: (_sort_value(self.sort_key, *kv), kv[0]),
-                       reverse=self.sort_reverse)
+        items = sorted(
+            self._figures.items(), key=lambda kv: (_sort_value(self.sort_key, *kv), kv[0]), reverse=self.sort_reverse
+        )
         key = (self.sort_key, self.sort_reverse, tuple(items))
         if key == self._shown_key:
             return

@@ -10,7 +10,12 @@ from execlog_tui.core.entry import Entry, ParseError
 LEVEL_ORDER = {"DEBUG": 0, "INFO": 1, "WARNING": 2, "ERROR": 3, "CRITICAL": 4}
 # Status codes are not levels, but a level filter should still keep a FAILURE when asked for errors.
 STATUS_LEVEL = {
-    "SUCCESS": 1, "SKIPPED": 1, "DEGRADED": 2, "RETRY": 2, "FAILURE": 3, "TIMEOUT": 3,
+    "SUCCESS": 1,
+    "SKIPPED": 1,
+    "DEGRADED": 2,
+    "RETRY": 2,
+    "FAILURE": 3,
+    "TIMEOUT": 3,
 }
 PARSE_ERROR_LEVEL = 3  # a line that is not an entry is an anomaly worth an ERROR filter's attention
 
@@ -98,7 +103,7 @@ class LineFilter:
         # `re:` takes the rest of the line, so a pattern may hold spaces and colons.
         m = re.search(r"(?:^|\s)re:", spec)
         if m is not None:
-            regex_part = spec[m.end() - 3:]
+            regex_part = spec[m.end() - 3 :]
             spec = spec[: m.start()]
         components: set[str] = set()
         statuses: set[str] = set()
@@ -121,8 +126,9 @@ class LineFilter:
         if regex_part and words:
             raise FilterError("use either words or re:PATTERN, not both")
         text = TextMatcher.parse(regex_part or " ".join(words))
-        return cls(frozenset(components), frozenset(statuses), min_level, text, " ".join(
-            [spec.strip(), regex_part]).strip())
+        return cls(
+            frozenset(components), frozenset(statuses), min_level, text, " ".join([spec.strip(), regex_part]).strip()
+        )
 
 
 def _names(value: str, token: str) -> list[str]:

@@ -33,7 +33,12 @@ class HeaderState:
 
 class HeaderBar(TextPanel):
     COMPONENT_CLASSES: ClassVar[set[str]] = {
-        "header--title", "header--sep", "header--mode", "header--alert", "header--dim", "header--replay",
+        "header--title",
+        "header--sep",
+        "header--mode",
+        "header--alert",
+        "header--dim",
+        "header--replay",
     }
     DEFAULT_CSS = """
     HeaderBar > .header--title { text-style: bold; color: $accent; }
@@ -87,8 +92,10 @@ class HeaderBar(TextPanel):
         text.append(*sep)
         text.append(s.window)
         text.append(*sep)
-        text.append(("mem " if roomy else "") + ("—" if s.rss_mb is None else f"{s.rss_mb:.0f} MB"),
-                    self.style_of("header--dim"))
+        text.append(
+            ("mem " if roomy else "") + ("—" if s.rss_mb is None else f"{s.rss_mb:.0f} MB"),
+            self.style_of("header--dim"),
+        )
         return text
 
     def _build_replay(self, s: HeaderState, roomy: bool, sep: tuple[str, Style]) -> Text:

@@ -46,5 +46,18 @@ KEYS: tuple[KeyInfo, ...] = (
 )
 
 # Keys that replay will bind; the live dashboard must never give them another meaning.
-REPLAY_RESERVED = frozenset({"left_square_bracket", "right_square_bracket", "comma", "full_stop",
-                             "less_than_sign", "greater_than_sign", "t", "minus", "plus", "0", "dollar_sign"})
+REPLAY_RESERVED = frozenset(
+    {
+        "left_square_bracket",
+        "right_square_bracket",
+        "comma",
+        "full_stop",
+        "less_than_sign",
+        "greater_than_sign",
+        "t",
+        "minus",
+        "plus",
+        "0",
+        "dollar_sign",
+    }
+)

@@ -35,8 +35,10 @@ HISTORY_LIMIT = 200
 CELL_LIMIT = 120
 SCOPES: tuple[str | None, ...] = (None, *WINDOW_NAMES)  # w cycles: whole set, then windows
 REPORT_KEYS = tuple(REPORTS)  # 1..5 in the seed's order
-SQL_HELP = ("report name or SQL over entries(ts, component, action, duration_ms, status, details, file, line)"
-            " and parse_errors · Enter: run · ↑↓: history")
+SQL_HELP = (
+    "report name or SQL over entries(ts, component, action, duration_ms, status, details, file, line)"
+    " and parse_errors · Enter: run · ↑↓: history"
+)
 
 
 def cell_text(value: Any) -> str:
@@ -51,6 +53,7 @@ def cell_text(value: Any) -> str:
 
 def sort_rows(rows: Sequence[tuple[Any, ...]], column: int, reverse: bool) -> list[tuple[Any, ...]]:
     """Rows ordered by one column: numbers as numbers, the rest as text, NULL (and NaN) always last."""
+
     def missing(v: Any) -> bool:
         return v is None or (isinstance(v, float) and math.isnan(v))
 
@@ -138,16 +141,23 @@ class QueryScreen(Screen[None]):
             self.run, self.text = run, text
 
     class Finished(Message):
-        def __init__(self, run: int, result: Any = None, error: str | None = None, cancelled: bool = False,
-                     elapsed: float = 0.0) -> None:
+        def __init__(
+            self, run: int, result: Any = None, error: str | None = None, cancelled: bool = False, elapsed: float = 0.0
+        ) -> None:
             super().__init__()
             self.run, self.result, self.error, self.cancelled, self.elapsed = run, result, error, cancelled, elapsed
 
     # A hook so snapshot tests show a fixed elapsed time.
     _clock = staticmethod(time.monotonic)
 
-    def __init__(self, paths: Sequence[str], *, history: list[str] | None = None, line_limit: int | None = None,
-                 scope: str | None = None) -> None:
+    def __init__(
+        self,
+        paths: Sequence[str],
+        *,
+        history: list[str] | None = None,
+        line_limit: int | None = None,
+        scope: str | None = None,
+    ) -> None:
         super().__init__()
         self.paths = list(paths)
         self.history = history if history is not None else []
@@ -339,7 +349,7 @@ class QueryScreen(Screen[None]):
             for raw in stream:
                 line = raw.decode("utf-8", "replace").rstrip("\n")
                 if line.startswith(PROGRESS_PREFIX):
-                    kind, _, rest = line[len(PROGRESS_PREFIX):].partition(" ")
+                    kind, _, rest = line[len(PROGRESS_PREFIX) :].partition(" ")
                     try:
                         if kind == "files":
                             done, total = rest.split()
@@ -354,8 +364,13 @@ class QueryScreen(Screen[None]):
 
         env = dict(os.environ, **{PROGRESS_ENV: "1", MAX_ROWS_ENV: str(ROW_CAP)})
         try:
-            proc = subprocess.Popen(self._command(sql, scope), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                    stderr=subprocess.PIPE, env=env)
+            proc = subprocess.Popen(
+                self._command(sql, scope),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env=env,
+            )
         except OSError as exc:
             self.post_message(self.Finished(run, error=f"cannot start the query: {exc}", elapsed=0.0))
             return
@@ -388,14 +403,17 @@ class QueryScreen(Screen[None]):
         if cancel.is_set():
             self.post_message(self.Finished(run, cancelled=True, elapsed=elapsed))
             return
-        warnings = [w[len(CHILD_PREFIX + "warning: "):] for w in errors
-                    if w.startswith(CHILD_PREFIX + "warning: ")]
+        warnings = [w[len(CHILD_PREFIX + "warning: ") :] for w in errors if w.startswith(CHILD_PREFIX + "warning: ")]
         if code == 0:
             try:
                 doc = json.loads(out)
-                result = ChildResult(tuple(doc["columns"]), [tuple(r) for r in doc["rows"]],
-                                     int(doc.get("total", len(doc["rows"]))), tuple(doc.get("files", ())),
-                                     tuple(warnings))
+                result = ChildResult(
+                    tuple(doc["columns"]),
+                    [tuple(r) for r in doc["rows"]],
+                    int(doc.get("total", len(doc["rows"]))),
+                    tuple(doc.get("files", ())),
+                    tuple(warnings),
+                )
             except (ValueError, KeyError, TypeError) as exc:
                 self.post_message(self.Finished(run, error=f"unreadable query output: {exc}", elapsed=elapsed))
                 return
@@ -405,7 +423,7 @@ class QueryScreen(Screen[None]):
         message = lines[-1] if lines else f"the query process ended with status {code}"
         for prefix in (CHILD_PREFIX + "query failed: ", CHILD_PREFIX):
             if message.startswith(prefix):
-                message = message[len(prefix):]
+                message = message[len(prefix) :]
                 break
         self.post_message(self.Finished(run, error=" ".join(message.split()), elapsed=elapsed))
 
@@ -450,8 +468,10 @@ class QueryScreen(Screen[None]):
         if self.sort_column is not None:
             rows = sort_rows(rows, self.sort_column, self.sort_reverse)
         rows = rows[:MAX_ROWS]
-        numeric = [all(isinstance(r[i], (int, float)) or r[i] is None for r in rows) and bool(rows)
-                   for i in range(len(self.columns))]
+        numeric = [
+            all(isinstance(r[i], (int, float)) or r[i] is None for r in rows) and bool(rows)
+            for i in range(len(self.columns))
+        ]
         for i, name in enumerate(self.columns):
             label = Text(sanitize(name), style="bold")
             if i == self.sort_column:
@@ -459,7 +479,11 @@ class QueryScreen(Screen[None]):
             table.add_column(label, key=str(i))
         for row in rows:
             # Text objects, never strings: DataTable would read [brackets] in log text as markup.
-            table.add_row(*(Text(cell_text(v), justify="right" if numeric[i] else "left", no_wrap=True)
-                            for i, v in enumerate(row)))
+            table.add_row(
+                *(
+                    Text(cell_text(v), justify="right" if numeric[i] else "left", no_wrap=True)
+                    for i, v in enumerate(row)
+                )
+            )
         if self.sort_column is not None and self.columns:
             table.move_cursor(column=self.sort_column)

@@ -104,32 +104,72 @@ def _wave(n: int, base: float, amp: float, phase: float = 0.0) -> tuple[float | 
     return tuple(round(base + amp * math.sin(i / 6 + phase), 2) for i in range(n))
 
 
-def _window(name: str, entries: int, errors: int, avg: float | None, p95: float | None,
-            cache: float | None, mem: float | None, bands: dict[str, str | None]) -> WindowFigures:
+def _window(
+    name: str,
+    entries: int,
+    errors: int,
+    avg: float | None,
+    p95: float | None,
+    cache: float | None,
+    mem: float | None,
+    bands: dict[str, str | None],
+) -> WindowFigures:
     seconds = WINDOWS_BY_NAME[name].seconds
     return WindowFigures(
-        name=name, entries=entries, requests_per_second=entries / seconds, errors=errors,
-        error_rate=(100 * errors / entries) if entries else None, avg_response_ms=avg,
-        p95_response_ms=p95, cache_hit_rate=cache, memory_mb=mem,
-        memory_max_mb=None if mem is None else mem + 3.5, bands=bands,
+        name=name,
+        entries=entries,
+        requests_per_second=entries / seconds,
+        errors=errors,
+        error_rate=(100 * errors / entries) if entries else None,
+        avg_response_ms=avg,
+        p95_response_ms=p95,
+        cache_hit_rate=cache,
+        memory_mb=mem,
+        memory_max_mb=None if mem is None else mem + 3.5,
+        bands=bands,
     )
 
 
 def base_snapshot() -> MetricsSnapshot:
     """A busy, healthy service as of T0: every panel has something to show."""
-    bands_ok = {"response_time": "optimal", "cache_hit_rate": "acceptable", "memory_usage": "optimal",
-                "error_rate": None}
+    bands_ok = {
+        "response_time": "optimal",
+        "cache_hit_rate": "acceptable",
+        "memory_usage": "optimal",
+        "error_rate": None,
+    }
     windows = {
         "1m": _window("1m", 1260, 25, 42.5, 118.0, 82.4, 47.2, bands_ok),
-        "5m": _window("5m", 6100, 190, 61.0, 160.0, 88.0, 52.0,
-                      {**bands_ok, "response_time": "acceptable", "cache_hit_rate": "optimal",
-                       "memory_usage": "acceptable"}),
-        "1h": _window("1h", 70210, 2700, 105.0, 340.0, 75.0, 83.0,
-                      {**bands_ok, "response_time": "warning", "cache_hit_rate": "warning",
-                       "memory_usage": "warning"}),
-        "1d": _window("1d", 1_500_000, 90_000, 220.0, 900.0, 65.0, 120.0,
-                      {**bands_ok, "response_time": "error", "cache_hit_rate": "error",
-                       "memory_usage": "error"}),
+        "5m": _window(
+            "5m",
+            6100,
+            190,
+            61.0,
+            160.0,
+            88.0,
+            52.0,
+            {**bands_ok, "response_time": "acceptable", "cache_hit_rate": "optimal", "memory_usage": "acceptable"},
+        ),
+        "1h": _window(
+            "1h",
+            70210,
+            2700,
+            105.0,
+            340.0,
+            75.0,
+            83.0,
+            {**bands_ok, "response_time": "warning", "cache_hit_rate": "warning", "memory_usage": "warning"},
+        ),
+        "1d": _window(
+            "1d",
+            1_500_000,
+            90_000,
+            220.0,
+            900.0,
+            65.0,
+            120.0,
+            {**bands_ok, "response_time": "error", "cache_hit_rate": "error", "memory_usage": "error"},
+        ),
     }
     components = {
         "API": ComponentFigures(820_000, 41_000, 120.4, 2950.0),
@@ -158,12 +198,19 @@ def base_snapshot() -> MetricsSnapshot:
         "cache_hit_rate": _wave(60, 82, 5, 2.0),
         "memory_mb": _wave(60, 47, 1.5, 0.5),
     }
-    source = SourceView(files=("./execution.log",), entries=1_500_022, parse_errors=1,
-                        first=T0 - 86_000_000, last=T0)
+    source = SourceView(files=("./execution.log",), entries=1_500_022, parse_errors=1, first=T0 - 86_000_000, last=T0)
     return MetricsSnapshot(
-        as_of=T0, source=source, windows=windows, components=components, bootstrap_ms=254.0,
-        bootstrap_band="acceptable", breakers=breakers, alerts=alerts, degraded=False,
-        degraded_reason=None, series=series,
+        as_of=T0,
+        source=source,
+        windows=windows,
+        components=components,
+        bootstrap_ms=254.0,
+        bootstrap_band="acceptable",
+        breakers=breakers,
+        alerts=alerts,
+        degraded=False,
+        degraded_reason=None,
+        series=series,
     )
 
 
@@ -180,8 +227,7 @@ def alerts_firing_snapshot() -> MetricsSnapshot:
     snap = breaker_open_snapshot()
     w = snap.windows["1m"]
     bands = {**w.bands, "response_time": "error", "cache_hit_rate": "error", "error_rate": "error"}
-    one = replace(w, errors=130, error_rate=130 / 1260 * 100, avg_response_ms=231.0, cache_hit_rate=64.0,
-                  bands=bands)
+    one = replace(w, errors=130, error_rate=130 / 1260 * 100, avg_response_ms=231.0, cache_hit_rate=64.0, bands=bands)
     alerts = snap.alerts + (
         AlertView("error_rate", "error_rate > 5%", 10.3, T0 - 45_000, None),
         AlertView("response_time", "response_time > 200ms", 231.0, T0 - 30_000, None),
@@ -196,22 +242,50 @@ def degraded_snapshot() -> MetricsSnapshot:
 
 
 def empty_snapshot(as_of: int | None = None) -> MetricsSnapshot:
-    windows = {n: _window(n, 0, 0, None, None, None, None,
-                          {"response_time": None, "cache_hit_rate": None, "memory_usage": None,
-                           "error_rate": None}) for n in WINDOW_NAMES}
-    return MetricsSnapshot(as_of=as_of, source=SourceView(), windows=windows, components={},
-                           bootstrap_ms=None, bootstrap_band=None, breakers={}, alerts=(),
-                           degraded=False, degraded_reason=None, series={})
+    windows = {
+        n: _window(
+            n,
+            0,
+            0,
+            None,
+            None,
+            None,
+            None,
+            {"response_time": None, "cache_hit_rate": None, "memory_usage": None, "error_rate": None},
+        )
+        for n in WINDOW_NAMES
+    }
+    return MetricsSnapshot(
+        as_of=as_of,
+        source=SourceView(),
+        windows=windows,
+        components={},
+        bootstrap_ms=None,
+        bootstrap_band=None,
+        breakers={},
+        alerts=(),
+        degraded=False,
+        degraded_reason=None,
+        series={},
+    )
 
 
 def quiet_snapshot() -> MetricsSnapshot:
     """Following an old copy: the clock is 3 h past the newest entry, so every window is empty."""
     snap = empty_snapshot(T0 + 3 * 3_600_000 + 12 * 60_000)
     base = base_snapshot()
-    return replace(snap, source=base.source, components=base.components, breakers=base.breakers,
-                   bootstrap_ms=254.0, bootstrap_band="acceptable", alerts=base.alerts)
+    return replace(
+        snap,
+        source=base.source,
+        components=base.components,
+        breakers=base.breakers,
+        bootstrap_ms=254.0,
+        bootstrap_band="acceptable",
+        alerts=base.alerts,
+    )
 
 
-def session_for(snapshot: MetricsSnapshot, lines: list[Entry | ParseError] | None = None,
-                **kwargs: Any) -> StaticSession:
+def session_for(
+    snapshot: MetricsSnapshot, lines: list[Entry | ParseError] | None = None, **kwargs: Any
+) -> StaticSession:
     return StaticSession(snapshot, seed_lines() if lines is None else lines, **kwargs)

@@ -17,7 +17,11 @@ MARKS = {"breaker": "✗", "alert": "▲", "critical": "‼", "parse": "?"}
 
 class TimelineBar(TextPanel):
     COMPONENT_CLASSES: ClassVar[set[str]] = {
-        "timeline--played", "timeline--read", "timeline--unread", "timeline--now", "timeline--incident",
+        "timeline--played",
+        "timeline--read",
+        "timeline--unread",
+        "timeline--now",
+        "timeline--incident",
         "timeline--dim",
     }
     DEFAULT_CSS = """

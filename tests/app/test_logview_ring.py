@@ -24,8 +24,10 @@ STATS = ("SUCCESS", "FAILURE", "WARNING", "DEBUG", "INFO")
 
 
 def raw_line(i: int) -> str:
-    return (f"2025-09-09T10:{i // 60 % 60:02d}:{i % 60:02d}.000Z|{COMPS[i % 3]}|OP|{i % 90}|"
-            f"{STATS[i % 5]}|request {i} \x1b[31m user=u{i % 7}")
+    return (
+        f"2025-09-09T10:{i // 60 % 60:02d}:{i % 60:02d}.000Z|{COMPS[i % 3]}|OP|{i % 90}|"
+        f"{STATS[i % 5]}|request {i} \x1b[31m user=u{i % 7}"
+    )
 
 
 def items(start: int, count: int) -> list[Entry | ParseError]:
@@ -118,7 +120,7 @@ async def test_filter_is_applied_once_per_new_line_and_agrees_with_a_full_refilt
         log.set_filter(LineFilter())
         await pilot.pause()
         screen = visible_log(app)
-        newest = list(ring)[-len(screen):]
+        newest = list(ring)[-len(screen) :]
         for shown, item in zip(screen, newest, strict=False):
             assert shown.startswith(PARSE_MARK) == isinstance(item, ParseError)
             assert shown.endswith(CUT_MARKER.strip()) == item.cut
@@ -165,8 +167,12 @@ def test_text_width_fast_path_agrees_with_sanitize() -> None:
 @sync
 async def test_the_view_is_as_wide_as_its_widest_line_whatever_the_batch_holds() -> None:
     def brute(ring: RingBuffer) -> int:
-        return max(len(sanitize(i.raw)) + (len(PARSE_MARK) if isinstance(i, ParseError) else 0)
-                   + (len(CUT_MARKER) if i.cut else 0) for i in ring)
+        return max(
+            len(sanitize(i.raw))
+            + (len(PARSE_MARK) if isinstance(i, ParseError) else 0)
+            + (len(CUT_MARKER) if i.cut else 0)
+            for i in ring
+        )
 
     session = sc.session_for(sc.base_snapshot(), [])
     ring = RingBuffer(1_000)

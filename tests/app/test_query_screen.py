@@ -34,6 +34,7 @@ def sync(fn: Callable[..., Awaitable[None]]) -> Callable[..., None]:
     @functools.wraps(fn)
     def run(*args: Any, **kwargs: Any) -> None:
         asyncio.run(fn(*args, **kwargs))
+
     return run
 
 
@@ -222,8 +223,11 @@ def test_run_query_cancelled_mid_statement_raises_query_cancelled() -> None:
     assert time.monotonic() - started < 5
     assert seen and all(0 <= p <= 100 for p in seen)
     # Without a cancel the same machinery changes nothing.
-    assert run_query([SEED], "cache_efficiency", cancelled=lambda: False, query_progress=seen.append).rows[0][:3] \
-        == (1, 1, 50.0)
+    assert run_query([SEED], "cache_efficiency", cancelled=lambda: False, query_progress=seen.append).rows[0][:3] == (
+        1,
+        1,
+        50.0,
+    )
 
 
 @sync
@@ -325,7 +329,8 @@ asyncio.run(main())
 def test_after_a_query_the_dashboard_process_has_not_imported_duckdb() -> None:
     import subprocess
 
-    out = subprocess.run([sys.executable, "-c", DASHBOARD_RUNS_A_QUERY, SEED], capture_output=True, text=True,
-                         cwd=ROOT, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-c", DASHBOARD_RUNS_A_QUERY, SEED], capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == "(1, 1, 50.0) False"

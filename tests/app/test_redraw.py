@@ -50,8 +50,14 @@ def test_unchanged_ticks_repaint_nothing_and_a_window_key_repaints_only_the_tile
                 await pilot.press("3")
             assert app.query_one("#tile-avg", MetricTile).value_text == "105.0 ms"
             touched = {name.split(":")[0] for name in counts}
-            assert not touched & {"LogView#log", "ComponentsTable#components", "BreakersPanel#breakers",
-                                  "AlertsPanel#alerts", "Vertical#alerts-box", "Vertical#breakers-box"}, counts
+            assert not touched & {
+                "LogView#log",
+                "ComponentsTable#components",
+                "BreakersPanel#breakers",
+                "AlertsPanel#alerts",
+                "Vertical#alerts-box",
+                "Vertical#breakers-box",
+            }, counts
             assert "Label#win-1h" in touched and "Label#win-1d" not in touched  # only the two that change
             assert not any(name.endswith(":layout") and name.startswith("HeaderBar") for name in counts)
 

@@ -30,9 +30,11 @@ SIZE = (100, 30)
 
 def sync(fn: Callable[..., Awaitable[None]]) -> Callable[..., None]:
     """Run an async Pilot test with asyncio (no pytest-asyncio needed)."""
+
     @functools.wraps(fn)
     def run(*args: Any, **kwargs: Any) -> None:
         asyncio.run(fn(*args, **kwargs))
+
     return run
 
 
@@ -51,8 +53,12 @@ async def test_windows_1_to_4_switch_the_tiles() -> None:
     async with app.run_test(size=SIZE) as pilot:
         avg = app.query_one("#tile-avg", MetricTile)
         assert app.window == "1m" and avg.value_text == "42.5 ms" and avg.has_class("-optimal")
-        for key, window, value, band in (("2", "5m", "61.0 ms", "acceptable"), ("3", "1h", "105.0 ms", "warning"),
-                                         ("4", "1d", "220.0 ms", "error"), ("1", "1m", "42.5 ms", "optimal")):
+        for key, window, value, band in (
+            ("2", "5m", "61.0 ms", "acceptable"),
+            ("3", "1h", "105.0 ms", "warning"),
+            ("4", "1d", "220.0 ms", "error"),
+            ("1", "1m", "42.5 ms", "optimal"),
+        ):
             await pilot.press(key)
             assert app.window == window
             assert avg.value_text == value
@@ -165,8 +171,13 @@ async def test_filter_prompt_by_component_status_level_text_and_regex() -> None:
     async with app.run_test(size=SIZE) as pilot:
         log = app.query_one(LogView)
         total = log.shown_count
-        for spec, expected in (("c:CACHE", 12), ("s:ERROR", 3), ("l:WARNING", 5), ("cache op", 3),
-                               ("re:CIRCUIT_(OPEN|TEST)", 2)):
+        for spec, expected in (
+            ("c:CACHE", 12),
+            ("s:ERROR", 3),
+            ("l:WARNING", 5),
+            ("cache op", 3),
+            ("re:CIRCUIT_(OPEN|TEST)", 2),
+        ):
             await pilot.press("f")
             prompt = app.query_one(PromptBar)
             assert prompt.display and prompt.kind == "filter"
@@ -256,8 +267,9 @@ async def test_breakers_and_alerts_panels() -> None:
 
 @sync
 async def test_progress_while_reading_history() -> None:
-    session = sc.session_for(sc.empty_snapshot(), [], mode="history", history_done=False,
-                             progress=(256 * 1024 * 1024, 1024 * 1024 * 1024))
+    session = sc.session_for(
+        sc.empty_snapshot(), [], mode="history", history_done=False, progress=(256 * 1024 * 1024, 1024 * 1024 * 1024)
+    )
     app = app_for(session)
     async with app.run_test(size=(160, 50)):
         header = app.query_one(HeaderBar).plain
@@ -268,8 +280,7 @@ async def test_progress_while_reading_history() -> None:
 async def test_memory_safeguard_shrinks_the_ring_and_says_so() -> None:
     """The guard is the session's (so `-b -d` and a replay have it too); the dashboard shows its notice."""
     rss: list[float | None] = [50.0]
-    session = sc.session_for(sc.base_snapshot(), sc.many_lines(8000), memory_limit_mb=100.0,
-                             rss_probe=lambda: rss[0])
+    session = sc.session_for(sc.base_snapshot(), sc.many_lines(8000), memory_limit_mb=100.0, rss_probe=lambda: rss[0])
     app = make_app(session, rss_probe=lambda: 42.0)
     async with app.run_test(size=SIZE) as pilot:
         assert not session.memory.check()

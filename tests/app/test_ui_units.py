@@ -46,8 +46,12 @@ def _entry(comp: str, status: str, details: str = "x") -> Entry:
 
 
 def test_filter_component_status_level_and_text() -> None:
-    lines = [_entry("API", "SUCCESS", "hello"), _entry("CACHE", "FAILURE", "boom"),
-             _entry("CACHE", "DEBUG", "Hello"), ParseError("garbage hello", "bad")]
+    lines = [
+        _entry("API", "SUCCESS", "hello"),
+        _entry("CACHE", "FAILURE", "boom"),
+        _entry("CACHE", "DEBUG", "Hello"),
+        ParseError("garbage hello", "bad"),
+    ]
 
     def shown(spec: str) -> list[int]:
         f = LineFilter.parse(spec)

@@ -44,8 +44,7 @@ def test_degraded(snap_compare: Callable[..., bool], size: tuple[int, int]) -> N
 
 
 def test_quiet_log_notice(snap_compare: Callable[..., bool]) -> None:
-    assert snap_compare(app_for(sc.quiet_snapshot(), last_entry_snapshot=sc.base_snapshot()),
-                        terminal_size=COMPACT)
+    assert snap_compare(app_for(sc.quiet_snapshot(), last_entry_snapshot=sc.base_snapshot()), terminal_size=COMPACT)
 
 
 def test_log_filter(snap_compare: Callable[..., bool]) -> None:
@@ -68,8 +67,9 @@ def test_help(snap_compare: Callable[..., bool], size: tuple[int, int]) -> None:
 
 
 def test_history_progress(snap_compare: Callable[..., bool]) -> None:
-    app = app_for(sc.empty_snapshot(), [], mode="history", history_done=False,
-                  progress=(300 * 1024 * 1024, 700 * 1024 * 1024))
+    app = app_for(
+        sc.empty_snapshot(), [], mode="history", history_done=False, progress=(300 * 1024 * 1024, 700 * 1024 * 1024)
+    )
     assert snap_compare(app, terminal_size=COMPACT)
 
 
