@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import os
 from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any
 
 from execlog_tui.core.engine import MetricsEngine
-from execlog_tui.core.fastpath import new_feeder
 from execlog_tui.core.entry import Entry, ParseError
+from execlog_tui.core.fastpath import new_feeder
 from execlog_tui.core.parser import LINE_LIMIT, parse_line
 from execlog_tui.sources.follower import HistoryLimit
 from execlog_tui.sources.logset import LogSet, Member

@@ -11,11 +11,24 @@ from execlog_tui.core.config import Config
 from execlog_tui.core.entry import COMPLETION_STATUSES, ERROR_STATUSES, Entry, ParseError
 from execlog_tui.core.parser import fast_match, parse_line
 from execlog_tui.core.snapshot import (
-    ComponentFigures, MetricsSnapshot, SourceView, SourceWarningView, WindowFigures,
+    ComponentFigures,
+    MetricsSnapshot,
+    SourceView,
+    SourceWarningView,
+    WindowFigures,
 )
 from execlog_tui.core.timefmt import _epoch_seconds, offset_ms
 from execlog_tui.core.windows import (
-    LONGEST, MINUTE_BUCKETS, NO_TS, SECOND_BUCKETS, SHORTEST, WINDOWS, Agg, duration_bin, percentile,
+    LONGEST,
+    MINUTE_BUCKETS,
+    NO_TS,
+    SECOND_BUCKETS,
+    SHORTEST,
+    WINDOWS,
+    Agg,
+    BucketSeries,
+    duration_bin,
+    percentile,
 )
 
 _MEMORY_RE = re.compile(r"(?<![A-Za-z0-9_])(?:rss_mb|memory_mb|mem_mb)=([0-9]+(?:\.[0-9]+)?)")
@@ -49,8 +62,8 @@ class MetricsEngine:
         self._next_timer = _FAR_FUTURE
         self._cur_sec = -1
         self._cur: Agg = Agg()
-        self._secs: dict[int, Agg] = {}
-        self._mins: dict[int, Agg] = {}
+        self._secs = BucketSeries(SECOND_BUCKETS, 100)
+        self._mins = BucketSeries(MINUTE_BUCKETS, 60)
         self._late_version = 0
         self._minute_cache: tuple[int, int, int, Agg] | None = None
         self._window_entries = 0  # entries in the 1m window at the last evaluation
@@ -301,7 +314,7 @@ class MetricsEngine:
         """Bumped by every late entry: settled buckets changed (the replay's checkpoint store)."""
         return self._late_version
 
-    def bucket_maps(self) -> tuple[dict[int, Agg], dict[int, Agg]]:
+    def bucket_maps(self) -> tuple[BucketSeries, BucketSeries]:
         """The per-second and per-minute buckets, for checkpoints to read (never to change)."""
         return self._secs, self._mins
 
@@ -309,16 +322,26 @@ class MetricsEngine:
         """Whether the newest bucket holds a non-integer duration sum (a run's integer sums added
         to it would then depend on the order of addition)."""
         b = self._cur
-        return bool(b.entries) and (
-            not b.dur_sum.is_integer() or any(not c[2].is_integer() for c in b.comps.values())
-        )
+        return bool(b.entries) and (not b.dur_sum.is_integer() or any(not c[2].is_integer() for c in b.comps.values()))
 
     def stop(self) -> None:
         """Nothing more is fed (an entry after a report's `until` was met)."""
         self.stopped = True
 
-    def add_run(self, sec: int, ts0: int, ts1: int, n: int, completed: int, dur_sum: float, hits: int,
-                misses: int, hist: Sequence[int], comps: Sequence[float], names: Sequence[str]) -> None:
+    def add_run(
+        self,
+        sec: int,
+        ts0: int,
+        ts1: int,
+        n: int,
+        completed: int,
+        dur_sum: float,
+        hits: int,
+        misses: int,
+        hist: Sequence[int],
+        comps: Sequence[float],
+        names: Sequence[str],
+    ) -> None:
         """A run of `n` plain entries of second `sec`, timestamps ts0..ts1 in order, none of them an
         error, a breaker action, a memory figure or a degraded marker, with no timer due inside:
         the clock steps at its first line as `_feed` would, then its totals go into the bucket.
@@ -376,12 +399,7 @@ class MetricsEngine:
             if self._cur_sec >= 0:
                 self._merge_second(self._cur_sec, self._cur)
             self._cur_sec = sec
-            self._cur = b = Agg()
-            self._secs[sec] = b
-            if len(self._secs) > SECOND_BUCKETS + 100:
-                floor = sec - SECOND_BUCKETS
-                for old in [s for s in self._secs if s < floor]:
-                    del self._secs[old]
+            self._cur = b = self._secs.open(sec)
             return b, None
         # A late entry: it lands in its own bucket while that bucket is in a window (SPEC 3).
         self._late_version += 1
@@ -399,8 +417,9 @@ class MetricsEngine:
         return sb, m
 
     @staticmethod
-    def _late(m: Agg, ts: int, comp: str, action: str, dur: float, status: str, details: str,
-              failed: bool, completed: bool) -> None:
+    def _late(
+        m: Agg, ts: int, comp: str, action: str, dur: float, status: str, details: str, failed: bool, completed: bool
+    ) -> None:
         """Repeat a late entry's counting in its (already merged) minute bucket."""
         one = Agg()
         one.entries = 1
@@ -420,11 +439,7 @@ class MetricsEngine:
         minute = sec // 60
         m = self._mins.get(minute)
         if m is None:
-            m = self._mins[minute] = Agg()
-            if len(self._mins) > MINUTE_BUCKETS + 60:
-                floor = minute - MINUTE_BUCKETS
-                for old in [k for k in self._mins if k < floor]:
-                    del self._mins[old]
+            m = self._mins.open(minute)
         m.merge(b)
 
     # ------------------------------------------------------------------------------ snapshots
@@ -466,8 +481,9 @@ class MetricsEngine:
             reason = f"1m cache hit rate {hit_1m:.1f}% < {self.config.safeguards.degraded_below_hit_rate:g}%"
         return MetricsSnapshot(
             as_of=t,
-            source=SourceView(tuple(self.files), self.entries, self.parse_errors, self.first, self.last,
-                              tuple(self.warnings)),
+            source=SourceView(
+                tuple(self.files), self.entries, self.parse_errors, self.first, self.last, tuple(self.warnings)
+            ),
             windows=windows,
             components=components,
             bootstrap_ms=self.bootstrap_ms,
@@ -485,11 +501,7 @@ class MetricsEngine:
             return agg
         s = t // 1000
         if size == 1:
-            for sec in range(s - n + 1, s + 1):
-                b = self._secs.get(sec)
-                if b is not None and b.entries:
-                    agg.merge(b, with_components=False)
-            return agg
+            return self._secs.total(s - n + 1, s + 1, with_components=False)
         m_now = s // 60
         first = m_now - n + 1
         agg.merge(self._complete_minutes(first, m_now))
@@ -506,17 +518,7 @@ class MetricsEngine:
         cache = self._minute_cache
         if cache is not None and cache[:3] == key:
             return cache[3]
-        agg = Agg()
-        mins = self._mins
-        if len(mins) < end - first:
-            for minute in sorted(mins):
-                if first <= minute < end:
-                    agg.merge(mins[minute])
-        else:
-            for minute in range(first, end):
-                b = mins.get(minute)
-                if b is not None:
-                    agg.merge(b)
+        agg = self._mins.total(first, end)
         self._minute_cache = (*key, agg)
         return agg
 
@@ -530,9 +532,17 @@ class MetricsEngine:
             "error_rate": "error" if self.alerts.is_firing("error_rate") else None,
         }
         return WindowFigures(
-            name, agg.entries, f["requests_per_second"] or 0.0, agg.errors, f["error_rate"],
-            f["avg_response_ms"], f["p95_response_ms"], f["cache_hit_rate"], f["memory_mb"],
-            f["memory_max_mb"], bands,
+            name,
+            agg.entries,
+            f["requests_per_second"] or 0.0,
+            agg.errors,
+            f["error_rate"],
+            f["avg_response_ms"],
+            f["p95_response_ms"],
+            f["cache_hit_rate"],
+            f["memory_mb"],
+            f["memory_max_mb"],
+            bands,
         )
 
     def _series(self, t: int | None) -> dict[str, tuple[float | None, ...]]:
@@ -559,5 +569,10 @@ class MetricsEngine:
             looked = b.hits + b.misses
             hit.append(100.0 * b.hits / looked if looked else None)
             mem.append(b.mem_last)
-        return {"entries": tuple(entries), "errors": tuple(errors), "avg_response_ms": tuple(avg),
-                "cache_hit_rate": tuple(hit), "memory_mb": tuple(mem)}
+        return {
+            "entries": tuple(entries),
+            "errors": tuple(errors),
+            "avg_response_ms": tuple(avg),
+            "cache_hit_rate": tuple(hit),
+            "memory_mb": tuple(mem),
+        }

@@ -131,8 +131,9 @@ class FastFeeder:
                 status, pos, _sk, a, b, run = scan(block, pos, 0, _FAR_FUTURE, 0, -1)
             else:
                 nt = e.next_timer
-                status, pos, _sk, a, b, run = scan(block, pos, t, _FAR_FUTURE, nt if nt < stop_at else stop_at,
-                                                   self._slow_sec)
+                status, pos, _sk, a, b, run = scan(
+                    block, pos, t, _FAR_FUTURE, nt if nt < stop_at else stop_at, self._slow_sec
+                )
             if run is not None:
                 sec, ts0, ts1, n, completed, dur_sum, hits, misses, hist, comps = run
                 e.add_run(sec, ts0, ts1, n, completed, dur_sum, hits, misses, hist, comps, self._names)
@@ -161,7 +162,7 @@ class FastFeeder:
         tracker = e.breakers
         brs = tracker.breakers
         if len(brs) != self._known:
-            for name in list(brs)[self._known:]:
+            for name in list(brs)[self._known :]:
                 if name != "BOOTSTRAP" and name.isascii() and name.isprintable() and " " not in name:
                     cid = self.scanner.add_component(name.encode(), name == "CACHE")
                     if cid >= 0:
@@ -170,8 +171,9 @@ class FastFeeder:
             self._known = len(brs)
         if tracker.version != self._breaker_version:
             self._breaker_version = tracker.version
-            watched = [cid for name, cid in self._ids.items()
-                       if brs[name].state == HALF_OPEN and not brs[name].explicit]
+            watched = [
+                cid for name, cid in self._ids.items() if brs[name].state == HALF_OPEN and not brs[name].explicit
+            ]
             if watched != self._watched:
                 self.scanner.set_watched(watched)
                 self._watched = watched

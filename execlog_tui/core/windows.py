@@ -156,3 +156,38 @@ class Agg:
         self.dur_sum -= other.dur_sum
         self.hits -= other.hits
         self.misses -= other.misses
+
+
+class BucketSeries(dict[int, Agg]):
+    """The buckets of one size (whole seconds or whole minutes) keyed by their index, owning their
+    eviction: a bucket older than `keep` before the newest one can no longer be in any window, and
+    such buckets are dropped in one sweep once `slack` of them have piled up (memory stays bounded
+    whatever the log's length; a sweep per bucket would cost O(keep) each time)."""
+
+    def __init__(self, keep: int, slack: int) -> None:
+        super().__init__()
+        self.keep = keep
+        self.slack = slack
+
+    def open(self, key: int) -> Agg:
+        """A new, empty bucket for `key` (the newest), evicting what has left every window."""
+        b = self[key] = Agg()
+        if len(self) > self.keep + self.slack:
+            floor = key - self.keep
+            for old in [k for k in self if k < floor]:
+                del self[old]
+        return b
+
+    def total(self, first: int, end: int, with_components: bool = True) -> Agg:
+        """The buckets [first, end) merged into one."""
+        agg = Agg()
+        if len(self) < end - first:
+            for key in sorted(self):
+                if first <= key < end:
+                    agg.merge(self[key], with_components=with_components)
+        else:
+            for key in range(first, end):
+                b = self.get(key)
+                if b is not None and b.entries:
+                    agg.merge(b, with_components=with_components)
+        return agg

@@ -142,8 +142,7 @@ class ReplayController:
             self.engine.note_file(str(m.path))
             skip = start_line if mi == start_member else 0
             if self._feeder is not None:
-                batches: Iterator[Any] = read_raw_batches(m.path, self._warnings, self.line_limit,
-                                                          archive=not m.live)
+                batches: Iterator[Any] = read_raw_batches(m.path, self._warnings, self.line_limit, archive=not m.live)
             else:
                 batches = read_batches(m.path, self._warnings, self.line_limit, archive=not m.live)
             try:
@@ -160,7 +159,7 @@ class ReplayController:
                             at = 0
                             for _ in range(skip):
                                 at = payload.index(b"\n", at) + 1
-                            self.ring.add_block(payload[:at - 1], skip)
+                            self.ring.add_block(payload[: at - 1], skip)
                             payload = payload[at:]
                         else:
                             self.ring.add_lines(payload[:skip])
@@ -263,7 +262,7 @@ class ReplayController:
             self._block, self._bpos, self._bn = b"", 0, 0
         else:
             n = block.count(b"\n", start, end)
-            piece = block[start:end - 1] if end > start else b""
+            piece = block[start : end - 1] if end > start else b""
             self._bpos, self._bn = end, self._bn - n
         if n:
             self._line += n
@@ -297,9 +296,14 @@ class ReplayController:
     def _after_feed(self, parse_errors_before: int, t_before: int | None, fed: bytes | list[str]) -> None:
         hist = self.engine.alerts.history
         if len(hist) > self._alerts_seen:
-            for r in hist[self._alerts_seen:]:
-                kind = ("breaker" if r.name.startswith("breaker:")
-                        else "critical" if r.name.startswith("critical:") else "alert")
+            for r in hist[self._alerts_seen :]:
+                kind = (
+                    "breaker"
+                    if r.name.startswith("breaker:")
+                    else "critical"
+                    if r.name.startswith("critical:")
+                    else "alert"
+                )
                 self._add_incident(Incident(r.fired, kind, r.name))
             self._alerts_seen = len(hist)
         if self.engine.parse_errors > parse_errors_before:

@@ -16,17 +16,73 @@ from execlog_tui.sources.logset import discover
 
 BASE = 1_757_412_000_000  # 2025-09-09T10:00:00Z
 COMPONENTS = ["API", "CACHE", "ROUTING", "MEMORY", "TEMPLATE", "BOOTSTRAP", "api", "Cache", "NEWCOMP", "X1"]
-ACTIONS = ["CALL", "HIT", "MISS", "hit", "Miss", "LOOKUP", "RENDER", "COMPLETE", "CIRCUIT_OPEN", "CIRCUIT_TEST",
-           "CIRCUIT_CLOSE", "circuit_open", "USAGE"]
-STATUSES = ["SUCCESS", "SUCCESS", "SUCCESS", "INFO", "DEBUG", "WARNING", "FAILURE", "TIMEOUT", "ERROR", "CRITICAL",
-            "DEGRADED", "RETRY", "SKIPPED", "success", "Info", "WEIRD"]
-DETAILS = ["", "ok", "user=u3 prefs=16", "rss_mb=47.2", "note memory_mb=120 mem_mb=3", "xrss_mb=9",
-           "Entering degraded mode", "Leaving degraded mode", "Exiting degraded mode now", "a|b|c",
-           "caf\u00e9 \u2603", "Looking for news", "trailing\r", "Entering", "rss_mb=101.5 then rss_mb=99"]
-BAD = ["", "   ", "\t", "garbage", "2025-09-09T10:00:00Z|API|CALL|1|SUCCESS", "2025-02-30T10:00:00Z|A|B|1|S|d",
-       "2025-09-09 10:00:00Z|A|B|1|S|d", "2025-09-09T10:00:00Z|A B|C|1|S|d", "2025-09-09T10:00:00Z|A|C|-1|S|d",
-       "2025-09-09T10:00:00Z|A|C|1e3|S|d", "2025-09-09T10:00:00Z||C|1|S|d", "2025-09-09T25:00:00Z|A|B|1|S|d",
-       "2025-09-09T10:00:00+24:00|A|B|1|S|d", "2025-09-09T10:00:00.1234567891Z|A|B|1|S|d", "\xff\xfe"]
+ACTIONS = [
+    "CALL",
+    "HIT",
+    "MISS",
+    "hit",
+    "Miss",
+    "LOOKUP",
+    "RENDER",
+    "COMPLETE",
+    "CIRCUIT_OPEN",
+    "CIRCUIT_TEST",
+    "CIRCUIT_CLOSE",
+    "circuit_open",
+    "USAGE",
+]
+STATUSES = [
+    "SUCCESS",
+    "SUCCESS",
+    "SUCCESS",
+    "INFO",
+    "DEBUG",
+    "WARNING",
+    "FAILURE",
+    "TIMEOUT",
+    "ERROR",
+    "CRITICAL",
+    "DEGRADED",
+    "RETRY",
+    "SKIPPED",
+    "success",
+    "Info",
+    "WEIRD",
+]
+DETAILS = [
+    "",
+    "ok",
+    "user=u3 prefs=16",
+    "rss_mb=47.2",
+    "note memory_mb=120 mem_mb=3",
+    "xrss_mb=9",
+    "Entering degraded mode",
+    "Leaving degraded mode",
+    "Exiting degraded mode now",
+    "a|b|c",
+    "caf\u00e9 \u2603",
+    "Looking for news",
+    "trailing\r",
+    "Entering",
+    "rss_mb=101.5 then rss_mb=99",
+]
+BAD = [
+    "",
+    "   ",
+    "\t",
+    "garbage",
+    "2025-09-09T10:00:00Z|API|CALL|1|SUCCESS",
+    "2025-02-30T10:00:00Z|A|B|1|S|d",
+    "2025-09-09 10:00:00Z|A|B|1|S|d",
+    "2025-09-09T10:00:00Z|A B|C|1|S|d",
+    "2025-09-09T10:00:00Z|A|C|-1|S|d",
+    "2025-09-09T10:00:00Z|A|C|1e3|S|d",
+    "2025-09-09T10:00:00Z||C|1|S|d",
+    "2025-09-09T25:00:00Z|A|B|1|S|d",
+    "2025-09-09T10:00:00+24:00|A|B|1|S|d",
+    "2025-09-09T10:00:00.1234567891Z|A|B|1|S|d",
+    "\xff\xfe",
+]
 
 
 def ts_text(ms: int, rng: random.Random) -> str:
@@ -130,8 +186,13 @@ def write_set(directory: Path, chunks: list[list[str]], crlf: bool = False) -> P
     return directory
 
 
-def report(paths: list[Path], fast: bool, monkeypatch, until: int | None = None,  # noqa: ANN001
-           line_limit: int = 64 * 1024) -> tuple[str, int]:
+def report(
+    paths: list[Path],
+    fast: bool,
+    monkeypatch,
+    until: int | None = None,  # noqa: ANN001
+    line_limit: int = 64 * 1024,
+) -> tuple[str, int]:
     """The `-b --json` document for paths, by the fast path or the reference one, and the skipped count."""
     if fast:
         monkeypatch.delenv("EXECLOG_NO_FASTPATH", raising=False)
@@ -145,8 +206,7 @@ def report(paths: list[Path], fast: bool, monkeypatch, until: int | None = None,
 
 
 def both(paths: list[Path], monkeypatch, until: int | None = None, line_limit: int = 64 * 1024):  # noqa: ANN001
-    return (report(paths, True, monkeypatch, until, line_limit),
-            report(paths, False, monkeypatch, until, line_limit))
+    return (report(paths, True, monkeypatch, until, line_limit), report(paths, False, monkeypatch, until, line_limit))
 
 
 def feed_both(lines: list[str], until: int | None = None) -> tuple[str, str, int, int]:
@@ -169,11 +229,35 @@ def state(engine: MetricsEngine) -> list:
     for table in (engine._secs, engine._mins):
         for key in sorted(table):
             b = table[key]
-            out.append((key, b.entries, b.errors, b.completed, repr(b.dur_sum), b.hits, b.misses,
-                        sorted(b.hist.items()), b.mem_ts, repr(b.mem_last), repr(b.mem_max),
-                        [(k, [repr(x) for x in v]) for k, v in b.comps.items()]))
-    out.append(("cur", engine._cur_sec, engine.t, engine.entries, engine.parse_errors, engine.first, engine.last,
-                engine._next_eval, engine._next_timer))
+            out.append(
+                (
+                    key,
+                    b.entries,
+                    b.errors,
+                    b.completed,
+                    repr(b.dur_sum),
+                    b.hits,
+                    b.misses,
+                    sorted(b.hist.items()),
+                    b.mem_ts,
+                    repr(b.mem_last),
+                    repr(b.mem_max),
+                    [(k, [repr(x) for x in v]) for k, v in b.comps.items()],
+                )
+            )
+    out.append(
+        (
+            "cur",
+            engine._cur_sec,
+            engine.t,
+            engine.entries,
+            engine.parse_errors,
+            engine.first,
+            engine.last,
+            engine._next_eval,
+            engine._next_timer,
+        )
+    )
     return out
 
 

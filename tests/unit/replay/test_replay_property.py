@@ -48,8 +48,27 @@ def logs(draw: st.DrawFn) -> list[str]:
     lines: list[str] = []
     t = T0 + draw(st.integers(0, 999))
     for _ in range(draw(st.integers(1, 40))):
-        kind = draw(st.sampled_from(["plain", "plain", "plain", "burst", "circuit", "late", "parse", "memory",
-                                     "degraded", "critical", "cache", "fraction", "bootstrap", "gap", "cycle"]))
+        kind = draw(
+            st.sampled_from(
+                [
+                    "plain",
+                    "plain",
+                    "plain",
+                    "burst",
+                    "circuit",
+                    "late",
+                    "parse",
+                    "memory",
+                    "degraded",
+                    "critical",
+                    "cache",
+                    "fraction",
+                    "bootstrap",
+                    "gap",
+                    "cycle",
+                ]
+            )
+        )
         comp = draw(st.sampled_from(COMPONENTS))
         if kind == "cycle":
             # An inferred breaker's whole cycle: three errors, its 30 s timer, then dense plain lines
@@ -80,8 +99,10 @@ def logs(draw: st.DrawFn) -> list[str]:
                 lines.append(f"{ts}|{comp}|{action}|0|WARNING|breaker")
             elif kind == "late":
                 back = draw(st.integers(1, 400_000))
-                lines.append(f"{format_ts(t - back)}|{comp}|CALL|{draw(st.integers(0, 300))}|"
-                             f"{draw(st.sampled_from(['SUCCESS', 'FAILURE']))}|late")
+                lines.append(
+                    f"{format_ts(t - back)}|{comp}|CALL|{draw(st.integers(0, 300))}|"
+                    f"{draw(st.sampled_from(['SUCCESS', 'FAILURE']))}|late"
+                )
             elif kind == "parse":
                 lines.append(draw(st.sampled_from(["garbage", f"{ts}|API|CALL|x|SUCCESS|bad", f"{ts}|torn"])))
             elif kind == "memory":
@@ -121,10 +142,16 @@ schedules = st.lists(
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(lines=logs(), cut=st.integers(0, 400), schedule=schedules, fast=st.booleans(),
-       every=st.sampled_from([5_000, 30_000, 120_000]))
-def test_any_schedule_ends_where_batch_at_says(lines: list[str], cut: int, schedule: list[tuple[str, int]],
-                                               fast: bool, every: int) -> None:
+@given(
+    lines=logs(),
+    cut=st.integers(0, 400),
+    schedule=schedules,
+    fast=st.booleans(),
+    every=st.sampled_from([5_000, 30_000, 120_000]),
+)
+def test_any_schedule_ends_where_batch_at_says(
+    lines: list[str], cut: int, schedule: list[tuple[str, int]], fast: bool, every: int
+) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         d = Path(tmp)
         write_set(d, lines, cut)
@@ -151,8 +178,13 @@ def test_sample_set_breaker_closes_at_the_same_time_at_every_speed_and_tick() ->
     assert want["since"] == "2025-09-09T08:23:48.250Z"
     for speed, tick in ((10.0, 0.1), (10.0, 0.25), (60.0, 0.25), (600.0, 0.05), (1.0, 0.25)):
         wall = [0.0]
-        s = ReplaySession([str(ROTATED)], start="08:23:40" if speed == 1.0 else "08:23:00", end="08:25:00",
-                          speed=speed, wall=lambda: wall[0])
+        s = ReplaySession(
+            [str(ROTATED)],
+            start="08:23:40" if speed == 1.0 else "08:23:00",
+            end="08:25:00",
+            speed=speed,
+            wall=lambda w=wall: w[0],
+        )
         s.settle()
         for _ in range(int(130 / speed / tick) + 5):
             wall[0] += tick
@@ -163,6 +195,10 @@ def test_sample_set_breaker_closes_at_the_same_time_at_every_speed_and_tick() ->
 
 
 def test_cli_batch_at_names_the_same_close() -> None:
-    out = subprocess.run([sys.executable, "-m", "execlog_tui", "-b", "--json", "--at", "08:25:00", str(ROTATED)],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "execlog_tui", "-b", "--json", "--at", "08:25:00", str(ROTATED)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert json.loads(out.stdout)["breakers"]["API"]["since"] == "2025-09-09T08:23:48.250Z"
