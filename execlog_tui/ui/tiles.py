@@ -77,6 +77,7 @@ class WindowSwitch(Widget):
         super().__init__(**kwargs)
         self.windows = tuple(windows)
         self.current = self.windows[0]
+        self._selected = False  # every label is drawn on the first select
 
     def compose(self) -> ComposeResult:
         yield Label("Window  keys 1-4", classes="tile-title")
@@ -86,7 +87,7 @@ class WindowSwitch(Widget):
 
     def select(self, name: str) -> None:
         # Only the label that was current and the one that is now change (a key press repaints two).
-        changed = {self.current, name} if self.is_mounted and getattr(self, "_selected", False) else set(self.windows)
+        changed = {self.current, name} if self.is_mounted and self._selected else set(self.windows)
         self._selected = True
         self.current = name
         for label in self.query(".win").results(Label):
