@@ -349,9 +349,8 @@ class MetricsEngine:
         with ids into `names`."""
         t = self.t
         assert t is not None  # a run only follows an entry fed line by line
-        if ts0 > t:
-            if ts0 > self._next_eval or ts0 >= self._next_timer:
-                self._advance(ts0)
+        if ts0 > t and (ts0 > self._next_eval or ts0 >= self._next_timer):
+            self._advance(ts0)
         if ts1 > t:
             self.t = ts1
         self.entries += n
