@@ -7,6 +7,7 @@ setup(
         Extension(
             "execlog_tui._scan",
             sources=["execlog_tui/_scan.c"],
+            depends=["execlog_tui/_scan_grammar.h"],  # generated from core/grammar.py
             optional=True,  # no compiler or headers: install anyway, fastpath falls back to Python
             extra_compile_args=["-O2"],
         )

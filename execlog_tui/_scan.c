@@ -14,6 +14,8 @@
 #include <string.h>
 #include <stdint.h>
 
+#include "_scan_grammar.h" /* the line grammar's constants, generated from core/grammar.py */
+
 #define MAXC 64       /* registered components */
 #define MAXNAME 32    /* longest registered component name */
 #define NBINS 2048    /* histogram bins (duration_bin of 999999999 is about 914) */
@@ -86,14 +88,14 @@ epoch_of(Scanner *s, const char *p)
     return r;
 }
 
-/* A token of SPEC 1 that C accepts: printable ASCII, no '|' (the terminator). Returns its end or NULL. */
+/* A token of SPEC 1 that C accepts: printable ASCII, no separator (the terminator). Returns its end or NULL. */
 static inline const char *
 token(const char *p, const char *end)
 {
     const char *q = p;
     while (q < end) {
         unsigned char c = (unsigned char)*q;
-        if (c == '|')
+        if (c == GRAMMAR_SEP)
             break;
         if (c < 0x21 || c > 0x7e)
             return NULL;
@@ -118,6 +120,16 @@ ieq(const char *p, Py_ssize_t n, const char *upper)
             return 0;
     }
     return 1;
+}
+
+/* `p` (n bytes) is one of the NULL-terminated list of upper-case words, compared without regard to case. */
+static inline int
+ieq_any(const char *p, Py_ssize_t n, const char *const *words)
+{
+    for (; *words != NULL; words++)
+        if (ieq(p, n, *words))
+            return 1;
+    return 0;
 }
 
 static inline int
@@ -178,7 +190,7 @@ parse(Scanner *s, const char *p, const char *le, int64_t until, Line *out)
         while (q < le && ISD(*q))
             q++;
         Py_ssize_t nf = q - f;
-        if (nf < 1 || nf > 9)
+        if (nf < 1 || nf > GRAMMAR_FRACTION_DIGITS)
             return P_SPECIAL;
         ms = (f[0] - '0') * 100;
         if (nf > 1)
@@ -188,7 +200,7 @@ parse(Scanner *s, const char *p, const char *le, int64_t until, Line *out)
     }
     if (q < le && *q == 'Z')
         q++;
-    if (q >= le || *q != '|')
+    if (q >= le || *q != GRAMMAR_SEP)
         return P_SPECIAL; /* a zone offset, or anything else: Python decides */
     int64_t sec = epoch_of(s, p);
     if (sec < 0)
@@ -209,7 +221,7 @@ parse(Scanner *s, const char *p, const char *le, int64_t until, Line *out)
         dur = dur * 10 + (*de - '0');
         de++;
     }
-    if (de == du || de - du > 9 || de >= le || *de != '|')
+    if (de == du || de - du > 9 || de >= le || *de != GRAMMAR_SEP)
         return P_SPECIAL; /* fractions, long numbers and bad ones go to Python */
     const char *st = de + 1;
     const char *se = token(st, le);
@@ -244,9 +256,9 @@ parse(Scanner *s, const char *p, const char *le, int64_t until, Line *out)
     /* status */
     Py_ssize_t sn = se - st;
     int completed;
-    if (ieq(st, sn, "SUCCESS") || ieq(st, sn, "DEGRADED") || ieq(st, sn, "RETRY") || ieq(st, sn, "SKIPPED"))
+    if (ieq_any(st, sn, GRAMMAR_COMPLETED_STATUSES))
         completed = 1;
-    else if (ieq(st, sn, "FAILURE") || ieq(st, sn, "TIMEOUT") || ieq(st, sn, "ERROR") || ieq(st, sn, "CRITICAL"))
+    else if (ieq_any(st, sn, GRAMMAR_ERROR_STATUSES))
         return P_SPECIAL;
     else
         completed = 0;

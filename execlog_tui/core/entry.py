@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-STATUS_CODES = frozenset({"SUCCESS", "FAILURE", "DEGRADED", "TIMEOUT", "RETRY", "SKIPPED"})
-LEVELS = frozenset({"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"})
-ERROR_STATUSES = frozenset({"FAILURE", "TIMEOUT", "ERROR", "CRITICAL"})
-# Completed operations: a status code, or ERROR/CRITICAL (SPEC section 4); BOOTSTRAP excluded there.
-COMPLETION_STATUSES = STATUS_CODES | {"ERROR", "CRITICAL"}
+# The status vocabularies live with the rest of the line grammar (core/grammar.py).
+from execlog_tui.core.grammar import COMPLETION_STATUSES as COMPLETION_STATUSES
+from execlog_tui.core.grammar import ERROR_STATUSES as ERROR_STATUSES
+from execlog_tui.core.grammar import LEVELS as LEVELS
+from execlog_tui.core.grammar import STATUS_CODES as STATUS_CODES
+
 KNOWN_COMPONENTS = (
     "SYSTEM",
     "BOOTSTRAP",

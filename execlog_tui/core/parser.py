@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import sys
 
+from execlog_tui.core import grammar
 from execlog_tui.core.entry import Entry, ParseError
 from execlog_tui.core.timefmt import TIMESTAMP_RE, timestamp_from_match
 
@@ -12,12 +13,14 @@ LINE_LIMIT = 64 * 1024
 CUT_MARKER = " [cut]"
 
 # A well-formed line in one match: the timestamp's second, fraction and zone, then the five fields.
+_SEP = re.escape(grammar.FIELD_SEP)
+_TOKEN = rf"[^{_SEP}\s]+"
 _FAST_RE = re.compile(
-    r"([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2})(?:\.([0-9]{1,9}))?(Z|[+-][0-9]{2}:[0-9]{2})?"
-    r"\|([^|\s]+)\|([^|\s]+)\|([0-9]+(?:\.[0-9]+)?)\|([^|\s]+)\|(.*)",
+    rf"({grammar.TIMESTAMP_SECOND})(?:\.([0-9]{{1,{grammar.TIMESTAMP_FRACTION_DIGITS}}}))?({grammar.TIMESTAMP_ZONE})?"
+    rf"{_SEP}({_TOKEN}){_SEP}({_TOKEN}){_SEP}({grammar.DURATION}){_SEP}({_TOKEN}){_SEP}(.*)",
     re.DOTALL,
 )
-_DURATION_RE = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+_DURATION_RE = re.compile(grammar.DURATION)
 _TOKEN_BAD_RE = re.compile(r"\s")
 
 fast_match = _FAST_RE.fullmatch
@@ -55,9 +58,9 @@ def parse_line(line: str, cut: bool = False) -> Entry | ParseError | None:
 
 def _reason(line: str) -> str:
     """Why a line is not an entry: the first rule of SPEC section 1 it breaks."""
-    fields = line.split("|", 5)
-    if len(fields) < 6:
-        return f"expected 6 fields separated by '|', found {len(fields)}"
+    fields = line.split(grammar.FIELD_SEP, grammar.FIELDS - 1)
+    if len(fields) < grammar.FIELDS:
+        return f"expected {grammar.FIELDS} fields separated by '{grammar.FIELD_SEP}', found {len(fields)}"
     ts_text, component, action, duration, status, _details = fields
     m = TIMESTAMP_RE.fullmatch(ts_text)
     if m is None:

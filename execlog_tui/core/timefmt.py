@@ -6,9 +6,12 @@ import calendar
 import re
 from datetime import UTC, datetime
 
+from execlog_tui.core import grammar
+
+# SPEC 1's timestamp (core/grammar.py), with a group for each of its date and time fields.
 TIMESTAMP_RE = re.compile(
-    r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})"
-    r"(?:\.([0-9]{1,9}))?(Z|[+-][0-9]{2}:[0-9]{2})?"
+    grammar.TIMESTAMP_SECOND.replace("[0-9]{4}", "([0-9]{4})").replace("[0-9]{2}", "([0-9]{2})")
+    + rf"(?:\.([0-9]{{1,{grammar.TIMESTAMP_FRACTION_DIGITS}}}))?({grammar.TIMESTAMP_ZONE})?"
 )
 _TIME_OF_DAY_RE = re.compile(r"([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:\.([0-9]{1,9}))?)?")
 

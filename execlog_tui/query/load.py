@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from execlog_tui.core import grammar
 from execlog_tui.core.entry import Entry, ParseError
 from execlog_tui.core.parser import LINE_LIMIT, parse_line
-from execlog_tui.core.windows import WINDOWS
 from execlog_tui.sources.logset import LogSet
 from execlog_tui.sources.reader import SourceWarning, gzip_intact, is_gzip, read_batches, read_head
 
@@ -54,9 +54,13 @@ CREATE TEMP TABLE slow_entries (
 CREATE TEMP TABLE slow_errors (file VARCHAR, line BIGINT, raw VARCHAR, reason VARCHAR);
 """
 
-# Tokens: printable ASCII except space and `|` (a stricter subset of the parser's `[^|\s]+`, so that
-# SQL's upper() and Python's str.upper() agree; anything else goes to the parser).
-_TOKEN = r"[!-{}~]+"
+# The field separator (core/grammar.py), in the regex and as a literal in SQL.
+_SEP = grammar.FIELD_SEP
+assert len(_SEP) == 1 and "!" < _SEP < "~" and _SEP not in "'\\-]^"
+_SEP_RE = "\\" + _SEP
+# Tokens: printable ASCII except space and the separator (a stricter subset of the parser's tokens, so
+# that SQL's upper() and Python's str.upper() agree; anything else goes to the parser).
+_TOKEN = f"[!-{chr(ord(_SEP) - 1)}{chr(ord(_SEP) + 1)}-~]+"
 # The first five fields and their four separators, with the timestamp in its common 24-character form
 # `YYYY-MM-DDTHH:MM:SS.mmmZ` only (what the project's writers and format_ts produce): every other
 # timestamp form (no fraction, other precisions, offsets) goes to the parser, so the SQL needs no
@@ -74,7 +78,7 @@ _MONTH_DAY = (
 )
 _HEAD = (
     rf"(?:{_YEAR}-{_MONTH_DAY}|{_LEAP}-02-29)T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]\.[0-9]{{3}}Z"
-    rf"\|{_TOKEN}\|{_TOKEN}\|[0-9]+(?:\.[0-9]+)?\|{_TOKEN}"
+    rf"{_SEP_RE}{_TOKEN}{_SEP_RE}{_TOKEN}{_SEP_RE}{grammar.DURATION}{_SEP_RE}{_TOKEN}"
 )
 assert not any(c in _HEAD for c in "'")
 # The timestamp of a line the regex accepted (computed only for the queries that read it).
@@ -107,12 +111,12 @@ FROM (
             CASE WHEN ok THEN try_strptime(f1, '{ts_format}') END AS t
         FROM (
             SELECT line, raw, f1, f2, f3, f4, f5, head_len,
-                regexp_matches(raw, '^{head}\\|') AND NOT contains(raw, chr(13)) AND length(f4) <= 300 AS ok
+                regexp_matches(raw, '^{head}{sep_re}') AND NOT contains(raw, chr(13)) AND length(f4) <= 300 AS ok
             FROM (
                 SELECT line, raw, len(s) AS n, s[1] AS f1, s[2] AS f2, s[3] AS f3, s[4] AS f4, s[5] AS f5,
                     length(s[1]) + length(s[2]) + length(s[3]) + length(s[4]) + length(s[5]) + 4 AS head_len
                 FROM (
-                    SELECT row_number() OVER () AS line, line AS raw, string_split(line, '|') AS s
+                    SELECT row_number() OVER () AS line, line AS raw, string_split(line, '{sep}') AS s
                     FROM read_csv({path}, columns={{'line': 'VARCHAR'}}, delim=chr(1114111), quote='', escape='',
                                   header=false, auto_detect=false, compression='{compression}',
                                   max_line_size={max_line}, buffer_size={buffer}, new_line='{newline}')
@@ -288,6 +292,8 @@ def _fast_sql(path: Path, line_limit: int) -> str | None:
     # DuckDB refuses a line of max_line_size bytes or more; the reader cuts lines over line_limit.
     return _FILE_SQL.format(
         head=_HEAD,
+        sep_re=_SEP_RE,
+        sep=_SEP,
         ts_format=_TS_FORMAT,
         path=_literal(str(path)),
         compression="gzip" if compressed else "none",
@@ -368,8 +374,8 @@ def _bulk_load(con: Any, rows: Iterable[tuple[Any, ...]], scratch: Path) -> None
 _CSV_MAX_LINE = 64 * 1024 * 1024
 
 
-# SPEC 3: (bucket size in ms, buckets) per window name, from the windows' one definition.
-WINDOW_BUCKETS = {w.name: (w.bucket_ms, w.buckets) for w in WINDOWS}
+# SPEC 3: (bucket size in ms, buckets) per window name.
+WINDOW_BUCKETS = {"1m": (1000, 60), "5m": (1000, 300), "1h": (60_000, 60), "1d": (60_000, 1440)}
 
 
 def window_start(window: str, as_of_ms: int) -> int:
