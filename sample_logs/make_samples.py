@@ -34,8 +34,7 @@ def hms(h: int, m: int, s: float) -> int:
 def fmt_ts(ms: int) -> str:
     t = gmtime(ms // 1000)
     return (
-        f"{t.tm_year:04d}-{t.tm_mon:02d}-{t.tm_mday:02d}T{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d}"
-        f".{ms % 1000:03d}Z"
+        f"{t.tm_year:04d}-{t.tm_mon:02d}-{t.tm_mday:02d}T{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d}.{ms % 1000:03d}Z"
     )
 
 
@@ -104,8 +103,17 @@ MALFORMED = [
 # --- background traffic ----------------------------------------------------------------------------
 
 TOOLS = ["weather_lookup", "calendar", "news", "reminders", "smart_home", "music", "timer", "search"]
-TEMPLATES = ["template_greeting", "user_pref", "weather_card", "calendar_day", "news_digest",
-             "timer_set", "music_queue", "search_results", "reminder_list"]
+TEMPLATES = [
+    "template_greeting",
+    "user_pref",
+    "weather_card",
+    "calendar_day",
+    "news_digest",
+    "timer_set",
+    "music_queue",
+    "search_results",
+    "reminder_list",
+]
 ENDPOINTS = ["/v1/weather", "/v1/calendar", "/v1/news", "/v1/music", "/v1/search"]
 PATTERNS = ["git_workflow", "morning_briefing", "evening_music", "commute_check", "weekly_review"]
 USERS = [f"u{i}" for i in range(1, 9)]
@@ -131,7 +139,7 @@ class Sim:
     def may_fail(self, component: str, ms: int, p: float) -> bool:
         """A rare background error; at most one a minute per component, so background noise never
         trips an inferred breaker (3 errors in 10 s): only the scripted incidents do."""
-        if self.rng.random() >= p or ms - self.last_error.get(component, -10**12) < 60_000:
+        if self.rng.random() >= p or ms - self.last_error.get(component, -(10**12)) < 60_000:
             return False
         self.last_error[component] = ms
         return True
@@ -247,9 +255,13 @@ def simulate(seed: int = SEED) -> list[tuple[int, str]]:
             sim.emit(base, "MEMORY", "USAGE", 0, "INFO", f"rss_mb={rss:.1f} heap_mb={rss * 0.62:.1f}")
             if rss > 90 and not warned_90 and in_range(base, MEMORY_CLIMB):
                 warned_90 = True
-                sim.emit(base + 1, "MEMORY", "LIMIT", 0, "WARNING", f"Memory limit approaching rss_mb={rss:.1f} limit_mb=100")
+                sim.emit(
+                    base + 1, "MEMORY", "LIMIT", 0, "WARNING", f"Memory limit approaching rss_mb={rss:.1f} limit_mb=100"
+                )
         if sec % 60 == 30:
-            sim.emit(base + 500, "PERF", "SAMPLE", 1, "INFO", f"cpu_pct={rng.randint(4, 35)} threads={rng.randint(8, 14)}")
+            sim.emit(
+                base + 500, "PERF", "SAMPLE", 1, "INFO", f"cpu_pct={rng.randint(4, 35)} threads={rng.randint(8, 14)}"
+            )
         if sec % 300 == 150:
             sim.emit(base + 250, "SYSTEM", "HEALTH", 2, "DEBUG", "Health check ok")
     # Scripted incidents.
@@ -258,8 +270,14 @@ def simulate(seed: int = SEED) -> list[tuple[int, str]]:
     sim.emit(API_RECOVERY_MS, "API", "CALL", 143, "SUCCESS", "GET /v1/weather 200")
     for ms, action, dur, status, details in CACHE_CYCLE:
         sim.emit(ms, "CACHE", action, dur, status, details)
-    sim.emit(DEGRADED_ENTER_MS, "SYSTEM", "DEGRADE", 0, "WARNING",
-             "Entering degraded mode: cache hit rate below 60%, non-essential features disabled")
+    sim.emit(
+        DEGRADED_ENTER_MS,
+        "SYSTEM",
+        "DEGRADE",
+        0,
+        "WARNING",
+        "Entering degraded mode: cache hit rate below 60%, non-essential features disabled",
+    )
     sim.emit(DEGRADED_LEAVE_MS, "SYSTEM", "RECOVER", 0, "INFO", "Leaving degraded mode: cache hit rate recovered")
     sim.emit(MEMORY_EVICT_MS, "MEMORY", "EVICT", 35, "WARNING", "Aggressive eviction freed 68MB")
     sim.emit(MEMORY_EVICT_MS + 40, "MEMORY", "USAGE", 0, "INFO", "rss_mb=56.4 heap_mb=35.0")
@@ -270,8 +288,9 @@ def simulate(seed: int = SEED) -> list[tuple[int, str]]:
     t = BOOT_START_MS
     for step, dur in BOOT_STEPS:
         t += dur
-        text = {"CORE": "Core identity loaded", "PARALLEL": "6 threads completed",
-                "VALIDATE": "All checks passed"}[step]
+        text = {"CORE": "Core identity loaded", "PARALLEL": "6 threads completed", "VALIDATE": "All checks passed"}[
+            step
+        ]
         sim.emit(t, "BOOTSTRAP", step, dur, "SUCCESS", text)
     sim.emit(BOOT_START_MS + 467, "BOOTSTRAP", "COMPLETE", 467, "SUCCESS", "Ready in 467ms (cold cache)")
     for ms, raw in MALFORMED:
@@ -328,8 +347,12 @@ def write(out_dir: Path) -> dict[str, bytes]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "rotated",
-                    help="directory to write the set into (default: sample_logs/rotated)")
+    ap.add_argument(
+        "--out",
+        type=Path,
+        default=Path(__file__).resolve().parent / "rotated",
+        help="directory to write the set into (default: sample_logs/rotated)",
+    )
     args = ap.parse_args(argv)
     files = write(args.out)
     for name in sorted(files, key=lambda n: (n != LIVE, n)):

@@ -59,7 +59,7 @@ class LazyRing:
             if got >= count:
                 break
             lines = payload.decode("utf-8", errors="replace").split("\n") if isinstance(payload, bytes) else payload
-            take = lines[-(count - got):] if count - got < len(lines) else lines
+            take = lines[-(count - got) :] if count - got < len(lines) else lines
             out.append(take)
             got += len(take)
         return [line for part in reversed(out) for line in part]

@@ -110,8 +110,10 @@ def test_histogram_bins_match_duration_bin() -> None:
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 2500), st.integers(0, 10_000)), min_size=1, max_size=120),
-       st.integers(0, 2**31))
+@given(
+    st.lists(st.tuples(st.integers(0, 3), st.integers(0, 2500), st.integers(0, 10_000)), min_size=1, max_size=120),
+    st.integers(0, 2**31),
+)
 def test_hypothesis_logs(steps: list[tuple[int, int, int]], seed: int) -> None:
     rng = random.Random(seed)
     t = BASE

@@ -89,13 +89,30 @@ def test_first_pass_takes_checkpoints_and_indexes_the_incidents() -> None:
     assert ("alert", "cache_hit_rate", ts("08:47:17.000")) in kinds
     assert ("alert", "memory_usage", ts("09:00:50.000")) in kinds
     assert ("critical", "critical:SYSTEM", ts("09:12:04.512")) in kinds
-    assert [i.ts for i in c.incidents if i.kind == "parse"] == [ts("08:17:42.118"), ts("08:44:10.000"), ts("09:12:04.900")]
+    assert [i.ts for i in c.incidents if i.kind == "parse"] == [
+        ts("08:17:42.118"),
+        ts("08:44:10.000"),
+        ts("09:12:04.900"),
+    ]
     assert [i.ts for i in c.incidents] == sorted(i.ts for i in c.incidents)
 
 
-@pytest.mark.parametrize("when", ["08:00:00.000", "08:17:42.118", "08:23:15.900", "08:23:16.000", "08:35:21.020",
-                                  "08:35:51.400", "08:36:21.405", "08:49:00.500", "09:03:56.011", "09:12:04.512",
-                                  "09:27:59.223"])
+@pytest.mark.parametrize(
+    "when",
+    [
+        "08:00:00.000",
+        "08:17:42.118",
+        "08:23:15.900",
+        "08:23:16.000",
+        "08:35:21.020",
+        "08:35:51.400",
+        "08:36:21.405",
+        "08:49:00.500",
+        "09:03:56.011",
+        "09:12:04.512",
+        "09:27:59.223",
+    ],
+)
 def test_seek_back_and_forth_agrees_with_batch_at(when: str) -> None:
     c = ReplayController(discover([str(ROTATED)]))
     c.advance_to(1 << 62)
@@ -137,8 +154,13 @@ def test_interactive_pace_is_the_same_as_one_jump(tmp_path: Path) -> None:
 
 
 def test_cli_batch_at_agrees_with_a_replay_paused_there(tmp_path: Path) -> None:
-    out = subprocess.run([sys.executable, "-m", "execlog_tui", "-b", "--json", "--at", "08:35:30", str(ROTATED)],
-                         capture_output=True, text=True, timeout=60, cwd=ROOT)
+    out = subprocess.run(
+        [sys.executable, "-m", "execlog_tui", "-b", "--json", "--at", "08:35:30", str(ROTATED)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
     assert out.returncode == 0, out.stderr
     s = ReplaySession([str(ROTATED)], start="08:00:00", speed=60.0, wall=lambda: 0.0)
     s.settle()
@@ -203,10 +225,12 @@ def _split_set(tmp_path: Path, late: bool) -> tuple[Path, list[str]]:
     assert 0 < pad < 20 * len(padded)
     for j in range(pad):
         lines[padded[j % len(padded)]] += "x"
-    tail = [f"2025-09-09T10:04:00.000Z|API|CALL|4|SUCCESS|boundary"]
+    tail = ["2025-09-09T10:04:00.000Z|API|CALL|4|SUCCESS|boundary"]
     for i in range(1, 1200):  # 10:04:00.050 .. 10:04:59.950
         ms = 240_000 + i * 50
-        tail.append(f"2025-09-09T10:{ms // 60_000:02d}:{ms // 1000 % 60:02d}.{ms % 1000:03d}Z|API|CALL|{i % 50}|SUCCESS|q")
+        tail.append(
+            f"2025-09-09T10:{ms // 60_000:02d}:{ms // 1000 % 60:02d}.{ms % 1000:03d}Z|API|CALL|{i % 50}|SUCCESS|q"
+        )
     d = tmp_path / "logs"
     d.mkdir()
     data = "\n".join(lines + tail) + "\n"
@@ -218,8 +242,9 @@ def _split_set(tmp_path: Path, late: bool) -> tuple[Path, list[str]]:
 def in_file_order_at(path: Path, lines: list[str], t: int) -> dict:
     """The reference of a replay at t: every line before the first entry after t, in file order
     (batch --at also takes a late entry found after that one; there is none without `late`)."""
-    stop = next((k for k, x in enumerate(lines) if (v := parse_timestamp(x.split("|", 1)[0])) is not None and v > t),
-                len(lines))
+    stop = next(
+        (k for k, x in enumerate(lines) if (v := parse_timestamp(x.split("|", 1)[0])) is not None and v > t), len(lines)
+    )
     engine = MetricsEngine()
     engine.feed_lines(lines[:stop])
     return picked(snapshot_to_json(engine.snapshot(as_of=t)))
@@ -248,8 +273,17 @@ def test_blocks_split_at_checkpoints_and_targets_agree_with_batch(tmp_path: Path
         c._restore(k)
         assert picked(snapshot_to_json(c.engine.snapshot(as_of=k.ts - 1))) == expected(k.ts - 1), k.ts
     # Targets on .000, inside a second, on the last ms before a checkpoint and on the boundary.
-    for when in ("10:04:00.000", "10:01:15.025", "10:02:00.000", "10:01:59.999", "10:03:59.999", "10:04:30.010",
-                 "10:00:00.000", "10:03:00.000", "10:02:45.000"):
+    for when in (
+        "10:04:00.000",
+        "10:01:15.025",
+        "10:02:00.000",
+        "10:01:59.999",
+        "10:03:59.999",
+        "10:04:30.010",
+        "10:00:00.000",
+        "10:03:00.000",
+        "10:02:45.000",
+    ):
         t = ts(when)
         c.seek(t)
         assert picked(snapshot_to_json(c.engine.snapshot())) == expected(t), when

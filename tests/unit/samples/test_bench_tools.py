@@ -19,9 +19,11 @@ import gen_bigset  # noqa: E402
 
 def gen(out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "gen_bigset.py"), "--files", "3", "--mb", "2", "--out", str(out),
-         *extra],
-        capture_output=True, text=True, timeout=60, check=True,
+        [sys.executable, str(ROOT / "bench" / "gen_bigset.py"), "--files", "3", "--mb", "2", "--out", str(out), *extra],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     )
 
 
@@ -88,8 +90,12 @@ def test_floor_command_reads_archives_oldest_first(tmp_path: Path) -> None:
 
 
 def test_bad_size_is_refused_in_one_line(tmp_path: Path) -> None:
-    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "bench_batch.py"), "--size", "seven"],
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "bench_batch.py"), "--size", "seven"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert "expected FILESxMB" in proc.stderr

@@ -60,6 +60,7 @@ def ts(text: str) -> int:
 
 # --- reproducibility --------------------------------------------------------------------------------
 
+
 def test_regenerates_byte_identically(tmp_path: Path) -> None:
     make(tmp_path / "a")
     make(tmp_path / "b")
@@ -76,6 +77,7 @@ def test_regenerates_byte_identically(tmp_path: Path) -> None:
 
 
 # --- well-formed members ------------------------------------------------------------------------------
+
 
 def test_members_are_valid_and_start_with_rotate() -> None:
     total = 0
@@ -104,8 +106,18 @@ def test_timeline_is_ordered_and_parse_errors_are_the_three_planted(committed) -
         "2025-09-09T09:12:04.9",
     ]
     components = {e.component for e in entries}
-    assert {"SYSTEM", "BOOTSTRAP", "CACHE", "MEMORY", "FAMILY", "ROUTING", "TEMPLATE", "API", "PERF",
-            "SECURITY"} <= components
+    assert {
+        "SYSTEM",
+        "BOOTSTRAP",
+        "CACHE",
+        "MEMORY",
+        "FAMILY",
+        "ROUTING",
+        "TEMPLATE",
+        "API",
+        "PERF",
+        "SECURITY",
+    } <= components
     cache_actions = {e.action for e in entries if e.component == "CACHE"}
     assert {"LOOKUP", "HIT", "MISS", "FETCH", "UPDATE"} <= cache_actions
     assert any(re.search(r"\buser=u\d+\b", e.details) for e in entries if e.component == "FAMILY")
@@ -121,6 +133,7 @@ def test_seed_sample_is_the_seeds_22_entries() -> None:
 
 
 # --- the incidents, by a small reference computation -----------------------------------------------------
+
 
 def test_scripted_entries_are_at_their_times(committed) -> None:
     entries, _ = committed
@@ -144,8 +157,11 @@ def test_scripted_entries_are_at_their_times(committed) -> None:
     assert [(format_ts(e.ts), e.duration_ms) for e in boots] == [("2025-09-09T09:12:11.487Z", 467.0)]
     assert [format_ts(e.ts) for e in entries if e.status == "CRITICAL"] == ["2025-09-09T09:12:04.512Z"]
     # API is quiet between the inferred HALF_OPEN (08:23:45.900) and the closing success.
-    api = [e for e in entries if e.component == "API" and ts("2025-09-09T08:23:39.900Z") < e.ts
-           < ts("2025-09-09T08:23:48.250Z")]
+    api = [
+        e
+        for e in entries
+        if e.component == "API" and ts("2025-09-09T08:23:39.900Z") < e.ts < ts("2025-09-09T08:23:48.250Z")
+    ]
     assert api == []
     # The process is down from the shutdown to the restart: no entries at all.
     gap = [e for e in entries if ts("2025-09-09T09:12:05.000Z") < e.ts < ts("2025-09-09T09:12:11.000Z")]
