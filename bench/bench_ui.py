@@ -92,7 +92,7 @@ def write_log(path: Path, count: int, start_ms: int) -> None:
 
 
 def rss_mb() -> float:
-    from execlog_tui.ui.app import read_rss_mb
+    from execlog_tui.session import read_rss_mb
 
     return read_rss_mb() or 0.0
 
