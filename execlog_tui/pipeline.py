@@ -61,7 +61,7 @@ def newest_entry_ts(sets: list[LogSet]) -> int | None:
         ts = _last_timestamp(tail)
         dated = [m for m in s.members if m.first_ts is not None]
         if ts is None and dated:
-            last_member = max(dated, key=lambda m: m.first_ts)  # type: ignore[arg-type, return-value]
+            last_member = max(dated, key=lambda m: m.first_ts or 0)
             for lines, _cut in read_batches(last_member.path, []):
                 tail = lines[-1000:] or tail
             ts = _last_timestamp(tail)

@@ -68,7 +68,7 @@ class BucketStore:
                     return ref[1]
             return None
 
-        pickler.persistent_id = persistent_id  # type: ignore[method-assign]
+        pickler.persistent_id = persistent_id  # type: ignore[method-assign]  # pickle's documented hook: typeshed declares it a method
         pickler.dump(engine)
         return zlib.compress(buf.getbuffer(), 1)
 

@@ -26,7 +26,7 @@ from execlog_tui.core.windows import duration_bin
 try:
     from execlog_tui import _scan
 except ImportError:  # built without a C compiler: the per-line path does everything
-    _scan = None  # type: ignore[assignment]
+    _scan = None  # type: ignore[assignment]  # the module or None: mypy cannot type an optional extension
 
 _FAR_FUTURE = 1 << 62
 _END, _SPECIAL, _RUN = 0, 1, 2

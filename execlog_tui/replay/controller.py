@@ -4,7 +4,7 @@ and seeks to any log time by restoring the nearest checkpoint and replaying forw
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,7 +92,7 @@ class ReplayController:
         self.restores = 0
         self._ck_next: int | None = None
         self._warnings: list[SourceWarning] = []
-        self._gen: Iterator[tuple[int, bytes | list[str], int]] | None = None
+        self._gen: Generator[tuple[int, bytes | list[str], int]] | None = None
         self._start(0, 0, None)
         if self.first_ts is not None:
             self._ck_next = (self.first_ts // checkpoint_every_ms + 1) * checkpoint_every_ms
@@ -109,7 +109,7 @@ class ReplayController:
 
     def _start(self, member: int, line: int, blob: bytes | None) -> None:
         if self._gen is not None:
-            self._gen.close()  # type: ignore[attr-defined]
+            self._gen.close()
         if blob is None:
             self.engine = MetricsEngine(self.config)
         else:
@@ -130,7 +130,7 @@ class ReplayController:
         self._gen = self._payloads(member, line)
 
     # ------------------------------------------------------------------------------- reading
-    def _payloads(self, start_member: int, start_line: int) -> Iterator[tuple[int, bytes | list[str], int]]:
+    def _payloads(self, start_member: int, start_line: int) -> Generator[tuple[int, bytes | list[str], int]]:
         """(member index, raw block or lines, line count) from a position; the lines before the position
         in its member go to the ring only (the view then shows what preceded a jump)."""
         if not self.single:
@@ -167,7 +167,8 @@ class ReplayController:
                         n, skip = n - skip, 0
                     yield mi, payload, n
             finally:
-                batches.close()  # type: ignore[attr-defined]
+                if isinstance(batches, Generator):
+                    batches.close()
 
     def _merged_payloads(self, skip: int) -> Iterator[tuple[int, bytes | list[str], int]]:
         for s in self.sets:
@@ -187,10 +188,10 @@ class ReplayController:
             yield 0, batch, len(batch)
 
     def _ring_add(self, payload: bytes | list[str], n: int) -> None:
-        if type(payload) is bytes:
+        if isinstance(payload, bytes):
             self.ring.add_block(payload, n)
         else:
-            self.ring.add_lines(payload)  # type: ignore[arg-type]
+            self.ring.add_lines(payload)
 
     # ------------------------------------------------------------------------------- feeding
     def advance_to(self, target: int, budget: int | None = None) -> int | None:
@@ -227,12 +228,12 @@ class ReplayController:
             member, payload, n = nxt
             if member != self._member:
                 self._member, self._line = member, 0
-            if type(payload) is bytes and self._feeder is not None:
+            if isinstance(payload, bytes) and self._feeder is not None:
                 self._block, self._bpos, self._bn = payload, 0, n
+            elif isinstance(payload, bytes):
+                self._pending, self._pi = payload.decode("utf-8", errors="replace").split("\n"), 0
             else:
-                if type(payload) is bytes:
-                    payload = payload.decode("utf-8", errors="replace").split("\n")
-                self._pending, self._pi = payload, 0  # type: ignore[assignment]
+                self._pending, self._pi = payload, 0
         if self._ck_next is None and self.engine.t is not None:
             self._ck_next = (self.engine.t // self.checkpoint_every_ms + 1) * self.checkpoint_every_ms
         e = self.engine

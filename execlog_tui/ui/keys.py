@@ -44,20 +44,3 @@ KEYS: tuple[KeyInfo, ...] = (
     KeyInfo("0 $", "Replay: jump to the start / the end", "replay_end", "Replay (--replay)"),
     KeyInfo("t", "Replay: jump to a time (space pauses the replay too)", "replay_jump", "Replay (--replay)"),
 )
-
-# Keys that replay will bind; the live dashboard must never give them another meaning.
-REPLAY_RESERVED = frozenset(
-    {
-        "left_square_bracket",
-        "right_square_bracket",
-        "comma",
-        "full_stop",
-        "less_than_sign",
-        "greater_than_sign",
-        "t",
-        "minus",
-        "plus",
-        "0",
-        "dollar_sign",
-    }
-)
