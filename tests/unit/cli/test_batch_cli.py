@@ -20,8 +20,9 @@ def run(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) 
     full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
     if env is None or "NO_COLOR" not in env:
         full_env.pop("NO_COLOR", None)
-    return subprocess.run([sys.executable, "-m", "execlog_tui", *args], capture_output=True, text=True,
-                          cwd=cwd, env=full_env, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "execlog_tui", *args], capture_output=True, text=True, cwd=cwd, env=full_env, timeout=60
+    )
 
 
 def test_json_report_has_every_spec_key() -> None:
@@ -30,8 +31,18 @@ def test_json_report_has_every_spec_key() -> None:
     j = json.loads(out.stdout)
     assert set(j) >= {"as_of", "source", "windows", "components", "bootstrap", "breakers", "alerts", "degraded"}
     assert set(j["windows"]) == {"1m", "5m", "1h", "1d"}
-    assert set(j["windows"]["1m"]) >= {"entries", "requests_per_second", "errors", "error_rate", "avg_response_ms",
-                                       "p95_response_ms", "cache_hit_rate", "memory_mb", "memory_max_mb", "bands"}
+    assert set(j["windows"]["1m"]) >= {
+        "entries",
+        "requests_per_second",
+        "errors",
+        "error_rate",
+        "avg_response_ms",
+        "p95_response_ms",
+        "cache_hit_rate",
+        "memory_mb",
+        "memory_max_mb",
+        "bands",
+    }
     assert set(j["windows"]["1m"]["bands"]) >= {"response_time", "cache_hit_rate", "memory_usage"}
     assert set(j["source"]) >= {"files", "entries", "parse_errors", "first", "last", "warnings"}
     assert j["source"]["files"] == [str(SEED)]
@@ -44,8 +55,12 @@ def test_at_a_time_of_day_is_on_the_date_of_the_newest_entry_and_later_entries_p
     j = json.loads(out.stdout)
     assert j["as_of"] == "2025-09-09T10:04:00.200Z"
     assert j["source"]["entries"] == 19 and j["source"]["last"] == "2025-09-09T10:04:00.200Z"
-    assert j["breakers"]["CACHE"] == {"state": "OPEN", "since": "2025-09-09T10:04:00.200Z", "opened": 1,
-                                      "inferred": True}
+    assert j["breakers"]["CACHE"] == {
+        "state": "OPEN",
+        "since": "2025-09-09T10:04:00.200Z",
+        "opened": 1,
+        "inferred": True,
+    }
     out = run("-b", "--json", "--at", "2025-09-09T10:04:15Z", str(SEED))
     j = json.loads(out.stdout)
     assert j["breakers"]["CACHE"]["state"] == "OPEN" and j["breakers"]["CACHE"]["inferred"] is False
@@ -74,9 +89,19 @@ def test_missing_input_exits_1_with_one_line(tmp_path: Path) -> None:
     assert out.returncode == 1 and "execution.log" in out.stderr
 
 
-@pytest.mark.parametrize("args", [["--nope"], ["-b", "-n", "3"], ["--json"], ["-b", "--at", "yesterday"],
-                                  ["-b", "-d", "-1"], ["-b", "--at", ""], ["-b", "-d", "1", "--at", "10:00"],
-                                  ["--at", "10:00"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--nope"],
+        ["-b", "-n", "3"],
+        ["--json"],
+        ["-b", "--at", "yesterday"],
+        ["-b", "-d", "-1"],
+        ["-b", "--at", ""],
+        ["-b", "-d", "1", "--at", "10:00"],
+        ["--at", "10:00"],
+    ],
+)
 def test_bad_arguments_exit_2_with_one_line(args: list[str]) -> None:
     out = run(*args, str(SEED))
     assert out.returncode == 2, out
@@ -128,9 +153,11 @@ def test_query_flag_runs_a_named_report_and_reports_sql_errors() -> None:
 
 def test_a_duration_too_large_for_a_float_is_a_parse_error(tmp_path: Path) -> None:
     log = tmp_path / "execution.log"
-    log.write_text("2025-09-09T10:00:00Z|API|CALL|1" + "0" * 400 + "|SUCCESS|x\n"
-                   "2025-09-09T10:00:01Z|API|CALL|" + "9" * 308 + "|SUCCESS|y\n"
-                   "2025-09-09T10:00:02Z|API|CALL|" + "9" * 308 + "|SUCCESS|z\n")
+    log.write_text(
+        "2025-09-09T10:00:00Z|API|CALL|1" + "0" * 400 + "|SUCCESS|x\n"
+        "2025-09-09T10:00:01Z|API|CALL|" + "9" * 308 + "|SUCCESS|y\n"
+        "2025-09-09T10:00:02Z|API|CALL|" + "9" * 308 + "|SUCCESS|z\n"
+    )
     for env in (None, {"EXECLOG_NO_FASTPATH": "1"}):
         out = run("-b", "--json", str(log), env=env)
         assert out.returncode == 0, out.stderr
@@ -148,10 +175,12 @@ def test_at_before_the_first_entry_is_an_empty_report_as_of_that_time() -> None:
 
 def test_at_stops_at_the_first_entry_after_it_late_lines_and_parse_errors_after_play_no_part(tmp_path: Path) -> None:
     log = tmp_path / "execution.log"
-    log.write_text("2025-09-09T10:00:00Z|API|CALL|1|SUCCESS|a\n"
-                   "2025-09-09T10:00:10Z|API|CALL|1|SUCCESS|after T\n"
-                   "2025-09-09T10:00:04Z|API|CALL|1|FAILURE|late, written after T\n"
-                   "garbage after T\n")
+    log.write_text(
+        "2025-09-09T10:00:00Z|API|CALL|1|SUCCESS|a\n"
+        "2025-09-09T10:00:10Z|API|CALL|1|SUCCESS|after T\n"
+        "2025-09-09T10:00:04Z|API|CALL|1|FAILURE|late, written after T\n"
+        "garbage after T\n"
+    )
     j = json.loads(run("-b", "--json", "--at", "10:00:05", str(log)).stdout)
     assert (j["source"]["entries"], j["source"]["parse_errors"], j["windows"]["1m"]["errors"]) == (1, 0, 0)
 
@@ -165,16 +194,35 @@ def test_time_of_day_without_a_live_file_is_on_the_date_of_the_newest_entry(tmp_
 
 
 def test_output_errors_are_one_line_and_a_closed_pipe_is_success(tmp_path: Path) -> None:
-    full = subprocess.run([sys.executable, "-m", "execlog_tui", "-b", "--json", str(SEED)], stdout=open("/dev/full", "w"),
-                          stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=60)
+    full = subprocess.run(
+        [sys.executable, "-m", "execlog_tui", "-b", "--json", str(SEED)],
+        stdout=open("/dev/full", "w"),
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=60,
+    )
     assert full.returncode == 1 and full.stderr.count("\n") == 1 and "Traceback" not in full.stderr
-    piped = subprocess.run(f"{sys.executable} -m execlog_tui -b -d 0.05 -n 40 {ROOT / 'sample_logs' / 'rotated'} | head -1",
-                           shell=True, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
-                           timeout=60, executable="/bin/bash")
+    piped = subprocess.run(
+        f"{sys.executable} -m execlog_tui -b -d 0.05 -n 40 {ROOT / 'sample_logs' / 'rotated'} | head -1",
+        shell=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=60,
+        executable="/bin/bash",
+    )
     assert "Traceback" not in piped.stderr
-    status = subprocess.run(f"{sys.executable} -m execlog_tui -b -d 0.05 -n 40 {ROOT / 'sample_logs' / 'rotated'} | head -1;"
-                            " echo ${PIPESTATUS[0]}", shell=True, capture_output=True, text=True,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=60, executable="/bin/bash")
+    status = subprocess.run(
+        f"{sys.executable} -m execlog_tui -b -d 0.05 -n 40 {ROOT / 'sample_logs' / 'rotated'} | head -1;"
+        " echo ${PIPESTATUS[0]}",
+        shell=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=60,
+        executable="/bin/bash",
+    )
     assert status.stdout.strip().splitlines()[-1] == "0"
 
 

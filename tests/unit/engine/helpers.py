@@ -12,8 +12,14 @@ def T(text: str) -> int:
     return ts
 
 
-def line(at: str, component: str = "API", action: str = "CALL", duration: float = 10,
-         status: str = "SUCCESS", details: str = "") -> str:
+def line(
+    at: str,
+    component: str = "API",
+    action: str = "CALL",
+    duration: float = 10,
+    status: str = "SUCCESS",
+    details: str = "",
+) -> str:
     ts = format_ts(T(at))
     return f"{ts}|{component}|{action}|{duration:g}|{status}|{details}"
 

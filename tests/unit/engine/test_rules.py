@@ -8,8 +8,7 @@ import random
 import pytest
 
 from execlog_tui.core.config import Bands, Config, default_thresholds
-from execlog_tui.core.engine import MetricsEngine
-from execlog_tui.core.windows import percentile, duration_bin
+from execlog_tui.core.windows import duration_bin, percentile
 
 from .helpers import T, engine_with, line
 
@@ -18,12 +17,24 @@ from .helpers import T, engine_with, line
 @pytest.mark.parametrize(
     ("figure", "value", "band"),
     [
-        ("bootstrap", 249.9, "optimal"), ("bootstrap", 250, "acceptable"), ("bootstrap", 300, "acceptable"),
-        ("bootstrap", 301, "warning"), ("bootstrap", 400, "warning"), ("bootstrap", 401, "error"),
-        ("cache_hit_rate", 85, "acceptable"), ("cache_hit_rate", 85.1, "optimal"), ("cache_hit_rate", 70, "warning"),
-        ("cache_hit_rate", 69.9, "error"), ("memory_usage", 49.9, "optimal"), ("memory_usage", 80, "acceptable"),
-        ("memory_usage", 100, "warning"), ("memory_usage", 100.1, "error"), ("response_time", 50, "acceptable"),
-        ("response_time", 200, "warning"), ("response_time", 200.5, "error"), ("response_time", 0, "optimal"),
+        ("bootstrap", 249.9, "optimal"),
+        ("bootstrap", 250, "acceptable"),
+        ("bootstrap", 300, "acceptable"),
+        ("bootstrap", 301, "warning"),
+        ("bootstrap", 400, "warning"),
+        ("bootstrap", 401, "error"),
+        ("cache_hit_rate", 85, "acceptable"),
+        ("cache_hit_rate", 85.1, "optimal"),
+        ("cache_hit_rate", 70, "warning"),
+        ("cache_hit_rate", 69.9, "error"),
+        ("memory_usage", 49.9, "optimal"),
+        ("memory_usage", 80, "acceptable"),
+        ("memory_usage", 100, "warning"),
+        ("memory_usage", 100.1, "error"),
+        ("response_time", 50, "acceptable"),
+        ("response_time", 200, "warning"),
+        ("response_time", 200.5, "error"),
+        ("response_time", 0, "optimal"),
     ],
 )
 def test_band_boundaries(figure: str, value: float, band: str) -> None:
@@ -37,19 +48,25 @@ def test_band_null_and_none_holds_means_error() -> None:
 
 
 def test_bootstrap_band_reported_from_newest_complete() -> None:
-    e = engine_with([
-        line("10:00:00", "BOOTSTRAP", "COMPLETE", 254, "SUCCESS"),
-        line("11:00:00", "BOOTSTRAP", "COMPLETE", 401, "SUCCESS"),
-    ])
+    e = engine_with(
+        [
+            line("10:00:00", "BOOTSTRAP", "COMPLETE", 254, "SUCCESS"),
+            line("11:00:00", "BOOTSTRAP", "COMPLETE", 401, "SUCCESS"),
+        ]
+    )
     snap = e.snapshot()
     assert (snap.bootstrap_ms, snap.bootstrap_band) == (401, "error")
 
 
 # -------------------------------------------------------------------------------------- windows
 def test_one_minute_window_edges() -> None:
-    e = engine_with([
-        line("10:03:30.999"), line("10:03:31.000"), line("10:04:30.002"),
-    ])
+    e = engine_with(
+        [
+            line("10:03:30.999"),
+            line("10:03:31.000"),
+            line("10:04:30.002"),
+        ]
+    )
     snap = e.snapshot()
     assert snap.as_of == T("10:04:30.002")
     assert snap.windows["1m"].entries == 2  # 10:03:30.999 is in the 61st bucket back
@@ -85,19 +102,21 @@ def test_late_entry_lands_in_its_bucket_and_never_moves_the_clock_back() -> None
 
 
 def test_figures_definitions() -> None:
-    e = engine_with([
-        line("10:00:00.000", "API", "CALL", 10, "SUCCESS"),
-        line("10:00:00.100", "API", "CALL", 30, "TIMEOUT"),
-        line("10:00:00.200", "API", "CALL", 99, "INFO"),  # a checkpoint, not a completion
-        line("10:00:00.300", "BOOTSTRAP", "CORE", 500, "SUCCESS"),  # BOOTSTRAP is not a completion
-        line("10:00:00.400", "API", "CALL", 20, "ERROR"),
-        line("10:00:00.500", "API", "CALL", 7, "WEIRD"),  # unknown status: neither error nor completion
-        line("10:00:00.600", "CACHE", "HIT", 0, "SUCCESS"),
-        line("10:00:00.700", "CACHE", "MISS", 0, "INFO"),
-        line("10:00:00.800", "CACHE", "LOOKUP", 0, "INFO"),
-        line("10:00:00.900", "MEMORY", "GC", 0, "INFO", "rss_mb=47.2 user=u3"),
-        line("10:00:01.000", "MEMORY", "GC", 0, "INFO", "heap mem_mb=12"),
-    ])
+    e = engine_with(
+        [
+            line("10:00:00.000", "API", "CALL", 10, "SUCCESS"),
+            line("10:00:00.100", "API", "CALL", 30, "TIMEOUT"),
+            line("10:00:00.200", "API", "CALL", 99, "INFO"),  # a checkpoint, not a completion
+            line("10:00:00.300", "BOOTSTRAP", "CORE", 500, "SUCCESS"),  # BOOTSTRAP is not a completion
+            line("10:00:00.400", "API", "CALL", 20, "ERROR"),
+            line("10:00:00.500", "API", "CALL", 7, "WEIRD"),  # unknown status: neither error nor completion
+            line("10:00:00.600", "CACHE", "HIT", 0, "SUCCESS"),
+            line("10:00:00.700", "CACHE", "MISS", 0, "INFO"),
+            line("10:00:00.800", "CACHE", "LOOKUP", 0, "INFO"),
+            line("10:00:00.900", "MEMORY", "GC", 0, "INFO", "rss_mb=47.2 user=u3"),
+            line("10:00:01.000", "MEMORY", "GC", 0, "INFO", "heap mem_mb=12"),
+        ]
+    )
     w = e.snapshot().windows["1m"]
     assert w.entries == 11
     assert w.errors == 2 and w.error_rate == pytest.approx(200 / 11)
@@ -133,15 +152,25 @@ def test_p95_within_two_percent_or_one_ms_of_nearest_rank(seed: int) -> None:
 
 # ------------------------------------------------------------------------------------- breakers
 def test_inferred_breaker_opens_at_third_error_within_ten_seconds() -> None:
-    e = engine_with([line("10:00:00.000", status="FAILURE"), line("10:00:05", status="FAILURE"),
-                     line("10:00:10.000", status="TIMEOUT")])
+    e = engine_with(
+        [
+            line("10:00:00.000", status="FAILURE"),
+            line("10:00:05", status="FAILURE"),
+            line("10:00:10.000", status="TIMEOUT"),
+        ]
+    )
     b = e.snapshot().breakers["API"]
     assert (b.state, b.since, b.opened, b.inferred) == ("OPEN", T("10:00:10"), 1, True)
 
 
 def test_three_errors_more_than_ten_seconds_apart_do_not_open() -> None:
-    e = engine_with([line("10:00:00.000", status="FAILURE"), line("10:00:05", status="FAILURE"),
-                     line("10:00:10.001", status="FAILURE")])
+    e = engine_with(
+        [
+            line("10:00:00.000", status="FAILURE"),
+            line("10:00:05", status="FAILURE"),
+            line("10:00:10.001", status="FAILURE"),
+        ]
+    )
     assert e.snapshot().breakers["API"].state == "CLOSED"
     e.feed_lines([line("10:00:11", status="FAILURE")])  # 05, 10.001, 11 are within 10 s
     assert e.snapshot().breakers["API"].state == "OPEN"
@@ -173,20 +202,25 @@ def test_failed_test_reopens_without_counting_a_new_opening() -> None:
 
 
 def test_explicit_breaker_follows_the_log_and_stops_inference() -> None:
-    e = engine_with([
-        line("10:00:00", "CACHE", "CIRCUIT_OPEN", 0, "WARNING"),
-        line("10:00:01", "CACHE", "CIRCUIT_OPEN", 0, "WARNING"),  # confirmation: since unchanged
-    ])
+    e = engine_with(
+        [
+            line("10:00:00", "CACHE", "CIRCUIT_OPEN", 0, "WARNING"),
+            line("10:00:01", "CACHE", "CIRCUIT_OPEN", 0, "WARNING"),  # confirmation: since unchanged
+        ]
+    )
     b = e.snapshot().breakers["CACHE"]
     assert (b.state, b.since, b.opened, b.inferred) == ("OPEN", T("10:00:00"), 1, False)
     # no timer for an explicit breaker
     assert e.snapshot(as_of=T("10:05:00")).breakers["CACHE"].state == "OPEN"
-    e.feed_lines([line("10:05:01", "CACHE", "CIRCUIT_TEST", 0, "INFO"),
-                  line("10:05:02", "CACHE", "CIRCUIT_OPEN", 0, "WARNING")])  # "remains open"
+    e.feed_lines(
+        [line("10:05:01", "CACHE", "CIRCUIT_TEST", 0, "INFO"), line("10:05:02", "CACHE", "CIRCUIT_OPEN", 0, "WARNING")]
+    )  # "remains open"
     b = e.snapshot().breakers["CACHE"]
     assert (b.state, b.since, b.opened) == ("OPEN", T("10:05:02"), 1)
-    e.feed_lines([line("10:06:00", "CACHE", "CIRCUIT_CLOSE", 0, "SUCCESS")]
-                 + [line(f"10:06:0{i + 1}", "CACHE", "GET", 1, "FAILURE") for i in range(5)])
+    e.feed_lines(
+        [line("10:06:00", "CACHE", "CIRCUIT_CLOSE", 0, "SUCCESS")]
+        + [line(f"10:06:0{i + 1}", "CACHE", "GET", 1, "FAILURE") for i in range(5)]
+    )
     assert e.snapshot().breakers["CACHE"].state == "CLOSED"  # errors no longer infer anything
 
 
@@ -232,16 +266,26 @@ def test_custom_conditions_from_config() -> None:
     from execlog_tui.core.config import Condition, MonitoringConfig
 
     cfg = Config(monitoring=MonitoringConfig(conditions=(Condition.parse("memory_usage >= 80MB"),)))
-    e = engine_with([line("10:00:00", "MEMORY", "GC", 0, "INFO", "rss_mb=79"),
-                     line("10:00:05", "MEMORY", "GC", 0, "INFO", "rss_mb=80")], config=cfg)
+    e = engine_with(
+        [
+            line("10:00:00", "MEMORY", "GC", 0, "INFO", "rss_mb=79"),
+            line("10:00:05", "MEMORY", "GC", 0, "INFO", "rss_mb=80"),
+        ],
+        config=cfg,
+    )
     alerts = e.snapshot(as_of=T("10:00:07")).alerts
     assert [(a.name, a.fired, a.value) for a in alerts] == [("memory_usage", T("10:00:05"), 80.0)]
 
 
 # ------------------------------------------------------------------------------------- degraded
 def test_degraded_by_hit_rate_and_by_explicit_entries() -> None:
-    e = engine_with([line("10:00:00", "CACHE", "MISS", 0, "INFO"), line("10:00:01", "CACHE", "HIT", 0, "SUCCESS"),
-                     line("10:00:02", "CACHE", "MISS", 0, "INFO")])
+    e = engine_with(
+        [
+            line("10:00:00", "CACHE", "MISS", 0, "INFO"),
+            line("10:00:01", "CACHE", "HIT", 0, "SUCCESS"),
+            line("10:00:02", "CACHE", "MISS", 0, "INFO"),
+        ]
+    )
     assert e.snapshot().degraded is True  # 33 % < 60 %
     e = engine_with([line("10:00:00", "SYSTEM", "MODE", 0, "WARNING", "Entering degraded mode: cache cold")])
     assert e.snapshot().degraded is True
@@ -257,10 +301,15 @@ def test_parse_errors_are_counted_and_excluded() -> None:
 
 
 def test_a_late_critical_does_not_shorten_the_critical_alert_and_alerts_stay_oldest_first() -> None:
-    e = engine_with([line("10:00:30.000", "API", "CALL", 5, "CRITICAL"),
-                     line("10:00:00.000", "API", "CALL", 5, "CRITICAL"),
-                     line("10:00:10.000", "DB", "CALL", 5, "CRITICAL"),
-                     line("10:00:31.500"), line("10:01:05.000")])
+    e = engine_with(
+        [
+            line("10:00:30.000", "API", "CALL", 5, "CRITICAL"),
+            line("10:00:00.000", "API", "CALL", 5, "CRITICAL"),
+            line("10:00:10.000", "DB", "CALL", 5, "CRITICAL"),
+            line("10:00:31.500"),
+            line("10:01:05.000"),
+        ]
+    )
     alerts = e.snapshot(as_of=T("10:01:40")).alerts
     api = [a for a in alerts if a.name == "critical:API"][0]
     assert api.resolved == T("10:01:30")  # the 10:00:30 CRITICAL is in the window until then

@@ -20,7 +20,10 @@ def test_seed_sample_figures_worked_by_hand(seed: list[str]) -> None:
     # CACHE breaker: inferred OPEN at the third FAILURE (.200), explicit from .201 (since stays .200),
     # HALF_OPEN at the CIRCUIT_TEST, CLOSED from 10:04:30.002; opened once.
     assert j["breakers"]["CACHE"] == {
-        "state": "CLOSED", "since": "2025-09-09T10:04:30.002Z", "opened": 1, "inferred": False,
+        "state": "CLOSED",
+        "since": "2025-09-09T10:04:30.002Z",
+        "opened": 1,
+        "inferred": False,
     }
     # 1d cache hit rate: one HIT and one MISS (LOOKUP/FETCH/UPDATE are not lookups' outcomes) = 50 %.
     assert j["windows"]["1d"]["cache_hit_rate"] == 50.0
