@@ -30,6 +30,7 @@ from typing import Any
 from execlog_tui.core import grammar
 from execlog_tui.core.entry import Entry, ParseError
 from execlog_tui.core.parser import LINE_LIMIT, parse_line
+from execlog_tui.core.windows import WINDOWS
 from execlog_tui.sources.logset import LogSet
 from execlog_tui.sources.reader import SourceWarning, gzip_intact, is_gzip, read_batches, read_head
 
@@ -374,8 +375,8 @@ def _bulk_load(con: Any, rows: Iterable[tuple[Any, ...]], scratch: Path) -> None
 _CSV_MAX_LINE = 64 * 1024 * 1024
 
 
-# SPEC 3: (bucket size in ms, buckets) per window name.
-WINDOW_BUCKETS = {"1m": (1000, 60), "5m": (1000, 300), "1h": (60_000, 60), "1d": (60_000, 1440)}
+# SPEC 3: (bucket size in ms, buckets) per window name, from the windows' one definition.
+WINDOW_BUCKETS = {w.name: (w.bucket_ms, w.buckets) for w in WINDOWS}
 
 
 def window_start(window: str, as_of_ms: int) -> int:
