@@ -1,11 +1,13 @@
-"""Batch fast path: raw blocks of log lines through the optional C scanner, fed exactly as feed_lines would.
+"""The one feed path of raw lines: blocks through the optional C scanner, fed exactly as feed_lines would.
 
 The reference is `MetricsEngine.feed_lines`, one line at a time. Here the C scanner (`execlog_tui._scan`)
 aggregates runs of plain lines (one second, in order, UTC, integer duration, a component already seen,
 no error, no breaker action, no memory figure, no degraded marker, before the next breaker timer) and
 hands every other line back, in order, to `feed_lines` itself. A run is applied as the reference would
-have fed its lines: the clock is moved at the run's first line (whole-second evaluations and breaker
-timers cannot fall inside a run), then its totals go into the bucket of its second. Durations in runs are
+have fed its lines, through the engine's public seam `add_run`: the clock is moved at the run's first line
+(whole-second evaluations and breaker timers cannot fall inside a run), then its totals go into the bucket
+of its second. Batch, the dashboard's history and the replay (a seek restores a checkpoint and feeds
+through it again) all call `FastFeeder.feed_block`. Durations in runs are
 integers, so their float sums are exact in any order; a second whose bucket holds a fractional sum is
 handed to the per-line path whole (`slow_sec`).
 
@@ -93,7 +95,7 @@ class FastFeeder:
 
     # ------------------------------------------------------------------------------ feeding
     def feed(self, payload: Any) -> int:
-        """A batch from `batches`: raw bytes (fast) or a list of decoded lines (reference path).
+        """A batch from `sources.reader.read_raw_batches`: raw bytes (fast) or decoded lines (reference path).
         Returns how many lines were left out after `until` (the first entry after it stops the
         engine for good, as `feed_lines` does)."""
         e = self.engine
