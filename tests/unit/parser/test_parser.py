@@ -15,7 +15,12 @@ def test_well_formed_line() -> None:
     e = parse_line("2025-09-09T10:00:00.254Z|BOOTSTRAP|COMPLETE|254|SUCCESS|Ready in 254ms")
     assert isinstance(e, Entry)
     assert (e.component, e.action, e.duration_ms, e.status, e.details) == (
-        "BOOTSTRAP", "COMPLETE", 254.0, "SUCCESS", "Ready in 254ms")
+        "BOOTSTRAP",
+        "COMPLETE",
+        254.0,
+        "SUCCESS",
+        "Ready in 254ms",
+    )
     assert format_ts(e.ts) == "2025-09-09T10:00:00.254Z"
 
 
@@ -62,8 +67,10 @@ def test_timestamps_zones_and_fractions(text: str, iso: str) -> None:
         ("2025-09-09T10:00:00Z|A B|B|1|SUCCESS|x", "component contains white space"),
         ("2025-09-09T10:00:00Z|A|B C|1|SUCCESS|x", "action contains white space"),
         ("2025-09-09T10:00:00Z|A|B|1|SUC CESS|x", "status contains white space"),
-        *[(f"2025-09-09T10:00:00Z|A|B|{d}|SUCCESS|x", "duration_ms")
-          for d in ("-1", "+1", "1e3", "1_000", "nan", "inf", "1.", ".5", "", " 1", "１")],
+        *[
+            (f"2025-09-09T10:00:00Z|A|B|{d}|SUCCESS|x", "duration_ms")
+            for d in ("-1", "+1", "1e3", "1_000", "nan", "inf", "1.", ".5", "", " 1", "１")
+        ],
     ],
 )
 def test_every_parse_error_kind(line: str, reason: str) -> None:
@@ -94,7 +101,11 @@ def test_user_times() -> None:
             parse_user_time(bad, ref)
 
 
-_token = st.text(alphabet=st.characters(blacklist_categories=("Zs", "Cc", "Zl", "Zp"), blacklist_characters="|\x1c\x1d\x1e\x1f\x85"), min_size=1, max_size=12)
+_token = st.text(
+    alphabet=st.characters(blacklist_categories=("Zs", "Cc", "Zl", "Zp"), blacklist_characters="|\x1c\x1d\x1e\x1f\x85"),
+    min_size=1,
+    max_size=12,
+)
 
 
 @settings(max_examples=300, deadline=None)
@@ -108,14 +119,26 @@ def test_random_lines_never_raise(text: str) -> None:
 @settings(max_examples=300, deadline=None)
 @given(
     ts=st.integers(min_value=0, max_value=4_102_444_800_000),
-    component=_token, action=_token, status=_token,
-    duration=st.one_of(st.integers(min_value=0, max_value=10**9).map(str),
-                       st.decimals(min_value=0, max_value=10**6, places=3, allow_nan=False, allow_infinity=False).map(str)),
+    component=_token,
+    action=_token,
+    status=_token,
+    duration=st.one_of(
+        st.integers(min_value=0, max_value=10**9).map(str),
+        st.decimals(min_value=0, max_value=10**6, places=3, allow_nan=False, allow_infinity=False).map(str),
+    ),
     details=st.text(alphabet=st.characters(blacklist_characters="\n\r"), max_size=80),
 )
-def test_well_formed_lines_round_trip(ts: int, component: str, action: str, status: str, duration: str, details: str) -> None:
+def test_well_formed_lines_round_trip(
+    ts: int, component: str, action: str, status: str, duration: str, details: str
+) -> None:
     line = f"{format_ts(ts)}|{component}|{action}|{duration}|{status}|{details}"
     e = parse_line(line)
     assert isinstance(e, Entry), (line, e)
-    assert (e.ts, e.component, e.action, e.status, e.details) == (ts, component.upper(), action.upper(), status.upper(), details)
+    assert (e.ts, e.component, e.action, e.status, e.details) == (
+        ts,
+        component.upper(),
+        action.upper(),
+        status.upper(),
+        details,
+    )
     assert e.duration_ms == float(duration)
