@@ -11,6 +11,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from execlog_tui.core.entry import KNOWN_COMPONENTS
+
 BAND_NAMES = ("optimal", "acceptable", "warning", "error")
 
 _BAND_RE = re.compile(
@@ -142,18 +144,7 @@ class LogConfig:
     rotation_files: int = 7
     compression: str = "gzip_rotated"
     retention_days: int = 7
-    components: tuple[str, ...] = (
-        "SYSTEM",
-        "BOOTSTRAP",
-        "CACHE",
-        "MEMORY",
-        "FAMILY",
-        "ROUTING",
-        "TEMPLATE",
-        "API",
-        "PERF",
-        "SECURITY",
-    )
+    components: tuple[str, ...] = KNOWN_COMPONENTS
 
 
 @dataclass(frozen=True, slots=True)
