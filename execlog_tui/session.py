@@ -447,6 +447,9 @@ class MonitorSession:
         with self.lock:
             self.ring.extend_raw(raws, flags)
             self._history_snapshot = self.engine.snapshot()
+            # From here on T = max(wall clock, newest entry) (SPEC 3): the first report after the
+            # history (a `-b -d` one, a frame) must not be as of the newest entry of a stale log.
+            self.engine.advance(self.wall_clock())
             self.history_done = True
             self.data_version += 1
         gc.freeze()  # the history's objects are long-lived: keep the collector off them (follow latency)

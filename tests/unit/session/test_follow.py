@@ -170,3 +170,17 @@ def test_history_hands_over_to_the_follower_by_identity_across_a_rotation(tmp_pa
         assert [line.rsplit("i=", 1)[1] for line in delivered] == [str(i) for i in range(100, 125)]
     finally:
         follower.close()
+
+
+def test_the_first_snapshot_after_the_history_is_as_of_the_wall_clock(tmp_path: Path) -> None:
+    # SPEC 3: once the history is read, T = max(wall clock, newest timestamp). The first `-b -d`
+    # report used to be as of the newest entry about half the time (a race with the follow loop's
+    # first clock step), with alerts of an old incident still firing.
+    log = tmp_path / "execution.log"
+    log.write_text(lines(0, 50))
+    wall = 1_900_000_000_000  # 2030-03-17: far after the log
+    for _ in range(5):
+        with MonitorSession([str(log)], ring_capacity=1000, wall_clock=lambda: wall) as s:
+            assert s.wait_history(10)
+            assert s.snapshot().as_of == wall
+            assert s.snapshot(as_of_last_entry=True).windows["1m"].entries == 50  # the quiet-log view
