@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,6 +26,27 @@ class UsageError(Exception):
 
 class NoInputError(Exception):
     """No input could be read: exit status 1 with this one-line message."""
+
+
+class Terminated(SystemExit):
+    """SIGTERM or SIGHUP (a closed SSH session): unwind so every `with` cleans up (the demo's directory)."""
+
+
+EXIT_SIGNAL = 128  # plus the signal's number, as a shell reports it
+_STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+
+def _on_stop_signal(signum: int, _frame: object) -> None:
+    raise Terminated(EXIT_SIGNAL + signum)
+
+
+def _install_stop_signals() -> None:
+    for signum in _STOP_SIGNALS:
+        try:
+            if signal.getsignal(signum) is signal.SIG_DFL:
+                signal.signal(signum, _on_stop_signal)
+        except (ValueError, OSError):  # not the main thread (a test calling main), or no such signal
+            pass
 
 
 def _positive_float(text: str) -> float:
@@ -260,7 +282,10 @@ def run_dashboard(args: argparse.Namespace, paths: list[str] | None = None) -> i
         raise UsageError(str(exc)) from None
     session = build_session(options, config)
     app = make_app(session, config=config, theme=theme, refresh_hz=options.refresh_hz)
-    return int(app.run() or 0)
+    try:
+        return int(app.run() or 0)
+    finally:
+        _install_stop_signals()  # the app's loop handled them while it ran and restored the default
 
 
 def run_demo(args: argparse.Namespace) -> int:
@@ -276,6 +301,7 @@ def run_demo(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    _install_stop_signals()
     try:
         args = build_parser().parse_args(argv)
         if args.json and not args.batch:
@@ -301,6 +327,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_NO_INPUT
     except KeyboardInterrupt:
         return 130
+    except Terminated as e:
+        return int(e.code or 1)
     except BrokenPipeError:
         # `execlog-top -b | head`: the reader went away; that is not an error of ours.
         _silence_stdout()
