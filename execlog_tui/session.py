@@ -68,6 +68,8 @@ class Ring(Protocol):
     @property
     def total(self) -> int: ...  # lines ever appended (evicted ones included); never decreases
     @property
+    def lines_so_far(self) -> int: ...  # lines of the log up to the newest one held (the title's count)
+    @property
     def capacity(self) -> int: ...
     def __len__(self) -> int: ...
     def lines_newest(self, count: int) -> tuple[list[str], bytes]: ...  # raw lines and flag bytes

@@ -331,7 +331,7 @@ class ExeclogApp(App[int]):
 
     def _show_log_title(self) -> None:
         log = self._q(LogView)
-        total = self.session.ring.total
+        total = self.session.ring.lines_so_far
         title = f"Log {count(log.held_count)} lines"
         if total > log.held_count:
             title += f" (newest of {count(total)})"
