@@ -191,7 +191,8 @@ class ReplayController:
         said: list[SourceWarning] = []  # said during the first pass
         for mi in range(first, member):
             path, archive = members[mi].path, not members[mi].live
-            for payload, lines in read_raw_batches(path, said, self.line_limit, archive=archive):
+            batches: Iterator[Any] = read_raw_batches(path, said, self.line_limit, archive=archive)
+            for payload, lines in batches:
                 self._ring_add(payload, lines if type(payload) is bytes else len(payload))
 
     def _merged_payloads(self, skip: int) -> Iterator[tuple[int, bytes | list[str], int]]:
