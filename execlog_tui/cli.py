@@ -166,6 +166,21 @@ def _discover(paths: list[str]):  # noqa: ANN202
         raise NoInputError(str(e)) from None
 
 
+def _check_waitable(paths: list[str]) -> None:
+    """A live monitor waits for a missing file to appear, but only where it can appear: a path whose
+    directory does not exist is a typo, said at once instead of a screen that waits forever."""
+    from pathlib import Path
+
+    from execlog_tui.core.sanitize import sanitize
+
+    for text in paths or ["execution.log"]:
+        path = Path(text)
+        if not path.exists() and not path.parent.exists():
+            raise NoInputError(
+                f"{sanitize(text)}: no such file, and no directory {sanitize(str(path.parent))} for it to appear in"
+            )
+
+
 def run_batch(args: argparse.Namespace) -> int:
     from execlog_tui.core.engine import MetricsEngine
     from execlog_tui.core.snapshot import snapshot_to_json
@@ -177,6 +192,7 @@ def run_batch(args: argparse.Namespace) -> int:
         from execlog_tui.follow_batch import RING_CAPACITY, FollowBatchOptions, run_follow_batch
         from execlog_tui.session import MonitorSession
 
+        _check_waitable(args.paths)
         session = MonitorSession(args.paths, config, ring_capacity=RING_CAPACITY, line_limit=args.line_limit)
         return run_follow_batch(
             session, FollowBatchOptions(delay=args.delay, iterations=args.iterations, json=args.json)
@@ -201,7 +217,22 @@ def run_batch(args: argparse.Namespace) -> int:
         from execlog_tui.report import make_console, print_report  # rich only for the text report
 
         print_report(snap, make_console())
+    if snap.source.entries == 0 and snap.source.parse_errors:
+        # Every line was a parse error: most likely not an execution log at all. The report says what
+        # was read; the status and this line say that none of it could be used.
+        print(f"execlog-top: {_nothing_parsed(snap.source.parse_errors, args.paths)}", file=sys.stderr)
+        return EXIT_NO_INPUT
     return EXIT_OK
+
+
+def _nothing_parsed(lines: int, paths: list[str]) -> str:
+    from execlog_tui.core.sanitize import sanitize
+
+    where = sanitize(", ".join(paths or ["execution.log"]))
+    return (
+        f"nothing in {where} looks like an execution log: {lines:,} line{'s' if lines != 1 else ''}, none of the"
+        " form timestamp|component|action|duration_ms|status|details"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,6 +311,8 @@ def run_dashboard(args: argparse.Namespace, paths: list[str] | None = None) -> i
         theme = resolve_theme(options.theme)
     except ThemeError as exc:
         raise UsageError(str(exc)) from None
+    if options.replay is None:
+        _check_waitable(list(options.paths))
     session = build_session(options, config)
     app = make_app(session, config=config, theme=theme, refresh_hz=options.refresh_hz)
     try:

@@ -456,8 +456,7 @@ class MonitorSession:
             self.data_version += 1
         gc.freeze()  # the history's objects are long-lived: keep the collector off them (follow latency)
         if not any(s.members for s in self.sets) and self._followers:
-            self.mode = "waiting"
-            self._event(f"waiting for {', '.join(str(f.path) for f in self._followers)}")
+            self.mode = "waiting"  # the follower's own event says which file and why, once
 
     def _add_follower(self, live: Path, followed: set[Path]) -> None:
         key = live.resolve()

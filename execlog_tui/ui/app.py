@@ -335,6 +335,9 @@ class ExeclogApp(App[int]):
         title = f"Log {count(log.held_count)} lines"
         if total > log.held_count:
             title += f" (newest of {count(total)})"
+        snap = self.snapshot
+        if snap is not None and snap.source.entries == 0 and snap.source.parse_errors:
+            title += f" · none of {count(snap.source.parse_errors)} looks like an execution log"
         if log.line_filter.active:
             title += f" · filter {log.line_filter.source!r}: {count(log.shown_count)} shown"
         if log.search is not None:

@@ -353,3 +353,14 @@ def test_a_jump_refills_the_ring_only_as_far_back_as_its_capacity() -> None:
     held = ctl.ring.raw_newest(len(ctl.ring))
     assert len(held) == 3_000 and held == upto[-3_000:]
     assert ctl.ring.lines_so_far == len(upto)
+
+
+def test_from_after_the_end_and_to_before_the_start_are_refused() -> None:
+    """`--replay --from` after the set's end went silently to END (the timeline read `12:00:00 ┄┄┄ 09:27:59`)."""
+    after = r"^--from 2025-09-09T12:00:00.000Z is after the set's newest entry, 2025-09-09T09:27:59"
+    before = r"^--to 2025-09-09T07:00:00.000Z is before the set's oldest entry, 2025-09-09T08:00:00"
+    with pytest.raises(ValueError, match=after):
+        ReplaySession([str(ROTATED)], start="12:00:00")
+    with pytest.raises(ValueError, match=before):
+        ReplaySession([str(ROTATED)], end="07:00:00")
+    ReplaySession([str(ROTATED)], start="09:27:59", end="09:27:59.223")  # the last moment itself is fine
