@@ -37,6 +37,16 @@ def _positive_float(text: str) -> float:
     return value
 
 
+MAX_DELAY_S = 86_400.0  # -d: at most a report a day (a longer wait overflows the platform's timers)
+
+
+def _delay(text: str) -> float:
+    value = _positive_float(text)
+    if value > MAX_DELAY_S:
+        raise argparse.ArgumentTypeError(f"expected at most {MAX_DELAY_S:,.0f} seconds (a day), got {text!r}")
+    return value
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -72,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "-d",
         "--delay",
-        type=_positive_float,
+        type=_delay,
         metavar="SECONDS",
         help="with -b: follow the live file and print a report every SECONDS",
     )

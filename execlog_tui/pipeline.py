@@ -17,7 +17,7 @@ from execlog_tui.core.parser import LINE_LIMIT, parse_line
 from execlog_tui.sources.follower import HistoryLimit
 from execlog_tui.sources.logset import LogSet, Member
 from execlog_tui.sources.reader import SourceWarning, read_batches, read_raw_batches
-from execlog_tui.sources.timeline import merge_sets
+from execlog_tui.sources.timeline import merge_sets, merged_name
 
 # Called after each batch with (bytes of the set read so far, bytes in all).
 Progress = Callable[[int, int], None]
@@ -198,9 +198,10 @@ def read_history(
             for member in s.members:
                 engine.note_file(str(member.path))
                 result.members.append(member)
+        engine.feeding_file = merged_name(sets)  # merged entries do not say which file they came from
         batch: list[Entry | ParseError] = []
         for item in merge_sets(sets, warnings, line_limit=line_limit):
-            if until is not None and type(item) is Entry and item.ts > until:
+            if until is not None and type(item) is Entry and item.ts > until and not engine.is_future(item.ts):
                 result.lines_after_until += 1
                 break  # the first entry after `until` ends the report's input (see feed_lines)
             batch.append(item)
