@@ -172,13 +172,13 @@ def run_batch(args: argparse.Namespace) -> int:
     sets = _discover(args.paths)
     if not any(s.members for s in sets):
         raise NoInputError(f"no log found at {', '.join(args.paths or ['execution.log'])}")
+    engine = MetricsEngine(config)
     until = None
     if args.at:
         try:
-            until = parse_user_time(args.at, newest_entry_ts(sets))
+            until = parse_user_time(args.at, newest_entry_ts(sets, engine.is_future))
         except ValueError as e:
             raise UsageError(f"--at: {e}") from None
-    engine = MetricsEngine(config)
     result = read_history(sets, engine, until=until, line_limit=args.line_limit)
     if not result.readable:
         raise NoInputError(f"could not read any log file in {', '.join(args.paths or ['execution.log'])}")

@@ -482,11 +482,12 @@ class MetricsEngine:
 
     def _future_warnings(self) -> tuple[SourceWarningView, ...]:
         """SPEC 3: once per file, with the count."""
-        ahead = self.config.log.max_future_ms / 1000
+        ms = self.config.log.max_future_ms
+        ahead = f"{ms / 60_000:g} minutes" if ms and ms % 60_000 == 0 else f"{ms / 1000:g} seconds"
         return tuple(
             SourceWarningView(
                 name,
-                f"{n:,} {'entry' if n == 1 else 'entries'} dated more than {ahead:g} s ahead of the wall clock:"
+                f"{n:,} {'entry' if n == 1 else 'entries'} dated more than {ahead} ahead of the wall clock:"
                 " left out of the clock and the figures",
             )
             for name, n in self._future_files.items()

@@ -190,3 +190,15 @@ def test_batch_follow_keeps_an_incident_through_a_future_line(tmp_path: Path) ->
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_a_time_of_day_takes_its_date_from_the_newest_entry_not_from_the_future(tmp_path: Path) -> None:
+    log = tmp_path / "execution.log"
+    log.write_text(
+        "2025-09-09T10:00:00.000Z|API|CALL|5|SUCCESS|x\n"
+        "2025-09-09T10:00:09.000Z|API|CALL|5|SUCCESS|x\n"
+        "2099-01-01T00:00:00.000Z|API|CALL|5|SUCCESS|from the future\n"
+    )
+    _, j = batch_json("--at", "10:00:05", str(log))
+    assert j["as_of"] == "2025-09-09T10:00:05.000Z"
+    assert j["source"]["entries"] == 1
