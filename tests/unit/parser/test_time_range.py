@@ -123,3 +123,17 @@ def test_an_overflowing_duration_sum_has_no_average_and_no_band() -> None:
     w = e.snapshot().windows["1m"]
     assert w.entries == 3 and w.avg_response_ms is None
     assert w.bands["response_time"] is None
+
+
+def test_a_critical_alert_before_1970_resolves_like_any_other() -> None:
+    """`critical:C` resolves once its CRITICAL line leaves the 1m window; its second before 1970 is
+    negative and was taken for "none yet" (a -1 sentinel), so the alert never resolved."""
+    e = MetricsEngine()
+    e.feed_lines(
+        [
+            "1969-12-31T23:58:00.000Z|API|CALL|5|CRITICAL|x",
+            "1969-12-31T23:59:30.000Z|API|CALL|5|SUCCESS|x",
+        ]
+    )
+    (alert,) = [a for a in e.snapshot().alerts if a.name == "critical:API"]
+    assert alert.resolved is not None and format_ts(alert.resolved) == "1969-12-31T23:59:00.000Z"
