@@ -3,9 +3,10 @@
  *
  * The rule that keeps it exact: anything the C code is not sure about is handed back to Python as a
  * "special" line, which the reference per-line path (MetricsEngine.feed_lines) then handles. Only lines
- * that are well-formed by SPEC section 1, in order, UTC (no zone or Z), with an integer duration of at
- * most 9 digits, a registered component that is not watched, a status that is not an error, no CIRCUIT_
- * action, no memory figure, no degraded marker, and before the next breaker timer are aggregated.
+ * that are well-formed by SPEC section 1, in order, UTC (no zone or Z; a date before 1970 is ordinary),
+ * with an integer duration of at most 9 digits, a registered component that is not watched, a status that
+ * is not an error, no CIRCUIT_ action, no memory figure, no degraded marker, and before the next breaker
+ * timer are aggregated.
  * A run holds lines of one second, all at .000 ms or none of them (the whole second s.000 is evaluated
  * between the two), so Python can replay the clock at the run's first line exactly.
  */
@@ -67,9 +68,18 @@ days_from_civil(int64_t y, int m, int d)
 
 #define ISD(c) ((unsigned char)((c) - '0') <= 9)
 #define D2(p) (((p)[0] - '0') * 10 + ((p)[1] - '0'))
+#define EPOCH_NONE INT64_MIN /* an impossible date: every int64 second above it is an ordinary one */
 
-/* The epoch second of 'YYYY-MM-DDTHH:MM:SS' (already checked for shape); -1 when impossible or
- * outside 1970..9999 (Python decides those). */
+/* Floor division and its second, as Python's // (a date before 1970 has a negative epoch second). */
+static inline int64_t
+floor_div(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+/* The epoch second of 'YYYY-MM-DDTHH:MM:SS' (already checked for shape); EPOCH_NONE when impossible
+ * or outside the years GRAMMAR_YEAR_MIN..GRAMMAR_YEAR_MAX (SPEC 1). Dates before 1970 are negative. */
 static int64_t
 epoch_of(Scanner *s, const char *p)
 {
@@ -78,8 +88,9 @@ epoch_of(Scanner *s, const char *p)
     int64_t y = D2(p) * 100 + D2(p + 2);
     int mo = D2(p + 5), d = D2(p + 8), h = D2(p + 11), mi = D2(p + 14), se = D2(p + 17);
     int64_t r;
-    if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || se > 59)
-        r = -1;
+    if (y < GRAMMAR_YEAR_MIN || y > GRAMMAR_YEAR_MAX || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo)
+        || h > 23 || mi > 59 || se > 59)
+        r = EPOCH_NONE;
     else
         r = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se;
     memcpy(s->last_prefix, p, 19);
@@ -203,8 +214,8 @@ parse(Scanner *s, const char *p, const char *le, int64_t until, Line *out)
     if (q >= le || *q != GRAMMAR_SEP)
         return P_SPECIAL; /* a zone offset, or anything else: Python decides */
     int64_t sec = epoch_of(s, p);
-    if (sec < 0)
-        return P_SPECIAL;
+    if (sec == EPOCH_NONE)
+        return P_SPECIAL; /* Python says why */
     int64_t ts = sec * 1000 + ms;
     const char *comp = q + 1;
     const char *ce = token(comp, le);
@@ -347,7 +358,7 @@ Scanner_scan(Scanner *s, PyObject *args)
             continue;
         }
         if (r == P_OK) {
-            int64_t sec = ln.ts >= 0 ? ln.ts / 1000 : -1;
+            int64_t sec = floor_div(ln.ts, 1000);
             if (ln.ts < last_ts || ln.ts >= stop_ts || sec == slow_sec)
                 r = P_SPECIAL;
             else if (have_run && (sec != run_sec || (run_zero && ln.ts % 1000 != 0))) {
@@ -364,7 +375,7 @@ Scanner_scan(Scanner *s, PyObject *args)
         }
         if (!have_run) {
             have_run = 1;
-            run_sec = ln.ts / 1000;
+            run_sec = floor_div(ln.ts, 1000);
             run_zero = ln.ts % 1000 == 0;
             first_ts = ln.ts;
         }

@@ -59,6 +59,16 @@ def _positive_float(text: str) -> float:
     return value
 
 
+MAX_DELAY_S = 86_400.0  # -d: at most a report a day (a longer wait overflows the platform's timers)
+
+
+def _delay(text: str) -> float:
+    value = _positive_float(text)
+    if value > MAX_DELAY_S:
+        raise argparse.ArgumentTypeError(f"expected at most {MAX_DELAY_S:,.0f} seconds (a day), got {text!r}")
+    return value
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -94,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "-d",
         "--delay",
-        type=_positive_float,
+        type=_delay,
         metavar="SECONDS",
         help="with -b: follow the live file and print a report every SECONDS",
     )
@@ -200,13 +210,13 @@ def run_batch(args: argparse.Namespace) -> int:
     sets = _discover(args.paths)
     if not any(s.members for s in sets):
         raise NoInputError(f"no log found at {', '.join(args.paths or ['execution.log'])}")
+    engine = MetricsEngine(config)
     until = None
     if args.at:
         try:
-            until = parse_user_time(args.at, newest_entry_ts(sets))
+            until = parse_user_time(args.at, newest_entry_ts(sets, engine.is_future))
         except ValueError as e:
             raise UsageError(f"--at: {e}") from None
-    engine = MetricsEngine(config)
     result = read_history(sets, engine, until=until, line_limit=args.line_limit)
     if not result.readable:
         raise NoInputError(f"could not read any log file in {', '.join(args.paths or ['execution.log'])}")

@@ -17,7 +17,7 @@ from execlog_tui.core.parser import LINE_LIMIT, parse_line
 from execlog_tui.sources.follower import HistoryLimit
 from execlog_tui.sources.logset import LogSet, Member
 from execlog_tui.sources.reader import SourceWarning, read_batches, read_raw_batches
-from execlog_tui.sources.timeline import merge_sets
+from execlog_tui.sources.timeline import merge_sets, merged_name
 
 # Called after each batch with (bytes of the set read so far, bytes in all).
 Progress = Callable[[int, int], None]
@@ -41,8 +41,9 @@ def set_size(sets: list[LogSet]) -> int:
     return total
 
 
-def newest_entry_ts(sets: list[LogSet]) -> int | None:
-    """The date a bare time of day refers to: that of the set's newest entry (SPEC 3).
+def newest_entry_ts(sets: list[LogSet], is_future: Callable[[int], bool] | None = None) -> int | None:
+    """The date a bare time of day refers to: that of the set's newest entry (SPEC 3), leaving out the
+    entries `is_future` says are from the future (an engine's `is_future`: they are not a time).
 
     The newest entry is in the live file when it has one (its last 64 KiB are enough); otherwise in
     the member that starts last, read to its end (one archive, streamed)."""
@@ -58,13 +59,13 @@ def newest_entry_ts(sets: list[LogSet]) -> int | None:
                     tail = f.read().decode("utf-8", errors="replace").splitlines()
             except OSError:
                 tail = []
-        ts = _last_timestamp(tail)
+        ts = _last_timestamp(tail, is_future)
         dated = [m for m in s.members if m.first_ts is not None]
         if ts is None and dated:
             last_member = max(dated, key=lambda m: m.first_ts or 0)
             for lines, _cut in read_batches(last_member.path, []):
                 tail = lines[-1000:] or tail
-            ts = _last_timestamp(tail)
+            ts = _last_timestamp(tail, is_future)
         if ts is not None:
             newest = ts if newest is None else max(newest, ts)
     if newest is None:  # no entry found at the end of any member: the newest first timestamp
@@ -72,10 +73,10 @@ def newest_entry_ts(sets: list[LogSet]) -> int | None:
     return newest
 
 
-def _last_timestamp(lines: list[str]) -> int | None:
+def _last_timestamp(lines: list[str], is_future: Callable[[int], bool] | None = None) -> int | None:
     for line in reversed(lines):
         ts = getattr(parse_line(line), "ts", None)
-        if isinstance(ts, int):
+        if isinstance(ts, int) and (is_future is None or not is_future(ts)):
             return ts
     return None
 
@@ -198,9 +199,10 @@ def read_history(
             for member in s.members:
                 engine.note_file(str(member.path))
                 result.members.append(member)
+        engine.feeding_file = merged_name(sets)  # merged entries do not say which file they came from
         batch: list[Entry | ParseError] = []
         for item in merge_sets(sets, warnings, line_limit=line_limit):
-            if until is not None and type(item) is Entry and item.ts > until:
+            if until is not None and type(item) is Entry and item.ts > until and not engine.is_future(item.ts):
                 result.lines_after_until += 1
                 break  # the first entry after `until` ends the report's input (see feed_lines)
             batch.append(item)

@@ -41,7 +41,9 @@ def render(snap: MetricsSnapshot) -> Group:
     head.append("execlog-top", style="bold")
     head.append(f"  as of {format_ts(snap.as_of) or '(no entries)'}\n")
     head.append(
-        f"source: {len(src.files)} file(s), {src.entries:,} entries, {src.parse_errors:,} parse errors\n"
+        f"source: {len(src.files)} file(s), {src.entries:,} entries, {src.parse_errors:,} parse errors"
+        + (f", {src.future:,} from the future (left out)" if src.future else "")
+        + "\n"
         f"first {format_ts(src.first) or '-'}  last {format_ts(src.last) or '-'}"
     )
     parts: list[object] = [head]

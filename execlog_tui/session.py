@@ -285,7 +285,9 @@ class MonitorSession:
         self.lock = threading.RLock()
         alert_path = self.config.monitoring.alert_log
         self.alert_log = AlertLogWriter(alert_path) if alert_path is not None and self._alert_log_wanted() else None
-        self.engine = MetricsEngine(self.config, alert_hook=self._on_alert)
+        # SPEC 3's future rule compares history with the wall clock at the start, followed lines with
+        # the wall clock at their arrival (`_take`).
+        self.engine = MetricsEngine(self.config, alert_hook=self._on_alert, wall_ms=self.wall_clock())
         self.ring = RingBuffer(ring_capacity)
         self.memory = MemoryGuard(self.config.safeguards.memory_limit_mb, self.ring, self.lock, rss_probe=rss_probe)
         self.progress: tuple[int, int] = (0, 0)
@@ -477,7 +479,7 @@ class MonitorSession:
                     self._on_follow_event(ev)
                 if batch.lines:
                     got = True
-                    self._take(batch.lines, batch.cut)
+                    self._take(batch.lines, batch.cut, str(f.path))
                 if batch.more:
                     got = True
             with self.lock:
@@ -491,13 +493,15 @@ class MonitorSession:
             elif not self._followers:
                 self._stop.wait(0.25)
 
-    def _take(self, lines: list[str], cut: set[int]) -> None:
+    def _take(self, lines: list[str], cut: set[int], path: str) -> None:
         items: list[Entry | ParseError] = []
         for i, line in enumerate(lines):
             item = parse_line(line, i in cut) if cut else parse_line(line)
             if item is not None:
                 items.append(item)
         with self.lock:
+            self.engine.set_wall_clock(self.wall_clock())  # the lines' arrival (SPEC 3's future rule)
+            self.engine.feeding_file = path
             self.engine.feed_parsed(items)
             self.ring.extend(items)
             self.data_version += 1

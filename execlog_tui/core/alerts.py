@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from execlog_tui.core.config import Condition
 from execlog_tui.core.snapshot import AlertView
-from execlog_tui.core.windows import SHORTEST
+from execlog_tui.core.windows import NO_SEC, SHORTEST
 
 
 @dataclass(slots=True)
@@ -73,7 +73,7 @@ class AlertTracker:
     def critical(self, component: str, ts: int) -> None:
         # A late CRITICAL line must not shorten the alert: the newest one keeps it in the window.
         sec = ts // 1000
-        if sec > self.critical_last_sec.get(component, -1):
+        if sec > self.critical_last_sec.get(component, NO_SEC):  # a second before 1970 is negative
             self.critical_last_sec[component] = sec
         self.fire(f"critical:{component}", f"{component} logged CRITICAL", None, ts)
 

@@ -145,6 +145,8 @@ class LogConfig:
     compression: str = "gzip_rotated"
     retention_days: int = 7
     components: tuple[str, ...] = KNOWN_COMPONENTS
+    # An entry dated more than this ahead of the wall clock moves no clock (SPEC 3, `max_future`).
+    max_future_ms: int = 5 * 60 * 1000
 
 
 @dataclass(frozen=True, slots=True)

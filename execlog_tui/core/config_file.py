@@ -66,6 +66,8 @@ _LIMIT_RE = re.compile(r"\s*" + _NUM + r"\s*([KMG]B)(?:\s+per\s+(\w+))?\s*", re.
 _COUNT_RE = re.compile(r"\s*([0-9]+)[_ ](\w+)\s*")
 _FAILURES_RE = re.compile(r"\s*([0-9]+)\s+failures?\s+in\s+" + _NUM + r"\s+seconds?\s*", re.IGNORECASE)
 _AFTER_RE = re.compile(r"\s*after\s+" + _NUM + r"\s+seconds?\s*", re.IGNORECASE)
+_DURATION_RE = re.compile(r"\s*" + _NUM + r"\s*(seconds?|minutes?|hours?)\s*", re.IGNORECASE)
+_DURATION_MS = {"second": 1000, "minute": 60_000, "hour": 3_600_000}
 _DEGRADE_RE = re.compile(
     r"\s*cache(?:_hit_rate|\s+hit\s+rate)?\s*<\s*" + _NUM + r"\s*%(?:\s*hit\s+rate)?\s*", re.IGNORECASE
 )
@@ -294,6 +296,16 @@ class _Loader:
             self.fail(node, path, f"expected at least {minimum} {what}, got {_short(node.value)}")
         return n
 
+    def duration(self, node: Node, path: str) -> int | None:
+        """`30 seconds`, `5 minutes`, `1 hour` (SPEC 8) in milliseconds."""
+        m = self.notation(node, path, "a duration like '30 seconds', '5 minutes' or '1 hour'", _DURATION_RE)
+        if m is None:
+            return None
+        ms = float(m.group(1)) * _DURATION_MS[m.group(2).lower().rstrip("s")]
+        if ms > 366 * 86_400_000:
+            self.fail(node, path, f"expected at most a year, got {_short(node.value)}")
+        return int(ms)
+
     def log_configuration(self, node: Node) -> LogConfig:
         path = "LOG_CONFIGURATION"
         allowed = (
@@ -306,6 +318,7 @@ class _Loader:
             "components",
             "status_codes",
             "log_levels",
+            "max_future",
         )
         e = self.mapping(node, path, allowed)
         log = LogConfig()
@@ -327,6 +340,8 @@ class _Loader:
             changes["retention_days"] = v
         if "compression" in e and (c := self.exact(e["compression"], _join(path, "compression"), COMPRESSIONS)):
             changes["compression"] = c
+        if "max_future" in e and (v := self.duration(e["max_future"], _join(path, "max_future"))) is not None:
+            changes["max_future_ms"] = v
         if "components" in e:
             comps = self.components(e["components"], _join(path, "components"))
             if comps is not None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import re
+import time
 from collections.abc import Iterable, Sequence
 
 from execlog_tui.core.alerts import AlertHook, AlertTracker
@@ -17,10 +19,11 @@ from execlog_tui.core.snapshot import (
     SourceWarningView,
     WindowFigures,
 )
-from execlog_tui.core.timefmt import _epoch_seconds, offset_ms
+from execlog_tui.core.timefmt import _epoch_seconds, timestamp_from_match
 from execlog_tui.core.windows import (
     LONGEST,
     MINUTE_BUCKETS,
+    NO_SEC,
     NO_TS,
     SECOND_BUCKETS,
     SHORTEST,
@@ -35,7 +38,6 @@ _MEMORY_RE = re.compile(r"(?<![A-Za-z0-9_])(?:rss_mb|memory_mb|mem_mb)=([0-9]+(?
 _DEGRADED_ON = "Entering degraded mode"
 _DEGRADED_OFF = ("Leaving degraded mode", "Exiting degraded mode")
 _FAR_FUTURE = 1 << 62
-_INF = float("inf")
 _FRACTION_MS: dict[str, int] = {}  # fraction text -> milliseconds, filled lazily (at most a few thousand keys)
 
 
@@ -53,14 +55,26 @@ class MetricsEngine:
 
     The clock T is log time: it moves forward to each entry's timestamp and never back (SPEC 3).
     `advance(t)` moves it on without an entry (the wall clock while following, a replay clock).
+
+    An entry dated more than `max_future` ahead of the wall clock (SPEC 3) moves no clock and counts
+    only in `entries` and `future`. The wall clock is the engine's creation time unless the caller
+    says otherwise with `set_wall_clock` (a session: its start for history and replay, each arrival
+    while following).
     """
 
-    def __init__(self, config: Config | None = None, alert_hook: AlertHook | None = None) -> None:
+    def __init__(
+        self, config: Config | None = None, alert_hook: AlertHook | None = None, wall_ms: int | None = None
+    ) -> None:
         self.config = config or Config()
         self.t: int | None = None
+        self.future = 0  # entries left out as dated too far ahead of the wall clock (SPEC 3)
+        self._future_files: dict[str, int] = {}  # file -> how many of them
+        self.feeding_file: str | None = None  # the file the lines being fed come from (for `future`)
+        self.future_limit = 0
+        self.set_wall_clock(int(time.time() * 1000) if wall_ms is None else wall_ms)
         self._next_eval = _FAR_FUTURE  # the next whole second (ms) whose alert evaluation is pending
         self._next_timer = _FAR_FUTURE
-        self._cur_sec = -1
+        self._cur_sec = NO_SEC  # the newest bucket's second (a date before 1970 has a negative one)
         self._cur: Agg = Agg()
         self._secs = BucketSeries(SECOND_BUCKETS, 100)
         self._mins = BucketSeries(MINUTE_BUCKETS, 60)
@@ -83,6 +97,21 @@ class MetricsEngine:
         self.warnings: list[SourceWarningView] = []
 
     # ----------------------------------------------------------------------------------- clock
+    def set_wall_clock(self, wall_ms: int) -> None:
+        """The wall clock the future rule compares with (SPEC 3): entries after wall + max_future
+        are left out. Applied when entries are fed, never kept in derived data."""
+        self.future_limit = wall_ms + self.config.log.max_future_ms
+
+    def is_future(self, ts: int) -> bool:
+        """Whether an entry at `ts` is dated too far ahead of the wall clock to move any clock."""
+        return ts > self.future_limit
+
+    def _note_future(self) -> None:
+        self.entries += 1
+        self.future += 1
+        name = self.feeding_file or ""
+        self._future_files[name] = self._future_files.get(name, 0) + 1
+
     def advance(self, t: int) -> None:
         """Move the clock forward to t (never back), evaluating every whole second on the way."""
         if self.t is None:
@@ -138,11 +167,14 @@ class MetricsEngine:
     def _figures(agg: Agg, seconds: int) -> dict[str, float | None]:
         n = agg.entries
         looked = agg.hits + agg.misses
+        avg = agg.dur_sum / agg.completed if agg.completed else None
+        if avg is not None and not math.isfinite(avg):
+            avg = None  # the sum overflowed (durations near 1e308): no figure, so no band or alert (SPEC 5)
         return {
             "entries": n,
             "requests_per_second": n / seconds,
             "error_rate": 100.0 * agg.errors / n if n else None,
-            "avg_response_ms": agg.dur_sum / agg.completed if agg.completed else None,
+            "avg_response_ms": avg,
             "p95_response_ms": percentile(agg.hist, agg.completed) if agg.hist else None,
             "cache_hit_rate": 100.0 * agg.hits / looked if looked else None,
             "memory_mb": agg.mem_last,
@@ -190,35 +222,32 @@ class MetricsEngine:
                 if isinstance(item, ParseError):
                     self.parse_errors += 1
                     continue
-                if item.ts > limit:
+                if item.ts > limit and not item.ts > self.future_limit:
                     self.stopped = True
                     return skipped + self._rest(lines, line)
                 self.feed_entry(item)
                 continue
             prefix, fraction, zone, component, action, duration, status, details = m.groups()
-            sec = epoch(prefix)
-            if sec is None:
-                self.parse_errors += 1
-                continue
-            ts = sec * 1000
-            if fraction:
-                ts += _fraction_ms(fraction)
             if zone and zone != "Z":
-                off = offset_ms(zone)
-                if off is None:
+                zoned = timestamp_from_match(prefix, fraction, zone)  # the offset and the UTC range (SPEC 1)
+                if zoned is None:
                     self.parse_errors += 1
                     continue
-                ts -= off
-            if ts > limit:
+                ts = zoned
+            else:
+                sec = epoch(prefix)
+                if sec is None:
+                    self.parse_errors += 1
+                    continue
+                ts = sec * 1000
+                if fraction:
+                    ts += _fraction_ms(fraction)
+            if ts > limit and not ts > self.future_limit:  # a future entry moves no clock: it stops nothing
                 self.stopped = True
                 return skipped + self._rest(lines, line)
             if details and details[-1] == "\r":
                 details = details[:-1]
-            dur = float(duration)
-            if dur == _INF:
-                self.parse_errors += 1
-                continue
-            feed(ts, component.upper(), action.upper(), dur, status.upper(), details)
+            feed(ts, component.upper(), action.upper(), float(duration), status.upper(), details)
         return skipped
 
     @staticmethod
@@ -230,6 +259,9 @@ class MetricsEngine:
         return 1
 
     def _feed(self, ts: int, comp: str, action: str, dur: float, status: str, details: str) -> None:
+        if ts > self.future_limit:
+            self._note_future()  # SPEC 3: counted in `source`, nothing else
+            return
         t = self.t
         if t is None:
             self._start(ts)
@@ -306,7 +338,7 @@ class MetricsEngine:
 
     @property
     def current_second(self) -> int:
-        """The second (s) of the newest bucket, -1 before the first entry."""
+        """The second (s) of the newest bucket, NO_SEC before the first entry."""
         return self._cur_sec
 
     @property
@@ -395,7 +427,7 @@ class MetricsEngine:
         """The bucket of second `sec` when it is not the current one; for a late entry also the
         minute bucket it must reach directly (its second was already merged)."""
         if sec > self._cur_sec:
-            if self._cur_sec >= 0:
+            if self._cur_sec != NO_SEC:
                 self._merge_second(self._cur_sec, self._cur)
             self._cur_sec = sec
             self._cur = b = self._secs.open(sec)
@@ -443,8 +475,23 @@ class MetricsEngine:
 
     # ------------------------------------------------------------------------------ snapshots
     def note_file(self, name: str) -> None:
+        """A file of the input; the lines fed from now on come from it (`feeding_file`)."""
         if name not in self.files:
             self.files.append(name)
+        self.feeding_file = name
+
+    def _future_warnings(self) -> tuple[SourceWarningView, ...]:
+        """SPEC 3: once per file, with the count."""
+        ms = self.config.log.max_future_ms
+        ahead = f"{ms / 60_000:g} minutes" if ms and ms % 60_000 == 0 else f"{ms / 1000:g} seconds"
+        return tuple(
+            SourceWarningView(
+                name,
+                f"{n:,} {'entry' if n == 1 else 'entries'} dated more than {ahead} ahead of the wall clock:"
+                " left out of the clock and the figures",
+            )
+            for name, n in self._future_files.items()
+        )
 
     def note_warning(self, file: str, message: str) -> None:
         self.warnings.append(SourceWarningView(file, message))
@@ -481,7 +528,13 @@ class MetricsEngine:
         return MetricsSnapshot(
             as_of=t,
             source=SourceView(
-                tuple(self.files), self.entries, self.parse_errors, self.first, self.last, tuple(self.warnings)
+                tuple(self.files),
+                self.entries,
+                self.parse_errors,
+                self.first,
+                self.last,
+                tuple(self.warnings) + self._future_warnings(),
+                self.future,
             ),
             windows=windows,
             components=components,
@@ -507,7 +560,7 @@ class MetricsEngine:
         cur_min = self._mins.get(m_now)
         if cur_min is not None:
             agg.merge(cur_min)
-        if self._cur_sec >= 0 and first <= self._cur_sec // 60 <= m_now:
+        if self._cur_sec != NO_SEC and first <= self._cur_sec // 60 <= m_now:
             agg.merge(self._cur)
         return agg
 

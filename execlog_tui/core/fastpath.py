@@ -23,7 +23,7 @@ from typing import Any
 from execlog_tui.core.breakers import HALF_OPEN
 from execlog_tui.core.engine import MetricsEngine
 from execlog_tui.core.parser import line_timestamp
-from execlog_tui.core.windows import duration_bin
+from execlog_tui.core.windows import NO_SEC, NO_TS, duration_bin
 
 try:
     from execlog_tui import _scan
@@ -90,7 +90,7 @@ class FastFeeder:
         self._known = 0  # breakers already looked at for registration
         self._watched: list[int] = []
         self._breaker_version = -1  # the breakers' version when `_watched` was last read
-        self._slow_sec = -1
+        self._slow_sec = NO_SEC  # no second is slow (every negative second is an ordinary one)
         self.stop_ts: int | None = None  # the entry after `stop` at which feed_block stopped last
 
     # ------------------------------------------------------------------------------ feeding
@@ -130,12 +130,12 @@ class FastFeeder:
             # special lines: a timer falls before such a line, and the first entry after `stop`
             # ends the feeding before it reaches the engine.
             if t is None:
-                status, pos, _sk, a, b, run = scan(block, pos, 0, _FAR_FUTURE, 0, -1)
+                status, pos, _sk, a, b, run = scan(block, pos, NO_TS, _FAR_FUTURE, NO_TS, NO_SEC)
             else:
-                nt = e.next_timer
-                status, pos, _sk, a, b, run = scan(
-                    block, pos, t, _FAR_FUTURE, nt if nt < stop_at else stop_at, self._slow_sec
-                )
+                # An entry dated too far ahead of the wall clock (SPEC 3) goes to the per-line path too,
+                # which leaves it out: no run holds one.
+                special_at = min(e.next_timer, stop_at, e.future_limit + 1)
+                status, pos, _sk, a, b, run = scan(block, pos, t, _FAR_FUTURE, special_at, self._slow_sec)
             if run is not None:
                 sec, ts0, ts1, n, completed, dur_sum, hits, misses, hist, comps = run
                 e.add_run(sec, ts0, ts1, n, completed, dur_sum, hits, misses, hist, comps, self._names)
@@ -145,7 +145,7 @@ class FastFeeder:
                 line = block[a:b].decode("utf-8", errors="replace")
                 if stop_at < _FAR_FUTURE:
                     ts = line_timestamp(line)
-                    if ts is not None and ts >= stop_at:
+                    if ts is not None and ts >= stop_at and not e.is_future(ts):  # a future entry stops nothing
                         self.stop_ts = ts
                         return a
                 e.feed_lines([line])

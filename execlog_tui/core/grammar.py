@@ -18,8 +18,15 @@ COMPLETION_STATUSES = STATUS_CODES | {"ERROR", "CRITICAL"}
 TIMESTAMP_SECOND = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}"
 TIMESTAMP_FRACTION_DIGITS = 9
 TIMESTAMP_ZONE = r"Z|[+-][0-9]{2}:[0-9]{2}"
-# duration_ms: digits, optionally a dot and digits.
-DURATION = r"[0-9]+(?:\.[0-9]+)?"
+# The written date and its UTC instant both fall in these years (SPEC 1): `9999-12-31T23:00:00-12:00`
+# (UTC year 10000) and `0001-01-01T00:00:00+14:00` (UTC year 0) are parse errors. Dates before 1970 are
+# ordinary dates (negative epoch milliseconds).
+TIMESTAMP_YEAR_MIN = 1
+TIMESTAMP_YEAR_MAX = 9999
+# duration_ms: digits, optionally a dot and digits. At most 308 digits before the dot, so that every
+# duration is a finite float (309 digits can reach 1e308 and beyond; the README calls them a parse error).
+DURATION_MAX_INT_DIGITS = 308
+DURATION = rf"[0-9]{{1,{DURATION_MAX_INT_DIGITS}}}(?:\.[0-9]+)?"
 
 
 def c_header() -> str:
@@ -36,6 +43,8 @@ def c_header() -> str:
         "#define EXECLOG_SCAN_GRAMMAR_H\n"
         f"#define GRAMMAR_SEP '{FIELD_SEP}'\n"
         f"#define GRAMMAR_FRACTION_DIGITS {TIMESTAMP_FRACTION_DIGITS}\n"
+        f"#define GRAMMAR_YEAR_MIN {TIMESTAMP_YEAR_MIN}\n"
+        f"#define GRAMMAR_YEAR_MAX {TIMESTAMP_YEAR_MAX}\n"
         "/* Statuses of completed operations that are not errors, and the error statuses. */\n"
         + array("GRAMMAR_COMPLETED_STATUSES", completed)
         + array("GRAMMAR_ERROR_STATUSES", errors)

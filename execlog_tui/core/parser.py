@@ -24,7 +24,7 @@ _DURATION_RE = re.compile(grammar.DURATION)
 _TOKEN_BAD_RE = re.compile(r"\s")
 
 fast_match = _FAST_RE.fullmatch
-_INF = float("inf")  # a duration of 309 digits or more overflows a float
+_DURATION_SHAPE_RE = re.compile(r"[0-9]+(?:\.[0-9]+)?")  # the shape, without the grammar's digit bound
 
 # Upper-cased component/action/status tokens, shared: a log has few distinct ones, and a ring of
 # 100,000 entries would otherwise hold 300,000 small copies of the same strings.
@@ -48,9 +48,8 @@ def parse_line(line: str, cut: bool = False) -> Entry | ParseError | None:
     if m is not None:
         prefix, fraction, zone, component, action, duration, status, details = m.groups()
         ts = timestamp_from_match(prefix, fraction, zone)
-        dur = float(duration)
-        if ts is not None and dur != _INF:
-            return Entry(ts, token(component), token(action), dur, token(status), details, line, cut)
+        if ts is not None:
+            return Entry(ts, token(component), token(action), float(duration), token(status), details, line, cut)
     if not line.strip():
         return None
     return ParseError(line, _reason(line), cut)
@@ -66,16 +65,21 @@ def _reason(line: str) -> str:
     if m is None:
         return f"not a timestamp: {ts_text[:40]!r}"
     if timestamp_from_match(ts_text[:19], m.group(7), m.group(8)) is None:
-        return f"impossible date, time or offset: {ts_text[:40]!r}"
+        return (
+            f"impossible date, time or offset: {ts_text[:40]!r} (the date and its UTC instant must be in the"
+            f" years {grammar.TIMESTAMP_YEAR_MIN:04d}-{grammar.TIMESTAMP_YEAR_MAX})"
+        )
     for name, value in (("component", component), ("action", action)):
         if not value:
             return f"empty {name}"
         if _TOKEN_BAD_RE.search(value):
             return f"{name} contains white space: {value[:40]!r}"
     if not _DURATION_RE.fullmatch(duration):
+        if _DURATION_SHAPE_RE.fullmatch(duration):
+            digits = len(duration.partition(".")[0])
+            most = grammar.DURATION_MAX_INT_DIGITS
+            return f"duration_ms is too large: {digits} digits before the point (at most {most})"
         return f"duration_ms is not a number of milliseconds: {duration[:40]!r}"
-    if float(duration) == _INF:
-        return f"duration_ms is too large: {len(duration)} digits"
     if not status:
         return "empty status"
     if _TOKEN_BAD_RE.search(status):

@@ -83,6 +83,7 @@ class SourceView:
     first: int | None = None
     last: int | None = None
     warnings: tuple[SourceWarningView, ...] = ()
+    future: int = 0  # entries dated too far ahead of the wall clock, left out of everything else (SPEC 3)
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +146,7 @@ def snapshot_to_json(snap: MetricsSnapshot) -> dict[str, Any]:
             "files": list(src.files),
             "entries": src.entries,
             "parse_errors": src.parse_errors,
+            "future": src.future,
             "first": format_ts(src.first),
             "last": format_ts(src.last),
             "warnings": [{"file": w.file, "message": w.message} for w in src.warnings],

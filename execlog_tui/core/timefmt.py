@@ -15,19 +15,25 @@ TIMESTAMP_RE = re.compile(
 )
 _TIME_OF_DAY_RE = re.compile(r"([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:\.([0-9]{1,9}))?)?")
 
+# The UTC instants a timestamp may denote (SPEC 1: years 0001-9999), in epoch milliseconds. Dates
+# before 1970 are negative, and ordinary.
+MIN_TS_MS = calendar.timegm((grammar.TIMESTAMP_YEAR_MIN, 1, 1, 0, 0, 0, 0, 0, 0)) * 1000
+MAX_TS_MS = calendar.timegm((grammar.TIMESTAMP_YEAR_MAX, 12, 31, 23, 59, 59, 0, 0, 0)) * 1000 + 999
+
 # 'YYYY-MM-DDTHH:MM:SS' -> epoch seconds (or None when impossible). Log lines share their second
 # with thousands of neighbours, so this cache turns date validation into one dict lookup per line.
 _SECOND_CACHE: dict[str, int | None] = {}
+_MISSING = object()  # not cached yet (every int, negative ones too, is an epoch second)
 
 
 def _epoch_seconds(prefix: str) -> int | None:
-    cached = _SECOND_CACHE.get(prefix, -1)
-    if cached != -1:
-        return cached
+    cached = _SECOND_CACHE.get(prefix, _MISSING)
+    if cached is not _MISSING:
+        return cached  # type: ignore[return-value]  # an int or None: what was stored
     try:
         y, mo, d = int(prefix[0:4]), int(prefix[5:7]), int(prefix[8:10])
         h, mi, s = int(prefix[11:13]), int(prefix[14:16]), int(prefix[17:19])
-        if h > 23 or mi > 59 or s > 59 or y < 1:
+        if h > 23 or mi > 59 or s > 59 or not grammar.TIMESTAMP_YEAR_MIN <= y <= grammar.TIMESTAMP_YEAR_MAX:
             value: int | None = None
         else:
             datetime(y, mo, d)  # validates the day of the month
@@ -71,11 +77,18 @@ def timestamp_from_match(prefix: str, fraction: str | None, zone: str | None) ->
         if off is None:
             return None
         ms -= off
+        if not in_range(ms):
+            return None  # the written date is in range, its UTC instant is not (SPEC 1)
     return ms
 
 
+def in_range(ms: int) -> bool:
+    """Whether `ms` is an instant a timestamp may denote (SPEC 1's years 0001-9999, in UTC)."""
+    return MIN_TS_MS <= ms <= MAX_TS_MS
+
+
 def format_ts(ms: int | None) -> str | None:
-    """ISO 8601, UTC, milliseconds and `Z` (SPEC section 9)."""
+    """ISO 8601, UTC, milliseconds and `Z` (SPEC section 9); years 0001-9999 (what the parser accepts)."""
     if ms is None:
         return None
     seconds, millis = divmod(ms, 1000)
@@ -83,7 +96,8 @@ def format_ts(ms: int | None) -> str | None:
 
 
 def time_struct_prefix(seconds: int) -> str:
-    return datetime.fromtimestamp(seconds, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    # isoformat, not strftime: %Y does not pad years before 1000 to four digits on every platform.
+    return datetime.fromtimestamp(seconds, tz=UTC).replace(tzinfo=None).isoformat(timespec="seconds")
 
 
 def format_time_of_day(ms: int | None) -> str:
@@ -102,7 +116,10 @@ def parse_user_time(text: str, reference_ms: int | None) -> int:
         return full
     m = TIMESTAMP_RE.fullmatch(text.replace(" ", "T", 1))
     if m is not None:
-        raise ValueError(f"impossible date or time: {text!r}")
+        raise ValueError(
+            f"impossible date, time or offset: {text!r} (the date and its UTC instant must be in the years"
+            f" {grammar.TIMESTAMP_YEAR_MIN:04d}-{grammar.TIMESTAMP_YEAR_MAX})"
+        )
     m = _TIME_OF_DAY_RE.fullmatch(text)
     if m is None:
         raise ValueError(f"not a time: {text!r} (expected YYYY-MM-DDTHH:MM:SS[.fff][Z|+HH:MM] or HH:MM[:SS[.fff]])")

@@ -45,6 +45,7 @@ SECOND_BUCKETS: int = max(w.buckets for w in WINDOWS if w.bucket_ms == 1000)
 MINUTE_BUCKETS: int = max(w.buckets for w in WINDOWS if w.bucket_ms == 60_000)
 
 NO_TS = -(1 << 62)  # before any timestamp (the epoch ms of a year before 1970 is negative)
+NO_SEC = NO_TS // 1000  # before any second (every negative epoch second is an ordinary one)
 
 # Durations below 100 ms get a bin per millisecond (exact within 1 ms); above, bins grow by 2 %
 # (exact within 2 %): p95 from a histogram, per SPEC section 4, with no samples kept.

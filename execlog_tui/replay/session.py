@@ -35,11 +35,11 @@ class ReplayView:
     incidents: tuple[Incident, ...]
 
 
-def newest_reference(sets) -> int | None:  # noqa: ANN001
+def newest_reference(sets, is_future=None) -> int | None:  # noqa: ANN001
     """The date a bare time of day refers to: the same rule as `-b --at`, so both agree."""
     from execlog_tui.pipeline import newest_entry_ts
 
-    return newest_entry_ts(sets)
+    return newest_entry_ts(sets, is_future)
 
 
 class ReplaySession:
@@ -74,7 +74,7 @@ class ReplaySession:
             ring_capacity=ring_capacity,
             checkpoint_every_ms=checkpoint_every_ms,
         )
-        self.reference = newest_reference(self.sets)
+        self.reference = newest_reference(self.sets, self.controller.engine.is_future)
         self.start_ms = self._time(start, "--from") if start else self.controller.first_ts
         self.end_ms = self._time(end, "--to") if end else None
         newest, oldest = self.reference, self.controller.first_ts

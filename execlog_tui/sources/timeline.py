@@ -70,6 +70,12 @@ def merge_items(streams: Iterable[Iterable[Item]]) -> Iterator[Item]:
         yield item
 
 
+def merged_name(sets: Iterable[LogSet]) -> str:
+    """What a warning about merged entries names: the sets' live files (an entry merged from several
+    sets does not say which file it came from)."""
+    return " + ".join(str(s.directory / s.name) for s in sets)
+
+
 def merge_sets(
     sets: Iterable[LogSet],
     warnings: list[SourceWarning],

@@ -478,6 +478,29 @@ def test_size_refusals(tmp_path: Path, size: str, expected: str) -> None:
     assert expected in str(e)
 
 
+@pytest.mark.parametrize(
+    ("text", "ms"),
+    [("5 minutes", 300_000), ("30 seconds", 30_000), ("1 hour", 3_600_000), ("0 seconds", 0), ("1.5 minute", 90_000)],
+)
+def test_max_future_is_a_duration(tmp_path: Path, text: str, ms: int) -> None:
+    """SPEC 3's LOG_CONFIGURATION.max_future (it used to be refused as an unknown key)."""
+    assert load(tmp_path, f"LOG_CONFIGURATION:\n  max_future: {text}\n").log.max_future_ms == ms
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("soon", "expected a duration like '30 seconds', '5 minutes' or '1 hour', got 'soon'"),
+        ("5", "got '5'"),
+        ("9" * 400 + " hours", "expected at most a year"),
+    ],
+)
+def test_max_future_refusals(tmp_path: Path, value: str, expected: str) -> None:
+    e = refuse(tmp_path, f"LOG_CONFIGURATION:\n  max_future: {value}\n")
+    assert (e.line, e.key) == (2, "LOG_CONFIGURATION.max_future")
+    assert expected in str(e)
+
+
 def test_counts(tmp_path: Path) -> None:
     cfg = load(tmp_path, "LOG_CONFIGURATION:\n  rotation: 12_files\n  retention: 1_day\n  compression: none\n")
     assert (cfg.log.rotation_files, cfg.log.retention_days, cfg.log.compression) == (12, 1, "none")
