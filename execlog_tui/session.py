@@ -72,6 +72,7 @@ class Ring(Protocol):
     def __len__(self) -> int: ...
     def lines_newest(self, count: int) -> tuple[list[str], bytes]: ...  # raw lines and flag bytes
     def resize(self, capacity: int) -> None: ...
+    def origin(self, index: int) -> tuple[str, int] | None: ...  # (file, line) of a kept line, if known
 
 
 @dataclass(frozen=True, slots=True)

@@ -181,6 +181,11 @@ class RingBuffer:
         """The newest `count` raw lines, oldest first (the same call as the replay's LazyRing)."""
         return self.lines_newest(count)[0]
 
+    def origin(self, index: int) -> tuple[str, int] | None:
+        """(file, 1-based line number) of the line at `index` (0 the oldest kept, -1 the newest), or
+        None when it is not known (lines appended without an origin)."""
+        return None
+
     # ---- reading parsed --------------------------------------------------------------------------
     def __len__(self) -> int:
         return len(self._raws)

@@ -75,6 +75,10 @@ class LazyRing:
                 out.append(line)
         return out, bytes([UNKNOWN]) * len(out)
 
+    def origin(self, index: int) -> tuple[str, int] | None:
+        """Where a line came from: not tracked by the replay's ring (None), see RingBuffer.origin."""
+        return None
+
     def newest(self, count: int) -> list[Item]:
         return [p for p in map(parse_line, self.raw_newest(count)) if p is not None]
 
