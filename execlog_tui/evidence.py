@@ -534,19 +534,22 @@ def _firing_entry(req: _Request, stream: Stream, kind: str, component: str, fire
                 return file, line
         return None
     replay = _BreakerReplay(req.config, component)
-    seq = 0
-    for file, line, e in _until(stream(NO_TS), req.until):
-        seq += 1
+    found = None
+    firing = False  # the alert fires when the breaker enters OPEN and resolves when it is CLOSED again
+    for seq, (file, line, e) in enumerate(_until(stream(NO_TS), req.until), start=1):
         replay.tick(e.ts)
         if e.component != component:
             continue
         before = len(replay.transitions)
         replay.observe(seq, file, line, e)
         for tr in replay.transitions[before:]:
-            if tr.new == OPEN and tr.ts == fired and tr.old == "CLOSED":
-                found = (file, line)
-                return found
-    return None
+            if tr.new == OPEN:
+                if not firing and tr.ts == fired:
+                    found = (file, line)
+                firing = True
+            elif tr.new == "CLOSED":
+                firing = False
+    return found
 
 
 # --------------------------------------------------------------------------------- entry points
