@@ -15,7 +15,7 @@ from __future__ import annotations
 import heapq
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -195,19 +195,22 @@ class _Reader:
                 except OSError:
                     pass
         self._done = 0
-        streams = [self._located(members) for members in per_set]
-        merged = cast(Iterable[_Located], streams[0] if len(streams) == 1 else merge_items(streams))  # type: ignore[arg-type]
-        for loc in merged:
-            item = loc.item
-            if type(item) is Entry:
-                yield loc.file, loc.line, item
+        if len(per_set) == 1:
+            yield from self._entries(per_set[0])
+        else:
+            merged = merge_items(self._located(members) for members in per_set)  # type: ignore[misc]
+            for loc in cast(Iterator[_Located], merged):
+                item = loc.item
+                if type(item) is Entry:
+                    yield loc.file, loc.line, item
         if self.progress is not None:
             self.progress(self._total, self._total)
 
-    def _located(self, members: list[Member]) -> Iterator[_Located]:
+    def _batches(self, members: list[Member]) -> Iterator[tuple[str, int, list[str], set[int]]]:
+        """(file, number of the batch's first line, lines, cut) for each batch of each member."""
         for m in members:
             name = str(m.path)
-            number = 0
+            number = 1
             try:
                 size = m.path.stat().st_size
             except OSError:
@@ -215,14 +218,26 @@ class _Reader:
             for lines, cut in read_batches(m.path, self.warnings, self.line_limit, archive=not m.live):
                 if self.cancel is not None and self.cancel.is_set():
                     raise Cancelled
-                for i, line in enumerate(lines):
-                    number += 1
-                    item = parse_line(line, i in cut) if cut else parse_line(line)
-                    if item is not None:
-                        yield _Located(name, number, item)
+                yield name, number, lines, cut
+                number += len(lines)
                 if self.progress is not None:
                     self.progress(self._done, self._total)
             self._done += size
+
+    def _entries(self, members: list[Member]) -> Iterator[tuple[str, int, Entry]]:
+        parse = parse_line
+        for name, number, lines, cut in self._batches(members):
+            for i, line in enumerate(lines, start=number):
+                item = parse(line, i - number in cut) if cut else parse(line)
+                if type(item) is Entry:
+                    yield name, i, item
+
+    def _located(self, members: list[Member]) -> Iterator[_Located]:
+        for name, number, lines, cut in self._batches(members):
+            for i, line in enumerate(lines, start=number):
+                item = parse_line(line, i - number in cut) if cut else parse_line(line)
+                if item is not None:
+                    yield _Located(name, i, item)
 
 
 Stream = Callable[[int], Iterator[tuple[str, int, Entry]]]  # since -> (file, line, entry) in feed order
