@@ -23,6 +23,10 @@ from execlog_tui.core.breakers import OPEN, BreakerTracker
 from execlog_tui.core.config import Config
 from execlog_tui.core.entry import (
     BOOTSTRAP_COMPLETE,
+    CACHE_HIT,
+    CACHE_MISS,
+    COMPLETION_STATUSES,
+    ERROR_STATUSES,
     NOT_AN_OPERATION,
     Entry,
     ParseError,
@@ -185,7 +189,7 @@ class _Reader:
         skipped = set(self._skip(since)) if self._skip is not None and len(self.sets) == 1 else set()
         return [[m for m in s.members if m not in skipped] for s in self.sets]
 
-    def entries(self, since: int = NO_TS) -> Iterator[tuple[str, int, Entry]]:
+    def entries(self, since: int = NO_TS, pre: Prefilter | None = None) -> Iterator[tuple[str, int, Entry]]:
         per_set = self.members_from(since)
         self._total = 0
         for members in per_set:
@@ -196,7 +200,7 @@ class _Reader:
                     pass
         self._done = 0
         if len(per_set) == 1:
-            yield from self._entries(per_set[0])
+            yield from self._entries(per_set[0], pre)
         else:
             merged = merge_items(self._located(members) for members in per_set)  # type: ignore[misc]
             for loc in cast(Iterator[_Located], merged):
@@ -224,10 +228,12 @@ class _Reader:
                     self.progress(self._done, self._total)
             self._done += size
 
-    def _entries(self, members: list[Member]) -> Iterator[tuple[str, int, Entry]]:
+    def _entries(self, members: list[Member], pre: Prefilter | None) -> Iterator[tuple[str, int, Entry]]:
         parse = parse_line
         for name, number, lines, cut in self._batches(members):
             for i, line in enumerate(lines, start=number):
+                if pre is not None and not pre(line):
+                    continue
                 item = parse(line, i - number in cut) if cut else parse(line)
                 if type(item) is Entry:
                     yield name, i, item
@@ -240,7 +246,36 @@ class _Reader:
                     yield _Located(name, i, item)
 
 
-Stream = Callable[[int], Iterator[tuple[str, int, Entry]]]  # since -> (file, line, entry) in feed order
+# A necessary condition on a raw line for an entry to count (a line it refuses cannot count, so the
+# lines it lets through are parsed and decided by the rule itself): it spares parsing most lines.
+Prefilter = Callable[[str], bool]
+# (since, prefilter) -> (file, line, entry) in feed order; without a prefilter, every entry.
+Stream = Callable[[int, "Prefilter | None"], Iterator[tuple[str, int, Entry]]]
+
+
+def _field_in(index: int, words: frozenset[str]) -> Prefilter:
+    """The raw line's field `index` (0-based, '|'-separated), upper-cased as the parser's tokens are,
+    is one of `words`."""
+
+    def pre(line: str) -> bool:
+        parts = line.split("|", index + 1)
+        return len(parts) > index + 1 and parts[index].upper() in words
+
+    return pre
+
+
+def _prefilter(kind: str, name: str | None) -> Prefilter | None:
+    if kind == "error_rate":
+        return _field_in(4, ERROR_STATUSES)
+    if kind in ("response_time", "p95"):
+        return _field_in(4, COMPLETION_STATUSES)
+    if kind == "cache_hit_rate":
+        return _field_in(2, frozenset((CACHE_HIT, CACHE_MISS)))
+    if kind == "memory":
+        return lambda line: "_mb=" in line
+    if kind == "component" and name is not None:
+        return _field_in(1, frozenset((name,)))
+    return None
 
 
 def _until(stream: Iterator[tuple[str, int, Entry]], until: int | None) -> Iterator[tuple[str, int, Entry]]:
@@ -346,7 +381,10 @@ def _window_rows(req: _Request, stream: Stream) -> EvidenceResult:
     newest: tuple[int, int] | None = None  # memory: (ts, seq) of the report behind memory_mb
     largest: tuple[float, int] | None = None  # memory: (value, -seq) of memory_max_mb
     seq = 0
-    for file, line, e in _until(stream(lo), req.until):
+    # Without --at every entry read was fed, so only the lines that may count need parsing; with it,
+    # every entry's time decides where the input ends.
+    pre = _prefilter(fig.kind, fig.name) if req.until is None else None
+    for file, line, e in _until(stream(lo, pre), req.until):
         seq += 1
         if not lo <= e.ts <= t:
             continue
@@ -384,7 +422,7 @@ def _bootstrap_rows(req: _Request, stream: Stream) -> EvidenceResult:
     run_total = 0
     best: tuple[int, list[tuple[int, EvidenceRow]], int] | None = None
     seq = 0
-    for file, line, e in _until(stream(NO_TS), req.until):
+    for file, line, e in _until(stream(NO_TS, None), req.until):
         seq += 1
         if e.component != NOT_AN_OPERATION:
             continue
@@ -453,7 +491,7 @@ def _breaker_rows(req: _Request, stream: Stream) -> EvidenceResult:
     keep = _Keep(req.limit)
     pending: dict[int, tuple[EvidenceRow, str]] = {}
     seq = 0
-    for file, line, e in _until(stream(NO_TS), req.until):
+    for file, line, e in _until(stream(NO_TS, None), req.until):
         seq += 1
         replay.tick(e.ts)
         if e.component != name:
@@ -509,7 +547,7 @@ def _alert_rows(req: _Request, stream: Stream) -> EvidenceResult:
     conditions = {c.name: c for c in req.config.monitoring.conditions}
     if kind in ("breaker", "critical"):
         trigger = _firing_entry(req, stream, kind, component, fired)
-        for seq, (file, line, e) in enumerate(_until(stream(lo), req.until), start=1):
+        for seq, (file, line, e) in enumerate(_until(stream(lo, None), req.until), start=1):
             if lo <= e.ts <= fired:
                 keep.add(seq, _row(file, line, e))
             if (file, line) == trigger:
@@ -518,7 +556,7 @@ def _alert_rows(req: _Request, stream: Stream) -> EvidenceResult:
     elif name in conditions:
         counts = _condition_predicate(conditions[name].figure)
         # Evaluated as of the whole second `fired`: before the first entry dated after it was fed.
-        for seq, (file, line, e) in enumerate(_until(stream(lo), req.until), start=1):
+        for seq, (file, line, e) in enumerate(_until(stream(lo, None), req.until), start=1):
             if e.ts > fired:
                 break
             if e.ts >= lo:
@@ -544,14 +582,14 @@ def _condition_predicate(figure: str) -> Callable[[Entry], str | None]:
 def _firing_entry(req: _Request, stream: Stream, kind: str, component: str, fired: int) -> tuple[str, int] | None:
     """(file, line) of the entry that fired a breaker or critical alert at `fired`."""
     if kind == "critical":
-        for file, line, e in _until(stream(SHORTEST.start_ms(fired)), req.until):
+        for file, line, e in _until(stream(SHORTEST.start_ms(fired), None), req.until):
             if e.component == component and e.status == "CRITICAL" and e.ts == fired:
                 return file, line
         return None
     replay = _BreakerReplay(req.config, component)
     found = None
     firing = False  # the alert fires when the breaker enters OPEN and resolves when it is CLOSED again
-    for seq, (file, line, e) in enumerate(_until(stream(NO_TS), req.until), start=1):
+    for seq, (file, line, e) in enumerate(_until(stream(NO_TS, None), req.until), start=1):
         replay.tick(e.ts)
         if e.component != component:
             continue
@@ -678,7 +716,7 @@ def collect_evidence(
     if rows is not None:
         raws, flags, origins = rows
 
-        def from_ring(_since: int) -> Iterator[tuple[str, int, Entry]]:
+        def from_ring(_since: int, _pre: Prefilter | None) -> Iterator[tuple[str, int, Entry]]:
             for raw, flag, origin in zip(raws, flags, origins, strict=True):
                 if flag & PARSE_ERROR and not flag & UNKNOWN:
                     continue
