@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import math
-import re
 import time
 from collections.abc import Iterable, Sequence
 
 from execlog_tui.core.alerts import AlertHook, AlertTracker
 from execlog_tui.core.breakers import BreakerTracker
 from execlog_tui.core.config import Config
-from execlog_tui.core.entry import COMPLETION_STATUSES, ERROR_STATUSES, Entry, ParseError
+from execlog_tui.core.entry import (
+    BOOTSTRAP_COMPLETE,
+    CACHE,
+    CACHE_HIT,
+    CACHE_MISS,
+    ERROR_STATUSES,
+    Entry,
+    ParseError,
+    is_completed,
+    memory_figure,
+)
 from execlog_tui.core.parser import fast_match, parse_line
 from execlog_tui.core.snapshot import (
     ComponentFigures,
@@ -30,11 +39,11 @@ from execlog_tui.core.windows import (
     WINDOWS,
     Agg,
     BucketSeries,
+    WindowSpec,
     duration_bin,
     percentile,
 )
 
-_MEMORY_RE = re.compile(r"(?<![A-Za-z0-9_])(?:rss_mb|memory_mb|mem_mb)=([0-9]+(?:\.[0-9]+)?)")
 _DEGRADED_ON = "Entering degraded mode"
 _DEGRADED_OFF = ("Leaving degraded mode", "Exiting degraded mode")
 _FAR_FUTURE = 1 << 62
@@ -144,7 +153,7 @@ class MetricsEngine:
         s = second_ms // 1000
         agg = Agg()
         secs = self._secs
-        for sec in range(s - SHORTEST.buckets + 1, s + 1):
+        for sec in range(SHORTEST.first_bucket(second_ms), s + 1):
             b = secs.get(sec)
             if b is not None and b.entries:
                 agg.entries += b.entries
@@ -274,7 +283,7 @@ class MetricsEngine:
             self.last = ts
         if self.first is None or ts < self.first:
             self.first = ts
-        if comp == "BOOTSTRAP" and action == "COMPLETE" and ts >= self._bootstrap_ts:
+        if (comp, action) == BOOTSTRAP_COMPLETE and ts >= self._bootstrap_ts:
             # The newest by timestamp, whatever the window: a late line with an older one does not
             # replace it (SPEC 4).
             self.bootstrap_ms, self._bootstrap_ts = dur, ts
@@ -291,7 +300,7 @@ class MetricsEngine:
         b.entries += 1
         if failed:
             b.errors += 1
-        completed = status in COMPLETION_STATUSES and comp != "BOOTSTRAP"
+        completed = is_completed(comp, status)
         if completed:
             b.completed += 1
             b.dur_sum += dur
@@ -308,15 +317,15 @@ class MetricsEngine:
             c[2] += dur
             if dur > c[3]:
                 c[3] = dur
-        if comp == "CACHE":
-            if action == "HIT":
+        if comp == CACHE:
+            if action == CACHE_HIT:
                 b.hits += 1
-            elif action == "MISS":
+            elif action == CACHE_MISS:
                 b.misses += 1
         if "_mb=" in details:
-            figures = _MEMORY_RE.findall(details)
-            if figures:
-                b.add_memory(ts, float(figures[-1]))
+            mem = memory_figure(details)
+            if mem is not None:
+                b.add_memory(ts, mem)
         if late is not None:
             self._late(late, ts, comp, action, dur, status, details, failed, completed)
         self.breakers.observe(comp, action, ts, failed, completed)
@@ -459,11 +468,11 @@ class MetricsEngine:
             one.completed, one.dur_sum = 1, dur
             one.hist[duration_bin(dur)] = 1
         one.comps[comp] = [1, int(failed), dur, dur]
-        if comp == "CACHE":
-            one.hits, one.misses = int(action == "HIT"), int(action == "MISS")
-        figures = _MEMORY_RE.findall(details)
-        if figures:
-            one.add_memory(ts, float(figures[-1]))
+        if comp == CACHE:
+            one.hits, one.misses = int(action == CACHE_HIT), int(action == CACHE_MISS)
+        mem = memory_figure(details)
+        if mem is not None:
+            one.add_memory(ts, mem)
         m.merge(one)
 
     def _merge_second(self, sec: int, b: Agg) -> None:
@@ -509,7 +518,7 @@ class MetricsEngine:
         windows = {}
         day: Agg | None = None
         for w in WINDOWS:
-            agg = self._window_agg(t, w.buckets, w.bucket_s)
+            agg = self._window_agg(t, w)
             if w is LONGEST:
                 day = agg  # per-component figures are over the longest window (SPEC 4)
             windows[w.name] = self._window_figures(w.name, agg, w.seconds)
@@ -547,15 +556,15 @@ class MetricsEngine:
             series=self._series(t),
         )
 
-    def _window_agg(self, t: int | None, n: int, size: int) -> Agg:
+    def _window_agg(self, t: int | None, w: WindowSpec) -> Agg:
         agg = Agg()
         if t is None:
             return agg
         s = t // 1000
-        if size == 1:
-            return self._secs.total(s - n + 1, s + 1, with_components=False)
+        if w.bucket_s == 1:
+            return self._secs.total(w.first_bucket(t), s + 1, with_components=False)
         m_now = s // 60
-        first = m_now - n + 1
+        first = w.first_bucket(t)
         agg.merge(self._complete_minutes(first, m_now))
         cur_min = self._mins.get(m_now)
         if cur_min is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
 
 # The status vocabularies live with the rest of the line grammar (core/grammar.py).
@@ -53,9 +54,39 @@ class ParseError(NamedTuple):
         return None
 
 
+# Which entries count toward which figure (SPEC 4): the one home of these rules. The engine counts with
+# them and the evidence (execlog_tui/evidence.py) selects with them, so a figure and its evidence agree.
+NOT_AN_OPERATION = "BOOTSTRAP"  # its entries are checkpoints of a run, never completed operations
+CACHE = "CACHE"
+CACHE_HIT, CACHE_MISS = "HIT", "MISS"
+BOOTSTRAP_COMPLETE = ("BOOTSTRAP", "COMPLETE")  # the entry whose duration is the bootstrap figure
+# A memory report: the last `rss_mb=`, `memory_mb=` or `mem_mb=` of an entry's details.
+MEMORY_RE = re.compile(r"(?<![A-Za-z0-9_])(?:rss_mb|memory_mb|mem_mb)=([0-9]+(?:\.[0-9]+)?)")
+
+
 def is_error(status: str) -> bool:
     return status in ERROR_STATUSES
 
 
 def is_completed(component: str, status: str) -> bool:
-    return status in COMPLETION_STATUSES and component != "BOOTSTRAP"
+    """A completed operation: a status code, ERROR or CRITICAL, of any component but BOOTSTRAP."""
+    return status in COMPLETION_STATUSES and component != NOT_AN_OPERATION
+
+
+def cache_result(component: str, action: str) -> str | None:
+    """CACHE_HIT or CACHE_MISS for a cache lookup's outcome (the hit rate's terms), None otherwise."""
+    if component == CACHE and action in (CACHE_HIT, CACHE_MISS):
+        return action
+    return None
+
+
+def memory_figure(details: str) -> float | None:
+    """The memory an entry reports (its last memory figure), None when it reports none."""
+    if "_mb=" not in details:
+        return None
+    figures = MEMORY_RE.findall(details)
+    return float(figures[-1]) if figures else None
+
+
+def is_bootstrap_complete(component: str, action: str) -> bool:
+    return (component, action) == BOOTSTRAP_COMPLETE

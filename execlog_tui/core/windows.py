@@ -28,6 +28,18 @@ class WindowSpec:
     def ms(self) -> int:
         return self.bucket_ms * self.buckets
 
+    def first_bucket(self, t: int) -> int:
+        """The index (in buckets of `bucket_ms` since the epoch) of the window's oldest bucket as of t."""
+        return t // self.bucket_ms - self.buckets + 1
+
+    def start_ms(self, t: int) -> int:
+        """The first instant of the window as of t: it holds the entries with start_ms(t) <= ts <= t."""
+        return self.first_bucket(t) * self.bucket_ms
+
+    def holds(self, t: int, ts: int) -> bool:
+        """Whether an entry dated `ts` (fed by the time of t) is in the window as of t (SPEC 3)."""
+        return self.start_ms(t) <= ts <= t
+
 
 # The one definition of the windows, shortest first: every other module takes them from here.
 WINDOWS: tuple[WindowSpec, ...] = (
@@ -67,11 +79,16 @@ def bin_value(index: int) -> float:
     return low * math.sqrt(1.02)
 
 
+def nearest_rank(count: int, fraction: float = 0.95) -> int:
+    """The 1-based rank, in ascending order of `count` values, of the nearest-rank percentile."""
+    return max(1, math.ceil(fraction * count))
+
+
 def percentile(hist: dict[int, int], count: int, fraction: float = 0.95) -> float | None:
     """Nearest-rank percentile of the durations counted in `hist`."""
     if count <= 0:
         return None
-    rank = max(1, math.ceil(fraction * count))
+    rank = nearest_rank(count, fraction)
     seen = 0
     for index in sorted(hist):
         seen += hist[index]
