@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import heapq
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -278,13 +279,15 @@ def _prefilter(kind: str, name: str | None) -> Prefilter | None:
     return None
 
 
-def _until(stream: Iterator[tuple[str, int, Entry]], until: int | None) -> Iterator[tuple[str, int, Entry]]:
-    """What the engine was fed: the first entry dated after `until` ends the input (see feed_lines)."""
-    if until is None:
-        yield from stream
-        return
+def _until(stream: Iterator[tuple[str, int, Entry]], req: _Request) -> Iterator[tuple[str, int, Entry]]:
+    """What the engine was fed: an entry from the future (SPEC 3) counts in no figure and stops nothing;
+    otherwise the first entry dated after `until` ends the input (see feed_lines)."""
+    until, future = req.until, req.future_limit
     for located in stream:
-        if located[2].ts > until:
+        ts = located[2].ts
+        if ts > future:
+            continue
+        if until is not None and ts > until:
             return
         yield located
 
@@ -349,6 +352,7 @@ class _Request:
     limit: int
     config: Config
     snap: MetricsSnapshot
+    future_limit: int  # entries dated after it are from the future (SPEC 3): the engine's own limit
 
 
 def _predicate(kind: str, name: str | None) -> Callable[[Entry], str | None | bool]:
@@ -384,7 +388,7 @@ def _window_rows(req: _Request, stream: Stream) -> EvidenceResult:
     # Without --at every entry read was fed, so only the lines that may count need parsing; with it,
     # every entry's time decides where the input ends.
     pre = _prefilter(fig.kind, fig.name) if req.until is None else None
-    for file, line, e in _until(stream(lo, pre), req.until):
+    for file, line, e in _until(stream(lo, pre), req):
         seq += 1
         if not lo <= e.ts <= t:
             continue
@@ -422,7 +426,7 @@ def _bootstrap_rows(req: _Request, stream: Stream) -> EvidenceResult:
     run_total = 0
     best: tuple[int, list[tuple[int, EvidenceRow]], int] | None = None
     seq = 0
-    for file, line, e in _until(stream(NO_TS, None), req.until):
+    for file, line, e in _until(stream(NO_TS, None), req):
         seq += 1
         if e.component != NOT_AN_OPERATION:
             continue
@@ -491,7 +495,7 @@ def _breaker_rows(req: _Request, stream: Stream) -> EvidenceResult:
     keep = _Keep(req.limit)
     pending: dict[int, tuple[EvidenceRow, str]] = {}
     seq = 0
-    for file, line, e in _until(stream(NO_TS, None), req.until):
+    for file, line, e in _until(stream(NO_TS, None), req):
         seq += 1
         replay.tick(e.ts)
         if e.component != name:
@@ -547,7 +551,7 @@ def _alert_rows(req: _Request, stream: Stream) -> EvidenceResult:
     conditions = {c.name: c for c in req.config.monitoring.conditions}
     if kind in ("breaker", "critical"):
         trigger = _firing_entry(req, stream, kind, component, fired)
-        for seq, (file, line, e) in enumerate(_until(stream(lo, None), req.until), start=1):
+        for seq, (file, line, e) in enumerate(_until(stream(lo, None), req), start=1):
             if lo <= e.ts <= fired:
                 keep.add(seq, _row(file, line, e))
             if (file, line) == trigger:
@@ -556,7 +560,7 @@ def _alert_rows(req: _Request, stream: Stream) -> EvidenceResult:
     elif name in conditions:
         counts = _condition_predicate(conditions[name].figure)
         # Evaluated as of the whole second `fired`: before the first entry dated after it was fed.
-        for seq, (file, line, e) in enumerate(_until(stream(lo, None), req.until), start=1):
+        for seq, (file, line, e) in enumerate(_until(stream(lo, None), req), start=1):
             if e.ts > fired:
                 break
             if e.ts >= lo:
@@ -582,14 +586,14 @@ def _condition_predicate(figure: str) -> Callable[[Entry], str | None]:
 def _firing_entry(req: _Request, stream: Stream, kind: str, component: str, fired: int) -> tuple[str, int] | None:
     """(file, line) of the entry that fired a breaker or critical alert at `fired`."""
     if kind == "critical":
-        for file, line, e in _until(stream(SHORTEST.start_ms(fired), None), req.until):
+        for file, line, e in _until(stream(SHORTEST.start_ms(fired), None), req):
             if e.component == component and e.status == "CRITICAL" and e.ts == fired:
                 return file, line
         return None
     replay = _BreakerReplay(req.config, component)
     found = None
     firing = False  # the alert fires when the breaker enters OPEN and resolves when it is CLOSED again
-    for seq, (file, line, e) in enumerate(_until(stream(NO_TS, None), req.until), start=1):
+    for seq, (file, line, e) in enumerate(_until(stream(NO_TS, None), req), start=1):
         replay.tick(e.ts)
         if e.component != component:
             continue
@@ -677,7 +681,7 @@ def collect_batch(
     # Members after --at are not read (their first entry ends the input): the same as read_history.
     trimmed = [LogSet(s.directory, s.name, tuple(m for m in s.members if m in members)) for s in sets]
     reader = _Reader(trimmed, line_limit, progress, cancel, _skipper(history, members) if len(sets) == 1 else None)
-    req = _Request(fig, win, snap.as_of, at, limit, config, snap)
+    req = _Request(fig, win, snap.as_of, at, limit, config, snap, engine.future_limit)
     try:
         return _collect(req, reader.entries), snap
     except Cancelled:
@@ -704,7 +708,9 @@ def collect_evidence(
         snap: MetricsSnapshot = session.snapshot()
         win = _check(fig, window, snap)
         as_of = snap.as_of if at is None or snap.as_of is None else min(at, snap.as_of)
-        req = _Request(fig, win, as_of, as_of if (replaying or at is not None) else None, limit, config, snap)
+        until = as_of if (replaying or at is not None) else None
+        future_limit = int(time.time() * 1000) + config.log.max_future_ms  # the limit as lines arrive now
+        req = _Request(fig, win, as_of, until, limit, config, snap, future_limit)
         needed = _needed_from(req)
         ring = session.ring
         rows = None

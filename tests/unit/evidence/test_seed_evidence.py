@@ -91,3 +91,26 @@ def test_log_text_is_printed_inert(tmp_path: Path) -> None:
     assert "[bold]x[/]" in out.stdout  # shown as written, never read as markup
     doc = json.loads(run("-b", "--json", "--evidence", "error_rate", str(log)).stdout)
     assert doc["entries"][0]["raw"].endswith("[bold]x[/]")  # JSON keeps the raw text (escaped by JSON)
+
+
+def test_an_entry_from_the_future_is_no_evidence(tmp_path: Path) -> None:
+    """SPEC 3: an entry dated more than max_future ahead of the wall clock counts in no figure, so in no
+    evidence either, and it does not end the input."""
+    from execlog_tui.cli import main
+
+    log = tmp_path / "execution.log"
+    log.write_text(
+        "2025-09-09T10:00:00.000Z|API|CALL|5|FAILURE|one\n"
+        "2099-01-01T00:00:00.000Z|API|CALL|5|FAILURE|from the future\n"
+        "2025-09-09T10:00:01.000Z|API|CALL|5|FAILURE|two\n"
+    )
+    import contextlib
+    import io
+    import json
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["-b", "--json", "--evidence", "error_rate", str(log)]) == 0
+    got = json.loads(out.getvalue())
+    assert [e["raw"].rsplit("|", 1)[1] for e in got["entries"]] == ["one", "two"]
+    assert got["total"] == 2
