@@ -248,7 +248,12 @@ class HeaderBar(TextPanel):
             self.style_of("header--mode"),
             self.style_of("header--dim"),
         )
-        badge = Part("badge", (((" ⏵ REPLAY " if not r.paused else " ⏸ REPLAY ", self.style_of("header--replay")),),))
+        badge: Form = (
+            (" ⏵ REPLAY " if not r.paused else " ⏸ REPLAY ", self.style_of("header--replay")),
+            (" ", Style()),
+        )
+        clock = self._clock(r.clock, (), mode_style)
+        clock = Part("clock", tuple((*badge, *form) for form in clock.forms))  # the badge, then the clock
         if r.busy:
             state: Form = ((r.busy + "…", alert),)
         elif r.ended:
@@ -259,8 +264,7 @@ class HeaderBar(TextPanel):
             state = ((f"▶ {r.speed}", mode_style),)
         speed = (f" ({r.speed})", dim) if (r.paused or r.ended) and not r.busy else ("", dim)
         return [
-            badge,
-            self._clock(r.clock, (), mode_style),
+            clock,
             Part("speed", ((*state, speed), state)),
             self._window(s),
             self._log(s, label=True),
