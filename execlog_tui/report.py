@@ -12,7 +12,7 @@ from rich.text import Text
 from execlog_tui.core.sanitize import sanitize
 from execlog_tui.core.snapshot import MetricsSnapshot
 from execlog_tui.core.timefmt import format_ts
-from execlog_tui.core.windows import WINDOW_NAMES
+from execlog_tui.core.windows import WINDOW_NAMES, WINDOWS_BY_NAME, coverage_note
 
 BAND_STYLE = {"optimal": "green", "acceptable": "cyan", "warning": "yellow", "error": "bold red"}
 BAND_GLYPH = {"optimal": "●", "acceptable": "◐", "warning": "▲", "error": "✖"}
@@ -64,6 +64,9 @@ def render(snap: MetricsSnapshot) -> Group:
     win.add_row("p95 response", *(fmt(w.p95_response_ms, " ms") for w in ws))
     win.add_row("cache hit", *(band_text(fmt(w.cache_hit_rate, "%"), w.bands.get("cache_hit_rate")) for w in ws))
     win.add_row("memory", *(band_text(fmt(w.memory_mb, " MB"), w.bands.get("memory_usage")) for w in ws))
+    # How much of each window the data covers (a 1d window after 7 minutes: `7m of data`), as on screen.
+    notes = [coverage_note(WINDOWS_BY_NAME[name], src.first, snap.as_of) for name in WINDOW_NAMES]
+    win.add_row("coverage", *(note or ("full" if src.first is not None else "-") for note in notes))
     parts.append(win)
     parts.append(Text(LEGEND, style="dim"))
     boot = Text("bootstrap: ")

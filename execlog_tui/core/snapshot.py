@@ -99,7 +99,8 @@ class MetricsSnapshot:
     degraded: bool
     degraded_reason: str | None
     # Per-second history of the last 60 seconds up to as_of, oldest first, for sparklines:
-    # entries, errors, avg_response_ms, cache_hit_rate, memory_mb (None where nothing was logged).
+    # entries, errors, avg_response_ms, p95_response_ms, cache_hit_rate, memory_mb (None where nothing
+    # was logged). p95_response_ms is each second's own p95, by the windows' nearest-rank rule.
     series: dict[str, tuple[float | None, ...]] = field(default_factory=dict)
 
     @property

@@ -209,3 +209,46 @@ class BucketSeries(dict[int, Agg]):
                 if b is not None and b.entries:
                     agg.merge(b, with_components=with_components)
         return agg
+
+
+def window_start(spec: WindowSpec, t: int) -> int:
+    """The first millisecond of the window as of t: the start of its oldest bucket (SPEC 3)."""
+    return (t // spec.bucket_ms - spec.buckets + 1) * spec.bucket_ms
+
+
+def covered_ms(spec: WindowSpec, first: int | None, t: int | None) -> int | None:
+    """How much of the window as of t holds data: from the first entry read (`first`) to t, or the
+    window's whole length once the data starts at or before the window does. None with no data.
+
+    A window's figures divide by its whole length (SPEC 4: a 1d window after 7 minutes of data reads
+    a small requests/s); this says how much of that length the data covers, for the screen and the
+    text report to show beside the window (`1d · 7m of data`)."""
+    if first is None or t is None:
+        return None
+    if first <= window_start(spec, t):
+        return spec.ms
+    return max(0, min(spec.ms, t - first))
+
+
+def span_text(ms: int) -> str:
+    """A coarse length of time for labels: 45s, 7m, 2h 05m, 3d 04h (whole units, rounded down)."""
+    s = max(ms, 0) // 1000
+    if s < 60:
+        return f"{s}s"
+    m = s // 60
+    if m < 60:
+        return f"{m}m"
+    h, m = divmod(m, 60)
+    if h < 24:
+        return f"{h}h {m:02d}m" if m else f"{h}h"
+    d, h = divmod(h, 24)
+    return f"{d}d {h:02d}h" if h else f"{d}d"
+
+
+def coverage_note(spec: WindowSpec, first: int | None, t: int | None) -> str | None:
+    """`7m of data` when the data covers less than the window as of t, else None (the whole window,
+    or no data at all: then every figure is empty and says so itself)."""
+    covered = covered_ms(spec, first, t)
+    if covered is None or covered >= spec.ms:
+        return None
+    return f"{span_text(covered)} of data"

@@ -12,6 +12,7 @@ from textual import on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.theme import Theme
 from textual.widgets import Footer
@@ -20,11 +21,13 @@ from execlog_tui.core.config import Config
 from execlog_tui.core.sanitize import sanitize
 from execlog_tui.core.snapshot import WINDOW_NAMES, MetricsSnapshot, WindowFigures
 from execlog_tui.core.timefmt import format_ts
+from execlog_tui.core.windows import WINDOWS_BY_NAME, coverage_note
 from execlog_tui.session import MEMORY_CHECK_EVERY_S, ReplayControls, Session, read_rss_mb
 from execlog_tui.ui.alerts import AlertsPanel
-from execlog_tui.ui.banner import ClockNotice, DegradedBanner
+from execlog_tui.ui.banner import StatusLine, StatusState, clock_notice
 from execlog_tui.ui.breakers import BreakersPanel
 from execlog_tui.ui.components import ComponentsTable
+from execlog_tui.ui.events import EventsScreen, Notices
 from execlog_tui.ui.filters import FilterError, LineFilter, TextMatcher
 from execlog_tui.ui.fmt import count, duration, number
 from execlog_tui.ui.header import HeaderBar, HeaderState
@@ -38,7 +41,7 @@ from execlog_tui.ui.themes import band_variable_defaults, builtin_themes, resolv
 from execlog_tui.ui.tiles import MetricTile, WindowSwitch
 from execlog_tui.ui.timeline import TimelineBar
 
-NOTIFY_AT_MOST = 3  # follow notices shown per refresh: the newest
+ERROR_SHOWN_S = 15.0  # an error or warning notice stays in the status line this long at least
 
 
 def _error_rate_series(series: dict[str, tuple[float | None, ...]]) -> list[float]:
@@ -76,6 +79,7 @@ class ExeclogApp(App[int]):
         Binding("space", "toggle_pause", "Pause"),
         Binding("l", "toggle_last_entry", "Last entry"),
         Binding("s", "cycle_sort", "Sort", show=False),
+        Binding("e", "events", "Events", show=False),
         *(Binding(str(i), f"window('{name}')", name, show=False) for i, name in enumerate(WINDOW_NAMES, 1)),
         # Replay only (check_action hides them in live mode, where these keys stay unbound).
         Binding("left_square_bracket", "replay_slower", "Slower", show=False),
@@ -118,6 +122,9 @@ class ExeclogApp(App[int]):
         self._seen_event = 0  # the sequence number of the newest session notice shown
         self._seen_shrinks = 0
         self._shown_error: str | None = None
+        # Every notice of this run (no toasts: they covered the log): the events list and the status line.
+        self.notices = Notices()
+        self._status_error: tuple[str, float] | None = None  # the latest error/warning and until when
         self._last_rss_probe = -1e9
         self._rss: float | None = None
         self._user_theme = theme
@@ -161,8 +168,7 @@ class ExeclogApp(App[int]):
     def compose(self) -> ComposeResult:
         yield HeaderBar(id="header")
         yield TimelineBar(id="timeline")
-        yield DegradedBanner(id="degraded")
-        yield ClockNotice(id="clock-notice")
+        yield StatusLine(id="status")  # always one row: degraded mode, errors, notices (nothing moves)
         with Horizontal(id="tiles"):
             yield MetricTile("Requests/s", id="tile-rps")
             yield MetricTile("Avg resp", id="tile-avg")
@@ -256,16 +262,77 @@ class ExeclogApp(App[int]):
                 self.notify(sanitize(str(error)), title="cannot read", severity="error", markup=False, timeout=30)
         self._show_header()
         self._show_log_title()
+        self._show_status()
 
     def _show_events(self) -> None:
-        """Notify the session's notices since the last one shown, by sequence number (never an index
-        into the session's bounded log); of many at once, the newest few."""
+        """Take the session's notices since the last one taken, by sequence number (never an index
+        into the session's bounded log), into the events list; the status line shows the newest."""
         got = self.session.events_since(self._seen_event)
         if got.seq == self._seen_event:
             return
         self._seen_event = got.seq
-        for event in got.texts[-NOTIFY_AT_MOST:]:
-            self.notify(sanitize(event), title="follow", markup=False, timeout=6)
+        if got.dropped:
+            self.notices.add("warning", "follow", f"{got.dropped:,} notices came and went before they were shown")
+        for event in got.texts:
+            self.notices.add("information", "follow", event)
+
+    # ---- notices: the events list and the status line, never a toast over the log ----------------
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notice of the app and its screens (Screen.notify comes here) goes to the events list
+        (`e`); errors and warnings also to the status line for a while. No toast: toasts covered the
+        log (at 80 columns half of it) and the query screen's labels. `markup` is ignored: a notice is
+        always shown as plain text."""
+        self.notices.add(severity, title, message)
+        if severity in ("error", "warning"):
+            shown_for = max(timeout or 0.0, ERROR_SHOWN_S)
+            self._status_error = (self.notices.items[-1].line(), self._clock() + shown_for)
+        if self.is_running and self._main_screen is not None and self._main_screen.is_attached:
+            self._show_status()
+
+    def _show_status(self) -> None:
+        snap = self.snapshot
+        error = None
+        if self.session.error:
+            error = "cannot read: " + str(self.session.error)
+        elif self._status_error is not None:
+            text, until = self._status_error
+            if self._clock() < until:
+                error = text
+            else:
+                self._status_error = None
+        latest = self.notices.latest
+        notice = None
+        if latest is not None:
+            notice = time.strftime("%H:%M:%S ", time.gmtime(latest.at)) + latest.line()
+        clock = None
+        if snap is not None:
+            live = self.session.history_done and self.session.mode not in ("history", "replay")
+            clock = clock_notice(snap.as_of, snap.source.last, live, self.as_of_last_entry)
+        self._q(StatusLine).show(
+            StatusState(
+                degraded=bool(snap and snap.degraded),
+                degraded_reason=snap.degraded_reason if snap else None,
+                error=error,
+                clock=clock,
+                notice=notice,
+                events=self.notices.count,
+            )
+        )
+
+    def _coverage(self) -> str | None:
+        """How much of the window shown the data covers (`7m of data`), None for all of it."""
+        snap = self.snapshot
+        if snap is None:
+            return None
+        return coverage_note(WINDOWS_BY_NAME[self.window], snap.source.first, snap.as_of)
 
     def _show_header(self) -> None:
         snap = self.snapshot
@@ -289,6 +356,7 @@ class ExeclogApp(App[int]):
                 window=self.window,
                 rss_mb=self._rss,
                 replay=replay,
+                coverage=self._coverage(),
             )
         )
 
@@ -304,9 +372,7 @@ class ExeclogApp(App[int]):
         self._set_title("#alerts-box", f"Alerts ({firing} firing)" if firing else "Alerts")
         opened = sum(1 for b in snap.breakers.values() if b.state != "CLOSED")
         self._set_title("#breakers-box", f"Breakers ({opened} not closed)" if opened else "Breakers")
-        self._q(DegradedBanner).show(snap.degraded, snap.degraded_reason)
-        live = self.session.history_done and self.session.mode not in ("history", "replay")
-        self._q(ClockNotice).show(snap.as_of, snap.source.last, live, self.as_of_last_entry)
+        self._show_status()
 
     def _show_tiles(self, w: WindowFigures, snap: MetricsSnapshot, series: dict[str, Any]) -> None:
         error_alert = any(a.name == "error_rate" for a in snap.firing)
@@ -317,7 +383,7 @@ class ExeclogApp(App[int]):
             duration(w.avg_response_ms), w.bands.get("response_time"), _clean(series.get("avg_response_ms", ()))
         )
         self._q("#tile-p95", MetricTile).show(
-            duration(w.p95_response_ms), None, _clean(series.get("avg_response_ms", ()))
+            duration(w.p95_response_ms), None, _clean(series.get("p95_response_ms", ()))
         )
         err_text = number(w.error_rate, "%", 2) + (f" ({count(w.errors)})" if w.errors else "")
         self._q("#tile-errors", MetricTile).show(err_text, "error" if error_alert else None, _error_rate_series(series))
@@ -328,6 +394,7 @@ class ExeclogApp(App[int]):
             number(w.memory_mb, " MB"), w.bands.get("memory_usage"), _clean(series.get("memory_mb", ()))
         )
         self._q("#tile-bootstrap", MetricTile).show(duration(snap.bootstrap_ms, 0), snap.bootstrap_band)
+        self._q(WindowSwitch).show_coverage(self._coverage())
 
     def _show_log_title(self) -> None:
         log = self._q(LogView)
@@ -383,6 +450,10 @@ class ExeclogApp(App[int]):
             return
         session = self.session
         self.push_screen(QueryScreen(list(session.paths), history=self.query_history, line_limit=session.line_limit))
+
+    def action_events(self) -> None:
+        if not isinstance(self.screen, EventsScreen):
+            self.push_screen(EventsScreen(self.notices))
 
     def action_window(self, name: str) -> None:
         if name not in WINDOW_NAMES:

@@ -19,6 +19,7 @@ KEYS: tuple[KeyInfo, ...] = (
     KeyInfo("ctrl+p", "Command palette (the same actions by name)", None, "General"),
     KeyInfo("Q", "Query: the five reports and SQL over the log set", "query", "General"),
     KeyInfo("space", "Pause / resume the view (reading continues)", "toggle_pause", "General"),
+    KeyInfo("e", "Events: rotations, truncations, errors of this run (no toasts)", "events", "General"),
     KeyInfo("1 2 3 4", "Window shown by the tiles: 1m, 5m, 1h, 1d", None, "Metrics"),
     KeyInfo("l", "View windows as of the last entry / back to live", "toggle_last_entry", "Metrics"),
     KeyInfo("s", "Sort the components table by the next column", "cycle_sort", "Metrics"),

@@ -195,6 +195,7 @@ def base_snapshot() -> MetricsSnapshot:
         "entries": _wave(60, 21, 6),
         "errors": tuple(float(i % 7 == 0) for i in range(60)),
         "avg_response_ms": _wave(60, 42, 15, 1.0),
+        "p95_response_ms": _wave(60, 118, 40, 3.0),  # a shape of its own: the p95 tile must not draw the average
         "cache_hit_rate": _wave(60, 82, 5, 2.0),
         "memory_mb": _wave(60, 47, 1.5, 0.5),
     }

@@ -38,13 +38,38 @@ class ThemeError(ValueError):
 
 
 def band_variable_defaults() -> dict[str, str]:
-    """Fallbacks for themes (including Textual's own) that do not define the band colours."""
+    """Fallbacks for themes (including Textual's own) that do not define the band colours, and the
+    colour of the panels' rules (`rule`)."""
     return {
         "band-optimal": "$success",
         "band-acceptable": "$primary",
         "band-warning": "$warning",
         "band-error": "$error",
+        "rule": "#808080",  # a theme of ours sets its own (theme_variables); this is for any other
     }
+
+
+MUTED_BLEND = 0.35  # muted text: the foreground 35 % of the way to the background
+
+
+def theme_variables(colours: dict[str, Any], dark: bool) -> dict[str, str]:
+    """`text` and `text-muted` as plain colours from the theme's foreground and background.
+
+    Textual's defaults are `auto 87%` / `auto 60%`, a colour worked out against the background of the
+    widget being drawn; a panel's own component classes (table headers, the breakers' column names)
+    have no background of their own, so `auto` came out white, and white on a light theme's white:
+    the Breakers header of `--theme light` could not be read. A plain colour reads the same on every
+    background of the theme. `rule`, the panels' top rules: the panel colour, lighter on a dark
+    theme and darker on a light one (Textual's `$panel-lighten-2` was white on white there)."""
+    out: dict[str, str] = {}
+    fg, bg, panel = (colours.get(k) for k in ("foreground", "background", "panel"))
+    if isinstance(fg, str) and isinstance(bg, str) and not fg.startswith("$") and not bg.startswith("$"):
+        fore, back = Color.parse(fg), Color.parse(bg)
+        out |= {"text": fore.hex, "text-muted": fore.blend(back, MUTED_BLEND).hex}
+    if isinstance(panel, str) and not panel.startswith("$"):
+        p = Color.parse(panel)
+        out["rule"] = (p.lighten(0.15) if dark else p.darken(0.25)).hex
+    return out
 
 
 def _colour(source: str, key: str, value: Any) -> str:
@@ -92,11 +117,13 @@ def theme_from_mapping(data: Any, source: str) -> Theme:
     for key, value in variables.items():
         if not isinstance(key, str):
             raise ThemeError(f"{source}: key 'variables.{key}': names must be strings")
-        if key in BAND_VARIABLES:
+        if key in BAND_VARIABLES or key in ("rule", "text", "text-muted"):
             checked[key] = _colour(source, f"variables.{key}", value)
         else:
             checked[key] = str(value)
-    return Theme(name=name.strip(), dark=dark, variables=checked, **colours, **extra)
+    return Theme(
+        name=name.strip(), dark=dark, variables={**theme_variables(colours, dark), **checked}, **colours, **extra
+    )
 
 
 def _theme_from_text(text: str, source: str) -> Theme:

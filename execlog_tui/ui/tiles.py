@@ -78,12 +78,23 @@ class WindowSwitch(Widget):
         self.windows = tuple(windows)
         self.current = self.windows[0]
         self._selected = False  # every label is drawn on the first select
+        self._coverage: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Label("Window  keys 1-4", classes="tile-title")
         with Horizontal(classes="wins"):
             for name in self.windows:
                 yield Label(Text(f" {name} "), id=f"win-{name}", classes="win")
+
+    def show_coverage(self, note: str | None) -> None:
+        """`7m of data` (in the warning colour) in place of the title while the data covers less than
+        the window shown (the title's row is there either way: nothing moves)."""
+        if note == self._coverage:
+            return
+        self._coverage = note
+        title = self.query_one(".tile-title", Label)
+        title.update(Text(note) if note else "Window  keys 1-4")
+        title.set_class(note is not None, "-partial")
 
     def select(self, name: str) -> None:
         # Only the label that was current and the one that is now change (a key press repaints two).

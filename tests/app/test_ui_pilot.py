@@ -14,7 +14,7 @@ from execlog_tui.core.config import Config
 from execlog_tui.core.entry import Entry
 from execlog_tui.ui import scenarios as sc
 from execlog_tui.ui.app import ExeclogApp, make_app
-from execlog_tui.ui.banner import ClockNotice, DegradedBanner
+from execlog_tui.ui.banner import StatusLine
 from execlog_tui.ui.breakers import BreakersPanel
 from execlog_tui.ui.components import ComponentsTable
 from execlog_tui.ui.header import HeaderBar
@@ -120,11 +120,11 @@ async def test_space_pauses_the_view() -> None:
         session.set_snapshot(sc.degraded_snapshot())
         app.refresh_data()
         assert app.query_one(LogView).held_count == len(sc.seed_lines())
-        assert not app.query_one(DegradedBanner).display
+        assert not app.query_one(StatusLine).degraded
         await pilot.press("space")
         assert not app.paused
         assert app.query_one(LogView).held_count == len(sc.seed_lines()) + 5
-        assert app.query_one(DegradedBanner).display
+        assert app.query_one(StatusLine).degraded
 
 
 @sync
@@ -239,11 +239,11 @@ async def test_quiet_log_notice_and_last_entry_key() -> None:
     session = sc.session_for(sc.quiet_snapshot(), last_entry_snapshot=sc.base_snapshot())
     app = app_for(session)
     async with app.run_test(size=SIZE) as pilot:
-        notice = app.query_one(ClockNotice)
-        assert notice.display and "Last entry 3h 12m ago" in str(notice.content)
+        notice = app.query_one(StatusLine)
+        assert "Last entry 3h 12m ago" in notice.plain
         assert app.query_one("#tile-avg", MetricTile).value_text == "—"
         await pilot.press("l")
-        assert app.as_of_last_entry and "back to live" in str(notice.content)
+        assert app.as_of_last_entry and "back to live" in notice.plain
         assert app.query_one("#tile-avg", MetricTile).value_text == "42.5 ms"
         assert "@last" in app.query_one(HeaderBar).plain
         await pilot.press("l")
@@ -368,10 +368,10 @@ async def test_real_engine_on_the_seed_sample() -> None:
 
 
 @sync
-async def test_following_keeps_the_newest_line_when_a_banner_shrinks_the_log() -> None:
+async def test_following_keeps_the_newest_line_when_degraded_mode_starts() -> None:
     # 80x24, the seed's lines: a notice appearing above the log after the lines arrived (degraded
     # here; the quiet-log notice on a real first screen) made the view one row shorter and hid the
-    # last line until a key was pressed.
+    # last line until a key was pressed. The status line is now always there: the log keeps its height.
     session = sc.session_for(sc.base_snapshot(), sc.parse_lines(sc.SEED_SAMPLE))
     app = app_for(session)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -382,7 +382,8 @@ async def test_following_keeps_the_newest_line_when_a_banner_shrinks_the_log() -
         session.set_snapshot(sc.degraded_snapshot())
         app.refresh_data()
         await pilot.pause()
-        assert log.size.height < height  # the banner took a row
+        assert app.query_one(StatusLine).degraded
+        assert log.size.height == height  # the status line's row was there already: nothing moved
         assert log.following and log.scroll_y == log.max_scroll_y
         assert "CIRCUIT_CLOSE" in visible_log(app)[-1]
 

@@ -13,6 +13,13 @@ from execlog_tui.ui.themes import BUILTIN_THEMES
 
 COMPACT = (80, 24)
 LARGE = (160, 50)
+# Every layout at these three sizes: nothing a user needs cut (the header's state included), and the
+# same rows whether degraded mode holds or not (compare dashboard and degraded: no line moves).
+THREE_SIZES = [
+    pytest.param((80, 24), id="80x24"),
+    pytest.param((120, 40), id="120x40"),
+    pytest.param((200, 60), id="200x60"),
+]
 
 
 def app_for(snapshot: Any, lines: Any = None, theme: str = "dark", **kwargs: Any) -> ExeclogApp:
@@ -24,7 +31,7 @@ def lines_with_hostile() -> list[Any]:
     return sc.seed_lines() + sc.hostile_lines()
 
 
-@pytest.mark.parametrize("size", [COMPACT, LARGE], ids=["80x24", "160x50"])
+@pytest.mark.parametrize("size", THREE_SIZES)
 def test_dashboard(snap_compare: Callable[..., bool], size: tuple[int, int]) -> None:
     assert snap_compare(app_for(sc.base_snapshot(), lines_with_hostile()), terminal_size=size)
 
@@ -38,9 +45,16 @@ def test_alerts_firing(snap_compare: Callable[..., bool]) -> None:
     assert snap_compare(app_for(sc.alerts_firing_snapshot()), terminal_size=LARGE)
 
 
-@pytest.mark.parametrize("size", [COMPACT, LARGE], ids=["80x24", "160x50"])
+@pytest.mark.parametrize("size", THREE_SIZES)
 def test_degraded(snap_compare: Callable[..., bool], size: tuple[int, int]) -> None:
-    assert snap_compare(app_for(sc.degraded_snapshot()), terminal_size=size)
+    assert snap_compare(app_for(sc.degraded_snapshot(), lines_with_hostile()), terminal_size=size)
+
+
+@pytest.mark.parametrize("size", THREE_SIZES)
+def test_paused(snap_compare: Callable[..., bool], size: tuple[int, int]) -> None:
+    """Paused, the log scrolled up, the 1d window (23h 53m of data): the header says all three."""
+    app = app_for(sc.base_snapshot(), lines_with_hostile())
+    assert snap_compare(app, terminal_size=size, press=["4", "up", "up", "space"])
 
 
 def test_quiet_log_notice(snap_compare: Callable[..., bool]) -> None:
