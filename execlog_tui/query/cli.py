@@ -6,7 +6,7 @@ import os
 import sys
 from typing import Any
 
-from execlog_tui.core.sanitize import sanitize
+from execlog_tui.core.sanitize import print_message
 
 EXIT_OK, EXIT_NO_INPUT, EXIT_QUERY = 0, 1, 2
 
@@ -37,11 +37,11 @@ def run_query_cli(args: Any) -> int:
 
     fmt = getattr(args, "format", None) or "table"
     if fmt not in FORMATS:
-        print(f"execlog-top: unknown format {fmt!r}: expected one of {', '.join(FORMATS)}", file=sys.stderr)
+        print_message(f"execlog-top: unknown format {fmt!r}: expected one of {', '.join(FORMATS)}")
         return EXIT_QUERY
     query = getattr(args, "query", None) or ""
     if not query.strip():
-        print("execlog-top: --query needs a report name or SQL", file=sys.stderr)
+        print_message("execlog-top: --query needs a report name or SQL")
         return EXIT_QUERY
     kwargs: dict[str, Any] = {"window": getattr(args, "window", None)}
     if getattr(args, "line_limit", None):
@@ -52,23 +52,22 @@ def run_query_cli(args: Any) -> int:
     try:
         result = run_query(list(getattr(args, "paths", None) or []), query, **kwargs)
     except QueryError as exc:
-        print(f"execlog-top: query failed: {exc}", file=sys.stderr)
+        print_message(f"execlog-top: query failed: {exc}")
         return EXIT_QUERY
     except ValueError as exc:
-        print(f"execlog-top: {exc}", file=sys.stderr)
+        print_message(f"execlog-top: {exc}")
         return EXIT_QUERY
     except NoInput as exc:
-        print(f"execlog-top: {exc}", file=sys.stderr)
+        print_message(f"execlog-top: {exc}")
         return EXIT_NO_INPUT
     except ImportError as exc:
-        print(f"execlog-top: --query needs DuckDB and numpy ({exc}): pip install duckdb numpy", file=sys.stderr)
+        print_message(f"execlog-top: --query needs DuckDB and numpy ({exc}): pip install duckdb numpy")
         return EXIT_NO_INPUT
     except Exception as exc:  # noqa: BLE001 - anything else the database raises: one line, never a traceback
-        message = " ".join(str(exc).split())
-        print(f"execlog-top: query failed: {type(exc).__name__}: {message}", file=sys.stderr)
+        print_message(f"execlog-top: query failed: {type(exc).__name__}: {exc}")
         return EXIT_QUERY
     for w in result.warnings:
-        print(f"execlog-top: warning: {sanitize(w.file)}: {sanitize(w.message)}", file=sys.stderr)
+        print_message(f"execlog-top: warning: {w.file}: {w.message}")
     max_rows = os.environ.get(MAX_ROWS_ENV, "")
     if fmt == "jsontable" and max_rows.isdigit():
         from execlog_tui.query.output import format_jsontable
