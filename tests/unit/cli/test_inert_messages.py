@@ -83,7 +83,8 @@ def test_batch_paths_and_report_warnings_are_inert(tmp_path: Path) -> None:
     (d / "execution.log").write_text("2025-09-09T10:00:00.000Z|API|CALL|5|SUCCESS|ok\n", encoding="utf-8")
     (d / "execution.log.1.gz").write_bytes(gzip.compress(b"2025-09-09T09:00:00.000Z|API|CALL|5|SUCCESS|x\n")[:-6])
     code, out, err = run("-b", str(d / "execution.log"))
-    assert code == 0 and "set\\x1b]0;PWNED-TITLE\\x07/" in out.replace("\n", "")  # the report's warnings section names the file
+    # the report's warnings section names the file
+    assert code == 0 and "set\\x1b]0;PWNED-TITLE\\x07/" in out.replace("\n", "")
 
 
 def test_follow_batch_messages_are_inert(tmp_path: Path) -> None:
