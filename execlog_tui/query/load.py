@@ -11,7 +11,8 @@ never accept a line the parser would refuse, and to extract the same fields from
 
 Slow path, per file: when DuckDB cannot read a file exactly as the project's reader would (invalid UTF-8,
 a line over the line limit, mixed line endings, a byte-order mark, a damaged or truncated gzip), the
-project's reader and parser read it and the rows are bulk-loaded into tables from a temporary CSV file.
+project's reader and parser read it and the rows are bulk-loaded into tables in batches of NumPy arrays
+(no temporary file). So does a path that is not valid UTF-8, which DuckDB can neither open nor hold.
 A file is sent there when its first block shows it (see _newline) or when a query over the views fails
 while reading it (run.py then calls `demote_failing`).
 """

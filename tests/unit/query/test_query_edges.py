@@ -136,6 +136,7 @@ def test_sigterm_during_a_statement_removes_the_temporary_directory(tmp_path: Pa
         "SELECT * FROM read_csv('/etc/passwd')",
         "COPY (SELECT * FROM entries) TO '{out}'",
         "INSTALL httpfs",
+        "LOAD httpfs",
         "ATTACH '{db}' AS other",
         "SET enable_external_access = true",
         "SELECT * FROM glob('/etc/*')",
@@ -147,6 +148,7 @@ def test_sql_cannot_touch_other_files_install_or_reconfigure(tmp_path: Path, sql
     assert out.returncode == 2 and out.stdout == ""
     lines = out.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("execlog-top: query failed: ") and "root:" not in out.stderr
+    assert "configuration" in lines[0]  # refused by the confinement, not failing for another reason
     assert not out_file.exists() and not db.exists()
 
 
