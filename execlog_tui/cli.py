@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from execlog_tui import __version__
+from execlog_tui.core.sanitize import print_message
 
 if TYPE_CHECKING:
     from execlog_tui.core.config import Config
@@ -420,10 +421,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_batch(args)
         return run_dashboard(args)
     except UsageError as e:
-        print(f"execlog-top: {e}", file=sys.stderr)
+        print_message(f"execlog-top: {e}")  # inert: paths, YAML keys and values the user gave are in it
         return EXIT_USAGE
     except NoInputError as e:
-        print(f"execlog-top: {e}", file=sys.stderr)
+        print_message(f"execlog-top: {e}")
         return EXIT_NO_INPUT
     except KeyboardInterrupt:
         return 130
@@ -436,7 +437,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as e:
         # The report could not be written (a full disk, a closed stdout): say so, no traceback.
         _silence_stdout()
-        print(f"execlog-top: cannot write the output: {e.strerror or e}", file=sys.stderr)
+        print_message(f"execlog-top: cannot write the output: {e.strerror or e}")
         return EXIT_NO_INPUT
 
 

@@ -9,6 +9,7 @@ import time
 from dataclasses import dataclass
 from typing import IO
 
+from execlog_tui.core.sanitize import one_line, print_message
 from execlog_tui.core.snapshot import snapshot_to_json
 from execlog_tui.report import make_console, print_report
 from execlog_tui.session import MonitorSession
@@ -44,7 +45,7 @@ def run_follow_batch(
     try:
         while not session.history_done:
             if session.error:
-                print(f"execlog-top: {session.error}", file=err)
+                print_message(f"execlog-top: {session.error}", err)
                 return 1
             if pause.wait(0.02):
                 return 0
@@ -65,7 +66,7 @@ def run_follow_batch(
                 if count:
                     console.rule()
                 if session.mode == "waiting":
-                    console.print(f"waiting for {', '.join(session.paths)}")
+                    console.print(one_line(f"waiting for {', '.join(session.paths)}"))
                 skew = session.skew_ms
                 if skew is not None and (skew > 1000 or skew < -60_000):
                     where = "ahead of" if skew > 0 else "behind"
@@ -77,10 +78,10 @@ def run_follow_batch(
                 if got.dropped:
                     console.print(f"event: ({got.dropped:,} earlier events dropped: more than the session keeps)")
                 for event in got.texts:
-                    console.print(f"event: {event}")
+                    console.print(one_line(f"event: {event}"))
                 if session.memory.shrinks != seen_shrinks:
                     seen_shrinks = session.memory.shrinks
-                    console.print(f"safeguard: {session.memory.message}")
+                    console.print(one_line(f"safeguard: {session.memory.message}"))
                 print_report(snap, console)
                 console.file.flush()
             count += 1

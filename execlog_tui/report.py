@@ -9,7 +9,7 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from execlog_tui.core.sanitize import sanitize
+from execlog_tui.core.sanitize import one_line, sanitize
 from execlog_tui.core.snapshot import MetricsSnapshot
 from execlog_tui.core.timefmt import format_ts
 from execlog_tui.core.windows import WINDOW_NAMES, WINDOWS_BY_NAME, coverage_note
@@ -48,7 +48,7 @@ def render(snap: MetricsSnapshot) -> Group:
     )
     parts: list[object] = [head]
     if snap.degraded:
-        parts.append(Text(f"DEGRADED MODE: {snap.degraded_reason}", style="bold reverse red"))
+        parts.append(Text(one_line(f"DEGRADED MODE: {snap.degraded_reason}"), style="bold reverse red"))
 
     # Figures as rows, windows as columns: four narrow columns fit an 80-column terminal.
     win = Table(box=box.SIMPLE_HEAD, pad_edge=False, expand=False)

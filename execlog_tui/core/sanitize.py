@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import sys
+from typing import IO
 
 # C0 controls (tab included: it would move the cursor), DEL, C1 controls, and the Unicode
 # bidirectional overrides that can reorder what a reader sees (Trojan Source).
@@ -24,3 +26,21 @@ def sanitize(text: str) -> str:
     if _UNSAFE_RE.search(text) is None:
         return text  # the common case: no copy
     return _UNSAFE_RE.sub(_visible, text)
+
+
+def one_line(text: str) -> str:
+    """A message for the terminal: its lines joined by one space (a database's multi-line message stays one
+    line), every other control character shown as a visible escape (`sanitize`)."""
+    return sanitize(" ".join(part.strip() for part in text.splitlines() if part.strip()))
+
+
+def print_message(text: str, file: IO[str] | None = None) -> None:
+    """Write one message line (default: on stderr), made inert by `one_line`: every message the program
+    prints for a person (errors, warnings; database, configuration and file-system texts inside them)
+    goes through here, so none can carry an escape sequence to the terminal. A closed stream is ignored."""
+    stream = sys.stderr if file is None else file
+    try:
+        stream.write(one_line(text) + "\n")
+        stream.flush()
+    except (OSError, ValueError):  # the reader went away (a closed pipe): nothing left to tell
+        pass

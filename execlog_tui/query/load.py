@@ -11,16 +11,15 @@ never accept a line the parser would refuse, and to extract the same fields from
 
 Slow path, per file: when DuckDB cannot read a file exactly as the project's reader would (invalid UTF-8,
 a line over the line limit, mixed line endings, a byte-order mark, a damaged or truncated gzip), the
-project's reader and parser read it and the rows are bulk-loaded into tables from a temporary CSV file.
+project's reader and parser read it and the rows are bulk-loaded into tables in batches of NumPy arrays
+(no temporary file). So does a path that is not valid UTF-8, which DuckDB can neither open nor hold.
 A file is sent there when its first block shows it (see _newline) or when a query over the views fails
 while reading it (run.py then calls `demote_failing`).
 """
 
 from __future__ import annotations
 
-import csv
 import os
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -155,6 +154,18 @@ class LoadStats:
     rescued_lines: int = 0  # lines the SQL grammar refused and the parser judged (grows as queries run)
     # name -> the fast path's judged-lines SQL of that file (what the views are made of)
     fast_sql: dict[str, str] = field(default_factory=dict)
+    paths: dict[str, Path] = field(default_factory=dict)  # name (display_name) -> the file
+
+
+def display_name(path: Path) -> str:
+    """A file's name as the `file` column holds it: the path itself, or, when it is not valid UTF-8 (which
+    DuckDB cannot hold or open), its bytes with the invalid ones as `\\xNN` (such a file takes the slow path)."""
+    text = str(path)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(path).decode("utf-8", "backslashreplace")
+    return text
 
 
 def load_sets(
@@ -162,7 +173,6 @@ def load_sets(
     sets: list[LogSet],
     *,
     line_limit: int = LINE_LIMIT,
-    scratch: Path,
     progress: LoadProgress | None = None,
     cancelled: Callable[[], bool] | None = None,
 ) -> LoadStats:
@@ -181,14 +191,17 @@ def load_sets(
         for i, member in enumerate(members):
             if cancelled is not None and cancelled():
                 raise LoadCancelled()
-            name = str(member.path)
+            name = display_name(member.path)
             stats.files.append(name)
+            stats.paths[name] = member.path
             if progress is not None:
                 progress(i, len(members), name)
             check = intact.get(i)
-            sql = _fast_sql(member.path, line_limit) if check is None or check.result() else None
+            # DuckDB can neither open nor name a path that is not UTF-8: the reader's path takes it.
+            readable = (check is None or check.result()) and name == str(member.path)
+            sql = _fast_sql(member.path, line_limit) if readable else None
             if sql is None:
-                _load_slow(con, member.path, name, line_limit, scratch, stats, archive=not member.live)
+                _load_slow(con, member.path, name, line_limit, stats, archive=not member.live)
             else:
                 stats.fast_sql[name] = sql
                 stats.fast_files += 1
@@ -214,9 +227,7 @@ def create_views(con: Any, stats: LoadStats, since_ms: int | None = None) -> Non
     con.execute("CREATE OR REPLACE TEMP VIEW parse_errors AS " + "\nUNION ALL\n".join(parts_p))
 
 
-def demote_failing(
-    con: Any, stats: LoadStats, line_limit: int, scratch: Path, live: frozenset[str] = frozenset()
-) -> int:
+def demote_failing(con: Any, stats: LoadStats, line_limit: int, live: frozenset[str] = frozenset()) -> int:
     """After a query failed while reading the files: probe each fast file alone, move those DuckDB
     cannot read to the slow path, recreate the views; returns how many were moved."""
     moved = 0
@@ -228,7 +239,7 @@ def demote_failing(
             pass
         del stats.fast_sql[name]
         stats.fast_files -= 1
-        _load_slow(con, Path(name), name, line_limit, scratch, stats, archive=name not in live)
+        _load_slow(con, stats.paths[name], name, line_limit, stats, archive=name not in live)
         moved += 1
     if moved:
         create_views(con, stats)
@@ -314,9 +325,7 @@ def _row(item: Entry | ParseError | None, name: str, line: int) -> tuple[Any, ..
     return ("P", name, line, item.raw, item.reason)  # type: ignore[union-attr]
 
 
-def _load_slow(
-    con: Any, path: Path, name: str, line_limit: int, scratch: Path, stats: LoadStats, archive: bool
-) -> None:
+def _load_slow(con: Any, path: Path, name: str, line_limit: int, stats: LoadStats, archive: bool) -> None:
     def rows() -> Iterator[tuple[Any, ...]]:
         n = 0
         for lines, cut in read_batches(path, stats.warnings, line_limit, archive=archive):
@@ -326,53 +335,64 @@ def _load_slow(
                     yield row
             n += len(lines)
 
-    _bulk_load(con, rows(), scratch)
+    _bulk_load(con, rows())
     stats.slow_files += 1
 
 
-def _bulk_load(con: Any, rows: Iterable[tuple[Any, ...]], scratch: Path) -> None:
-    """Entries and parse errors from Python, through temporary CSV files (DuckDB has no fast
-    row-by-row insert without numpy or pyarrow, which are not dependencies)."""
-    paths = []
+# Rows go to DuckDB in batches of this many (NumPy arrays it scans in place): bounded memory, no disk.
+_BATCH_ROWS = 50_000
+
+
+def _bulk_load(con: Any, rows: Iterable[tuple[Any, ...]]) -> None:
+    """Entries ("E", ...) and parse errors ("P", ...) from Python into slow_entries and slow_errors.
+
+    In batches of NumPy arrays that DuckDB scans where they are: nothing is written to disk (a temporary
+    CSV file wrote 22 MB/s and filled a small TMPDIR), and memory stays a batch's worth.
+    """
+    entries: list[tuple[Any, ...]] = []
+    errors: list[tuple[Any, ...]] = []
+    for row in rows:
+        if row[0] == "E":
+            entries.append(row)
+            if len(entries) >= _BATCH_ROWS:
+                _insert(con, "slow_entries", entries)
+                entries = []
+        else:
+            errors.append(row)
+            if len(errors) >= _BATCH_ROWS:
+                _insert(con, "slow_errors", errors)
+                errors = []
+    if entries:
+        _insert(con, "slow_entries", entries)
+    if errors:
+        _insert(con, "slow_errors", errors)
+
+
+_INSERT = {
+    "slow_entries": (
+        "INSERT INTO slow_entries SELECT make_timestamp(c1 * 1000), c2, c3, c4, c5, c6, c7, c8, c1 FROM {b}"
+    ),
+    "slow_errors": "INSERT INTO slow_errors SELECT c1, c2, c3, c4 FROM {b}",
+}
+_INT_COLUMNS = {"slow_entries": (1, 8), "slow_errors": (2,)}
+_FLOAT_COLUMNS = {"slow_entries": (4,), "slow_errors": ()}
+
+
+def _insert(con: Any, table: str, rows: list[tuple[Any, ...]]) -> None:
+    import numpy as np  # a dependency of --query (DuckDB's Python functions need it too)
+
+    batch: dict[str, Any] = {}
+    for i, column in enumerate(zip(*rows, strict=True)):
+        if i == 0:
+            continue  # the kind
+        dtype: Any = np.int64 if i in _INT_COLUMNS[table] else np.float64 if i in _FLOAT_COLUMNS[table] else object
+        batch[f"c{i}"] = np.array(column, dtype=dtype)
+    name = "execlog_batch"
+    con.register(name, batch)
     try:
-        files = []
-        for _ in range(2):
-            fd, tmp = tempfile.mkstemp(suffix=".csv", dir=scratch)
-            paths.append(tmp)
-            files.append(os.fdopen(fd, "w", encoding="utf-8", newline="", errors="surrogatepass"))
-        counts = [0, 0]
-        with files[0], files[1]:
-            writers = [csv.writer(f, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n") for f in files]
-            for row in rows:
-                k = 0 if row[0] == "E" else 1
-                writers[k].writerow(row[1:])
-                counts[k] += 1
-        opts = (
-            "header=false, auto_detect=false, quote='\"', escape='\"', delim=',', "
-            "new_line='\\n', max_line_size=$max, allow_quoted_nulls=false, "
-        )
-        if counts[0]:
-            con.execute(
-                "INSERT INTO slow_entries SELECT make_timestamp(ms * 1000), component, action, dur, status, details, "
-                f"file, line, ms FROM read_csv($tmp, {opts} columns={{'ms': 'BIGINT', 'component': 'VARCHAR', "
-                "'action': 'VARCHAR', 'dur': 'DOUBLE', 'status': 'VARCHAR', 'details': 'VARCHAR', "
-                "'file': 'VARCHAR', 'line': 'BIGINT'})",
-                {"tmp": paths[0], "max": _CSV_MAX_LINE},
-            )
-        if counts[1]:
-            con.execute(
-                f"INSERT INTO slow_errors SELECT * FROM read_csv($tmp, {opts} columns={{'file': 'VARCHAR', "
-                "'line': 'BIGINT', 'raw': 'VARCHAR', 'reason': 'VARCHAR'})",
-                {"tmp": paths[1], "max": _CSV_MAX_LINE},
-            )
+        con.execute(_INSERT[table].format(b=name))
     finally:
-        for tmp in paths:
-            os.unlink(tmp)
-
-
-# A CSV row holds one line (at most the line limit, in up to 4 bytes a character after escaping) and
-# a few short fields.
-_CSV_MAX_LINE = 64 * 1024 * 1024
+        con.unregister(name)
 
 
 # SPEC 3: (bucket size in ms, buckets) per window name, from the windows' one definition.

@@ -43,16 +43,19 @@ def _text(value: Any) -> str:
 
 
 def format_jsontable(result: QueryResult, max_rows: int | None = None) -> str:
-    """{"columns": [...], "rows": [[...], ...], "total": n, "files": [...]}: names and order kept even for no rows.
+    """{"columns": [...], "rows": [[...], ...], "total": n, "more": bool, "files": [...]}: names and order
+    kept even for no rows.
 
-    Values as the json format renders them. `max_rows` keeps only the first rows (`total` still counts
-    them all): the query screen reads this and must not take in a SELECT * over millions of lines.
+    Values as the json format renders them. `max_rows` keeps only the first rows. `total` counts the rows
+    fetched; `more` is true when the statement had more than that (run_query's max_rows stopped fetching:
+    the query screen must not take in, nor the child hold, a SELECT * over millions of lines).
     """
     rows = result.rows if max_rows is None else result.rows[:max_rows]
     doc = {
         "columns": list(result.columns),
         "rows": [[_json_value(v) for v in row] for row in rows],
         "total": len(result.rows),
+        "more": result.truncated or len(rows) < len(result.rows),
         "files": list(result.files),
     }
     return json.dumps(doc, ensure_ascii=True, indent=None)

@@ -19,6 +19,7 @@ from execlog_tui.query.load import (
     LoadStats,
     create_views,
     demote_failing,
+    display_name,
     load_sets,
     window_start,
 )
@@ -57,6 +58,8 @@ class QueryResult:
     as_of_ms: int | None = None
     warnings: tuple[SourceWarning, ...] = ()
     stats: LoadStats | None = field(default=None, compare=False)
+    # True when the statement had more rows than run_query's max_rows (only those were fetched).
+    truncated: bool = False
 
 
 def resolve_query(query: str) -> str:
@@ -76,13 +79,17 @@ def run_query(
     cancelled: Callable[[], bool] | None = None,
     memory_limit: str = MEMORY_LIMIT,
     query_progress: Callable[[float], None] | None = None,
+    max_rows: int | None = None,
 ) -> QueryResult:
     """Run `query` (a report name from REPORTS or SQL over `entries` and `parse_errors`) over the log
     sets at `paths`, optionally narrowed to `window` (1m, 5m, 1h, 1d) as of the newest entry.
 
     `progress(done, total, file)` follows the files as they are set up; `query_progress(percent)` the
     running statement (DuckDB's estimate, 0-100; called from another thread every WATCH_EVERY_S).
-    When `cancelled()` turns true the running statement is interrupted.
+    When `cancelled()` turns true the running statement is interrupted. With `max_rows`, at most that many
+    rows are fetched from the database (it streams them): `truncated` says whether there were more.
+    The database reads only the set's files (and its own spill directory): no other file, no extension
+    install or load, no configuration change from the SQL.
     Raises NoInput, QueryError (the database's message), QueryCancelled or ValueError (a bad window).
     """
     del config  # accepted for symmetry with the engine; parsing rules do not depend on it today
@@ -98,8 +105,9 @@ def run_query(
     import duckdb  # only now: the dashboard does not pay for the SQL engine until a query runs
 
     scratch = Path(tempfile.mkdtemp(prefix="execlog-query-"))
-    live = frozenset(str(m.path) for s in sets for m in s.members if m.live)
-    con = duckdb.connect()  # in memory; spills to scratch/spill beyond MEMORY_LIMIT
+    live = frozenset(display_name(m.path) for s in sets for m in s.members if m.live)
+    # In memory; spills to scratch/spill beyond memory_limit. No extension is fetched or loaded on demand.
+    con = duckdb.connect(config=_LOCKED_EXTENSIONS)
     stop = threading.Event()
     try:
         con.execute("SET memory_limit = $m", {"m": memory_limit})
@@ -108,11 +116,12 @@ def run_query(
         con.execute("SET enable_progress_bar_print = false")
         if query_progress is not None or cancelled is not None:
             _watch(con, stop, cancelled, query_progress)
-        con.execute(f"SET temp_directory = '{scratch / 'spill'}'")
+        con.execute("SET temp_directory = $t", {"t": str(scratch / "spill")})  # a parameter: TMPDIR may hold '
         con.execute("SET preserve_insertion_order = true")  # line numbers follow the file order
-        stats = load_sets(con, sets, line_limit=line_limit, scratch=scratch, progress=progress, cancelled=cancelled)
+        stats = load_sets(con, sets, line_limit=line_limit, progress=progress, cancelled=cancelled)
+        _lock_down(con, stats, scratch)
 
-        def execute(statement: str, fetch: bool) -> Any:
+        def execute(statement: str, fetch: bool, limit: int | None = None) -> Any:
             """Run a statement over the views; when it fails while reading a file DuckDB cannot read as
             our reader would, move that file to the slow path and run it again."""
             while True:
@@ -120,19 +129,33 @@ def run_query(
                     raise QueryCancelled()
                 try:
                     cur = con.execute(statement)
-                    return (cur, cur.fetchall() if fetch and cur.description is not None else None)
+                    if not fetch or cur.description is None:
+                        return (cur, None)
+                    return (cur, cur.fetchall() if limit is None else cur.fetchmany(limit))
                 except (
                     duckdb.InvalidInputException,
                     duckdb.IOException,
                     duckdb.ConversionException,
                     duckdb.InternalException,
                 ) as exc:
-                    if not demote_failing(con, stats, line_limit, scratch, live):
+                    if cancelled is not None and cancelled():
+                        raise QueryCancelled() from None
+                    if _disk_full(exc):
+                        raise QueryError(_DISK_FULL.format(where=scratch.parent)) from None
+                    if not demote_failing(con, stats, line_limit, live):
                         raise QueryError(_one_line(exc)) from None
                 except duckdb.Error as exc:
                     if cancelled is not None and cancelled():
                         raise QueryCancelled() from None  # interrupted by the watcher, as asked
+                    if _disk_full(exc):
+                        raise QueryError(_DISK_FULL.format(where=scratch.parent)) from None
+                    if isinstance(exc, duckdb.OutOfMemoryException):
+                        raise QueryError(f"{_one_line(exc)} (the query's memory limit is {memory_limit})") from None
                     raise QueryError(_one_line(exc)) from None
+                except RuntimeError:
+                    if cancelled is not None and cancelled():
+                        raise QueryCancelled() from None  # "Query interrupted" raised by a fetch
+                    raise
 
         newest = None
         start = None
@@ -141,19 +164,50 @@ def run_query(
             if newest is not None:
                 start = window_start(window, newest)
                 create_views(con, stats, since_ms=start)
-        cur, rows = execute(sql, True)
+        cur, rows = execute(sql, True, None if max_rows is None else max_rows + 1)
+        truncated = False
         if cur.description is None:  # a statement without a result (e.g. CREATE VIEW)
             columns: tuple[str, ...] = ()
             rows = []
         else:
             columns = tuple(d[0] for d in cur.description)
+            if max_rows is not None and len(rows) > max_rows:
+                rows, truncated = rows[:max_rows], True
         if window is None:
             newest = None  # as_of_ms: only computed when a window needs it (an extra scan)
-        return QueryResult(columns, rows, tuple(stats.files), window, start, newest, tuple(stats.warnings), stats)
+        return QueryResult(
+            columns, rows, tuple(stats.files), window, start, newest, tuple(stats.warnings), stats, truncated
+        )
     finally:
         stop.set()
         con.close()
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+# Set when the connection opens: DuckDB would otherwise fetch an extension from the network (INSTALL, or
+# autoloading one a function needs) or load one from disk.
+_LOCKED_EXTENSIONS: dict[str, Any] = {
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "allow_community_extensions": False,
+    "allow_unsigned_extensions": False,
+}
+
+_DISK_FULL = "the disk holding the query's temporary files is full ({where}): free space there or set TMPDIR"
+
+
+def _lock_down(con: Any, stats: LoadStats, scratch: Path) -> None:
+    """From here on the SQL reads only the set's files and writes only DuckDB's spill directory: no
+    read_text('/etc/shadow'), COPY ... TO, ATTACH of a file, INSTALL; and it cannot SET its way back."""
+    con.execute("SET allowed_paths = $p", {"p": [str(stats.paths[name]) for name in stats.fast_sql]})
+    con.execute("SET allowed_directories = $d", {"d": [str(scratch) + os.sep]})
+    con.execute("SET enable_external_access = false")
+    con.execute("SET lock_configuration = true")
+
+
+def _disk_full(exc: BaseException) -> bool:
+    text = str(exc)
+    return "No space left on device" in text or "ENOSPC" in text or "temp_directory" in text and "size" in text
 
 
 def _watch(

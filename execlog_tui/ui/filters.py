@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any, Protocol
+
+import re2
 
 from execlog_tui.core.entry import Entry, ParseError
 
@@ -35,12 +39,76 @@ def line_level(line: Entry | ParseError) -> int:
     return LEVEL_ORDER.get(line.status, STATUS_LEVEL.get(line.status, 1))
 
 
+class Match(Protocol):
+    def start(self) -> int: ...
+    def end(self) -> int: ...
+
+
+class Pattern(Protocol):
+    """What a matcher needs of a compiled expression: Python's re.Pattern and RE2's both fit."""
+
+    def search(self, text: str) -> Match | None: ...
+    def finditer(self, text: str) -> Iterator[Match]: ...
+
+
+# RE2 (google-re2) runs `re:` patterns: linear in the line's length whatever the pattern, so a pattern
+# like (A+A+)+B cannot freeze the UI over a 64 KiB line, as Python's backtracking engine did (50+ s).
+# It refuses backreferences and lookaround, which cannot be matched in linear time.
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False  # RE2 would print its own error on stderr, which is the dashboard's terminal
+
+
+def compile_regex(body: str) -> Pattern:
+    """A user's regular expression, for the linear-time engine; FilterError (one line) when it cannot be used."""
+    try:
+        return _Re2Pattern(re2.compile(body, options=_RE2_OPTIONS))
+    except re2.error as exc:
+        reason = exc.args[0] if exc.args else exc
+        if isinstance(reason, bytes):
+            reason = reason.decode("utf-8", "replace")
+        hint = ""
+        try:
+            re.compile(body)
+            # Valid for Python's engine, refused by RE2: what only a backtracking engine can do.
+            hint = " (backreferences and lookaround are not supported: matching must stay linear in time)"
+        except re.error:
+            pass
+        raise FilterError(f"bad regular expression {body!r}: {reason}{hint}") from None
+
+
+class _Re2Pattern:
+    """RE2's pattern over str; text RE2 cannot encode (a lone surrogate) is searched with it replaced,
+    one character for one, so the offsets stay the text's own."""
+
+    __slots__ = ("_p",)
+
+    def __init__(self, compiled: Any) -> None:
+        self._p = compiled
+
+    def search(self, text: str) -> Match | None:
+        try:
+            return self._p.search(text)
+        except UnicodeEncodeError:
+            return self._p.search(_encodable(text))
+
+    def finditer(self, text: str) -> Iterator[Match]:
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            text = _encodable(text)
+        return self._p.finditer(text)
+
+
+def _encodable(text: str) -> str:
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
 @dataclass(frozen=True, slots=True)
 class TextMatcher:
-    """A case-insensitive substring, or a regular expression as written after `re:`."""
+    """A case-insensitive substring, or a regular expression as written after `re:` (run by RE2)."""
 
     source: str
-    pattern: re.Pattern[str]
+    pattern: Pattern
 
     @classmethod
     def parse(cls, spec: str) -> TextMatcher | None:
@@ -51,13 +119,10 @@ class TextMatcher:
             body = spec[3:].strip()
             if not body:
                 raise FilterError("re: needs a regular expression after it")
-            try:
-                return cls(spec, re.compile(body))
-            except re.error as exc:
-                raise FilterError(f"bad regular expression {body!r}: {exc}") from None
+            return cls(spec, compile_regex(body))
         return cls(spec, re.compile(re.escape(spec), re.IGNORECASE))
 
-    def search(self, text: str) -> re.Match[str] | None:
+    def search(self, text: str) -> Match | None:
         return self.pattern.search(text)
 
     def spans(self, text: str, limit: int = 50) -> list[tuple[int, int]]:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Sequence
@@ -71,12 +73,22 @@ def sort_rows(rows: Sequence[tuple[Any, ...]], column: int, reverse: bool) -> li
     return sorted(present, key=key, reverse=reverse) + absent
 
 
+def _remove_after(proc: subprocess.Popen[bytes], scratch: str) -> None:
+    try:
+        proc.wait(timeout=5.0)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    shutil.rmtree(scratch, ignore_errors=True)
+
+
 class ChildResult(NamedTuple):
     """What the query child sent back: values as the json format renders them (timestamps as ISO text)."""
 
     columns: tuple[str, ...]
     rows: list[tuple[Any, ...]]
     total: int
+    more: bool  # the query had more rows than ROW_CAP: the child fetched no more
     files: tuple[str, ...]
     warnings: tuple[str, ...]
 
@@ -362,7 +374,10 @@ class QueryScreen(Screen[None]):
                 elif line.strip():
                     errors.append(line)
 
-        env = dict(os.environ, **{PROGRESS_ENV: "1", MAX_ROWS_ENV: str(ROW_CAP)})
+        # The child's temporary files go in a directory of ours, removed when it ends however it ends (a
+        # child killed after the 1 s grace could not clean up).
+        scratch = tempfile.mkdtemp(prefix="execlog-query-")
+        env = dict(os.environ, **{PROGRESS_ENV: "1", MAX_ROWS_ENV: str(ROW_CAP), "TMPDIR": scratch})
         try:
             proc = subprocess.Popen(
                 self._command(sql, scope),
@@ -372,6 +387,7 @@ class QueryScreen(Screen[None]):
                 env=env,
             )
         except OSError as exc:
+            shutil.rmtree(scratch, ignore_errors=True)
             self.post_message(self.Finished(run, error=f"cannot start the query: {exc}", elapsed=0.0))
             return
         with self._proc_lock:
@@ -399,6 +415,10 @@ class QueryScreen(Screen[None]):
             for stream in (proc.stdout, proc.stderr):
                 if stream is not None:
                     stream.close()
+            if proc.poll() is None:  # cancelled: the child was told to stop; its files go when it has
+                threading.Thread(target=_remove_after, args=(proc, scratch), daemon=True).start()
+            else:
+                shutil.rmtree(scratch, ignore_errors=True)
         elapsed = self._clock() - started
         if cancel.is_set():
             self.post_message(self.Finished(run, cancelled=True, elapsed=elapsed))
@@ -411,6 +431,7 @@ class QueryScreen(Screen[None]):
                     tuple(doc["columns"]),
                     [tuple(r) for r in doc["rows"]],
                     int(doc.get("total", len(doc["rows"]))),
+                    bool(doc.get("more", False)),
                     tuple(doc.get("files", ())),
                     tuple(warnings),
                 )
@@ -452,7 +473,7 @@ class QueryScreen(Screen[None]):
         self.sort_column, self.sort_reverse = None, False
         self._fill_table()
         n = result.total
-        text = f"{n:,} row{'s' if n != 1 else ''}"
+        text = f"more than {n:,} rows" if result.more else f"{n:,} row{'s' if n != 1 else ''}"
         if n > MAX_ROWS:
             text += f" (first {min(len(self.rows), MAX_ROWS):,} shown)"
         text += f" · {message.elapsed:.2f} s · {len(result.files)} file{'s' if len(result.files) != 1 else ''}"
