@@ -28,6 +28,12 @@ class HistoryResult:
     members: list[Member] = field(default_factory=list)
     lines_after_until: int = 0
     readable: bool = False  # at least one member could be opened
+    # One set only: the newest timestamp fed once each member of `members` was read (the entries of
+    # that member and every one before it are no newer): the evidence skips the members that end
+    # before a window. Empty when several sets are merged.
+    newest_after: list[int | None] = field(default_factory=list)
+    # Where the tail's lines come from, oldest first: (file, first line number, lines) per member.
+    tail_origins: list[tuple[str, int, int]] = field(default_factory=list)
 
 
 def set_size(sets: list[LogSet]) -> int:
@@ -98,21 +104,28 @@ def _handover(path: Path, stop_at: Sequence[HistoryLimit]) -> HistoryLimit | Non
     return next((h for h in stop_at if h.applies_to(st)), None)
 
 
-def _fill_tail(tail: deque[str], read: list[tuple[Member, int | None]], line_limit: int) -> None:
-    """The newest raw lines of the members read, oldest first, at most tail.maxlen of them."""
+def _fill_tail(tail: deque[str], read: list[tuple[Member, int | None]], line_limit: int) -> list[tuple[str, int, int]]:
+    """The newest raw lines of the members read, oldest first, at most tail.maxlen of them; returns
+    where they come from: (file, first line number, lines) per member, oldest first."""
     want = tail.maxlen or 0
-    newest_first: list[deque[str]] = []
+    newest_first: list[tuple[str, int, deque[str]]] = []
     have = 0
     for member, limit in reversed(read):
         if have >= want:
             break
         lines: deque[str] = deque(maxlen=want - have)
+        count = 0
         for batch, _cut in read_batches(member.path, [], line_limit, archive=not member.live, max_bytes=limit):
             lines.extend(batch)
-        newest_first.append(lines)
+            count += len(batch)
+        newest_first.append((str(member.path), count - len(lines) + 1, lines))
         have += len(lines)
-    for lines in reversed(newest_first):
+    origins = []
+    for name, first, lines in reversed(newest_first):
         tail.extend(lines)
+        if lines:
+            origins.append((name, first, len(lines)))
+    return origins
 
 
 def read_history(
@@ -179,8 +192,6 @@ def read_history(
                         result.lines_after_until += fast.feed(lines)
                     else:
                         result.lines_after_until += engine.feed_lines(lines, until)
-                if tail is not None and fast is None:
-                    tail.extend(lines)
                 if engine.stopped:
                     break
                 if warnings:
@@ -189,10 +200,14 @@ def read_history(
                     progress(done, total)
             done += size
             flush_warnings()
+            result.newest_after.append(engine.last)
             if handover is not None or engine.stopped:
                 break
-        if tail is not None and fast is not None:
-            _fill_tail(tail, read, line_limit)
+        if tail is not None:
+            # Read again (only the newest members, only until the tail is full) rather than kept
+            # while feeding: the fast path hands out blocks, and this way the tail's lines come with
+            # their file and line numbers.
+            result.tail_origins = _fill_tail(tail, read, line_limit)
     elif sets:
         for s in sets:
             for member in s.members:

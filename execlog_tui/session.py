@@ -31,9 +31,9 @@ from execlog_tui.core.entry import Entry, ParseError
 from execlog_tui.core.parser import LINE_LIMIT, parse_line
 from execlog_tui.core.ringbuffer import RingBuffer, flags_of
 from execlog_tui.core.snapshot import MetricsSnapshot
-from execlog_tui.pipeline import read_history, set_size
+from execlog_tui.pipeline import HistoryResult, read_history, set_size
 from execlog_tui.sources.follower import TRUNCATED, WARNING, FollowEvent, LogFollower
-from execlog_tui.sources.logset import LogSet, SourceError, discover
+from execlog_tui.sources.logset import LogSet, Member, SourceError, discover
 
 Clock = Callable[[], int]
 RssProbe = Callable[[], "float | None"]
@@ -44,6 +44,11 @@ SHRINK_FLOOR = 1_000  # the ring never shrinks below this many lines
 # Python rarely hands freed memory back to the system, so RSS stays high for a while after a shrink:
 # wait this long before halving again, or one spike would empty the buffer.
 SHRINK_COOLDOWN_S = 30.0
+
+
+def _file_key(path: Path) -> str:
+    """One key per file however it was named (the follower's path and the set member's)."""
+    return os.path.realpath(path)
 
 
 def wall_clock_ms() -> int:
@@ -300,6 +305,10 @@ class MonitorSession:
         self._history_snapshot: MetricsSnapshot | None = None
         self._live = False  # alerts go to the alert log only while following live
         self._announced: set[int] = set()  # alert records whose firing went to the alert log
+        # (member, newest timestamp fed once it was read), in reading order: see _read_history.
+        self.history_newest: tuple[tuple[Member, int | None], ...] = ()
+        # Lines of each followed file before the next one read (the ring's line numbers), when known.
+        self._line_counts: dict[str, int] = {}
 
     # ------------------------------------------------------------------------------ lifecycle
     def start(self) -> None:
@@ -426,7 +435,7 @@ class MonitorSession:
             for s in self.sets:
                 for m in s.members:
                     self.engine.note_file(str(m.path))
-        read_history(
+        result = read_history(
             self.sets,
             self.engine,
             line_limit=self.line_limit,
@@ -435,18 +444,49 @@ class MonitorSession:
             stop_at=stop_at,
             lock=self.lock,
         )
+        # Per member read, the newest timestamp fed once it was read: the evidence skips the members
+        # that end before a window (empty for several merged sets).
+        self.history_newest = tuple(zip(result.members, result.newest_after, strict=False))
         # The ring keeps raw lines and a flag byte each: parse each line only to learn its kind (and
         # drop blanks), and let every Entry go at once, so the history never holds 100,000 of them.
-        raws: list[str] = []
-        flags = bytearray()
-        for line in tail:
-            item = parse_line(line)
-            if item is not None:
-                raws.append(item.raw)
-                flags.append(flags_of(item))
+        # Each member's part of the tail is appended with its file and line numbers (`ring.origin`).
+        tail_lines = list(tail)
         tail.clear()
+        chunks: list[tuple[str | None, int, list[str]]] = []
+        if result.tail_origins and sum(n for _f, _l, n in result.tail_origins) == len(tail_lines):
+            at = 0
+            for origin_name, first, n in result.tail_origins:
+                chunks.append((origin_name, first, tail_lines[at : at + n]))
+                at += n
+        elif tail_lines:
+            chunks.append((None, 0, tail_lines))
         with self.lock:
-            self.ring.extend_raw(raws, flags)
+            self.ring.note_dropped(self._history_dropped_newest(result, chunks))
+        for name, first, lines in chunks:
+            raws: list[str] = []
+            flags = bytearray()
+            numbers: list[int] = []
+            newest = -(1 << 62)
+            for i, line in enumerate(lines):
+                item = parse_line(line)
+                if item is not None:
+                    raws.append(item.raw)
+                    flags.append(flags_of(item))
+                    numbers.append(first + i)
+                    if item.ts is not None and item.ts > newest:
+                        newest = item.ts
+            with self.lock:
+                if name is None:
+                    self.ring.extend_raw(raws, flags)
+                else:
+                    self.ring.extend_raw(raws, flags, file=name, lines=numbers, newest_ts=newest)
+        for m in result.members:
+            if m.live and result.tail_origins:
+                # Its lines are the tail's last ones (the tail is filled newest first), or it has none.
+                last_name, first, lines = chunks[-1]
+                count = first + len(lines) - 1 if last_name == str(m.path) else 0
+                self._line_counts[_file_key(m.path)] = count
+        with self.lock:
             self._history_snapshot = self.engine.snapshot()
             # From here on T = max(wall clock, newest entry) (SPEC 3): the first report after the
             # history (a `-b -d` one, a frame) must not be as of the newest entry of a stale log.
@@ -457,6 +497,22 @@ class MonitorSession:
         if not any(s.members for s in self.sets) and self._followers:
             self.mode = "waiting"
             self._event(f"waiting for {', '.join(str(f.path) for f in self._followers)}")
+
+    @staticmethod
+    def _history_dropped_newest(result: HistoryResult, chunks: list[tuple[str | None, int, list[str]]]) -> int | None:
+        """How new the history's lines that are not in the ring may be (None: the ring holds them all)."""
+        if not result.members:
+            return None
+        if not chunks or chunks[0][0] is None:
+            return None if not chunks else (1 << 62)  # merged sets: unknown, unless nothing was read
+        first_name, first_line, _lines = chunks[0]
+        names = [str(m.path) for m in result.members]
+        if first_name not in names or len(result.newest_after) != len(names):
+            return 1 << 62
+        j = names.index(first_name)
+        if first_line > 1:
+            return result.newest_after[j]  # part of that member is missing: as new as its newest
+        return result.newest_after[j - 1] if j > 0 else None
 
     def _add_follower(self, live: Path, followed: set[Path]) -> None:
         key = live.resolve()
@@ -477,7 +533,7 @@ class MonitorSession:
                     self._on_follow_event(ev)
                 if batch.lines:
                     got = True
-                    self._take(batch.lines, batch.cut)
+                    self._take(batch.lines, batch.cut, self._batch_origin(f, batch.lines, bool(batch.events)))
                 if batch.more:
                     got = True
             with self.lock:
@@ -491,15 +547,56 @@ class MonitorSession:
             elif not self._followers:
                 self._stop.wait(0.25)
 
-    def _take(self, lines: list[str], cut: set[int]) -> None:
+    def _batch_origin(self, f: LogFollower, lines: list[str], switched: bool) -> tuple[str, int, int] | None:
+        """Where a followed batch's lines come from: (file, line number of lines[skip], skip), the
+        first `skip` lines being of unknown origin; None when unknown. Without an event the batch
+        continues the live file; after a rotation or truncation the live file was read from its
+        start, so its lines are the batch's last ones (counted up to the follower's offset)."""
+        name, key = str(f.path), _file_key(f.path)
+        if not switched:
+            count = self._line_counts.get(key)
+            if count is None:
+                return None
+            self._line_counts[key] = count + len(lines)
+            return (name, count + 1, 0)
+        self._line_counts.pop(key, None)
+        offset = f.offset
+        if offset is None:
+            return None
+        try:
+            with open(f.path, "rb") as fh:
+                count = 0
+                left = offset
+                while left > 0:
+                    data = fh.read(min(left, 1 << 20))
+                    if not data:
+                        break
+                    count += data.count(b"\n")
+                    left -= len(data)
+        except OSError:
+            return None
+        if count > len(lines):
+            return None  # part of the live file came in earlier batches: numbering unknown from here
+        self._line_counts[key] = count
+        return (name, 1, len(lines) - count)
+
+    def _take(self, lines: list[str], cut: set[int], origin: tuple[str, int, int] | None = None) -> None:
         items: list[Entry | ParseError] = []
+        numbers: list[int] = []
         for i, line in enumerate(lines):
             item = parse_line(line, i in cut) if cut else parse_line(line)
             if item is not None:
                 items.append(item)
+                numbers.append(i)
         with self.lock:
             self.engine.feed_parsed(items)
-            self.ring.extend(items)
+            if origin is None:
+                self.ring.extend(items)
+            else:
+                name, first, skip = origin
+                known = next((k for k, i in enumerate(numbers) if i >= skip), len(numbers))
+                self.ring.extend(items[:known])
+                self.ring.extend(items[known:], file=name, lines=[first + i - skip for i in numbers[known:]])
             self.data_version += 1
 
     def _on_follow_event(self, ev: FollowEvent) -> None:

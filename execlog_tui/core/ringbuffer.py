@@ -8,7 +8,8 @@ take ~13 MB instead of ~44 MB. The flags are what a filter needs without parsing
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator, Sequence
 from typing import overload
 
 from execlog_tui.core.entry import Entry, ParseError
@@ -57,6 +58,89 @@ def fields_of(raw: str, flags: int) -> tuple[str, str] | None:
     return token(parts[1]), token(parts[4])
 
 
+UNKNOWN_TS = 1 << 62  # stands for "some line of unknown time": later than any window's start
+
+
+class Origins:
+    """Where each line of a ring came from (file, line number), kept as segments of consecutive lines,
+    and how new the lines that left the ring were (whether the ring still holds every line of a
+    window). Lines are numbered by their absolute index: 0 is the first line ever appended."""
+
+    __slots__ = ("_starts", "_segs", "_head", "_dropped_newest")
+
+    def __init__(self) -> None:
+        self._starts: list[int] = []
+        self._segs: list[tuple[str | None, int, int]] = []  # (file, first line number, newest ts)
+        self._head = 0  # segments before it have left the ring
+        self._dropped_newest: int | None = None  # the newest ts of a line that left the ring
+
+    def add(self, start: int, n: int, file: str | None, lines: Sequence[int] | None, newest_ts: int) -> None:
+        """n lines appended at absolute index `start`: their line numbers in `file` (None: unknown)."""
+        if n <= 0:
+            return
+        if file is None or lines is None:
+            segs = self._segs
+            if len(segs) > self._head and segs[-1][0] is None:
+                self._segs[-1] = (None, 0, max(segs[-1][2], newest_ts))  # extend the origin-less run
+                return
+            self._starts.append(start)
+            segs.append((None, 0, newest_ts))
+            return
+        first = 0
+        for i in range(1, n + 1):
+            if i == n or lines[i] != lines[i - 1] + 1:
+                self._starts.append(start + first)
+                self._segs.append((file, lines[first], newest_ts))
+                first = i
+
+    def note_dropped(self, newest_ts: int | None) -> None:
+        """Lines that never entered the ring (a history longer than the ring) dated up to newest_ts."""
+        if newest_ts is not None:
+            old = self._dropped_newest
+            self._dropped_newest = newest_ts if old is None else max(old, newest_ts)
+
+    def prune(self, first_kept: int) -> None:
+        """Forget the segments that lie wholly before absolute index `first_kept`."""
+        starts, segs = self._starts, self._segs
+        head = self._head
+        while head + 1 < len(starts) and starts[head + 1] <= first_kept:
+            self.note_dropped(segs[head][2])
+            head += 1
+        if head < len(starts) and starts[head] < first_kept:
+            # Partly dropped: what left may be as new as the segment's newest line.
+            self.note_dropped(segs[head][2])
+        if head > 1024 and head * 2 > len(starts):
+            del starts[:head], segs[:head]
+            head = 0
+        self._head = head
+
+    def clear(self, dropped_from: int) -> None:
+        self.prune(dropped_from)
+        for seg in self._segs[self._head :]:
+            self.note_dropped(seg[2])
+        self._starts, self._segs, self._head = [], [], 0
+
+    def origin(self, absolute: int) -> tuple[str, int] | None:
+        i = bisect_right(self._starts, absolute, self._head) - 1
+        if i < self._head:
+            return None
+        file, first, _ts = self._segs[i]
+        return None if file is None else (file, first + absolute - self._starts[i])
+
+    def covers(self, ts: int) -> bool:
+        """Whether every line that left the ring (or never entered it) is dated before `ts`."""
+        return self._dropped_newest is None or self._dropped_newest < ts
+
+
+def _newest_ts(items: Iterable[Item]) -> int:
+    newest = -(1 << 62)
+    for item in items:
+        ts = item.ts
+        if ts is not None and ts > newest:
+            newest = ts
+    return newest
+
+
 class RingBuffer:
     """The newest `capacity` lines, oldest first; memory never grows past the capacity.
 
@@ -68,7 +152,7 @@ class RingBuffer:
     list index is O(1) where a deque's is O(n/64).
     """
 
-    __slots__ = ("_capacity", "_raws", "_flags", "_start", "_total")
+    __slots__ = ("_capacity", "_raws", "_flags", "_start", "_total", "_origins")
 
     def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
         if capacity < 1:
@@ -79,6 +163,7 @@ class RingBuffer:
         self._flags = bytearray()
         self._start = 0  # index of the oldest line once the ring is full
         self._total = 0
+        self._origins = Origins()
 
     @property
     def capacity(self) -> int:
@@ -96,19 +181,24 @@ class RingBuffer:
 
     # ---- adding ----------------------------------------------------------------------------------
     def append(self, item: Item) -> None:
-        self.append_raw(item.raw, flags_of(item))
+        self.append_raw(item.raw, flags_of(item), newest_ts=_newest_ts((item,)))
 
-    def extend(self, new: Iterable[Item]) -> None:
+    def extend(self, new: Iterable[Item], file: str | None = None, lines: Sequence[int] | None = None) -> None:
+        """Add parsed items; `file` and `lines` (one line number each) say where they come from."""
+        items = list(new)
         raws: list[str] = []
         flags = bytearray()
-        for item in new:
+        for item in items:
             raws.append(item.raw)
             flags.append(flags_of(item))
-        self.extend_raw(raws, flags)
+        self.extend_raw(raws, flags, file=file, lines=lines, newest_ts=_newest_ts(items))
 
-    def append_raw(self, raw: str, flags: int = 0) -> None:
+    def append_raw(self, raw: str, flags: int = 0, newest_ts: int = UNKNOWN_TS) -> None:
         raws = self._raws
+        self._origins.add(self._total, 1, None, None, newest_ts)
         self._total += 1
+        if len(raws) >= self._capacity:
+            self._origins.prune(self._total - self._capacity)
         if len(raws) < self._capacity:
             raws.append(raw)
             self._flags.append(flags)
@@ -119,8 +209,18 @@ class RingBuffer:
         if self._start == self._capacity:
             self._start = 0
 
-    def extend_raw(self, new: list[str], flags: bytes | bytearray | None = None) -> None:
-        """Add raw lines (without newline) with one flag byte each (all 0, entries, when None)."""
+    def extend_raw(
+        self,
+        new: list[str],
+        flags: bytes | bytearray | None = None,
+        *,
+        file: str | None = None,
+        lines: Sequence[int] | None = None,
+        newest_ts: int = UNKNOWN_TS,
+    ) -> None:
+        """Add raw lines (without newline) with one flag byte each (all 0, entries, when None).
+        `file` and `lines` (one line number each): where they come from (`origin`); `newest_ts`: the
+        newest timestamp among them (unknown by default), for `covers`."""
         n = len(new)
         if n == 0:
             return
@@ -128,6 +228,10 @@ class RingBuffer:
             flags = bytes(n)
         elif len(flags) != n:
             raise ValueError(f"extend_raw: {n} lines but {len(flags)} flags")
+        if lines is not None and len(lines) != n:
+            raise ValueError(f"extend_raw: {n} lines but {len(lines)} line numbers")
+        self._origins.add(self._total, n, file, lines, newest_ts)
+        self._origins.prune(self._total + n - self._capacity)
         cap = self._capacity
         if n >= cap:
             # Only the newest `capacity` survive: rebuild rather than overwrite line by line.
@@ -183,8 +287,23 @@ class RingBuffer:
 
     def origin(self, index: int) -> tuple[str, int] | None:
         """(file, 1-based line number) of the line at `index` (0 the oldest kept, -1 the newest), or
-        None when it is not known (lines appended without an origin)."""
-        return None
+        None when it is not known (lines appended without an origin). IndexError out of range."""
+        n = len(self._raws)
+        if index < 0:
+            index += n
+        if not 0 <= index < n:
+            raise IndexError("ring buffer index out of range")
+        return self._origins.origin(self._total - n + index)
+
+    def covers(self, ts: int) -> bool:
+        """Whether the ring holds every line appended (or noted with `note_dropped`) dated at or
+        after `ts`: a window starting at `ts` can be served from it alone."""
+        return self._origins.covers(ts)
+
+    def note_dropped(self, newest_ts: int | None) -> None:
+        """Lines that were read but never appended (a history longer than the ring), dated up to
+        `newest_ts` (None: there were none)."""
+        self._origins.note_dropped(newest_ts)
 
     # ---- reading parsed --------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -228,6 +347,7 @@ class RingBuffer:
         if new_capacity < 1:
             raise ValueError(f"ring buffer capacity must be at least 1, got {new_capacity}")
         raws, flags = self.lines_newest(min(len(self._raws), new_capacity))
+        self._origins.prune(self._total - len(raws))
         self._raws = raws
         self._flags = bytearray(flags)
         self._start = 0
@@ -235,6 +355,7 @@ class RingBuffer:
 
     def clear(self) -> None:
         """Drop every line; the total is kept (it counts what arrived, not what is held)."""
+        self._origins.clear(self._total)
         self._raws = []
         self._flags = bytearray()
         self._start = 0
