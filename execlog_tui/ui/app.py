@@ -568,7 +568,7 @@ class ExeclogApp(App[int]):
         if isinstance(widget, LogView):
             self.open_detail()
         elif widget is not None and widget.id in TILE_FIGURES:
-            self.open_evidence(TILE_FIGURES[widget.id], self.window, label=f"{widget.title} ({self.window})")
+            self._open_tile(widget)
         elif isinstance(widget, TextPanel):
             chosen = widget.selected_figure()
             if chosen is None:
@@ -610,7 +610,10 @@ class ExeclogApp(App[int]):
             widget = widget.parent if isinstance(widget.parent, Widget) else None
         if widget is not None and self.screen is self._main_screen:
             widget.focus()
-            self.action_open_focused()
+            self._open_tile(widget)
+
+    def _open_tile(self, tile: Any) -> None:
+        self.open_evidence(TILE_FIGURES[tile.id], self.window, label=f"{tile.title} ({self.window})")
 
     def open_evidence(self, figure: str, window: str, *, at: int | None = None, label: str | None = None) -> None:
         """The evidence screen of `figure` for the window shown, as of the figures shown (a paused or

@@ -13,7 +13,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Static
 
-from execlog_tui.core.entry import Entry
+from execlog_tui.core.entry import Entry, ParseError
 from execlog_tui.core.parser import parse_line
 from execlog_tui.core.sanitize import sanitize
 from execlog_tui.core.timefmt import format_ts
@@ -21,7 +21,7 @@ from execlog_tui.ui.fmt import duration
 
 # key=value in the details: a key starts a word; a value runs to white space, a comma or a semicolon,
 # or is quoted.
-KEY_VALUE_RE = re.compile(r"(?<![^\s,;(\[{])([A-Za-z_][\w.\-]*)=(\"[^\"]*\"|'[^']*'|[^\s,;)\]}]*)")
+KEY_VALUE_RE = re.compile(r"(?<![^\s,;(\[{])([A-Za-z_][\w.\-]*)=(\"[^\"]*\"|'[^']*'|[^\s,;()\[\]{}]+)")
 
 
 def key_values(details: str) -> list[tuple[str, str]]:
@@ -86,7 +86,7 @@ class DetailScreen(ModalScreen[None]):
 
     def _fields(self) -> Text:
         text = Text()
-        text.append("where    ", "bold")
+        text.append("where     ", "bold")
         text.append(origin_text(self.origin) if self.origin is None else sanitize(origin_text(self.origin)))
         item = self.item
         if type(item) is Entry:
@@ -97,13 +97,13 @@ class DetailScreen(ModalScreen[None]):
                 ("duration", duration(item.duration_ms)),
                 ("status", item.status),
             ):
-                text.append(f"\n{label:<9}", "bold")
+                text.append(f"\n{label:<10}", "bold")
                 text.append(sanitize(value))
-            text.append("\ndetails  ", "bold")
+            text.append("\ndetails   ", "bold")
             text.append(sanitize(item.details) or "—")
             if item.cut:
                 text.append("\n(the line was longer than the line limit and was cut)", "italic")
-        elif item is not None:
+        elif isinstance(item, ParseError):
             text.append("\nnot an entry: ", "bold")
             text.append(sanitize(item.reason))
         return text
