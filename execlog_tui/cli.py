@@ -89,7 +89,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--format", choices=("table", "csv", "json", "jsontable"), default="table", help="with --query: output format"
     )
-    p.add_argument("--window", choices=WINDOW_NAMES, help="with --query: only the last window as of the newest entry")
+    p.add_argument(
+        "--window",
+        choices=WINDOW_NAMES,
+        help="with --query: only the last window as of the newest entry; with --evidence: the figure's window",
+    )
+    p.add_argument(
+        "--evidence",
+        metavar="FIGURE",
+        help="with -b: print the entries behind FIGURE (error_rate, response_time, p95, cache_hit_rate, memory, "
+        "bootstrap, requests, component:NAME, breaker:NAME, alert:NAME) with file:line",
+    )
+    p.add_argument(
+        "--limit", type=_positive_int, metavar="N", help="with --evidence: print at most N entries (default 1000)"
+    )
     p.add_argument(
         "--replay", action="store_true", help="play the set back on a virtual clock (keys: space [ ] , . < > t)"
     )
@@ -179,6 +192,42 @@ def run_batch(args: argparse.Namespace) -> int:
         from execlog_tui.report import make_console, print_report  # rich only for the text report
 
         print_report(snap, make_console())
+    return EXIT_OK
+
+
+def run_evidence(args: argparse.Namespace) -> int:
+    """`-b --evidence FIGURE`: the entries a figure of the `-b` report counted, in log order."""
+    from execlog_tui.core.timefmt import parse_user_time
+    from execlog_tui.evidence import DEFAULT_LIMIT, EvidenceError, collect_batch, format_rows, parse_figure, summary
+    from execlog_tui.pipeline import newest_entry_ts
+
+    try:
+        parse_figure(args.evidence)  # a bad figure is told before anything is read
+    except EvidenceError as e:
+        raise UsageError(f"--evidence: {e}") from None
+    config = _load_config(args.config)
+    sets = _discover(args.paths)
+    if not any(s.members for s in sets):
+        raise NoInputError(f"no log found at {', '.join(args.paths or ['execution.log'])}")
+    until = None
+    if args.at:
+        try:
+            until = parse_user_time(args.at, newest_entry_ts(sets))
+        except ValueError as e:
+            raise UsageError(f"--at: {e}") from None
+    try:
+        result, _snap = collect_batch(
+            sets, config, args.evidence, args.window, until, args.limit or DEFAULT_LIMIT, args.line_limit
+        )
+    except EvidenceError as e:
+        raise UsageError(f"--evidence: {e}") from None
+    if args.json:
+        sys.stdout.write(json.dumps(result.to_json()) + "\n")
+    else:
+        out = sys.stdout
+        for line in format_rows(result):
+            out.write(line + "\n")
+        print(summary(result), file=sys.stderr)
     return EXIT_OK
 
 
@@ -284,6 +333,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise UsageError("-n goes with -d SECONDS")
         if args.at is not None and (not args.batch or args.delay is not None or not args.at.strip()):
             raise UsageError("--at TIME goes with a single -b report (for a replay, use --replay --from TIME)")
+        if args.evidence is not None and (not args.batch or args.delay is not None):
+            raise UsageError("--evidence FIGURE goes with a single -b report")
+        if args.limit is not None and args.evidence is None:
+            raise UsageError("--limit N goes with --evidence")
+        if args.evidence is not None and args.query is None and not args.demo:
+            return run_evidence(args)
         if args.demo:
             return run_demo(args)
         if args.query is not None:

@@ -305,11 +305,6 @@ class MetricsEngine:
             elif details.startswith(_DEGRADED_OFF):
                 self.degraded_explicit = False
 
-    @property
-    def bootstrap_ts(self) -> int | None:
-        """The timestamp of the BOOTSTRAP/COMPLETE entry behind `bootstrap_ms` (None before one)."""
-        return None if self.bootstrap_ms is None else self._bootstrap_ts
-
     # ---------------------------------------------------------------- seams of the fast path
     # The fast path (core/fastpath.py) applies runs of plain lines through these, exactly as feeding
     # the lines one by one would; nothing outside the engine touches its buckets or timers.

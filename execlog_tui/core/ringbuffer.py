@@ -127,6 +127,25 @@ class Origins:
         file, first, _ts = self._segs[i]
         return None if file is None else (file, first + absolute - self._starts[i])
 
+    def span(self, first: int, n: int) -> list[tuple[str, int] | None]:
+        """The origins of the n lines from absolute index `first` on."""
+        out: list[tuple[str, int] | None] = []
+        starts, segs = self._starts, self._segs
+        i = bisect_right(starts, first, self._head) - 1
+        at, end = first, first + n
+        while at < end:
+            nxt = starts[i + 1] if i + 1 < len(starts) else end
+            count = min(nxt, end) - at
+            file, line0, _ts = segs[i] if i >= self._head else (None, 0, 0)
+            if file is None:
+                out.extend([None] * count)
+            else:
+                base = line0 + at - starts[i]
+                out.extend([(file, base + k) for k in range(count)])
+            at += count
+            i += 1
+        return out
+
     def covers(self, ts: int) -> bool:
         """Whether every line that left the ring (or never entered it) is dated before `ts`."""
         return self._dropped_newest is None or self._dropped_newest < ts
@@ -294,6 +313,12 @@ class RingBuffer:
         if not 0 <= index < n:
             raise IndexError("ring buffer index out of range")
         return self._origins.origin(self._total - n + index)
+
+    def origins_newest(self, count: int) -> list[tuple[str, int] | None]:
+        """The origins of the newest `count` lines, oldest first (as `lines_newest` gives them)."""
+        n = len(self._raws)
+        count = max(0, min(count, n))
+        return self._origins.span(self._total - count, count)
 
     def covers(self, ts: int) -> bool:
         """Whether the ring holds every line appended (or noted with `note_dropped`) dated at or
