@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import PurePath
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -95,7 +96,7 @@ class EvidenceScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#ev-rows", DataTable)
-        for label, key in (("where", "where"), ("time", "time"), ("", "mark"), ("entry", "entry")):
+        for label, key in (("", "mark"), ("where", "where"), ("entry", "entry")):
             table.add_column(label, key=key)
         table.focus()
         self.running = True
@@ -105,16 +106,18 @@ class EvidenceScreen(Screen[None]):
 
     def _head(self) -> Text:
         text = Text()
-        text.append(f"Evidence: {sanitize(self.label)}")
-        text.append(f"  ·  window {self.window}", "not bold")
-        if self.at is not None:
-            text.append(f"  ·  at {format_ts(self.at)}", "not bold")
         r = self.result
+        text.append(f"Evidence: {sanitize(self.label)}")
+        window = r.window if r is not None else self.window
+        text.append(f"  ·  window {'the whole history' if window == 'all' else window}", "not bold")
         if r is not None:
             text.append(f"  ·  as of {format_ts(r.as_of) or '—'}", "not bold")
             shown = f"{count(len(r.rows))} shown (the {'slowest' if r.figure in SLOWEST_FIRST else 'newest'})"
             text.append(f"  ·  {count(r.total)} entries" + (f", {shown}" if r.truncated else ""))
             text.append(f"  ·  from the {'log buffer' if r.source == 'ring' else 'files'}", "not bold")
+            folders = {str(PurePath(row.file).parent) for row in r.rows}
+            if len(folders) == 1:
+                text.append(f"  ·  in {sanitize(folders.pop())}/", "not bold")
         return text
 
     # ---- the worker --------------------------------------------------------------------------
@@ -168,12 +171,8 @@ class EvidenceScreen(Screen[None]):
         table.clear()
         for r in self.rows:
             mark = Text(f"◀ {sanitize(r.mark)}", style="bold") if r.mark else Text("")
-            table.add_row(
-                Text(sanitize(f"{r.file}:{r.line}")),
-                Text(format_ts(r.ts) or "—"),
-                mark,
-                _cell(r.raw),
-            )
+            # The file's name and line (its directory is said once, above); the line carries its time.
+            table.add_row(mark, Text(sanitize(f"{PurePath(r.file).name}:{r.line}")), _cell(r.raw))
         self.query_one("#ev-head", Static).update(self._head())
         if result.cancelled:
             self._status(f"cancelled after {message.elapsed:.1f} s: {count(len(self.rows))} rows read so far")

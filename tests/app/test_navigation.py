@@ -3,21 +3,29 @@ detail and its clipboard copy, full-size panels, live incidents, a typed time, s
 
 from __future__ import annotations
 
+import asyncio
+import json
+import shutil
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
+from execlog_tui.core.config import Config
 from execlog_tui.core.entry import Entry, ParseError
 from execlog_tui.core.parser import parse_line
 from execlog_tui.core.snapshot import AlertView, BreakerView
 from execlog_tui.core.timefmt import format_ts, parse_timestamp
-from execlog_tui.evidence import EvidenceResult, EvidenceRow
+from execlog_tui.evidence import EvidenceResult, EvidenceRow, collect_evidence
+from execlog_tui.session import MonitorSession
 from execlog_tui.ui import scenarios as sc
 from execlog_tui.ui.app import TILE_FIGURES, ExeclogApp, make_app
 from execlog_tui.ui.detail import DetailScreen, key_values
-from execlog_tui.ui.evidence_screen import EvidenceScreen
+from execlog_tui.ui.evidence_screen import EvidenceScreen, shown_rows
 from execlog_tui.ui.logview import LogView
 from execlog_tui.ui.provider import StaticSession
 from tests.app.test_ui_pilot import sync, visible_log
@@ -153,7 +161,7 @@ async def test_evidence_screen_shows_rows_as_inert_text_and_enter_opens_the_entr
         await until(pilot, lambda: not screen.running)
         assert [r.raw for r in screen.rows] == [item.raw for item in lines]
         table = screen.query_one("#ev-rows")
-        cells = [str(table.get_row_at(i)[3]) for i in range(table.row_count)]
+        cells = [str(table.get_row_at(i)[2]) for i in range(table.row_count)]
         assert all("\x1b" not in c and "\x9b" not in c for c in cells)
         assert any("[@click=app.quit]" in c for c in cells)  # shown as text, never run as markup
         assert f"{len(lines)} entries" in str(screen.query_one("#ev-head").content)
@@ -181,7 +189,7 @@ async def test_slowest_first_for_response_time_with_the_p95_line_marked() -> Non
         durations = [r.duration_ms for r in screen.rows]
         assert durations == sorted(durations, reverse=True)
         table = screen.query_one("#ev-rows")
-        marks = [i for i in range(table.row_count) if "p95" in str(table.get_row_at(i)[2])]
+        marks = [i for i in range(table.row_count) if "p95" in str(table.get_row_at(i)[0])]
         assert [screen.rows[i].mark for i in marks] == ["p95"]
 
 
@@ -416,3 +424,68 @@ def test_every_new_key_is_in_the_key_table() -> None:
         assert needed in keys
     text = help_text().plain
     assert "Focused panel at full size" in text and "copy the line" in text
+
+
+# ---- the headless twin agrees -----------------------------------------------------------------------
+SEED_FILE = Path(__file__).resolve().parents[2] / "sample_logs" / "seed_sample.log"
+
+
+def _cli_evidence(path: Path, figure: str, window: str) -> dict[str, Any]:
+    out = subprocess.run(
+        [sys.executable, "-m", "execlog_tui", "-b", "--evidence", figure, "--window", window, "--json", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    result: dict[str, Any] = json.loads(out.stdout)
+    return result
+
+
+def test_the_evidence_screen_agrees_with_collect_evidence_and_b_evidence_json(tmp_path: Path) -> None:
+    path = tmp_path / "execution.log"
+    shutil.copy(SEED_FILE, path)
+    newest = parse_timestamp("2025-09-09T10:04:30.002Z") or 0
+    session = MonitorSession([str(path)], Config(), follow=False, wall_clock=lambda: newest)
+    session.start()
+    assert session.wait_history(60)
+    app = make_app(session, rss_probe=lambda: 42.0, start_session=False)
+    # (widget to focus, keys before Enter, figure, window): tiles, a component row, a breaker row
+    cases = [
+        ("#tile-errors", (), "error_rate", "1m"),
+        ("#tile-p95", (), "p95", "1m"),
+        ("#tile-cache", (), "cache_hit_rate", "1m"),
+        ("#components", (), "component:CACHE", "1d"),
+        ("#breakers", (), "breaker:CACHE", "1m"),
+    ]
+    seen: dict[str, list[tuple[str, int, int | None, str]]] = {}
+
+    async def run() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await until(pilot, lambda: app.snapshot is not None and bool(app.snapshot.breakers))
+            for selector, keys, figure, window in cases:
+                app.query_one(selector).focus()
+                await pilot.press(*keys, "enter")
+                screen = app.screen
+                assert isinstance(screen, EvidenceScreen) and screen.figure == figure, figure
+                await until(pilot, lambda s=screen: not s.running)  # type: ignore[misc]
+                assert screen.error is None and screen.result is not None
+                # what the screen shows is what collect_evidence gives for the same figure and time
+                direct = collect_evidence(session, figure, window, at=screen.at)
+                assert screen.rows == shown_rows(direct), figure
+                seen[figure] = [(r.file, r.line, r.ts, r.raw) for r in screen.result.rows]
+                await pilot.press("escape")
+
+    try:
+        asyncio.run(run())
+    finally:
+        session.stop()
+    assert [raw for *_x, raw in seen["error_rate"]] == [
+        f"2025-09-09T10:04:00.{ms}Z|CACHE|FAILURE|{d}|ERROR|Cache operation failed"
+        for ms, d in (("000", 5), ("100", 4), ("200", 3))
+    ]
+    for _selector, _keys, figure, window in cases:
+        cli = _cli_evidence(path, figure, window)
+        rows = [(e["file"], e["line"], e["ts"], e["raw"]) for e in cli["entries"]]
+        assert rows == [(f, n, format_ts(ts), raw) for f, n, ts, raw in seen[figure]], figure
+        assert cli["total"] == len(seen[figure])
