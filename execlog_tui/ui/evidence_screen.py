@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import threading
 import time
-from pathlib import PurePath
 from collections.abc import Callable
+from pathlib import PurePath
 from typing import Any, ClassVar
 
 from rich.text import Text
