@@ -337,7 +337,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise UsageError("--evidence FIGURE goes with a single -b report")
         if args.limit is not None and args.evidence is None:
             raise UsageError("--limit N goes with --evidence")
-        if args.evidence is not None and args.query is None and not args.demo:
+        if args.evidence is not None and args.query is not None:
+            raise UsageError("--evidence and --query are two different outputs: give one")
+        if args.evidence is not None and not args.demo:
             return run_evidence(args)
         if args.demo:
             return run_demo(args)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import heapq
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -23,6 +23,10 @@ from execlog_tui.core.breakers import OPEN, BreakerTracker
 from execlog_tui.core.config import Config
 from execlog_tui.core.entry import (
     BOOTSTRAP_COMPLETE,
+    CACHE_HIT,
+    CACHE_MISS,
+    COMPLETION_STATUSES,
+    ERROR_STATUSES,
     NOT_AN_OPERATION,
     Entry,
     ParseError,
@@ -185,7 +189,7 @@ class _Reader:
         skipped = set(self._skip(since)) if self._skip is not None and len(self.sets) == 1 else set()
         return [[m for m in s.members if m not in skipped] for s in self.sets]
 
-    def entries(self, since: int = NO_TS) -> Iterator[tuple[str, int, Entry]]:
+    def entries(self, since: int = NO_TS, pre: Prefilter | None = None) -> Iterator[tuple[str, int, Entry]]:
         per_set = self.members_from(since)
         self._total = 0
         for members in per_set:
@@ -195,19 +199,22 @@ class _Reader:
                 except OSError:
                     pass
         self._done = 0
-        streams = [self._located(members) for members in per_set]
-        merged = cast(Iterable[_Located], streams[0] if len(streams) == 1 else merge_items(streams))  # type: ignore[arg-type]
-        for loc in merged:
-            item = loc.item
-            if type(item) is Entry:
-                yield loc.file, loc.line, item
+        if len(per_set) == 1:
+            yield from self._entries(per_set[0], pre)
+        else:
+            merged = merge_items(self._located(members) for members in per_set)  # type: ignore[misc]
+            for loc in cast(Iterator[_Located], merged):
+                item = loc.item
+                if type(item) is Entry:
+                    yield loc.file, loc.line, item
         if self.progress is not None:
             self.progress(self._total, self._total)
 
-    def _located(self, members: list[Member]) -> Iterator[_Located]:
+    def _batches(self, members: list[Member]) -> Iterator[tuple[str, int, list[str], set[int]]]:
+        """(file, number of the batch's first line, lines, cut) for each batch of each member."""
         for m in members:
             name = str(m.path)
-            number = 0
+            number = 1
             try:
                 size = m.path.stat().st_size
             except OSError:
@@ -215,17 +222,60 @@ class _Reader:
             for lines, cut in read_batches(m.path, self.warnings, self.line_limit, archive=not m.live):
                 if self.cancel is not None and self.cancel.is_set():
                     raise Cancelled
-                for i, line in enumerate(lines):
-                    number += 1
-                    item = parse_line(line, i in cut) if cut else parse_line(line)
-                    if item is not None:
-                        yield _Located(name, number, item)
+                yield name, number, lines, cut
+                number += len(lines)
                 if self.progress is not None:
                     self.progress(self._done, self._total)
             self._done += size
 
+    def _entries(self, members: list[Member], pre: Prefilter | None) -> Iterator[tuple[str, int, Entry]]:
+        parse = parse_line
+        for name, number, lines, cut in self._batches(members):
+            for i, line in enumerate(lines, start=number):
+                if pre is not None and not pre(line):
+                    continue
+                item = parse(line, i - number in cut) if cut else parse(line)
+                if type(item) is Entry:
+                    yield name, i, item
 
-Stream = Callable[[int], Iterator[tuple[str, int, Entry]]]  # since -> (file, line, entry) in feed order
+    def _located(self, members: list[Member]) -> Iterator[_Located]:
+        for name, number, lines, cut in self._batches(members):
+            for i, line in enumerate(lines, start=number):
+                item = parse_line(line, i - number in cut) if cut else parse_line(line)
+                if item is not None:
+                    yield _Located(name, i, item)
+
+
+# A necessary condition on a raw line for an entry to count (a line it refuses cannot count, so the
+# lines it lets through are parsed and decided by the rule itself): it spares parsing most lines.
+Prefilter = Callable[[str], bool]
+# (since, prefilter) -> (file, line, entry) in feed order; without a prefilter, every entry.
+Stream = Callable[[int, "Prefilter | None"], Iterator[tuple[str, int, Entry]]]
+
+
+def _field_in(index: int, words: frozenset[str]) -> Prefilter:
+    """The raw line's field `index` (0-based, '|'-separated), upper-cased as the parser's tokens are,
+    is one of `words`."""
+
+    def pre(line: str) -> bool:
+        parts = line.split("|", index + 1)
+        return len(parts) > index + 1 and parts[index].upper() in words
+
+    return pre
+
+
+def _prefilter(kind: str, name: str | None) -> Prefilter | None:
+    if kind == "error_rate":
+        return _field_in(4, ERROR_STATUSES)
+    if kind in ("response_time", "p95"):
+        return _field_in(4, COMPLETION_STATUSES)
+    if kind == "cache_hit_rate":
+        return _field_in(2, frozenset((CACHE_HIT, CACHE_MISS)))
+    if kind == "memory":
+        return lambda line: "_mb=" in line
+    if kind == "component" and name is not None:
+        return _field_in(1, frozenset((name,)))
+    return None
 
 
 def _until(stream: Iterator[tuple[str, int, Entry]], until: int | None) -> Iterator[tuple[str, int, Entry]]:
@@ -331,7 +381,10 @@ def _window_rows(req: _Request, stream: Stream) -> EvidenceResult:
     newest: tuple[int, int] | None = None  # memory: (ts, seq) of the report behind memory_mb
     largest: tuple[float, int] | None = None  # memory: (value, -seq) of memory_max_mb
     seq = 0
-    for file, line, e in _until(stream(lo), req.until):
+    # Without --at every entry read was fed, so only the lines that may count need parsing; with it,
+    # every entry's time decides where the input ends.
+    pre = _prefilter(fig.kind, fig.name) if req.until is None else None
+    for file, line, e in _until(stream(lo, pre), req.until):
         seq += 1
         if not lo <= e.ts <= t:
             continue
@@ -369,7 +422,7 @@ def _bootstrap_rows(req: _Request, stream: Stream) -> EvidenceResult:
     run_total = 0
     best: tuple[int, list[tuple[int, EvidenceRow]], int] | None = None
     seq = 0
-    for file, line, e in _until(stream(NO_TS), req.until):
+    for file, line, e in _until(stream(NO_TS, None), req.until):
         seq += 1
         if e.component != NOT_AN_OPERATION:
             continue
@@ -438,7 +491,7 @@ def _breaker_rows(req: _Request, stream: Stream) -> EvidenceResult:
     keep = _Keep(req.limit)
     pending: dict[int, tuple[EvidenceRow, str]] = {}
     seq = 0
-    for file, line, e in _until(stream(NO_TS), req.until):
+    for file, line, e in _until(stream(NO_TS, None), req.until):
         seq += 1
         replay.tick(e.ts)
         if e.component != name:
@@ -494,7 +547,7 @@ def _alert_rows(req: _Request, stream: Stream) -> EvidenceResult:
     conditions = {c.name: c for c in req.config.monitoring.conditions}
     if kind in ("breaker", "critical"):
         trigger = _firing_entry(req, stream, kind, component, fired)
-        for seq, (file, line, e) in enumerate(_until(stream(lo), req.until), start=1):
+        for seq, (file, line, e) in enumerate(_until(stream(lo, None), req.until), start=1):
             if lo <= e.ts <= fired:
                 keep.add(seq, _row(file, line, e))
             if (file, line) == trigger:
@@ -503,7 +556,7 @@ def _alert_rows(req: _Request, stream: Stream) -> EvidenceResult:
     elif name in conditions:
         counts = _condition_predicate(conditions[name].figure)
         # Evaluated as of the whole second `fired`: before the first entry dated after it was fed.
-        for seq, (file, line, e) in enumerate(_until(stream(lo), req.until), start=1):
+        for seq, (file, line, e) in enumerate(_until(stream(lo, None), req.until), start=1):
             if e.ts > fired:
                 break
             if e.ts >= lo:
@@ -529,14 +582,14 @@ def _condition_predicate(figure: str) -> Callable[[Entry], str | None]:
 def _firing_entry(req: _Request, stream: Stream, kind: str, component: str, fired: int) -> tuple[str, int] | None:
     """(file, line) of the entry that fired a breaker or critical alert at `fired`."""
     if kind == "critical":
-        for file, line, e in _until(stream(SHORTEST.start_ms(fired)), req.until):
+        for file, line, e in _until(stream(SHORTEST.start_ms(fired), None), req.until):
             if e.component == component and e.status == "CRITICAL" and e.ts == fired:
                 return file, line
         return None
     replay = _BreakerReplay(req.config, component)
     found = None
     firing = False  # the alert fires when the breaker enters OPEN and resolves when it is CLOSED again
-    for seq, (file, line, e) in enumerate(_until(stream(NO_TS), req.until), start=1):
+    for seq, (file, line, e) in enumerate(_until(stream(NO_TS, None), req.until), start=1):
         replay.tick(e.ts)
         if e.component != component:
             continue
@@ -663,7 +716,7 @@ def collect_evidence(
     if rows is not None:
         raws, flags, origins = rows
 
-        def from_ring(_since: int) -> Iterator[tuple[str, int, Entry]]:
+        def from_ring(_since: int, _pre: Prefilter | None) -> Iterator[tuple[str, int, Entry]]:
             for raw, flag, origin in zip(raws, flags, origins, strict=True):
                 if flag & PARSE_ERROR and not flag & UNKNOWN:
                     continue

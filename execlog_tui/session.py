@@ -78,6 +78,7 @@ class Ring(Protocol):
     def lines_newest(self, count: int) -> tuple[list[str], bytes]: ...  # raw lines and flag bytes
     def resize(self, capacity: int) -> None: ...
     def origin(self, index: int) -> tuple[str, int] | None: ...  # (file, line) of a kept line, if known
+    def origins_newest(self, count: int) -> list[tuple[str, int] | None]: ...  # aligned with lines_newest
 
 
 @dataclass(frozen=True, slots=True)

@@ -79,6 +79,10 @@ class LazyRing:
         """Where a line came from: not tracked by the replay's ring (None), see RingBuffer.origin."""
         return None
 
+    def origins_newest(self, count: int) -> list[tuple[str, int] | None]:
+        """One None per line `lines_newest(count)` gives: origins are not tracked here."""
+        return [None] * len(self.lines_newest(count)[0])
+
     def newest(self, count: int) -> list[Item]:
         return [p for p in map(parse_line, self.raw_newest(count)) if p is not None]
 
