@@ -51,8 +51,11 @@ def test_evidence_screen(snap_compare: Callable[..., bool], size: tuple[int, int
         screen = EvidenceScreen(app.session, "p95", "1m", label="p95 resp (1m)", collect=lambda *a, **k: _p95_result())
         await app.push_screen(screen)
         deadline = time.monotonic() + 10
-        while screen.running and time.monotonic() < deadline:
+        # The rows arrive from the worker; the table sizes its columns on a later refresh: wait for both.
+        table = screen.query_one("#ev-rows")
+        while (screen.running or table.virtual_size.width < 60) and time.monotonic() < deadline:
             await pilot.pause(0.02)
+        await pilot.pause()
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
 
