@@ -14,6 +14,7 @@ from execlog_tui.core.config import Config
 from execlog_tui.core.engine import MetricsEngine
 from execlog_tui.core.entry import ParseError
 from execlog_tui.core.fastpath import FastFeeder, new_feeder
+from execlog_tui.core.incidents import Incident, add_parse_error, alert_incident
 from execlog_tui.core.parser import LINE_LIMIT, line_timestamp, parse_line
 from execlog_tui.core.timefmt import parse_timestamp
 from execlog_tui.replay.ring import LazyRing
@@ -24,26 +25,9 @@ from execlog_tui.sources.timeline import merge_sets, merged_name
 # On the 7 x 100 MB set, with the settled buckets shared (BucketStore): 120 s cost 3.1 MB and jumps
 # take 0.16 s (median); 60 s, 3.6 MB and 0.1 s, for a slightly longer first pass.
 CHECKPOINT_EVERY_MS = 120_000
-PARSE_BURST_GAP_MS = 10_000  # parse errors closer than this are one incident
 _MULTI_BATCH = 4096
 _INF = 1 << 62
 _END, _SPECIAL = 0, 1  # the C scanner's statuses (core/fastpath.py)
-
-
-@dataclass(frozen=True, slots=True)
-class Incident:
-    ts: int
-    kind: str  # alert | breaker | critical | parse
-    name: str  # alert name (error_rate, breaker:CACHE, critical:SYSTEM) or "parse errors"
-    count: int = 1  # parse errors in the burst
-
-    @property
-    def label(self) -> str:
-        if self.kind == "parse":
-            return f"{self.count} parse error{'s' if self.count > 1 else ''}"
-        if self.kind == "breaker":
-            return f"{self.name.split(':', 1)[1]} breaker OPEN"
-        return f"{self.name} fired"
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,14 +313,7 @@ class ReplayController:
         hist = self.engine.alerts.history
         if len(hist) > self._alerts_seen:
             for r in hist[self._alerts_seen :]:
-                kind = (
-                    "breaker"
-                    if r.name.startswith("breaker:")
-                    else "critical"
-                    if r.name.startswith("critical:")
-                    else "alert"
-                )
-                self._add_incident(Incident(r.fired, kind, r.name))
+                self._add_incident(alert_incident(r.name, r.fired))
             self._alerts_seen = len(hist)
         if self.engine.parse_errors > parse_errors_before:
             lines = fed.decode("utf-8", errors="replace").split("\n") if isinstance(fed, bytes) else fed
@@ -364,15 +341,7 @@ class ReplayController:
         if key in self._incident_keys:
             return  # seen on an earlier pass
         self._incident_keys.add(key)
-        # Join a burst: the newest parse incident within the gap before ts.
-        for k in range(len(self.incidents) - 1, -1, -1):
-            inc = self.incidents[k]
-            if inc.ts < ts - PARSE_BURST_GAP_MS:
-                break
-            if inc.kind == "parse" and inc.ts <= ts:
-                self.incidents[k] = Incident(inc.ts, "parse", inc.name, inc.count + 1)
-                return
-        bisect.insort(self.incidents, Incident(ts, "parse", "parse errors"), key=lambda i: i.ts)
+        add_parse_error(self.incidents, ts)
 
     # ---------------------------------------------------------------------------- checkpoints
     def _checkpoint_start(self) -> None:

@@ -8,11 +8,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from execlog_tui.core.config import Config
+from execlog_tui.core.incidents import Incident
 from execlog_tui.core.parser import LINE_LIMIT
 from execlog_tui.core.snapshot import MetricsSnapshot
 from execlog_tui.core.timefmt import format_ts, parse_user_time
 from execlog_tui.replay.clock import MAX, ReplayClock, speed_label
-from execlog_tui.replay.controller import CHECKPOINT_EVERY_MS, Incident, ReplayController
+from execlog_tui.replay.controller import CHECKPOINT_EVERY_MS, ReplayController
 from execlog_tui.session import EventLog, Events, MemoryGuard, RssProbe, read_rss_mb
 from execlog_tui.sources.logset import SourceError, discover
 

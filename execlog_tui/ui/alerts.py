@@ -28,6 +28,11 @@ class AlertsPanel(TextPanel):
     AlertsPanel > .alerts--dim { color: $secondary; }
     """
 
+    def row_figures(self) -> list[tuple[str, int | None]]:
+        """Each row's evidence: the entries of the window at the second it fired."""
+        rows = self.data[0] if self.data else ()
+        return [(f"alert:{a.name}", a.fired) for a in rows]
+
     def show(self, alerts: tuple[AlertView, ...], as_of: int | None) -> None:
         self.set_data((tuple(ordered(alerts)[:MAX_ROWS]), as_of))
 

@@ -8,26 +8,31 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.theme import Theme
+from textual.widget import Widget
 from textual.widgets import Footer
 
 from execlog_tui.core.config import Config
+from execlog_tui.core.incidents import Incident, incidents_of
 from execlog_tui.core.sanitize import sanitize
 from execlog_tui.core.snapshot import WINDOW_NAMES, MetricsSnapshot, WindowFigures
-from execlog_tui.core.timefmt import format_ts
+from execlog_tui.core.timefmt import format_ts, parse_user_time
 from execlog_tui.core.windows import WINDOWS_BY_NAME, coverage_note
+from execlog_tui.evidence import COMPONENT_WINDOW
 from execlog_tui.session import MEMORY_CHECK_EVERY_S, ReplayControls, Session, read_rss_mb
 from execlog_tui.ui.alerts import AlertsPanel
 from execlog_tui.ui.banner import StatusLine, StatusState, clock_notice
 from execlog_tui.ui.breakers import BreakersPanel
 from execlog_tui.ui.components import ComponentsTable
+from execlog_tui.ui.detail import DetailScreen
 from execlog_tui.ui.events import EventsScreen, Notices
+from execlog_tui.ui.evidence_screen import EvidenceScreen
 from execlog_tui.ui.filters import FilterError, LineFilter, TextMatcher
 from execlog_tui.ui.fmt import count, duration, number
 from execlog_tui.ui.header import HeaderBar, HeaderState
@@ -37,11 +42,27 @@ from execlog_tui.ui.logview import LogView
 from execlog_tui.ui.messages import PromptCancelled, PromptSubmitted
 from execlog_tui.ui.prompt import PromptBar
 from execlog_tui.ui.query_screen import QueryScreen
+from execlog_tui.ui.textpanel import TextPanel
 from execlog_tui.ui.themes import band_variable_defaults, builtin_themes, resolve_theme
 from execlog_tui.ui.tiles import MetricTile, WindowSwitch
 from execlog_tui.ui.timeline import TimelineBar
 
 ERROR_SHOWN_S = 15.0  # an error or warning notice stays in the status line this long at least
+# The figure each tile opens (Enter or a click), as `collect_evidence` and `-b --evidence` name them.
+TILE_FIGURES = {
+    "tile-rps": "requests",
+    "tile-avg": "response_time",
+    "tile-p95": "p95",
+    "tile-errors": "error_rate",
+    "tile-cache": "cache_hit_rate",
+    "tile-memory": "memory",
+    "tile-bootstrap": "bootstrap",
+}
+# What `z` maximises for the focused widget: the panel's box (its title stays), or the log itself.
+MAXIMISE = {"components": "#components-box", "breakers": "#breakers-box", "alerts": "#alerts-box", "log": "#log"}
+# The actions the dashboard's own screen answers; on any other screen (query, evidence, an entry's
+# detail) they would act on a screen that is not shown.
+EVERY_SCREEN_ACTIONS = ("quit", "help", "command_palette")
 
 
 def _error_rate_series(series: dict[str, tuple[float | None, ...]]) -> list[float]:
@@ -67,6 +88,7 @@ class ExeclogApp(App[int]):
     ENABLE_COMMAND_PALETTE = True
     # 80 columns: compact; 140 and more: everything side by side.
     HORIZONTAL_BREAKPOINTS = [(0, "-compact"), (140, "-wide")]
+    ALLOW_IN_MAXIMIZED_VIEW = "#header, #prompt, Footer"  # a maximised panel keeps the state line
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
         Binding("question_mark", "help", "Help", key_display="?"),
@@ -88,11 +110,15 @@ class ExeclogApp(App[int]):
         Binding("full_stop", "replay_step_forward", "+1s", show=False),
         Binding("minus", "replay_minute_back", "-1m", show=False),
         Binding("plus,equals_sign", "replay_minute_forward", "+1m", show=False),
-        Binding("less_than_sign", "replay_previous_incident", "Prev incident", show=False),
-        Binding("greater_than_sign", "replay_next_incident", "Incident", key_display="< >"),
         Binding("0", "replay_start", "Start", show=False),
         Binding("dollar_sign", "replay_end", "End", show=False),
-        Binding("t", "replay_jump", "Jump to"),
+        # Live and replay: a replay moves its clock, a live dashboard its log view.
+        Binding("less_than_sign", "previous_incident", "Prev incident", show=False),
+        Binding("greater_than_sign", "next_incident", "Incident", key_display="< >"),
+        Binding("t", "jump_time", "Jump to"),
+        # Every figure opens its evidence; the focused panel fills the screen (z or Esc restores).
+        Binding("enter", "open_focused", "Evidence", show=False),
+        Binding("z", "maximize_panel", "Full size", show=False),
     ]
 
     def __init__(
@@ -130,6 +156,7 @@ class ExeclogApp(App[int]):
         self._user_theme = theme
         self._main_screen: Screen[Any] | None = None
         self._titles: dict[str, str] = {}  # border titles as last set, by selector
+        self._live_incident: tuple[Incident, int] | None = None  # the last one `<` `>` went to, its line
         self.query_history: list[str] = []  # the query screen's SQL history, kept while the app runs
         for t in builtin_themes():
             self.register_theme(t)
@@ -162,8 +189,11 @@ class ExeclogApp(App[int]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action.startswith("replay_") and self.replay is None:
             return False
-        # On the query screen the dashboard's keys would act on a screen that is not shown.
-        return not (isinstance(self.screen, QueryScreen) and action not in ("quit", "help", "command_palette"))
+        # On any other screen (query, evidence, an entry's detail, help) the dashboard's keys would act
+        # on a screen that is not shown (the palette dismisses itself before it runs a command).
+        if self._main_screen is not None and self.screen is not self._main_screen:
+            return action in EVERY_SCREEN_ACTIONS
+        return True
 
     def compose(self) -> ComposeResult:
         yield HeaderBar(id="header")
@@ -204,6 +234,12 @@ class ExeclogApp(App[int]):
         self._q(PromptBar).close()
         self._q(WindowSwitch).select(self.window)
         self._q(TimelineBar).display = self.replay is not None
+        for tile_id in TILE_FIGURES:
+            self._q(f"#{tile_id}").can_focus = True
+        for panel in (BreakersPanel, AlertsPanel):
+            self._q(panel).can_focus = True
+        self._q(ComponentsTable).cursor_type = "row"
+        self._q(ComponentsTable).show_cursor = False  # drawn while the table has focus
         log = self._q(LogView)
         log.focus()
         # The follow state shows in the header at once, not at the next tick.
@@ -536,6 +572,176 @@ class ExeclogApp(App[int]):
     def action_replay_jump(self) -> None:
         self._q(PromptBar).open("time", "")
 
+    # ---- live navigation (the replay has its own, on its clock) -----------------------------------
+    def action_jump_time(self) -> None:
+        self._q(PromptBar).open("time", "")
+
+    def action_next_incident(self) -> None:
+        if self.replay is not None:
+            self.action_replay_next_incident()
+        else:
+            self._live_incident_step(forward=True)
+
+    def action_previous_incident(self) -> None:
+        if self.replay is not None:
+            self.action_replay_previous_incident()
+        else:
+            self._live_incident_step(forward=False)
+
+    def live_incidents(self) -> list[Incident]:
+        """The incidents of the live figures, as the replay finds them (core/incidents.py): every
+        alert firing (breakers and CRITICAL entries included) and the parse errors of the log view."""
+        snap = self.snapshot
+        alerts = [(a.name, a.fired) for a in snap.alerts] if snap is not None else []
+        return incidents_of(alerts, self._q(LogView).parse_error_times())
+
+    def _live_incident_step(self, forward: bool) -> None:
+        log = self._q(LogView)
+        index = log.selected_index()
+        if index is None:
+            self.notify("no lines yet", timeout=3)
+            return
+        ref = log.ts_at(index)
+        if ref is None:  # a parse error: the time of the line before it, as incidents place them
+            for i in range(index - 1, -1, -1):
+                if (ref := log.ts_at(i)) is not None:
+                    break
+        last = self._live_incident
+        if last is not None and log.current == last[1]:
+            ref = last[0].ts  # still on the line the last step went to: step from that incident
+        incidents = self.live_incidents()
+        if ref is None:
+            pick = incidents[0] if forward and incidents else None
+        elif forward:
+            pick = next((i for i in incidents if i.ts > ref), None)
+        else:
+            pick = next((i for i in reversed(incidents) if i.ts < ref), None)
+        if pick is None:
+            self.notify(f"no {'later' if forward else 'earlier'} incident", timeout=3)
+            return
+        target = log.index_at_time(pick.ts, at_or_before=True)
+        if target is None:
+            return
+        log.mark(target)
+        self._live_incident = (pick, log.seq_at(target))
+        self.notify(f"{pick.label} at {format_ts(pick.ts)}", title="incident", timeout=4, markup=False)
+        self._show_header()
+
+    def _live_jump(self, text: str) -> bool:
+        """Move the log view to the first line at or after a typed time; False (said) when it cannot."""
+        snap = self.snapshot
+        reference = snap.source.last if snap is not None else None
+        try:
+            ts = parse_user_time(text, reference)
+        except ValueError as exc:
+            self.notify(str(exc), title="jump to", severity="error", timeout=5, markup=False)
+            return False
+        log = self._q(LogView)
+        index = log.index_at_time(ts)
+        if index is None:
+            self.notify("no lines to move to", title="jump to", timeout=3)
+            return True
+        log.mark(index)
+        return True
+
+    # ---- evidence, an entry's detail, full-size panels ---------------------------------------------
+    def _focused(self) -> Any:
+        screen = self._main_screen or self.screen
+        return screen.focused
+
+    def action_open_focused(self) -> None:
+        """Enter: the focused tile's or panel row's evidence, or the log line's whole entry."""
+        widget = self._focused()
+        if isinstance(widget, LogView):
+            self.open_detail()
+        elif widget is not None and widget.id in TILE_FIGURES:
+            self._open_tile(widget)
+        elif isinstance(widget, TextPanel):
+            chosen = widget.selected_figure()
+            if chosen is None:
+                self.notify("nothing here to open yet", timeout=3)
+                return
+            figure, at = chosen
+            if figure.startswith("alert:"):
+                label = f"alert {figure[6:]} fired at {format_ts(at)}"
+                self.open_evidence(figure, "1m", at=at, label=label)
+            else:
+                self.open_evidence(figure, self.window, label=f"{figure.replace(':', ' ', 1)} transitions")
+        elif isinstance(widget, ComponentsTable):
+            self._open_component(widget.cursor_row)
+
+    def _open_component(self, row: int) -> None:
+        table = self._q(ComponentsTable)
+        names = table.row_names()
+        if 0 <= row < len(names):
+            name = names[row]
+            self.open_evidence(f"component:{name}", COMPONENT_WINDOW, label=f"component {name} ({COMPONENT_WINDOW})")
+
+    @on(ComponentsTable.RowSelected, "#components")
+    def _component_selected(self, event: ComponentsTable.RowSelected) -> None:
+        event.stop()
+        self._open_component(event.cursor_row)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        if isinstance(event.widget, ComponentsTable):
+            event.widget.show_cursor = True
+
+    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
+        if isinstance(event.widget, ComponentsTable):
+            event.widget.show_cursor = False
+
+    def on_click(self, event: events.Click) -> None:
+        """A click on a tile opens its evidence (as Enter on it does)."""
+        widget = event.widget
+        while widget is not None and widget.id not in TILE_FIGURES:
+            widget = widget.parent if isinstance(widget.parent, Widget) else None
+        if widget is not None and self.screen is self._main_screen:
+            widget.focus()
+            self._open_tile(widget)
+
+    def _open_tile(self, tile: Any) -> None:
+        self.open_evidence(TILE_FIGURES[tile.id], self.window, label=f"{tile.title} ({self.window})")
+
+    def open_evidence(self, figure: str, window: str, *, at: int | None = None, label: str | None = None) -> None:
+        """The evidence screen of `figure` for the window shown, as of the figures shown (a paused or
+        last-entry view included)."""
+        if at is None and self.snapshot is not None:
+            at = self.snapshot.as_of
+        self.push_screen(EvidenceScreen(self.session, figure, window, at=at, label=label))
+
+    def open_detail(self) -> None:
+        """Enter on the log: the whole entry of the marked line (else the last line shown)."""
+        log = self._q(LogView)
+        index = log.selected_index()
+        if index is None:
+            return
+        self.push_screen(DetailScreen(log.raw_at(index), self._origin(log.seq_at(index))))
+
+    def _origin(self, seq: int) -> tuple[str, int] | None:
+        """Where a held line came from, by the ring's origin (file, line), when the ring knows it."""
+        ring = self.session.ring
+        origin = getattr(ring, "origin", None)
+        if origin is None:
+            return None
+        with self.session.lock:
+            index = seq - (ring.total - len(ring))
+            if not 0 <= index < len(ring):
+                return None  # evicted since the view took it
+            result: tuple[str, int] | None = origin(index)
+            return result
+
+    def action_maximize_panel(self) -> None:
+        screen = self._main_screen or self.screen
+        if screen.maximized is not None:
+            screen.minimize()
+            return
+        widget = screen.focused
+        selector = MAXIMISE.get(widget.id or "") if widget is not None else None
+        if selector is None:
+            self.notify("z fills the screen with the focused panel: components, breakers, alerts or the log", timeout=4)
+            return
+        screen.maximized = self._q(selector)
+
     def action_toggle_last_entry(self) -> None:
         self.as_of_last_entry = not self.as_of_last_entry
         was_paused, self.paused = self.paused, False
@@ -583,6 +789,13 @@ class ExeclogApp(App[int]):
     @on(PromptSubmitted)
     def _prompt_submitted(self, event: PromptSubmitted) -> None:
         log = self._q(LogView)
+        if event.kind == "time" and self.replay is None:
+            if event.value.strip() and not self._live_jump(event.value):
+                return  # keep the prompt open so the user can fix it
+            self._q(PromptBar).close()
+            log.focus()
+            self._show_header()
+            return
         if event.kind == "time":
             if event.value.strip():
                 try:

@@ -31,6 +31,12 @@ class BreakersPanel(TextPanel):
     BreakersPanel > .breakers--head { color: $text-muted; text-style: bold; }
     """
 
+    HEAD_LINES = 1  # the column heads
+
+    def row_figures(self) -> list[tuple[str, int | None]]:
+        rows = self.data[0] if self.data else ()
+        return [(f"breaker:{b.component}", None) for b in rows]
+
     def show(self, breakers: dict[str, BreakerView], as_of: int | None) -> None:
         rows = tuple(sorted(breakers.values(), key=lambda b: (STATE_ORDER.get(b.state, 3), -b.opened, b.component)))
         self.set_data((rows, as_of))

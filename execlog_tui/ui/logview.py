@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.binding import Binding, BindingType
 from textual.geometry import Size
 from textual.reactive import reactive
@@ -17,7 +18,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from execlog_tui.core.entry import ERROR_STATUSES, Entry, ParseError
-from execlog_tui.core.parser import CUT_MARKER
+from execlog_tui.core.parser import CUT_MARKER, line_timestamp
 from execlog_tui.core.ringbuffer import CUT, PARSE_ERROR, UNKNOWN, fields_of, resolve_flags
 from execlog_tui.core.sanitize import sanitize
 from execlog_tui.session import Ring
@@ -326,12 +327,20 @@ class LogView(ScrollView, can_focus=True):
 
     # ---- search ----------------------------------------------------------------------------------
     def set_search(self, matcher: TextMatcher | None) -> bool:
+        """Search from where the reader is: while following, the newest match; scrolled, the nearest
+        match at or above the bottom line shown, else the first one below it. The view moves to it and
+        stays there (following stops) until G/End."""
         self.search = matcher
         self.current = None
         self.refresh()
         if matcher is None:
             return True
-        return self.find(forward=False, from_end=True)
+        if self.following:
+            return self.find(forward=False, from_end=True)
+        bottom = self.bottom_index()
+        if bottom is None:
+            return False
+        return self._find_from(range(bottom, -1, -1)) or self._find_from(range(bottom + 1, self.shown_count))
 
     def find(self, forward: bool = True, from_end: bool = False) -> bool:
         """Move to the next (or previous) shown line matching the search; False when there is none."""
@@ -344,11 +353,15 @@ class LogView(ScrollView, can_focus=True):
         else:
             pos = bisect_left(self._seqs if self._shown is None else self._shown, self.current)
             candidates = range(pos + 1, n) if forward else range(pos - 1, -1, -1)
+        return self._find_from(candidates)
+
+    def _find_from(self, candidates: range) -> bool:
+        if self.search is None:
+            return False
         search = self.search.search
         for i in candidates:
             if search(sanitize(self._raw_at(i)[0])) is not None:
-                self.current = self.seq_at(i)
-                self._reveal(i)
+                self.mark(i)
                 return True
         return False
 
@@ -357,6 +370,108 @@ class LogView(ScrollView, can_focus=True):
         if not (self.scroll_y <= index < self.scroll_y + height):
             self.scroll_to(y=max(0, index - height // 2), animate=False, immediate=True)
         self.refresh()
+
+    # ---- the marked line: a search match, a jump's target, a clicked line ---------------------
+    def mark(self, index: int) -> None:
+        """Mark the `index`-th shown line and bring it into view; the view stops following, so the
+        line stays where it was put while new lines arrive (G or End follows again)."""
+        self.current = self.seq_at(index)
+        self._reveal(index)
+        self.following = False
+
+    def index_of(self, seq: int) -> int | None:
+        """Where a line (by sequence number) is among the shown lines, if it is shown."""
+        keys = self._seqs if self._shown is None else self._shown
+        i = bisect_left(keys, seq)
+        return i if i < len(keys) and keys[i] == seq else None
+
+    def bottom_index(self) -> int | None:
+        """The last shown line on screen (the newest while following); None when nothing is shown."""
+        n = self.shown_count
+        if not n:
+            return None
+        height = max(1, self.scrollable_content_region.height)
+        return min(n - 1, int(self.scroll_y) + height - 1)
+
+    def selected_index(self) -> int | None:
+        """The line Enter opens: the marked line if it is on screen, else the last line shown."""
+        if self.current is not None:
+            i = self.index_of(self.current)
+            height = max(1, self.scrollable_content_region.height)
+            if i is not None and self.scroll_y <= i < self.scroll_y + height:
+                return i
+        return self.bottom_index()
+
+    def raw_at(self, index: int) -> str:
+        """The raw (unsanitised) text of the `index`-th shown line."""
+        return self._raw_at(index)[0]
+
+    def ts_at(self, index: int) -> int | None:
+        return line_timestamp(self._raw_at(index)[0])
+
+    def _ts_near(self, index: int, step: int) -> int | None:
+        """The timestamp of the line at `index`, or of the nearest line with one in direction `step`
+        (a parse error has none)."""
+        n = self.shown_count
+        while 0 <= index < n:
+            ts = self.ts_at(index)
+            if ts is not None:
+                return ts
+            index += step
+        return None
+
+    def index_at_time(self, ts: int, at_or_before: bool = False) -> int | None:
+        """The first shown line at or after log time `ts` (with `at_or_before`, the last at or before
+        it), by bisection: the log is in time order but for a few late lines, which move the answer by
+        those lines at most."""
+        n = self.shown_count
+        if not n:
+            return None
+        lo, hi = 0, n
+        if at_or_before:
+            while lo < hi:  # first line after ts
+                mid = (lo + hi) // 2
+                t = self._ts_near(mid, 1)
+                if t is not None and t <= ts:
+                    lo = mid + 1
+                else:
+                    hi = mid
+            return max(0, lo - 1)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            t = self._ts_near(mid, 1)
+            if t is None or t >= ts:
+                hi = mid
+            else:
+                lo = mid + 1
+        return min(lo, n - 1)
+
+    def parse_error_times(self, at_most: int = 10_000) -> list[int]:
+        """Where the shown parse errors sit in time (the line before's timestamp, as the replay places
+        them), for the live incidents; the newest `at_most` of them."""
+        out: list[int] = []
+        n = self.shown_count
+        flags = self._flags
+        if self._shown is None and not any(b & (PARSE_ERROR | UNKNOWN) for b in set(flags)):
+            return out
+        for i in range(n - 1, -1, -1):
+            if self._raw_at(i)[1] & PARSE_ERROR:
+                ts = self._ts_near(i, -1)
+                if ts is not None:
+                    out.append(ts)
+                    if len(out) >= at_most:
+                        break
+        out.reverse()
+        return out
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        index = int(self.scroll_y) + offset.y
+        if 0 <= index < self.shown_count:
+            self.current = self.seq_at(index)
+            self.refresh()
 
     # ---- scrolling -------------------------------------------------------------------------------
     def watch_scroll_y(self, old: float, new: float) -> None:
@@ -370,6 +485,9 @@ class LogView(ScrollView, can_focus=True):
     def action_log_bottom(self) -> None:
         self.scroll_end(animate=False, immediate=True)
         self.following = True
+        if self.search is None:
+            self.current = None  # following again: no line stays marked (a search keeps its match)
+            self.refresh()
 
     def action_page_up(self) -> None:
         self.scroll_page_up(animate=False)
