@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from execlog_tui.core.config import Config
 from execlog_tui.core.entry import Entry
 from execlog_tui.core.parser import parse_line
-from execlog_tui.evidence import EvidenceResult, EvidenceRow
+from execlog_tui.evidence import EvidenceResult, collect_batch
+from execlog_tui.sources.logset import discover
 from execlog_tui.ui import scenarios as sc
 from execlog_tui.ui.app import make_app
 from execlog_tui.ui.evidence_screen import EvidenceScreen
 
 SIZES = [(80, 24), (160, 50)]
 IDS = ["80x24", "160x50"]
+SEED = Path(__file__).resolve().parents[2] / "sample_logs" / "seed_sample.log"
 LONG = (
     "2025-09-09T10:04:31.000Z|API|CALL|212|SUCCESS|user=alice region=eu-west-1 path='/v1/orders' "
     + "retrying upstream after a slow answer " * 6
@@ -25,16 +30,11 @@ LONG = (
 
 
 def _p95_result() -> EvidenceResult:
-    """The completed operations of the seed sample's 1m window, the p95 line marked (as the evidence
-    module marks it), in log order: the screen shows them slowest first."""
-    rows = []
-    for i, item in enumerate(sc.seed_lines()):
-        if isinstance(item, Entry) and item.component != "BOOTSTRAP" and item.status not in ("INFO", "WARNING"):
-            rows.append(EvidenceRow("logs/execution.log", i + 1, item.ts, item.raw, None, item.duration_ms))
-    slowest = max(range(len(rows)), key=lambda k: rows[k].duration_ms or 0)
-    r = rows[slowest]
-    rows[slowest] = EvidenceRow(r.file, r.line, r.ts, r.raw, "p95", r.duration_ms)
-    return EvidenceResult("p95", "1m", sc.T0, len(rows) + 40, rows)
+    """The real evidence of the seed sample's p95 over 1m as of 10:04:30.002 (what `-b --evidence p95
+    --window 1m --at 10:04:30.002` prints): the completed operations of the window, the p95 line marked."""
+    sets = discover([os.path.relpath(SEED)])  # relative: the snapshot is the same in any checkout
+    result, _snap = collect_batch(sets, Config(), "p95", "1m", sc.T0)
+    return result
 
 
 def _app() -> Any:
@@ -44,7 +44,10 @@ def _app() -> Any:
 
 
 @pytest.mark.parametrize("size", SIZES, ids=IDS)
-def test_evidence_screen(snap_compare: Callable[..., bool], size: tuple[int, int]) -> None:
+def test_evidence_screen(
+    snap_compare: Callable[..., bool], size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(SEED.parents[1])
     app = _app()
 
     async def run_before(pilot: Any) -> None:
