@@ -8,7 +8,7 @@ import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from execlog_tui import __version__
 
@@ -179,7 +179,20 @@ def run_batch(args: argparse.Namespace) -> int:
         from execlog_tui.report import make_console, print_report  # rich only for the text report
 
         print_report(snap, make_console())
+    if result.unread:
+        # The report above is of what could be read; saying so is not enough: the status fails too.
+        print(f"execlog-top: {unread_message(result.unread)}", file=sys.stderr)
+        return EXIT_NO_INPUT
     return EXIT_OK
+
+
+def unread_message(unread: Sequence[Any]) -> str:
+    """One line for input that could not be read: how many files, the first with its reason."""
+    from execlog_tui.core.sanitize import sanitize
+
+    first = unread[0]
+    more = f" (and {len(unread) - 1:,} more)" if len(unread) > 1 else ""
+    return sanitize(f"{len(unread):,} input file(s) could not be read: {first.file}: {first.message}{more}")
 
 
 @dataclass(frozen=True, slots=True)

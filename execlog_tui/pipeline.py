@@ -16,7 +16,7 @@ from execlog_tui.core.fastpath import new_feeder
 from execlog_tui.core.parser import LINE_LIMIT, parse_line
 from execlog_tui.sources.follower import HistoryLimit
 from execlog_tui.sources.logset import LogSet, Member
-from execlog_tui.sources.reader import SourceWarning, read_batches, read_raw_batches
+from execlog_tui.sources.reader import SourceWarning, read_batches, read_failed, read_raw_batches
 from execlog_tui.sources.timeline import merge_sets
 
 # Called after each batch with (bytes of the set read so far, bytes in all).
@@ -28,6 +28,9 @@ class HistoryResult:
     members: list[Member] = field(default_factory=list)
     lines_after_until: int = 0
     readable: bool = False  # at least one member could be opened
+    # Input that could not be read (a file that did not open, a read that failed part way): a report
+    # without it must not pass for a complete one.
+    unread: list[SourceWarning] = field(default_factory=list)
 
 
 def set_size(sets: list[LogSet]) -> int:
@@ -48,7 +51,7 @@ def newest_entry_ts(sets: list[LogSet]) -> int | None:
     the member that starts last, read to its end (one archive, streamed)."""
     newest = None
     for s in sets:
-        live = [m for m in s.members if m.live]
+        live = [m for m in s.members if m.live and not m.stream]  # a stream is read once, by the reader
         tail: list[str] = []
         if live:
             try:
@@ -80,7 +83,10 @@ def _last_timestamp(lines: list[str]) -> int | None:
     return None
 
 
-def _opens(path: Path) -> bool:
+def _opens(member: Member) -> bool:
+    if member.stream:
+        return True  # opening a FIFO waits for a writer, and the reader opens it anyway
+    path = member.path
     try:
         with open(path, "rb"):
             return True
@@ -139,7 +145,7 @@ def read_history(
     guard = lock if lock is not None else nullcontext()
     result = HistoryResult()
     # Readable means a member opens, whether or not it holds entries at or before `until`.
-    result.readable = any(_opens(m.path) for s in sets for m in s.members)
+    result.readable = any(_opens(m) for s in sets for m in s.members)
     warnings: list[SourceWarning] = []
     total = set_size(sets)
     done = 0
@@ -147,20 +153,23 @@ def read_history(
     def flush_warnings() -> None:
         for w in warnings:
             engine.note_warning(w.file, w.message)
+            if read_failed(w):
+                result.unread.append(w)
         warnings.clear()
 
     if len(sets) == 1:
         # The fast path (C scanner) when it is built: same figures as the per-line path. It hands out
         # raw blocks, not lines, so a front end's tail of raw lines is read again afterwards (only the
         # newest members, and only until the tail is full).
-        fast = new_feeder(engine, until)
+        # A stream cannot be read a second time for the tail: the per-line path keeps it as it goes.
+        fast = new_feeder(engine, until) if tail is None or not sets[0].stream else None
         read: list[tuple[Member, int | None]] = []
         for member in sets[0].members:
             if until is not None and member.first_ts is not None and member.first_ts > until:
                 continue  # nothing in it can be at or before `until`
             engine.note_file(str(member.path))
             result.members.append(member)
-            handover = _handover(member.path, stop_at)
+            handover = None if member.stream else _handover(member.path, stop_at)
             limit = handover.offset if handover is not None else None
             read.append((member, limit))
             try:
@@ -169,10 +178,12 @@ def read_history(
                 size = 0
             if fast is not None:
                 batches: Iterator[Any] = read_raw_batches(
-                    member.path, warnings, line_limit, archive=not member.live, max_bytes=limit
+                    member.path, warnings, line_limit, archive=not member.live, max_bytes=limit, stream=member.stream
                 )
             else:
-                batches = read_batches(member.path, warnings, line_limit, archive=not member.live, max_bytes=limit)
+                batches = read_batches(
+                    member.path, warnings, line_limit, archive=not member.live, max_bytes=limit, stream=member.stream
+                )
             for lines, _cut in batches:
                 with guard:
                     if fast is not None:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from execlog_tui.sources.reader import peek_first_timestamp
+from execlog_tui.sources.reader import STDIN, is_stream_path, peek_first_timestamp
 
 DEFAULT_NAME = "execution.log"
 
@@ -32,6 +32,9 @@ class Member:
     live: bool  # the live file NAME, read last
     rotation: int | None  # K of NAME.K[.gz]; the digits of NAME-D[.gz]; None for the live file
     first_ts: int | None  # epoch ms of the first entry, None when it has none or cannot be read
+    # Standard input or a FIFO: read once from its start to its end, never peeked, sought, reopened,
+    # rotated or handed over by inode (see `is_stream_path`, the one place that decides it).
+    stream: bool = False
 
     @property
     def dateext(self) -> bool:
@@ -51,6 +54,11 @@ class LogSet:
     def live(self) -> Path:
         """Where the live file is (or will be): the path a follower watches."""
         return self.directory / self.name
+
+    @property
+    def stream(self) -> bool:
+        """The live member is a stream (standard input, a FIFO)."""
+        return any(m.stream for m in self.members if m.live)
 
     @property
     def archives(self) -> tuple[Member, ...]:
@@ -102,6 +110,11 @@ def discover(paths: Sequence[str | Path], default_name: str = DEFAULT_NAME) -> l
     sets: list[LogSet] = []
     seen: set[tuple[str, str]] = set()
     for raw in paths:
+        if os.fspath(raw) == STDIN:
+            if ("", STDIN) not in seen:  # `-` twice is one standard input
+                seen.add(("", STDIN))
+                sets.append(LogSet(Path("."), STDIN, (Member(Path(STDIN), True, None, None, stream=True),)))
+            continue
         for directory, name in _set_names(Path(raw), default_name):
             key = (os.path.realpath(directory), name)
             if key in seen:
@@ -187,7 +200,10 @@ def build_set(directory: Path, name: str) -> LogSet:
         names = [*names, name]  # named on the command line though not a regular file (a FIFO)
     for n in _members_of(names, name):
         if n == name:
-            live = Member(live_path, True, None, _peek(live_path))
+            if is_stream_path(live_path):
+                live = Member(live_path, True, None, None, stream=True)  # a FIFO: peeking would eat it
+            else:
+                live = Member(live_path, True, None, _peek(live_path))
             continue
         r = parse_rotated(n)
         assert r is not None
