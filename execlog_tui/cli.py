@@ -8,7 +8,7 @@ import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from execlog_tui import __version__
 
@@ -181,18 +181,11 @@ def run_batch(args: argparse.Namespace) -> int:
         print_report(snap, make_console())
     if result.unread:
         # The report above is of what could be read; saying so is not enough: the status fails too.
+        from execlog_tui.pipeline import unread_message
+
         print(f"execlog-top: {unread_message(result.unread)}", file=sys.stderr)
         return EXIT_NO_INPUT
     return EXIT_OK
-
-
-def unread_message(unread: Sequence[Any]) -> str:
-    """One line for input that could not be read: how many files, the first with its reason."""
-    from execlog_tui.core.sanitize import sanitize
-
-    first = unread[0]
-    more = f" (and {len(unread) - 1:,} more)" if len(unread) > 1 else ""
-    return sanitize(f"{len(unread):,} input file(s) could not be read: {first.file}: {first.message}{more}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,6 +264,8 @@ def run_dashboard(args: argparse.Namespace, paths: list[str] | None = None) -> i
         theme = resolve_theme(options.theme)
     except ThemeError as exc:
         raise UsageError(str(exc)) from None
+    if "-" in options.paths:
+        _stdin_off_the_terminal()
     session = build_session(options, config)
     app = make_app(session, config=config, theme=theme, refresh_hz=options.refresh_hz)
     return int(app.run() or 0)
@@ -297,6 +292,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise UsageError("-n goes with -d SECONDS")
         if args.at is not None and (not args.batch or args.delay is not None or not args.at.strip()):
             raise UsageError("--at TIME goes with a single -b report (for a replay, use --replay --from TIME)")
+        _check_stdin(args)
         if args.demo:
             return run_demo(args)
         if args.query is not None:
@@ -323,6 +319,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         _silence_stdout()
         print(f"execlog-top: cannot write the output: {e.strerror or e}", file=sys.stderr)
         return EXIT_NO_INPUT
+
+
+def _check_stdin(args: argparse.Namespace) -> None:
+    """`-` names standard input (a stream, read once): it must be a pipe or a file, not the terminal, and
+    the modes that read their input more than once cannot take it."""
+    if "-" not in (args.paths or []):
+        return
+    if args.paths.count("-") > 1:
+        raise UsageError("- (standard input) may be given once")
+    if args.replay or args.query is not None:
+        raise UsageError("- (standard input) is read once, as it comes: --replay and --query need files")
+    if sys.stdin is None or sys.stdin.isatty():
+        raise UsageError("- reads standard input, which is a terminal here: pipe a log into it (cmd | execlog-top -)")
+
+
+def _stdin_off_the_terminal() -> None:
+    """The dashboard reads the log from standard input and its keys from the terminal: the log stream is
+    moved to a new descriptor, and fd 0 becomes /dev/tty for Textual."""
+    from execlog_tui.sources.reader import set_stdin_fd
+
+    try:
+        tty = os.open("/dev/tty", os.O_RDWR)
+    except OSError as e:
+        raise UsageError(
+            f"the dashboard needs a terminal for its keys and none is available ({e.strerror}): use -b with -"
+        ) from None
+    set_stdin_fd(os.dup(0))
+    os.dup2(tty, 0)
+    os.close(tty)
 
 
 def _silence_stdout() -> None:

@@ -14,6 +14,7 @@ from execlog_tui.core.engine import MetricsEngine
 from execlog_tui.core.entry import Entry, ParseError
 from execlog_tui.core.fastpath import new_feeder
 from execlog_tui.core.parser import LINE_LIMIT, parse_line
+from execlog_tui.core.sanitize import sanitize
 from execlog_tui.sources.follower import HistoryLimit
 from execlog_tui.sources.logset import LogSet, Member
 from execlog_tui.sources.reader import SourceWarning, read_batches, read_failed, read_raw_batches
@@ -31,6 +32,13 @@ class HistoryResult:
     # Input that could not be read (a file that did not open, a read that failed part way): a report
     # without it must not pass for a complete one.
     unread: list[SourceWarning] = field(default_factory=list)
+
+
+def unread_message(unread: Sequence[SourceWarning]) -> str:
+    """One line for input that could not be read: how many files, the first with its reason."""
+    first = unread[0]
+    more = f" (and {len(unread) - 1:,} more)" if len(unread) > 1 else ""
+    return sanitize(f"{len(unread):,} input file(s) could not be read: {first.file}: {first.message}{more}")
 
 
 def set_size(sets: list[LogSet]) -> int:

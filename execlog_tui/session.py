@@ -19,7 +19,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -34,6 +34,8 @@ from execlog_tui.core.snapshot import MetricsSnapshot
 from execlog_tui.pipeline import read_history, set_size
 from execlog_tui.sources.follower import TRUNCATED, WARNING, FollowEvent, LogFollower
 from execlog_tui.sources.logset import LogSet, SourceError, discover
+from execlog_tui.sources.reader import SourceWarning, is_stream_path
+from execlog_tui.sources.stream import StreamFollower
 
 Clock = Callable[[], int]
 RssProbe = Callable[[], "float | None"]
@@ -293,7 +295,8 @@ class MonitorSession:
         self.data_version = 0
         self.error: str | None = None  # a one-line reason when nothing can be read
         self.sets: list[LogSet] = []
-        self._followers: list[LogFollower] = []
+        self._followers: list[LogFollower | StreamFollower] = []
+        self.unread: list[SourceWarning] = []  # history input that could not be read (see HistoryResult)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._history_snapshot: MetricsSnapshot | None = None
@@ -425,8 +428,12 @@ class MonitorSession:
             for s in self.sets:
                 for m in s.members:
                     self.engine.note_file(str(m.path))
-        read_history(
-            self.sets,
+        # A stream (standard input, a FIFO) is followed from its first byte, not read as history.
+        history = [replace(s, members=tuple(m for m in s.members if not m.stream)) for s in self.sets]
+        if not self.follow:
+            history = self.sets
+        result = read_history(
+            history,
             self.engine,
             line_limit=self.line_limit,
             tail=tail,
@@ -434,6 +441,7 @@ class MonitorSession:
             stop_at=stop_at,
             lock=self.lock,
         )
+        self.unread = result.unread
         # The ring keeps raw lines and a flag byte each: parse each line only to learn its kind (and
         # drop blanks), and let every Entry go at once, so the history never holds 100,000 of them.
         raws: list[str] = []
@@ -462,7 +470,10 @@ class MonitorSession:
         if key in followed:
             return
         followed.add(key)
-        self._followers.append(LogFollower(live, line_limit=self.line_limit, start_at_end=True))
+        if is_stream_path(live):
+            self._followers.append(StreamFollower(live, line_limit=self.line_limit))
+        else:
+            self._followers.append(LogFollower(live, line_limit=self.line_limit, start_at_end=True))
 
     def _follow(self) -> None:
         if self.mode != "waiting":

@@ -362,7 +362,7 @@ def _read(
     hold_open: bool = True,
     stream: bool = False,
 ) -> Iterator[Batch | RawBatch]:
-    name = "standard input" if stream and os.fspath(path) == STDIN else str(path)
+    name = str(path)
     f: Any
     try:
         if stream:
