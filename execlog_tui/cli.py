@@ -322,14 +322,21 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _check_stdin(args: argparse.Namespace) -> None:
-    """`-` names standard input (a stream, read once): it must be a pipe or a file, not the terminal, and
-    the modes that read their input more than once cannot take it."""
-    if "-" not in (args.paths or []):
-        return
-    if args.paths.count("-") > 1:
-        raise UsageError("- (standard input) may be given once")
+    """`-` names standard input (a stream, read once): it must be a pipe or a file, not the terminal. The
+    modes that read their input more than once (--replay, --query) take no stream (`-`, a FIFO)."""
+    paths = args.paths or []
     if args.replay or args.query is not None:
-        raise UsageError("- (standard input) is read once, as it comes: --replay and --query need files")
+        from execlog_tui.core.sanitize import sanitize
+        from execlog_tui.sources.reader import is_stream_path
+
+        for p in paths:
+            if is_stream_path(p):
+                name = "- (standard input)" if p == "-" else sanitize(p)
+                raise UsageError(f"{name} is a stream, read once as it comes: --replay and --query need files")
+    if "-" not in paths:
+        return
+    if paths.count("-") > 1:
+        raise UsageError("- (standard input) may be given once")
     if sys.stdin is None or sys.stdin.isatty():
         raise UsageError("- reads standard input, which is a terminal here: pipe a log into it (cmd | execlog-top -)")
 
