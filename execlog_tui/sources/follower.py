@@ -30,7 +30,7 @@ from pathlib import Path
 
 from execlog_tui.core.parser import LINE_LIMIT
 from execlog_tui.sources.lines import Batch, LineSplitter, SourceWarning
-from execlog_tui.sources.logset import rotated_member
+from execlog_tui.sources.logset import RotatedIndex, RotatedName, index_rotated
 from execlog_tui.sources.reader import GZIP_MAGIC, ReadDamage, gzip_chunks, read_head
 
 FP_LEN = 1024  # fingerprint: the first bytes of a file
@@ -249,6 +249,44 @@ def _line_start_at_end(fd: int, size: int, limit: int) -> tuple[int, bool]:
     if n == size:
         return 0, False
     return size, True
+
+
+class _Listings:
+    """Directory listings shared by the followers of one directory, indexed by set name.
+
+    A listing is reused while the directory's mtime is unchanged and was already in the past (by more
+    than the coarsest kernel tick) when the listing was taken: a change in the same tick as the listing
+    would leave the mtime equal, so such a listing is taken again next time ("racy git"). A thousand
+    followers of one directory then cost one stat each per poll, not a listing each."""
+
+    lock = threading.Lock()
+    cache: dict[str, tuple[int, RotatedIndex]] = {}
+    TRUSTED_AFTER_NS = 2_000_000_000  # a listing taken this long after the mtime it saw is complete
+
+    @classmethod
+    def rotated(cls, directory: str, name: str) -> list[tuple[str, RotatedName]] | None:
+        """The rotated members of `name` in `directory` now; None when it cannot be listed."""
+        try:
+            mtime = os.stat(directory).st_mtime_ns
+        except OSError:
+            return None
+        with cls.lock:
+            hit = cls.cache.get(directory)
+        if hit is not None and hit[0] == mtime:
+            return hit[1].get(name, [])
+        listed_at = time.time_ns()
+        try:
+            index = index_rotated(os.listdir(directory))
+        except OSError:
+            return None
+        with cls.lock:
+            if listed_at - mtime > cls.TRUSTED_AFTER_NS:
+                if len(cls.cache) > 4096:
+                    cls.cache.clear()
+                cls.cache[directory] = (mtime, index)
+            else:
+                cls.cache.pop(directory, None)
+        return index.get(name, [])
 
 
 class _Holding:
@@ -632,12 +670,10 @@ class LogFollower:
     # -- archives --------------------------------------------------------------------------------
 
     def _list_members(self) -> list[_Member]:
-        try:
-            names = os.listdir(self._dir)
-        except OSError:
+        matched = _Listings.rotated(self._dir, self._name)
+        if matched is None:
             return []
         found: list[_Member] = []
-        matched = [(n, r) for n in names if (r := rotated_member(n, self._name)) is not None]
         plain = {n for n, r in matched if not r.gz}
         for n, r in matched:
             p = os.path.join(self._dir, n)
@@ -841,10 +877,12 @@ class LogFollower:
         """
         try:
             mtime: int | None = os.stat(self._dir).st_mtime_ns
-            names = tuple(sorted(n for n in os.listdir(self._dir) if rotated_member(n, self._name) is not None))
         except OSError:
             return None, ()
-        return mtime, names
+        matched = _Listings.rotated(self._dir, self._name)
+        if matched is None:
+            return None, ()
+        return mtime, tuple(sorted(n for n, _r in matched))
 
     @staticmethod
     def _stat_ident(path: str) -> Ident | None:
