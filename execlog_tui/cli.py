@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,6 +26,27 @@ class UsageError(Exception):
 
 class NoInputError(Exception):
     """No input could be read: exit status 1 with this one-line message."""
+
+
+class Terminated(SystemExit):
+    """SIGTERM or SIGHUP (a closed SSH session): unwind so every `with` cleans up (the demo's directory)."""
+
+
+EXIT_SIGNAL = 128  # plus the signal's number, as a shell reports it
+_STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+
+def _on_stop_signal(signum: int, _frame: object) -> None:
+    raise Terminated(EXIT_SIGNAL + signum)
+
+
+def _install_stop_signals() -> None:
+    for signum in _STOP_SIGNALS:
+        try:
+            if signal.getsignal(signum) is signal.SIG_DFL:
+                signal.signal(signum, _on_stop_signal)
+        except (ValueError, OSError):  # not the main thread (a test calling main), or no such signal
+            pass
 
 
 def _positive_float(text: str) -> float:
@@ -144,6 +166,21 @@ def _discover(paths: list[str]):  # noqa: ANN202
         raise NoInputError(str(e)) from None
 
 
+def _check_waitable(paths: list[str]) -> None:
+    """A live monitor waits for a missing file to appear, but only where it can appear: a path whose
+    directory does not exist is a typo, said at once instead of a screen that waits forever."""
+    from pathlib import Path
+
+    from execlog_tui.core.sanitize import sanitize
+
+    for text in paths or ["execution.log"]:
+        path = Path(text)
+        if not path.exists() and not path.parent.exists():
+            raise NoInputError(
+                f"{sanitize(text)}: no such file, and no directory {sanitize(str(path.parent))} for it to appear in"
+            )
+
+
 def run_batch(args: argparse.Namespace) -> int:
     from execlog_tui.core.engine import MetricsEngine
     from execlog_tui.core.snapshot import snapshot_to_json
@@ -155,6 +192,7 @@ def run_batch(args: argparse.Namespace) -> int:
         from execlog_tui.follow_batch import RING_CAPACITY, FollowBatchOptions, run_follow_batch
         from execlog_tui.session import MonitorSession
 
+        _check_waitable(args.paths)
         session = MonitorSession(args.paths, config, ring_capacity=RING_CAPACITY, line_limit=args.line_limit)
         return run_follow_batch(
             session, FollowBatchOptions(delay=args.delay, iterations=args.iterations, json=args.json)
@@ -185,7 +223,22 @@ def run_batch(args: argparse.Namespace) -> int:
 
         print(f"execlog-top: {unread_message(result.unread)}", file=sys.stderr)
         return EXIT_NO_INPUT
+    if snap.source.entries == 0 and snap.source.parse_errors:
+        # Every line was a parse error: most likely not an execution log at all. The report says what
+        # was read; the status and this line say that none of it could be used.
+        print(f"execlog-top: {_nothing_parsed(snap.source.parse_errors, args.paths)}", file=sys.stderr)
+        return EXIT_NO_INPUT
     return EXIT_OK
+
+
+def _nothing_parsed(lines: int, paths: list[str]) -> str:
+    from execlog_tui.core.sanitize import sanitize
+
+    where = sanitize(", ".join(paths or ["execution.log"]))
+    return (
+        f"nothing in {where} looks like an execution log: {lines:,} line{'s' if lines != 1 else ''}, none of the"
+        " form timestamp|component|action|duration_ms|status|details"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,11 +317,16 @@ def run_dashboard(args: argparse.Namespace, paths: list[str] | None = None) -> i
         theme = resolve_theme(options.theme)
     except ThemeError as exc:
         raise UsageError(str(exc)) from None
+    if options.replay is None:
+        _check_waitable(list(options.paths))
     if "-" in options.paths:
         _stdin_off_the_terminal()
     session = build_session(options, config)
     app = make_app(session, config=config, theme=theme, refresh_hz=options.refresh_hz)
-    return int(app.run() or 0)
+    try:
+        return int(app.run() or 0)
+    finally:
+        _install_stop_signals()  # the app's loop handled them while it ran and restored the default
 
 
 def run_demo(args: argparse.Namespace) -> int:
@@ -284,6 +342,7 @@ def run_demo(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    _install_stop_signals()
     try:
         args = build_parser().parse_args(argv)
         if args.json and not args.batch:
@@ -310,6 +369,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_NO_INPUT
     except KeyboardInterrupt:
         return 130
+    except Terminated as e:
+        return int(e.code or 1)
     except BrokenPipeError:
         # `execlog-top -b | head`: the reader went away; that is not an error of ours.
         _silence_stdout()

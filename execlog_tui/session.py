@@ -70,6 +70,8 @@ class Ring(Protocol):
     @property
     def total(self) -> int: ...  # lines ever appended (evicted ones included); never decreases
     @property
+    def lines_so_far(self) -> int: ...  # lines of the log up to the newest one held (the title's count)
+    @property
     def capacity(self) -> int: ...
     def __len__(self) -> int: ...
     def lines_newest(self, count: int) -> tuple[list[str], bytes]: ...  # raw lines and flag bytes
@@ -462,8 +464,7 @@ class MonitorSession:
             self.data_version += 1
         gc.freeze()  # the history's objects are long-lived: keep the collector off them (follow latency)
         if not any(s.members for s in self.sets) and self._followers:
-            self.mode = "waiting"
-            self._event(f"waiting for {', '.join(str(f.path) for f in self._followers)}")
+            self.mode = "waiting"  # the follower's own event says which file and why, once
 
     def _add_follower(self, live: Path, followed: set[Path]) -> None:
         key = live.resolve()

@@ -90,6 +90,11 @@ class RingBuffer:
         return self._total
 
     @property
+    def lines_so_far(self) -> int:
+        """Lines of the log up to the newest one held: for a live ring, every line appended."""
+        return self._total
+
+    @property
     def dropped(self) -> int:
         """How many lines fell out of the buffer's front."""
         return self._total - len(self._raws)

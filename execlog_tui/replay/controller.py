@@ -92,6 +92,7 @@ class ReplayController:
         self.restores = 0
         self._ck_next: int | None = None
         self._warnings: list[SourceWarning] = []
+        self._member_lines: dict[int, int] = {}  # lines of each member a pass has read to its end
         self._gen: Generator[tuple[int, bytes | list[str], int]] | None = None
         self._start(0, 0, None)
         if self.first_ts is not None:
@@ -137,10 +138,12 @@ class ReplayController:
             yield from self._merged_payloads(start_line)
             return
         members = self.sets[0].members
+        self._refill_ring(start_member, start_line)
         for mi in range(start_member, len(members)):
             m = members[mi]
             self.engine.note_file(str(m.path))
             skip = start_line if mi == start_member else 0
+            read = 0
             if self._feeder is not None:
                 batches: Iterator[Any] = read_raw_batches(m.path, self._warnings, self.line_limit, archive=not m.live)
             else:
@@ -148,6 +151,7 @@ class ReplayController:
             try:
                 for payload, lines in batches:
                     n = lines if type(payload) is bytes else len(payload)
+                    read += n
                     if skip:
                         self._warnings.clear()  # said already, before the checkpoint
                         if n <= skip:
@@ -166,9 +170,30 @@ class ReplayController:
                             payload = payload[skip:]
                         n, skip = n - skip, 0
                     yield mi, payload, n
+                self._member_lines[mi] = read
             finally:
                 if isinstance(batches, Generator):
                     batches.close()
+
+    def _refill_ring(self, member: int, line: int) -> None:
+        """After a jump to `line` of `member`, give the ring the lines before it from the members before
+        that one too, as many as it holds: the view then shows the log up to the jump, not only the part
+        of the checkpoint's member (a jump to 08:48 showed nothing before that member's 08:37:13). Earlier
+        members are read again only as far back as the ring's capacity reaches."""
+        first, need = member, self.ring.capacity - line
+        while first > 0 and need > 0 and (first - 1) in self._member_lines:
+            first -= 1
+            need -= self._member_lines[first]
+        if need > 0 and first > 0:
+            first = 0  # a count is missing: read from the start (a checkpoint implies they are all known)
+        self.ring.reset(sum(self._member_lines.get(i, 0) for i in range(first)))
+        members = self.sets[0].members
+        said: list[SourceWarning] = []  # said during the first pass
+        for mi in range(first, member):
+            path, archive = members[mi].path, not members[mi].live
+            batches: Iterator[Any] = read_raw_batches(path, said, self.line_limit, archive=archive)
+            for payload, lines in batches:
+                self._ring_add(payload, lines if type(payload) is bytes else len(payload))
 
     def _merged_payloads(self, skip: int) -> Iterator[tuple[int, bytes | list[str], int]]:
         for s in self.sets:

@@ -23,6 +23,8 @@ class LazyRing:
         self._chunks: deque[tuple[bytes | list[str], int]] = deque()
         self._held = 0  # lines in _chunks (may exceed capacity by less than one chunk)
         self.total = 0
+        self._base = 0  # lines of the timeline before the first one added since the last reset
+        self._added = 0  # lines added since the last reset
 
     def add_block(self, block: bytes, lines: int) -> None:
         if lines:
@@ -36,12 +38,20 @@ class LazyRing:
         self._chunks.append((payload, n))
         self._held += n
         self.total += n
+        self._added += n
         while self._chunks and self._held - self._chunks[0][1] >= self.capacity:
             self._held -= self._chunks.popleft()[1]
 
-    def reset(self) -> None:
+    def reset(self, base: int = 0) -> None:
+        """Empty the ring before a refill that starts `base` lines into the timeline."""
         self._chunks.clear()
         self._held = 0
+        self._base, self._added = base, 0
+
+    @property
+    def lines_so_far(self) -> int:
+        """Lines of the timeline up to the newest one held (`total` also counts every refill)."""
+        return self._base + self._added
 
     def resize(self, capacity: int) -> None:
         self.capacity = max(1, capacity)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from execlog_tui.core.config import Config
 from execlog_tui.core.parser import LINE_LIMIT
 from execlog_tui.core.snapshot import MetricsSnapshot
-from execlog_tui.core.timefmt import parse_user_time
+from execlog_tui.core.timefmt import format_ts, parse_user_time
 from execlog_tui.replay.clock import MAX, ReplayClock, speed_label
 from execlog_tui.replay.controller import CHECKPOINT_EVERY_MS, Incident, ReplayController
 from execlog_tui.session import EventLog, Events, MemoryGuard, RssProbe, read_rss_mb
@@ -77,6 +77,11 @@ class ReplaySession:
         self.reference = newest_reference(self.sets)
         self.start_ms = self._time(start, "--from") if start else self.controller.first_ts
         self.end_ms = self._time(end, "--to") if end else None
+        newest, oldest = self.reference, self.controller.first_ts
+        if start and newest is not None and self.start_ms is not None and self.start_ms > newest:
+            raise ValueError(f"--from {format_ts(self.start_ms)} is after the set's newest entry, {format_ts(newest)}")
+        if end and oldest is not None and self.end_ms is not None and self.end_ms < oldest:
+            raise ValueError(f"--to {format_ts(self.end_ms)} is before the set's oldest entry, {format_ts(oldest)}")
         if self.start_ms is not None and self.end_ms is not None and self.end_ms < self.start_ms:
             raise ValueError("--to is before --from")
         self.lock = threading.RLock()

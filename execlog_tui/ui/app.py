@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import signal
 import time
 from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
@@ -189,6 +191,7 @@ class ExeclogApp(App[int]):
 
     def on_mount(self) -> None:
         self._main_screen = self.screen
+        self._exit_on_stop_signals()
         self._q("#components-box").border_title = "Components (1d)"
         self._q("#breakers-box").border_title = "Breakers"
         self._q("#alerts-box").border_title = "Alerts"
@@ -203,6 +206,16 @@ class ExeclogApp(App[int]):
             self.session.start()
         self.refresh_data()
         self.set_interval(1.0 / max(self.refresh_hz, 0.1), self._tick, name="refresh")
+
+    def _exit_on_stop_signals(self) -> None:
+        """SIGTERM or SIGHUP (the SSH session closed) quits as `q` does: the terminal is restored and the
+        caller's clean-up runs (the demo removes its directory). The loop runs the exit, not the handler."""
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            try:
+                loop.add_signal_handler(signum, self.exit, 128 + signum)
+            except (NotImplementedError, RuntimeError, ValueError):  # not the main thread (a test's app)
+                pass
 
     def _tick(self) -> None:
         # The timer runs in its own task: it can fire while shutdown is removing the widgets one by
@@ -318,10 +331,13 @@ class ExeclogApp(App[int]):
 
     def _show_log_title(self) -> None:
         log = self._q(LogView)
-        total = self.session.ring.total
+        total = self.session.ring.lines_so_far
         title = f"Log {count(log.held_count)} lines"
         if total > log.held_count:
             title += f" (newest of {count(total)})"
+        snap = self.snapshot
+        if snap is not None and snap.source.entries == 0 and snap.source.parse_errors:
+            title += f" · none of {count(snap.source.parse_errors)} looks like an execution log"
         if log.line_filter.active:
             title += f" · filter {log.line_filter.source!r}: {count(log.shown_count)} shown"
         if log.search is not None:

@@ -314,3 +314,53 @@ def test_settled_buckets_are_pickled_once_for_all_checkpoints() -> None:
     first._secs[sec].entries += 1_000
     c._restore(k)
     assert c.engine is not first and c.engine._secs[sec].entries == first._secs[sec].entries - 1_000
+
+
+def _timeline_lines(paths: list[Path]) -> list[str]:
+    lines: list[str] = []
+    for s in discover([str(p) for p in paths]):
+        for m in s.members:
+            data = m.path.read_bytes()
+            text = (gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data).decode()
+            lines += text.splitlines()
+    return lines
+
+
+def test_a_jump_back_shows_the_whole_log_up_to_the_clock_in_the_view() -> None:
+    """`--replay --from 08:23:00`, `$`, `0`, `t 08:48:00` showed `1,460 lines (newest of 21,984)` for a set
+    of 19,029 lines and its first line at 08:37:13: the checkpoint's member only, and a count of refills."""
+    every = _timeline_lines([ROTATED])
+    ctl = ReplayController(discover([str(ROTATED)]))
+    ctl.seek(ts("08:23:00"))
+    ctl.seek(ts("23:59:59"))  # `$`: the end of the timeline
+    assert ctl.ring.lines_so_far == len(every) == len(ctl.ring)
+    ctl.seek(ctl.first_ts or 0)  # `0`
+    ctl.seek(ts("08:48:00"))  # `t 08:48:00`: restores a checkpoint inside a later member
+    assert ctl.restores >= 1
+    upto = [line for line in every if line[11:19] < "08:48:00" or line[11:23] == "08:48:00.000"]
+    held = ctl.ring.raw_newest(len(ctl.ring))
+    assert held == upto, (len(held), len(upto), held[:1])
+    assert ctl.ring.lines_so_far == len(upto)
+
+
+def test_a_jump_refills_the_ring_only_as_far_back_as_its_capacity() -> None:
+    every = _timeline_lines([ROTATED])
+    ctl = ReplayController(discover([str(ROTATED)]), ring_capacity=3_000)
+    ctl.seek(ts("23:59:59"))
+    ctl.seek(ctl.first_ts or 0)
+    ctl.seek(ts("08:48:00"))
+    upto = [line for line in every if line[11:19] < "08:48:00" or line[11:23] == "08:48:00.000"]
+    held = ctl.ring.raw_newest(len(ctl.ring))
+    assert len(held) == 3_000 and held == upto[-3_000:]
+    assert ctl.ring.lines_so_far == len(upto)
+
+
+def test_from_after_the_end_and_to_before_the_start_are_refused() -> None:
+    """`--replay --from` after the set's end went silently to END (the timeline read `12:00:00 ┄┄┄ 09:27:59`)."""
+    after = r"^--from 2025-09-09T12:00:00.000Z is after the set's newest entry, 2025-09-09T09:27:59"
+    before = r"^--to 2025-09-09T07:00:00.000Z is before the set's oldest entry, 2025-09-09T08:00:00"
+    with pytest.raises(ValueError, match=after):
+        ReplaySession([str(ROTATED)], start="12:00:00")
+    with pytest.raises(ValueError, match=before):
+        ReplaySession([str(ROTATED)], end="07:00:00")
+    ReplaySession([str(ROTATED)], start="09:27:59", end="09:27:59.223")  # the last moment itself is fine
