@@ -241,6 +241,12 @@ def run_batch(args: argparse.Namespace) -> int:
         from execlog_tui.report import make_console, print_report  # rich only for the text report
 
         print_report(snap, make_console())
+    if result.unread:
+        # The report above is of what could be read; saying so is not enough: the status fails too.
+        from execlog_tui.pipeline import unread_message
+
+        print(f"execlog-top: {unread_message(result.unread)}", file=sys.stderr)
+        return EXIT_NO_INPUT
     if snap.source.entries == 0 and snap.source.parse_errors:
         # Every line was a parse error: most likely not an execution log at all. The report says what
         # was read; the status and this line say that none of it could be used.
@@ -373,6 +379,8 @@ def run_dashboard(args: argparse.Namespace, paths: list[str] | None = None) -> i
         raise UsageError(str(exc)) from None
     if options.replay is None:
         _check_waitable(list(options.paths))
+    if "-" in options.paths:
+        _stdin_off_the_terminal()
     session = build_session(options, config)
     app = make_app(session, config=config, theme=theme, refresh_hz=options.refresh_hz)
     try:
@@ -403,6 +411,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise UsageError("-n goes with -d SECONDS")
         if args.at is not None and (not args.batch or args.delay is not None or not args.at.strip()):
             raise UsageError("--at TIME goes with a single -b report (for a replay, use --replay --from TIME)")
+        _check_stdin(args)
         if args.evidence is not None and (not args.batch or args.delay is not None):
             raise UsageError("--evidence FIGURE goes with a single -b report")
         if args.limit is not None and args.evidence is None:
@@ -439,6 +448,44 @@ def main(argv: Sequence[str] | None = None) -> int:
         _silence_stdout()
         print_message(f"execlog-top: cannot write the output: {e.strerror or e}")
         return EXIT_NO_INPUT
+
+
+def _check_stdin(args: argparse.Namespace) -> None:
+    """`-` names standard input (a stream, read once): it must be a pipe or a file, not the terminal. The
+    modes that read their input more than once (--replay, --query, --evidence) take no stream (`-`, a FIFO)."""
+    paths = args.paths or []
+    if args.replay or args.query is not None or args.evidence is not None:
+        from execlog_tui.core.sanitize import sanitize
+        from execlog_tui.sources.reader import is_stream_path
+
+        for p in paths:
+            if is_stream_path(p):
+                name = "- (standard input)" if p == "-" else sanitize(p)
+                raise UsageError(
+                    f"{name} is a stream, read once as it comes: --replay, --query and --evidence need files"
+                )
+    if "-" not in paths:
+        return
+    if paths.count("-") > 1:
+        raise UsageError("- (standard input) may be given once")
+    if sys.stdin is None or sys.stdin.isatty():
+        raise UsageError("- reads standard input, which is a terminal here: pipe a log into it (cmd | execlog-top -)")
+
+
+def _stdin_off_the_terminal() -> None:
+    """The dashboard reads the log from standard input and its keys from the terminal: the log stream is
+    moved to a new descriptor, and fd 0 becomes /dev/tty for Textual."""
+    from execlog_tui.sources.reader import set_stdin_fd
+
+    try:
+        tty = os.open("/dev/tty", os.O_RDWR)
+    except OSError as e:
+        raise UsageError(
+            f"the dashboard needs a terminal for its keys and none is available ({e.strerror}): use -b with -"
+        ) from None
+    set_stdin_fd(os.dup(0))
+    os.dup2(tty, 0)
+    os.close(tty)
 
 
 def _silence_stdout() -> None:

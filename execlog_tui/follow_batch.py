@@ -11,6 +11,7 @@ from typing import IO
 
 from execlog_tui.core.sanitize import one_line, print_message
 from execlog_tui.core.snapshot import snapshot_to_json
+from execlog_tui.pipeline import unread_message
 from execlog_tui.report import make_console, print_report
 from execlog_tui.session import MonitorSession
 
@@ -25,6 +26,14 @@ class FollowBatchOptions:
     delay: float
     iterations: int | None = None
     json: bool = False
+
+
+def _unread_status(session: MonitorSession, err: IO[str]) -> int:
+    """1, with one line, when part of the history could not be read: the reports were incomplete."""
+    if not session.unread:
+        return 0
+    print(f"execlog-top: {unread_message(session.unread)}", file=err)
+    return 1
 
 
 def run_follow_batch(
@@ -86,9 +95,9 @@ def run_follow_batch(
                 console.file.flush()
             count += 1
             if options.iterations is not None and count >= options.iterations:
-                return 0
+                return _unread_status(session, err)
             next_at += options.delay
             if pause.wait(max(0.0, next_at - time.monotonic())):
-                return 0
+                return _unread_status(session, err)
     finally:
         session.stop()

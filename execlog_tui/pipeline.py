@@ -14,9 +14,10 @@ from execlog_tui.core.engine import MetricsEngine
 from execlog_tui.core.entry import Entry, ParseError
 from execlog_tui.core.fastpath import new_feeder
 from execlog_tui.core.parser import LINE_LIMIT, parse_line
+from execlog_tui.core.sanitize import sanitize
 from execlog_tui.sources.follower import HistoryLimit
 from execlog_tui.sources.logset import LogSet, Member
-from execlog_tui.sources.reader import SourceWarning, read_batches, read_raw_batches
+from execlog_tui.sources.reader import SourceWarning, read_batches, read_failed, read_raw_batches
 from execlog_tui.sources.timeline import merge_sets, merged_name
 
 # Called after each batch with (bytes of the set read so far, bytes in all).
@@ -34,6 +35,16 @@ class HistoryResult:
     newest_after: list[int | None] = field(default_factory=list)
     # Where the tail's lines come from, oldest first: (file, first line number, lines) per member.
     tail_origins: list[tuple[str, int, int]] = field(default_factory=list)
+    # Input that could not be read (a file that did not open, a read that failed part way): a report
+    # without it must not pass for a complete one.
+    unread: list[SourceWarning] = field(default_factory=list)
+
+
+def unread_message(unread: Sequence[SourceWarning]) -> str:
+    """One line for input that could not be read: how many files, the first with its reason."""
+    first = unread[0]
+    more = f" (and {len(unread) - 1:,} more)" if len(unread) > 1 else ""
+    return sanitize(f"{len(unread):,} input file(s) could not be read: {first.file}: {first.message}{more}")
 
 
 def set_size(sets: list[LogSet]) -> int:
@@ -55,7 +66,7 @@ def newest_entry_ts(sets: list[LogSet], is_future: Callable[[int], bool] | None 
     the member that starts last, read to its end (one archive, streamed)."""
     newest = None
     for s in sets:
-        live = [m for m in s.members if m.live]
+        live = [m for m in s.members if m.live and not m.stream]  # a stream is read once, by the reader
         tail: list[str] = []
         if live:
             try:
@@ -87,7 +98,10 @@ def _last_timestamp(lines: list[str], is_future: Callable[[int], bool] | None = 
     return None
 
 
-def _opens(path: Path) -> bool:
+def _opens(member: Member) -> bool:
+    if member.stream:
+        return True  # opening a FIFO waits for a writer, and the reader opens it anyway
+    path = member.path
     try:
         with open(path, "rb"):
             return True
@@ -153,7 +167,7 @@ def read_history(
     guard = lock if lock is not None else nullcontext()
     result = HistoryResult()
     # Readable means a member opens, whether or not it holds entries at or before `until`.
-    result.readable = any(_opens(m.path) for s in sets for m in s.members)
+    result.readable = any(_opens(m) for s in sets for m in s.members)
     warnings: list[SourceWarning] = []
     total = set_size(sets)
     done = 0
@@ -161,20 +175,23 @@ def read_history(
     def flush_warnings() -> None:
         for w in warnings:
             engine.note_warning(w.file, w.message)
+            if read_failed(w):
+                result.unread.append(w)
         warnings.clear()
 
     if len(sets) == 1:
         # The fast path (C scanner) when it is built: same figures as the per-line path. It hands out
         # raw blocks, not lines, so a front end's tail of raw lines is read again afterwards (only the
         # newest members, and only until the tail is full).
-        fast = new_feeder(engine, until)
+        # A stream cannot be read a second time for the tail: the per-line path keeps it as it goes.
+        fast = new_feeder(engine, until) if tail is None or not sets[0].stream else None
         read: list[tuple[Member, int | None]] = []
         for member in sets[0].members:
             if until is not None and member.first_ts is not None and member.first_ts > until:
                 continue  # nothing in it can be at or before `until`
             engine.note_file(str(member.path))
             result.members.append(member)
-            handover = _handover(member.path, stop_at)
+            handover = None if member.stream else _handover(member.path, stop_at)
             limit = handover.offset if handover is not None else None
             read.append((member, limit))
             try:
@@ -183,10 +200,12 @@ def read_history(
                 size = 0
             if fast is not None:
                 batches: Iterator[Any] = read_raw_batches(
-                    member.path, warnings, line_limit, archive=not member.live, max_bytes=limit
+                    member.path, warnings, line_limit, archive=not member.live, max_bytes=limit, stream=member.stream
                 )
             else:
-                batches = read_batches(member.path, warnings, line_limit, archive=not member.live, max_bytes=limit)
+                batches = read_batches(
+                    member.path, warnings, line_limit, archive=not member.live, max_bytes=limit, stream=member.stream
+                )
             for lines, _cut in batches:
                 with guard:
                     if fast is not None:

@@ -19,7 +19,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -34,6 +34,8 @@ from execlog_tui.core.snapshot import MetricsSnapshot
 from execlog_tui.pipeline import HistoryResult, read_history, set_size
 from execlog_tui.sources.follower import TRUNCATED, WARNING, FollowEvent, LogFollower
 from execlog_tui.sources.logset import LogSet, Member, SourceError, discover
+from execlog_tui.sources.reader import SourceWarning, is_stream_path
+from execlog_tui.sources.stream import StreamFollower
 
 Clock = Callable[[], int]
 RssProbe = Callable[[], "float | None"]
@@ -304,7 +306,8 @@ class MonitorSession:
         self.data_version = 0
         self.error: str | None = None  # a one-line reason when nothing can be read
         self.sets: list[LogSet] = []
-        self._followers: list[LogFollower] = []
+        self._followers: list[LogFollower | StreamFollower] = []
+        self.unread: list[SourceWarning] = []  # history input that could not be read (see HistoryResult)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._history_snapshot: MetricsSnapshot | None = None
@@ -440,8 +443,12 @@ class MonitorSession:
             for s in self.sets:
                 for m in s.members:
                     self.engine.note_file(str(m.path))
+        # A stream (standard input, a FIFO) is followed from its first byte, not read as history.
+        history = [replace(s, members=tuple(m for m in s.members if not m.stream)) for s in self.sets]
+        if not self.follow:
+            history = self.sets
         result = read_history(
-            self.sets,
+            history,
             self.engine,
             line_limit=self.line_limit,
             tail=tail,
@@ -452,6 +459,7 @@ class MonitorSession:
         # Per member read, the newest timestamp fed once it was read: the evidence skips the members
         # that end before a window (empty for several merged sets).
         self.history_newest = tuple(zip(result.members, result.newest_after, strict=False))
+        self.unread = result.unread
         # The ring keeps raw lines and a flag byte each: parse each line only to learn its kind (and
         # drop blanks), and let every Entry go at once, so the history never holds 100,000 of them.
         # Each member's part of the tail is appended with its file and line numbers (`ring.origin`).
@@ -523,7 +531,10 @@ class MonitorSession:
         if key in followed:
             return
         followed.add(key)
-        self._followers.append(LogFollower(live, line_limit=self.line_limit, start_at_end=True))
+        if is_stream_path(live):
+            self._followers.append(StreamFollower(live, line_limit=self.line_limit))
+        else:
+            self._followers.append(LogFollower(live, line_limit=self.line_limit, start_at_end=True))
 
     def _follow(self) -> None:
         if self.mode != "waiting":
@@ -537,7 +548,9 @@ class MonitorSession:
                     self._on_follow_event(ev)
                 if batch.lines:
                     got = True
-                    origin = self._batch_origin(f, batch.lines, bool(batch.events))
+                    # A stream's lines have no file to open again: no origin (the evidence reads files).
+                    stream = isinstance(f, StreamFollower)
+                    origin = None if stream else self._batch_origin(f, batch.lines, bool(batch.events))
                     self._take(batch.lines, batch.cut, str(f.path), origin)
                 if batch.more:
                     got = True
@@ -585,9 +598,7 @@ class MonitorSession:
         self._line_counts[key] = count
         return (name, 1, len(lines) - count)
 
-    def _take(
-        self, lines: list[str], cut: set[int], path: str, origin: tuple[str, int, int] | None = None
-    ) -> None:
+    def _take(self, lines: list[str], cut: set[int], path: str, origin: tuple[str, int, int] | None = None) -> None:
         items: list[Entry | ParseError] = []
         numbers: list[int] = []
         for i, line in enumerate(lines):

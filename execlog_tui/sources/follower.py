@@ -30,7 +30,7 @@ from pathlib import Path
 
 from execlog_tui.core.parser import LINE_LIMIT
 from execlog_tui.sources.lines import Batch, LineSplitter, SourceWarning
-from execlog_tui.sources.logset import rotated_member
+from execlog_tui.sources.logset import RotatedIndex, RotatedName, index_rotated
 from execlog_tui.sources.reader import GZIP_MAGIC, ReadDamage, gzip_chunks, read_head
 
 FP_LEN = 1024  # fingerprint: the first bytes of a file
@@ -38,6 +38,10 @@ READ_CHUNK = 1 << 20
 MAX_POLL_BYTES = 4 << 20  # per poll() from the live file: a backlog comes in batches of bounded memory
 RETIRE_GRACE = 2.0  # seconds an old handle is still drained after a switch (writer not yet reopened)
 MAX_RETIRED = 16
+# Followers that keep their files open between polls, in one process. The others (a directory of
+# thousands of sets) hold no descriptor between polls: each poll reopens its file by name, checks its
+# identity, and finds it by identity among the set's members if it was renamed meanwhile.
+MAX_HOLDING = 64
 
 # Event kinds (FollowEvent.kind)
 WAITING = "waiting-for-file"  # the live file does not exist (yet)
@@ -189,10 +193,13 @@ class _Stream:
         return bool(self.fp) and os.pread(self.fd, len(self.fp), 0) != self.fp
 
     def close(self) -> None:
+        if self.fd < 0:
+            return
         try:
             os.close(self.fd)
         except OSError:
             pass
+        self.fd = -1
 
 
 @dataclass(slots=True)
@@ -244,8 +251,70 @@ def _line_start_at_end(fd: int, size: int, limit: int) -> tuple[int, bool]:
     return size, True
 
 
+class _Listings:
+    """Directory listings shared by the followers of one directory, indexed by set name.
+
+    A listing is reused while the directory's mtime is unchanged and was already in the past (by more
+    than the coarsest kernel tick) when the listing was taken: a change in the same tick as the listing
+    would leave the mtime equal, so such a listing is taken again next time ("racy git"). A thousand
+    followers of one directory then cost one stat each per poll, not a listing each."""
+
+    lock = threading.Lock()
+    cache: dict[str, tuple[int, RotatedIndex]] = {}
+    TRUSTED_AFTER_NS = 2_000_000_000  # a listing taken this long after the mtime it saw is complete
+
+    @classmethod
+    def rotated(cls, directory: str, name: str) -> list[tuple[str, RotatedName]] | None:
+        """The rotated members of `name` in `directory` now; None when it cannot be listed."""
+        try:
+            mtime = os.stat(directory).st_mtime_ns
+        except OSError:
+            return None
+        with cls.lock:
+            hit = cls.cache.get(directory)
+        if hit is not None and hit[0] == mtime:
+            return hit[1].get(name, [])
+        listed_at = time.time_ns()
+        try:
+            index = index_rotated(os.listdir(directory))
+        except OSError:
+            return None
+        with cls.lock:
+            if listed_at - mtime > cls.TRUSTED_AFTER_NS:
+                if len(cls.cache) > 4096:
+                    cls.cache.clear()
+                cls.cache[directory] = (mtime, index)
+            else:
+                cls.cache.pop(directory, None)
+        return index.get(name, [])
+
+
+class _Holding:
+    """How many followers of this process keep their descriptors between polls (at most MAX_HOLDING)."""
+
+    lock = threading.Lock()
+    count = 0
+
+    @classmethod
+    def take(cls) -> bool:
+        with cls.lock:
+            if cls.count >= MAX_HOLDING:
+                return False
+            cls.count += 1
+            return True
+
+    @classmethod
+    def give_back(cls) -> None:
+        with cls.lock:
+            cls.count -= 1
+
+
 class LogFollower:
-    """Follows one live file by name. Drive it with poll() (non-blocking) and wait(timeout)."""
+    """Follows one live file by name. Drive it with poll() (non-blocking) and wait(timeout).
+
+    The first MAX_HOLDING followers of a process keep their files open between polls; the others close
+    them after each poll and reopen them at the next (see `_unpark`), so that following thousands of
+    sets needs a bounded number of descriptors."""
 
     def __init__(
         self,
@@ -285,6 +354,7 @@ class LogFollower:
         # What the line splitters and the gzip reader found wrong (cut lines, damaged archives), in the
         # words of the history reader: handed out as WARNING events by the next poll.
         self._warnings: list[SourceWarning] = []
+        self._holds = _Holding.take()
 
         # Everything present now is history (the history reader's), never delivered by us.
         for m in self._list_members():
@@ -299,6 +369,7 @@ class LogFollower:
                 self._cur.split.skip_line()
             self._name_ident = self._cur.ident
             self.history_limit = HistoryLimit(st.st_dev, st.st_ino, offset)
+        self._park()
 
     # -- public API ------------------------------------------------------------------------------
 
@@ -312,6 +383,7 @@ class LogFollower:
         self._pending_events.clear()
         early = _Out()  # retired handles, archives, the old file before a switch
         late = _Out()  # the current live file
+        self._unpark(early, events)
         self._drain_retired(early, events)
         self._more = False
         if self._cur is None:
@@ -337,6 +409,7 @@ class LogFollower:
         batch.lines = early.lines
         batch.cut = set(early.cut)
         batch.more = self._more
+        self._park()
         return batch
 
     def wait(self, timeout: float) -> bool:
@@ -358,6 +431,8 @@ class LogFollower:
                 return True
 
     def close(self) -> None:
+        if not self._closed and self._holds:
+            _Holding.give_back()
         self._closed = True
         self._stop.set()
         if self._cur is not None:
@@ -380,6 +455,66 @@ class LogFollower:
     def offset(self) -> int | None:
         """Bytes of the current live file consumed so far (None while waiting for the file)."""
         return None if self._cur is None else self._cur.offset
+
+    # -- descriptors between polls ---------------------------------------------------------------
+
+    def _park(self) -> None:
+        """Without a holding slot: close the files between polls (identity and offsets are kept)."""
+        if self._holds:
+            return
+        for s in [self._cur, *self._retired]:
+            if s is not None:
+                s.close()
+
+    def _unpark(self, out: _Out, events: list[FollowEvent]) -> None:
+        """Reopen the files closed by `_park`: by name if it is still the same file, else by identity
+        among the set's rotated members (it was renamed meanwhile). A file found nowhere was deleted (or
+        compressed away) while closed: what it gained since the last poll cannot be read any more."""
+        if self._holds:
+            return
+        parked = [s for s in [self._cur, *self._retired] if s is not None and s.fd < 0]
+        if not parked:
+            return
+        members: list[_Member] | None = None
+        for s in parked:
+            fd = self._open_ident(self._spath, s.ident)
+            if fd is None:
+                if members is None:
+                    members = self._list_members()
+                fd = next(
+                    (f for m in members if m.ident == s.ident and (f := self._open_ident(m.path, s.ident)) is not None),
+                    None,
+                )
+            if fd is not None:
+                s.fd = fd
+                continue
+            if s is self._cur:
+                events.append(
+                    FollowEvent(
+                        WARNING,
+                        s.name,
+                        f"replaced while not held open (more sets than descriptors kept): lines written to the"
+                        f" old file after byte {s.offset:,} may be missing",
+                    )
+                )
+                self._remember(s.ident, s.fp, s.offset, 0)
+                self._cur = None
+                self._was_deleted = True
+            else:
+                out.add(s.split.close())
+                self._remember(s.ident, s.fp, s.offset, 0)
+                self._retired.remove(s)
+
+    @staticmethod
+    def _open_ident(path: str, ident: Ident) -> int | None:
+        opened = _open_regular(path)
+        if opened is None:
+            return None
+        fd, st = opened
+        if _ident(st) != ident:
+            os.close(fd)
+            return None
+        return fd
 
     # -- the live file ---------------------------------------------------------------------------
 
@@ -535,12 +670,10 @@ class LogFollower:
     # -- archives --------------------------------------------------------------------------------
 
     def _list_members(self) -> list[_Member]:
-        try:
-            names = os.listdir(self._dir)
-        except OSError:
+        matched = _Listings.rotated(self._dir, self._name)
+        if matched is None:
             return []
         found: list[_Member] = []
-        matched = [(n, r) for n in names if (r := rotated_member(n, self._name)) is not None]
         plain = {n for n, r in matched if not r.gz}
         for n, r in matched:
             p = os.path.join(self._dir, n)
@@ -744,10 +877,12 @@ class LogFollower:
         """
         try:
             mtime: int | None = os.stat(self._dir).st_mtime_ns
-            names = tuple(sorted(n for n in os.listdir(self._dir) if rotated_member(n, self._name) is not None))
         except OSError:
             return None, ()
-        return mtime, names
+        matched = _Listings.rotated(self._dir, self._name)
+        if matched is None:
+            return None, ()
+        return mtime, tuple(sorted(n for n, _r in matched))
 
     @staticmethod
     def _stat_ident(path: str) -> Ident | None:
@@ -766,6 +901,10 @@ class LogFollower:
             return True
         for s in [self._cur, *self._retired]:
             if s is None:
+                continue
+            if s.fd < 0:  # parked between polls: the name still points to it (checked above)
+                if s is not self._cur or pst is None or pst.st_size != s.offset:
+                    return True
                 continue
             try:
                 if os.fstat(s.fd).st_size != s.offset:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from execlog_tui.sources.reader import peek_first_timestamp
+from execlog_tui.sources.reader import STDIN, is_stream_path, peek_first_timestamp
 
 DEFAULT_NAME = "execution.log"
 
@@ -32,6 +32,9 @@ class Member:
     live: bool  # the live file NAME, read last
     rotation: int | None  # K of NAME.K[.gz]; the digits of NAME-D[.gz]; None for the live file
     first_ts: int | None  # epoch ms of the first entry, None when it has none or cannot be read
+    # Standard input or a FIFO: read once from its start to its end, never peeked, sought, reopened,
+    # rotated or handed over by inode (see `is_stream_path`, the one place that decides it).
+    stream: bool = False
 
     @property
     def dateext(self) -> bool:
@@ -51,6 +54,11 @@ class LogSet:
     def live(self) -> Path:
         """Where the live file is (or will be): the path a follower watches."""
         return self.directory / self.name
+
+    @property
+    def stream(self) -> bool:
+        """The live member is a stream (standard input, a FIFO)."""
+        return any(m.stream for m in self.members if m.live)
 
     @property
     def archives(self) -> tuple[Member, ...]:
@@ -93,6 +101,20 @@ def rotated_member(name: str, base: str) -> RotatedName | None:
     return r if r is not None and r.base == base else None
 
 
+RotatedIndex = dict[str, list[tuple[str, RotatedName]]]
+
+
+def index_rotated(names: Sequence[str]) -> RotatedIndex:
+    """A directory listing's rotated names by the base they rotate (each name parsed once): finding
+    the members of every set in a directory of thousands is then linear, not quadratic."""
+    index: RotatedIndex = {}
+    for n in names:
+        r = parse_rotated(n)
+        if r is not None:
+            index.setdefault(r.base, []).append((n, r))
+    return index
+
+
 def discover(paths: Sequence[str | Path], default_name: str = DEFAULT_NAME) -> list[LogSet]:
     """The log sets named by path arguments (files or directories), each once, in argument order.
 
@@ -101,13 +123,25 @@ def discover(paths: Sequence[str | Path], default_name: str = DEFAULT_NAME) -> l
     """
     sets: list[LogSet] = []
     seen: set[tuple[str, str]] = set()
+    listings: dict[Path, tuple[list[str], RotatedIndex]] = {}  # one listing per directory
     for raw in paths:
+        if os.fspath(raw) == STDIN:
+            if ("", STDIN) not in seen:  # `-` twice is one standard input
+                seen.add(("", STDIN))
+                sets.append(LogSet(Path("."), STDIN, (Member(Path(STDIN), True, None, None, stream=True),)))
+            continue
         for directory, name in _set_names(Path(raw), default_name):
             key = (os.path.realpath(directory), name)
             if key in seen:
                 continue
             seen.add(key)
-            sets.append(build_set(directory, name))
+            if directory not in listings:
+                try:
+                    names = _list(directory) if directory.is_dir() else []
+                except SourceError:
+                    names = []
+                listings[directory] = (names, index_rotated(names))
+            sets.append(build_set(directory, name, listing=listings[directory]))
     return sets
 
 
@@ -155,10 +189,13 @@ def _peek(path: Path) -> int | None:
     return peek_first_timestamp(path)
 
 
-def _members_of(names: list[str], name: str) -> list[str]:
+def _members_of(names: list[str], name: str, index: RotatedIndex | None = None) -> list[str]:
     """The file names among `names` that belong to the set of `name` (live first if present)."""
     found = [name] if name in names else []
-    found.extend(n for n in names if rotated_member(n, name) is not None)
+    if index is not None:
+        found.extend(n for n, _r in index.get(name, ()))
+    else:
+        found.extend(n for n in names if rotated_member(n, name) is not None)
     return found
 
 
@@ -174,20 +211,29 @@ def _sets_in(names: list[str]) -> list[str]:
     return sorted(bases)
 
 
-def build_set(directory: Path, name: str) -> LogSet:
-    """Read the directory now and order the members of the set `name` (peeking at first entries)."""
-    try:
-        names = _list(directory) if directory.is_dir() else []
-    except SourceError:
-        names = []  # an unlistable directory: only the live file, if it can be reached by name
+def build_set(directory: Path, name: str, *, listing: tuple[list[str], RotatedIndex] | None = None) -> LogSet:
+    """Read the directory now (or use `listing`, its names and their index, taken just before) and order
+    the members of the set `name` (peeking at first entries)."""
+    index: RotatedIndex | None = None
+    if listing is not None:
+        names, index = listing
+    else:
+        try:
+            names = _list(directory) if directory.is_dir() else []
+        except SourceError:
+            names = []  # an unlistable directory: only the live file, if it can be reached by name
     by_rotation: dict[tuple[int, int], tuple[str, bool]] = {}
     live: Member | None = None
     live_path = directory / name
+    member_names = _members_of(names, name, index)
     if name not in names and live_path.exists() and not live_path.is_dir():
-        names = [*names, name]  # named on the command line though not a regular file (a FIFO)
-    for n in _members_of(names, name):
+        member_names.insert(0, name)  # named on the command line though not a regular file (a FIFO)
+    for n in member_names:
         if n == name:
-            live = Member(live_path, True, None, _peek(live_path))
+            if is_stream_path(live_path):
+                live = Member(live_path, True, None, None, stream=True)  # a FIFO: peeking would eat it
+            else:
+                live = Member(live_path, True, None, _peek(live_path))
             continue
         r = parse_rotated(n)
         assert r is not None

@@ -7,7 +7,9 @@ or truncated archive yields every complete line before the damage and one warnin
 
 from __future__ import annotations
 
+import os
 import queue
+import stat
 import threading
 import zlib
 from collections.abc import Generator, Iterator
@@ -44,6 +46,92 @@ CHUNK_SIZE = 256 * 1024
 _GZIP_WBITS = 31  # zlib's code for "a gzip header and trailer around a deflate stream"
 _INTEGRITY_CHUNK = 4 * 1024 * 1024  # gzip_intact keeps no output: large pieces, few Python calls
 _QUEUED_BATCHES = 8  # read_raw_batches: batches the inflating thread may be ahead of its consumer
+
+
+STDIN = "-"  # the path argument that means standard input (a stream)
+_stdin_fd = 0  # where standard input is read from: the dashboard moves it off fd 0 for the terminal
+
+
+def set_stdin_fd(fd: int) -> None:
+    """Read standard input (`-`) from `fd` (a duplicate of fd 0 taken before fd 0 became the terminal)."""
+    global _stdin_fd
+    _stdin_fd = fd
+
+
+def open_stream(path: Path) -> BinaryIO:
+    """A stream source (standard input, a FIFO) opened for reading once, from its start: no seek, no
+    reopening. A FIFO's open waits for a writer, as `cat` does. OSError when it cannot be opened."""
+    if os.fspath(path) == STDIN:
+        return open(os.dup(_stdin_fd), "rb", buffering=0)  # noqa: SIM115 - the caller closes it
+    return open(path, "rb", buffering=0)  # noqa: SIM115 - the caller closes it
+
+
+def is_stream_path(path: Path) -> bool:
+    """Standard input, or a name that is a FIFO, socket or character device: read once, as a stream."""
+    if os.fspath(path) == STDIN:
+        return True
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) or stat.S_ISCHR(mode)
+
+
+class _Reopening:
+    """A read-only file that holds no descriptor between reads: each read opens the file, checks that
+    it is still the same one (device and inode), reads at the offset and closes it. A reader of many
+    sets at once (a merge) then needs one descriptor, not one per set."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        with open(path, "rb", buffering=0) as f:
+            st = os.fstat(f.fileno())
+        self._ident = (st.st_dev, st.st_ino)
+        self._pos = 0
+
+    def read(self, n: int = -1) -> bytes:
+        fd = os.open(self._path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        try:
+            st = os.fstat(fd)
+            if (st.st_dev, st.st_ino) != self._ident:
+                raise OSError(f"{self._path} was replaced while being read")
+            data = os.pread(fd, n if n >= 0 else max(0, st.st_size - self._pos), self._pos)
+        finally:
+            os.close(fd)
+        self._pos += len(data)
+        return data
+
+    def seek(self, pos: int, whence: int = 0) -> int:
+        if whence != 0:
+            raise OSError("only absolute seeks")
+        self._pos = pos
+        return pos
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> _Reopening:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+
+class _Prefixed:
+    """A stream whose first bytes were read already (to see gzip's magic): they come first again."""
+
+    def __init__(self, head: bytes, f: BinaryIO) -> None:
+        self._head = head
+        self._f = f
+
+    def read(self, n: int = -1) -> bytes:
+        if self._head:
+            head, self._head = (self._head, b"") if n < 0 or n >= len(self._head) else (self._head[:n], self._head[n:])
+            return head
+        return self._f.read(n)
+
+    def seek(self, pos: int, whence: int = 0) -> int:
+        raise OSError("a stream cannot seek")
 
 
 class ReadDamage(Exception):
@@ -242,6 +330,9 @@ def read_batches(
     chunk_size: int = CHUNK_SIZE,
     archive: bool | None = None,
     max_bytes: int | None = None,
+    *,
+    hold_open: bool = True,
+    stream: bool = False,
 ) -> Iterator[Batch]:
     """Yield (lines, cut) batches for one file; problems become SourceWarnings, never exceptions.
 
@@ -249,9 +340,15 @@ def read_batches(
     holds the indexes of the lines that were longer than `line_limit` bytes and were cut to it.
     `archive` says whether an empty file deserves an "empty archive" warning; None infers it (gzip by
     its magic, or a name ending in .gz). `max_bytes`: read a plain file only up to that offset (the
-    live file's history, when a follower takes over from there).
+    live file's history, when a follower takes over from there). `hold_open=False`: no descriptor held
+    between reads (many files read at once). `stream`: standard input or a FIFO, read once to its end.
     """
-    return cast(Iterator[Batch], _read(path, warnings, line_limit, chunk_size, archive, max_bytes, raw=False))
+    return cast(
+        Iterator[Batch],
+        _read(
+            path, warnings, line_limit, chunk_size, archive, max_bytes, raw=False, hold_open=hold_open, stream=stream
+        ),
+    )
 
 
 def _read(
@@ -262,19 +359,31 @@ def _read(
     archive: bool | None,
     max_bytes: int | None,
     raw: bool,
+    hold_open: bool = True,
+    stream: bool = False,
 ) -> Iterator[Batch | RawBatch]:
     name = str(path)
+    f: Any
     try:
-        f = open(path, "rb", buffering=0)  # noqa: SIM115 - closed by the `with` below; failing to open is a warning
+        if stream:
+            f = open_stream(path)
+            max_bytes = None
+        elif hold_open:
+            f = open(path, "rb", buffering=0)  # noqa: SIM115 - closed by the `with` below; failing to open is a warning
+        else:
+            f = _Reopening(path)
     except OSError as exc:
-        warnings.append(SourceWarning(name, f"cannot read: {_strerror(exc)}"))
+        warnings.append(SourceWarning(name, f"{CANNOT_READ} {_strerror(exc)}"))
         return
     with f:
         try:
             magic = f.read(2)
-            f.seek(0)
+            if stream:
+                f = _Prefixed(magic, f)
+            else:
+                f.seek(0)
         except OSError as exc:
-            warnings.append(SourceWarning(name, f"cannot read: {_strerror(exc)}"))
+            warnings.append(SourceWarning(name, f"{CANNOT_READ} {_strerror(exc)}"))
             return
         compressed = magic == GZIP_MAGIC
         if archive is None:
@@ -307,6 +416,7 @@ def read_raw_batches(
     archive: bool | None = None,
     max_bytes: int | None = None,
     chunk_size: int = CHUNK_SIZE,
+    stream: bool = False,
 ) -> Iterator[Batch | RawBatch]:
     """read_batches for the fast path: blocks of complete lines undecoded with their line count
     (bytes, n) where no line is over the limit, decoded (lines, cut) batches otherwise; inflated and
@@ -321,7 +431,7 @@ def read_raw_batches(
     def produce() -> None:
         mine: list[SourceWarning] = []
         try:
-            for batch in _read(path, mine, line_limit, chunk_size, archive, max_bytes, raw=True):
+            for batch in _read(path, mine, line_limit, chunk_size, archive, max_bytes, raw=True, stream=stream):
                 w = mine[:]
                 mine.clear()
                 while not stop.is_set():
@@ -350,6 +460,16 @@ def read_raw_batches(
     finally:
         stop.set()
         worker.join()
+
+
+CANNOT_READ = "cannot read:"  # a file that could not be read at all
+_READ_ERROR = "read error after line"  # ReadDamage("read"): the rest of the file could not be read
+
+
+def read_failed(warning: SourceWarning) -> bool:
+    """True for a warning that says input was not read (the file, or its rest): not a damaged archive or
+    a cut line, which are the input's faults, but ours to report with a failing exit status."""
+    return warning.message.startswith((CANNOT_READ, _READ_ERROR))
 
 
 def _strerror(exc: OSError) -> str:

@@ -12,6 +12,12 @@ from execlog_tui.sources.logset import LogSet, Member
 from execlog_tui.sources.reader import CHUNK_SIZE, SourceWarning, read_batches
 
 Item = Entry | ParseError
+# A merge reads every set at once. Up to this many sets each keeps its file open; beyond, no descriptor
+# is held between reads (a directory of thousands of sets under `ulimit -n 1024`), and the chunk read
+# per set shrinks so that the merge's buffers stay within MERGE_BUFFER bytes.
+MERGE_HOLD_OPEN_MAX = 32
+MERGE_BUFFER = 64 << 20
+MERGE_MIN_CHUNK = 16 << 10
 
 
 def iter_set(
@@ -19,11 +25,18 @@ def iter_set(
     warnings: list[SourceWarning],
     line_limit: int = LINE_LIMIT,
     chunk_size: int = CHUNK_SIZE,
+    hold_open: bool = True,
 ) -> Iterator[tuple[Member, list[str], set[int]]]:
     """Every member of a set in reading order, as (member, lines, cut) batches (see read_batches)."""
     for member in log_set.members:
         for lines, cut in read_batches(
-            member.path, warnings, line_limit=line_limit, chunk_size=chunk_size, archive=not member.live
+            member.path,
+            warnings,
+            line_limit=line_limit,
+            chunk_size=chunk_size,
+            archive=not member.live,
+            hold_open=hold_open,
+            stream=member.stream,
         ):
             yield member, lines, cut
 
@@ -33,10 +46,11 @@ def iter_items(
     warnings: list[SourceWarning],
     line_limit: int = LINE_LIMIT,
     chunk_size: int = CHUNK_SIZE,
+    hold_open: bool = True,
 ) -> Iterator[Item]:
     """The parsed lines of one set, in its own order (blank lines left out)."""
     parse = parse_line
-    for _member, lines, cut in iter_set(log_set, warnings, line_limit, chunk_size):
+    for _member, lines, cut in iter_set(log_set, warnings, line_limit, chunk_size, hold_open):
         if cut:
             for i, line in enumerate(lines):
                 item = parse(line, i in cut)
@@ -83,4 +97,8 @@ def merge_sets(
     chunk_size: int = CHUNK_SIZE,
 ) -> Iterator[Item]:
     """SPEC section 2: several sets, each read in its own order, merged by timestamp into one timeline."""
-    return merge_items(iter_items(s, warnings, line_limit, chunk_size) for s in sets)
+    sets = list(sets)
+    hold_open = len(sets) <= MERGE_HOLD_OPEN_MAX
+    if not hold_open:
+        chunk_size = min(chunk_size, max(MERGE_MIN_CHUNK, MERGE_BUFFER // len(sets)))
+    return merge_items(iter_items(s, warnings, line_limit, chunk_size, hold_open) for s in sets)

@@ -8,6 +8,7 @@ import time
 
 # A component, action or status is a token: non-empty, no white space, no '|' (it would shift the columns).
 _TOKEN_RE = re.compile(r"[^|\s]+")
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
 _ESCAPES = str.maketrans({"\\": "\\\\", "\n": "\\n", "\r": "\\r"})
 
 
@@ -43,6 +44,21 @@ def escape_details(details: object) -> str:
     return text
 
 
+def encode_line(line: str) -> bytes:
+    """A line as UTF-8. A surrogate (a lone one, or a byte that `surrogateescape` smuggled in from a
+    file name) has no UTF-8 form: it is written as its escape, `\\udcff` (details' backslashes are
+    escaped, so this cannot be confused with text). The common case costs one `encode`."""
+    try:
+        return line.encode("utf-8")
+    except UnicodeEncodeError:
+        return _SURROGATE_RE.sub(lambda m: f"\\u{ord(m.group()):04x}", line).encode("utf-8")
+
+
+# The instants SPEC section 1 allows: 0001-01-01T00:00:00.000Z to 9999-12-31T23:59:59.999Z.
+MIN_EPOCH_MS = -62_135_596_800_000
+MAX_EPOCH_MS = 253_402_300_799_999
+
+
 class TimestampFormatter:
     """Epoch seconds to `YYYY-MM-DDTHH:MM:SS.mmmZ`, caching the second: neighbours share it."""
 
@@ -53,11 +69,20 @@ class TimestampFormatter:
         self._prefix = ""
 
     def __call__(self, epoch_seconds: float) -> str:
+        """ValueError for a time outside the years 0001-9999 (a line the readers would refuse)."""
+        if not isinstance(epoch_seconds, (int, float)) or not math.isfinite(epoch_seconds):
+            raise ValueError(f"clock reading {epoch_seconds!r} is not a time")
         # Rounded to the millisecond: an injected clock stepping by 0.001 s accumulates float error,
         # and truncation would turn 10.003 into 10.002.
-        ms = int(epoch_seconds * 1000.0 + 0.5)
+        ms = math.floor(epoch_seconds * 1000.0 + 0.5)
+        if not MIN_EPOCH_MS <= ms <= MAX_EPOCH_MS:
+            raise ValueError(f"clock reading {epoch_seconds!r} is outside the years 0001-9999")
         second, millis = divmod(ms, 1000)
         if second != self._second:
-            self._prefix = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+            t = time.gmtime(second)
+            # Not strftime: glibc writes the year 1 as '1', not '0001'.
+            self._prefix = (
+                f"{t.tm_year:04d}-{t.tm_mon:02d}-{t.tm_mday:02d}T{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d}"
+            )
             self._second = second
         return f"{self._prefix}.{millis:03d}Z"

@@ -8,6 +8,7 @@ serve), and this class only maps a `LogRecord` onto one line.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import re
 from typing import Any
@@ -32,6 +33,23 @@ def level_name(levelno: int) -> str:
     return "DEBUG"
 
 
+def coerce_duration(value: object) -> float:
+    """A record's `duration_ms` as SPEC section 1 can write it: a number or a numeric string ("12");
+    a negative one (a clock stepping back) is 0, and anything else (None, "abc", NaN) is 0 too. A log
+    call must not lose its record over this field."""
+    if isinstance(value, bool):
+        return 0
+    if isinstance(value, int):
+        return max(0, value)
+    try:
+        number = float(value.strip() if isinstance(value, (str, bytes)) else value)  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError):
+        return 0
+    if not math.isfinite(number) or number < 0:
+        return 0
+    return number
+
+
 def _token(text: str, fallback: str) -> str:
     cleaned = _NOT_TOKEN.sub("_", text).strip("_")
     return cleaned.upper() or fallback
@@ -43,7 +61,8 @@ class ExecutionLogHandler(logging.Handler):
     - component: `extra={"component": ...}`, else the last part of the logger's name (`app.cache` ->
       `CACHE`; the root logger -> `default_component`);
     - action: `extra={"action": ...}`, else `default_action`;
-    - duration: `extra={"duration_ms": ...}`, else 0;
+    - duration: `extra={"duration_ms": ...}` (a number or numeric string; negative or not a number: 0),
+      else 0;
     - status: `extra={"status": ...}`, else the record's level (INFO, WARNING, ERROR...);
     - details: the formatted message (with the traceback, escaped onto the one line).
     The record's level also decides the alert hook (ERROR and CRITICAL), as `ExecutionLogger.log` does.
@@ -81,7 +100,7 @@ class ExecutionLogHandler(logging.Handler):
             action = _token(str(extra.get("action") or self.default_action), self.default_action)
             level = level_name(record.levelno)
             status = _token(str(extra.get("status") or level), level)
-            duration = extra.get("duration_ms", 0)
+            duration = coerce_duration(extra.get("duration_ms", 0))
             details = self.format(record)
             self.execution_logger.log_at(record.created, component, action, duration, status, details, level)
         except RecursionError:  # as logging.StreamHandler does

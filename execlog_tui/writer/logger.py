@@ -20,6 +20,7 @@ With `multiprocess=False` the per-line `flock` is skipped (faster); then only on
 from __future__ import annotations
 
 import atexit
+import errno
 import fcntl
 import mmap
 import os
@@ -27,6 +28,7 @@ import sys
 import threading
 import time
 import weakref
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -37,6 +39,7 @@ from execlog_tui.writer import rotation
 from execlog_tui.writer.format import (
     TimestampFormatter,
     check_token,
+    encode_line,
     escape_details,
     format_duration,
 )
@@ -45,6 +48,13 @@ ALERT_LEVELS = frozenset({"ERROR", "CRITICAL"})
 LOG_LEVELS = frozenset({"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"})
 ROTATE_DETAILS = "Log rotated"
 _GEN_BYTES = 8
+# The lock file: the generation (8 bytes), then a flag byte set while the live file ends in a torn line.
+_TORN_AT = _GEN_BYTES
+_LOCK_BYTES = 16
+# `errors` keeps the newest messages; `error_count` counts them all.
+ERRORS_KEPT = 100
+# The error hook hears the first message of a burst, then at most one summary per interval.
+HOOK_INTERVAL_S = 60.0
 _RETENTION_CHECK_S = 3600.0
 _ROTATION_RETRY_S = 10.0
 
@@ -180,7 +190,15 @@ class ExecutionLogger:
         # Durations of `timed` and `bootstrap` follow an injected clock, so a scripted demo is repeatable.
         self._timer = clock or time.perf_counter
         self._format_ts = TimestampFormatter()
-        self.errors: list[str] = []  # everything reported through error_hook, newest last
+        # The newest ERRORS_KEPT messages reported (newest last); error_count counts every one of them,
+        # dropped_lines the lines not written (a full disk, a bad clock reading).
+        self.errors: deque[str] = deque(maxlen=ERRORS_KEPT)
+        self.error_count = 0
+        self.dropped_lines = 0
+        self._report_lock = threading.Lock()
+        self._hook_quiet_until = 0.0
+        self._suppressed = 0
+        self._dropped_in_burst = 0
 
         self._closed = False
         self._fd = -1
@@ -215,11 +233,11 @@ class ExecutionLogger:
         self._lock_fd = os.open(self.path + ".lock", os.O_RDWR | os.O_CREAT, 0o644)
         fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
         try:
-            if os.fstat(self._lock_fd).st_size < _GEN_BYTES:
-                os.ftruncate(self._lock_fd, _GEN_BYTES)
+            if os.fstat(self._lock_fd).st_size < _LOCK_BYTES:
+                os.ftruncate(self._lock_fd, _LOCK_BYTES)
         finally:
             fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
-        self._gen_map = mmap.mmap(self._lock_fd, _GEN_BYTES)
+        self._gen_map = mmap.mmap(self._lock_fd, _LOCK_BYTES)
         self._gen = -1
         self._size = 0
         self._rotate_retry_at = 0.0
@@ -228,6 +246,14 @@ class ExecutionLogger:
     def _read_gen(self) -> int:
         assert self._gen_map is not None
         return int.from_bytes(self._gen_map[:_GEN_BYTES], "little")
+
+    def _torn(self) -> bool:
+        assert self._gen_map is not None
+        return self._gen_map[_TORN_AT] != 0
+
+    def _set_torn(self, torn: bool) -> None:
+        assert self._gen_map is not None
+        self._gen_map[_TORN_AT] = 1 if torn else 0
 
     def _bump_gen(self) -> None:
         assert self._gen_map is not None
@@ -259,9 +285,15 @@ class ExecutionLogger:
             rotation.expire(self.path, slots, self.backups, self.retention_s, time.time())
             self._reopen()
             if self._size > 0 and self._last_byte() != b"\n":
-                # Without this, the next line would be glued to the torn one and lost with it.
-                os.write(self._fd, b"\n")
-                self._size += 1
+                # Without this, the next line would be glued to the torn one and lost with it. On a
+                # full disk the flag makes the first line written end it instead.
+                self._set_torn(True)
+                try:
+                    self._size += self._write(b"")
+                except OSError:
+                    pass
+            elif self._torn():
+                self._set_torn(False)  # a stale flag: the file ends whole (an archive took the fragment)
         self._request_compression()
 
     def _last_byte(self) -> bytes:
@@ -320,8 +352,16 @@ class ExecutionLogger:
             raise ValueError(f"level must be one of {', '.join(sorted(LOG_LEVELS))}, got {level!r}")
         dur = format_duration(duration_ms)
         text = escape_details(details)
-        ts = self._format_ts(epoch_seconds)
-        self._emit(f"{ts}|{comp}|{act}|{dur}|{stat}|{text}\n".encode("utf-8", "surrogateescape"))
+        try:
+            ts = self._format_ts(epoch_seconds)
+        except ValueError as exc:
+            # A broken clock is the environment's fault, like a full disk: counted, not raised.
+            with self._tlock:
+                self.dropped_lines += 1
+                self._dropped_in_burst += 1
+            self._report(f"{exc}; line dropped")
+            return
+        self._emit(encode_line(f"{ts}|{comp}|{act}|{dur}|{stat}|{text}\n"))
         if lvl in ALERT_LEVELS and self._alert_hook is not None:
             try:
                 self._alert_hook(Alert(ts, lvl, comp, act, dur, stat, text))
@@ -346,15 +386,22 @@ class ExecutionLogger:
                         if not self._needs_rotation(n):
                             self._write(data)
                             self._size = os.lseek(self._fd, 0, os.SEEK_CUR)
+                            if self._dropped_in_burst:
+                                self._resumed()
                             return
                     finally:
                         fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
                 elif not self._needs_rotation(n):
-                    self._write(data)
-                    self._size += n
+                    self._size += self._write(data)
+                    if self._dropped_in_burst:
+                        self._resumed()
                     return
                 self._rotate_and_write(data)
+                if self._dropped_in_burst:
+                    self._resumed()
             except OSError as exc:
+                self.dropped_lines += 1
+                self._dropped_in_burst += 1
                 self._report(f"could not write to {self.path}: {exc.strerror or exc}; line dropped")
 
     def _needs_rotation(self, n: int) -> bool:
@@ -365,10 +412,31 @@ class ExecutionLogger:
             and time.monotonic() >= self._rotate_retry_at
         )
 
-    def _write(self, data: bytes) -> None:
-        written = os.write(self._fd, data)
-        if written != len(data):  # only on a full disk or a signal; finish the line rather than tear it
-            rotation._write_all(self._fd, data[written:])
+    def _write(self, data: bytes) -> int:
+        """One line, whole. A short write (a full disk) is continued; if the rest cannot be written,
+        the file ends in a fragment, and the flag in the lock file says so: the next line written, by
+        any process, starts with a newline, so the fragment stays one bad line of its own and the lines
+        after it are whole (a blank line, at worst, where two writers both end it)."""
+        prefixed = self._torn()
+        if prefixed:
+            data = b"\n" + data
+        done = 0
+        try:
+            done = os.write(self._fd, data)
+            while done < len(data):  # only on a full disk or a signal; finish the line rather than tear it
+                n = os.write(self._fd, data[done:])
+                if n <= 0:  # pragma: no cover - a regular file either writes or raises
+                    raise OSError(errno.EIO, "short write")
+                done += n
+        except OSError:
+            if prefixed and done == 1:
+                self._set_torn(False)  # the fragment got its newline; only this line is lost
+            elif done > 0:
+                self._set_torn(True)
+            raise
+        if prefixed:
+            self._set_torn(False)
+        return done
 
     def _rotate_and_write(self, data: bytes) -> None:
         with self._exclusive(self._lock_fd):
@@ -396,6 +464,7 @@ class ExecutionLogger:
         rotation.shift(self.path, slots, self.backups)
         os.rename(self.path, rotation.archive_path(self.path, 1, False))
         self._reopen()
+        self._set_torn(False)  # a torn last line went into the archive; the new file starts clean
         if ts is None:
             ts = self._format_ts(self._clock())
         self._write(f"{ts}|SYSTEM|ROTATE|0|INFO|{ROTATE_DETAILS}\n".encode())
@@ -521,7 +590,31 @@ class ExecutionLogger:
     # ----------------------------------------------------------------- lifecycle
 
     def _report(self, message: str) -> None:
-        self.errors.append(message)
+        """Keep the message (bounded) and tell the error hook, at most once per HOOK_INTERVAL_S: a full
+        disk fails every line, and a message per line would flood the hook (stderr by default)."""
+        with self._report_lock:
+            self.error_count += 1
+            self.errors.append(message)
+            now = time.monotonic()
+            if now < self._hook_quiet_until:
+                self._suppressed += 1
+                return
+            if self._suppressed:
+                message += f" ({self._suppressed:,} more messages in the last {HOOK_INTERVAL_S:g}s)"
+            self._suppressed = 0
+            self._hook_quiet_until = now + HOOK_INTERVAL_S
+        self._call_error_hook(message)
+
+    def _resumed(self) -> None:
+        """A line was written after a burst of dropped ones: one message ends the burst, with counts."""
+        with self._report_lock:
+            dropped, self._dropped_in_burst = self._dropped_in_burst, 0
+            suppressed, self._suppressed = self._suppressed, 0
+            self._hook_quiet_until = 0.0
+        more = f"; {suppressed:,} messages not shown, last: {self.errors[-1]}" if suppressed and self.errors else ""
+        self._call_error_hook(f"writing to {self.path} resumed after {dropped:,} dropped lines{more}")
+
+    def _call_error_hook(self, message: str) -> None:
         try:
             self._error_hook(message)
         except Exception:
@@ -533,6 +626,10 @@ class ExecutionLogger:
             if self._closed:
                 return
             self._closed = True
+        with self._report_lock:
+            suppressed, self._suppressed = self._suppressed, 0
+        if suppressed and self.errors:
+            self._call_error_hook(f"{suppressed:,} messages not shown, last: {self.errors[-1]}")
         with self._cv:
             self._cv.notify_all()  # the worker finishes what was requested, then sees _closed and ends
             worker = self._compressor
