@@ -549,8 +549,9 @@ class MonitorSession:
                 if batch.lines:
                     got = True
                     # A stream's lines have no file to open again: no origin (the evidence reads files).
-                    stream = isinstance(f, StreamFollower)
-                    origin = None if stream else self._batch_origin(f, batch.lines, bool(batch.events))
+                    origin = (
+                        self._batch_origin(f, batch.lines, bool(batch.events)) if isinstance(f, LogFollower) else None
+                    )
                     self._take(batch.lines, batch.cut, str(f.path), origin)
                 if batch.more:
                     got = True
