@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import IO
 
 from rich import box
@@ -9,24 +10,33 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
+from execlog_tui.core.display import BAND_MARKS, alert_value, band_legend, band_text, group_alerts
 from execlog_tui.core.sanitize import one_line, sanitize
 from execlog_tui.core.snapshot import MetricsSnapshot
 from execlog_tui.core.timefmt import format_ts
 from execlog_tui.core.windows import WINDOW_NAMES, WINDOWS_BY_NAME, coverage_note
 
 BAND_STYLE = {"optimal": "green", "acceptable": "cyan", "warning": "yellow", "error": "bold red"}
-BAND_GLYPH = {"optimal": "●", "acceptable": "◐", "warning": "▲", "error": "✖"}
-BAND_SHORT = {"optimal": "opt", "acceptable": "acc", "warning": "warn", "error": "ERR"}
-LEGEND = "bands: ● opt = optimal  ◐ acc = acceptable  ▲ warn = warning  ✖ ERR = error"
+LEGEND = "bands: " + band_legend()
 STATE_STYLE = {"CLOSED": "green", "HALF_OPEN": "yellow", "OPEN": "bold red"}
+DAY_MS = 86_400_000
+BLANK = Text("")
 
 
-def band_text(value: str, band: str | None) -> Text:
-    """A figure with its band as a label: readable without colour (NO_COLOR, monochrome, colour-blind)."""
+def banded(value: str, band: str | None, *, word: bool = False) -> Text:
+    """A figure with its band's glyph (and word): readable without colour (NO_COLOR, monochrome).
+
+    The window table's cells carry the glyph only, so four windows fit 60 columns; the legend under
+    it names each glyph. Glyphs and words are the dashboard's (core/display.py)."""
     text = Text(value)
-    if band:
-        text.append(f" {BAND_GLYPH[band]}{BAND_SHORT[band]}", style=BAND_STYLE[band])
+    if band in BAND_MARKS:
+        text.append(" " + (band_text(band) if word else BAND_MARKS[band].glyph), style=BAND_STYLE[band])
     return text
+
+
+def _table(title: str | None = None) -> Table:
+    # No edges: a table as wide as its columns, so 80 columns hold the report (60 the window table).
+    return Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
 
 
 def fmt(value: float | None, unit: str = "", digits: int = 1) -> str:
@@ -51,7 +61,7 @@ def render(snap: MetricsSnapshot) -> Group:
         parts.append(Text(one_line(f"DEGRADED MODE: {snap.degraded_reason}"), style="bold reverse red"))
 
     # Figures as rows, windows as columns: four narrow columns fit an 80-column terminal.
-    win = Table(box=box.SIMPLE_HEAD, pad_edge=False, expand=False)
+    win = _table()
     win.add_column("", no_wrap=True)
     for name in WINDOW_NAMES:
         win.add_column(name, justify="right", no_wrap=True)
@@ -59,49 +69,37 @@ def render(snap: MetricsSnapshot) -> Group:
     win.add_row("entries", *(f"{w.entries:,}" for w in ws))
     win.add_row("requests/s", *(f"{w.requests_per_second:.2f}" for w in ws))
     win.add_row("errors", *(f"{w.errors:,}" for w in ws))
-    win.add_row("error rate", *(band_text(fmt(w.error_rate, "%"), w.bands.get("error_rate")) for w in ws))
-    win.add_row("avg response", *(band_text(fmt(w.avg_response_ms, " ms"), w.bands.get("response_time")) for w in ws))
+    win.add_row("error rate", *(banded(fmt(w.error_rate, "%"), w.bands.get("error_rate")) for w in ws))
+    win.add_row("avg response", *(banded(fmt(w.avg_response_ms, " ms"), w.bands.get("response_time")) for w in ws))
     win.add_row("p95 response", *(fmt(w.p95_response_ms, " ms") for w in ws))
-    win.add_row("cache hit", *(band_text(fmt(w.cache_hit_rate, "%"), w.bands.get("cache_hit_rate")) for w in ws))
-    win.add_row("memory", *(band_text(fmt(w.memory_mb, " MB"), w.bands.get("memory_usage")) for w in ws))
+    win.add_row("cache hit", *(banded(fmt(w.cache_hit_rate, "%"), w.bands.get("cache_hit_rate")) for w in ws))
+    win.add_row("memory", *(banded(fmt(w.memory_mb, " MB"), w.bands.get("memory_usage")) for w in ws))
     # How much of each window the data covers (a 1d window after 7 minutes: `7m of data`), as on screen.
     notes = [coverage_note(WINDOWS_BY_NAME[name], src.first, snap.as_of) for name in WINDOW_NAMES]
     win.add_row("coverage", *(note or ("full" if src.first is not None else "-") for note in notes))
-    parts.append(win)
+    parts += [BLANK, win]
     parts.append(Text(LEGEND, style="dim"))
     boot = Text("bootstrap: ")
-    boot.append_text(band_text(fmt(snap.bootstrap_ms, " ms", 0), snap.bootstrap_band))
+    boot.append_text(banded(fmt(snap.bootstrap_ms, " ms", 0), snap.bootstrap_band, word=True))
     parts.append(boot)
 
-    comps = Table(title="Components (1d)", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    comps = _table("Components (1d)")
     for col in ("component", "entries", "errors", "avg ms", "max ms"):
         comps.add_column(col, justify="left" if col == "component" else "right")
     for name, c in sorted(snap.components.items(), key=lambda kv: -kv[1].entries):
         comps.add_row(Text(sanitize(name)), f"{c.entries:,}", f"{c.errors:,}", f"{c.avg_ms:.1f}", f"{c.max_ms:.1f}")
-    parts.append(comps)
+    parts += [BLANK, comps]
 
-    br = Table(title="Circuit breakers", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    day, when = _clock_for([b.since for b in snap.breakers.values()], ms=True)
+    br = _table(f"Circuit breakers{day}")
     for col in ("component", "state", "since", "opened"):
         br.add_column(col)
     for name, b in sorted(snap.breakers.items()):
         state = Text(b.state, style=STATE_STYLE.get(b.state, ""))
         if b.inferred:
             state.append(" (inferred)")
-        br.add_row(Text(sanitize(name)), state, _when(b.since, snap.as_of), str(b.opened))
-    parts.append(br)
-
-    al = Table(title="Alerts (firing first)", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
-    for col in ("alert", "condition", "value", "fired", "resolved"):
-        al.add_column(col)
-    ordered = sorted(snap.alerts, key=lambda a: (a.resolved is not None, -a.fired))
-    for a in ordered:
-        status = Text("FIRING", style="bold red") if a.resolved is None else Text(_when(a.resolved, snap.as_of))
-        al.add_row(
-            Text(sanitize(a.name)), Text(sanitize(a.condition)), fmt(a.value), _when(a.fired, snap.as_of), status
-        )
-    if not ordered:
-        al.add_row("none", "", "", "", "")
-    parts.append(al)
+        br.add_row(Text(sanitize(name)), state, when(b.since), str(b.opened))
+    parts += [BLANK, br, BLANK, alerts_table(snap)]
     if src.warnings:
         warn = Text("warnings:\n", style="yellow")
         for w in src.warnings:
@@ -110,12 +108,50 @@ def render(snap: MetricsSnapshot) -> Group:
     return Group(*parts)  # type: ignore[arg-type]
 
 
-def _when(ms: int | None, as_of: int | None) -> str:
-    """A time as HH:MM:SS.mmm on the report's own date, in full otherwise."""
-    full = format_ts(ms) or "-"
-    if ms is not None and as_of is not None and ms // 86_400_000 == as_of // 86_400_000:
-        return full[11:23]
-    return full
+def alerts_table(snap: MetricsSnapshot) -> Table:
+    """One row per alert episode (repeats folded, as on the screen: core/display.group_alerts)."""
+    groups = group_alerts(snap.alerts)
+    times = [t for g in groups for t in (g.first_fired, g.last_fired, g.resolved) if t is not None]
+    day, when = _clock_for(times, ms=False)
+    al = _table(f"Alerts{day}, firing first")
+    al.add_column("alert", no_wrap=True)
+    for col in ("value", "fired"):
+        al.add_column(col, justify="right", no_wrap=True)
+    for col in ("first", "last", "resolved"):
+        al.add_column(col, no_wrap=True)
+    for g in groups:
+        status = Text("FIRING", style="bold red") if g.firing else Text(when(g.resolved))
+        # A figure's condition names it (`cache_hit_rate < 70%`); breaker:… and critical:… say it all.
+        label = g.condition if g.condition.startswith(g.name + " ") else g.name
+        al.add_row(
+            Text(sanitize(label)),
+            alert_value(g.value, g.condition),
+            f"{g.count:,}×",
+            when(g.first_fired),
+            when(g.last_fired),
+            status,
+        )
+    if not groups:
+        al.add_row("none", "", "", "", "", "")
+    return al
+
+
+def _clock_for(times: list[int], *, ms: bool) -> tuple[str, Callable[[int | None], str]]:
+    """A table's times: the time of day when they all fall on one UTC day (the title names it), in full
+    otherwise. `-b -d` reports as of the wall clock, an old set's times are of another day: never cut."""
+    days = {t // DAY_MS for t in times}
+    one_day = len(days) <= 1
+    end = 23 if ms else 19
+
+    def when(t: int | None) -> str:
+        full = format_ts(t)
+        if full is None:
+            return "-"
+        return full[11:end] if one_day else full[:end].replace("T", " ")
+
+    first = format_ts(min(times)) if times else None
+    day = f" on {first[:10]} (UTC)" if one_day and first else ""
+    return day, when
 
 
 class _Console(Console):

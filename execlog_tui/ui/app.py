@@ -830,6 +830,9 @@ class ExeclogApp(App[int]):
     # ---- command palette -------------------------------------------------------------------------
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
+        if isinstance(screen, QueryScreen):  # its own commands, not the dashboard's
+            yield from screen.system_commands()
+            return
         for k in KEYS:
             if k.action is not None and k.action not in ("quit", "help"):
                 yield SystemCommand(k.description, f"key: {k.keys}", getattr(self, f"action_{k.action}"))

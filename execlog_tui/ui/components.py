@@ -30,7 +30,8 @@ class ComponentsTable(DataTable[Text]):
     """Rows are rebuilt only when the figures or the sort change; cells are Text, never markup."""
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(cursor_type="none", zebra_stripes=True, show_cursor=False, **kwargs)
+        # No cell padding: each header is " Label▲" (a gap, then room for the arrow), as wide as before.
+        super().__init__(cursor_type="none", zebra_stripes=True, show_cursor=False, cell_padding=0, **kwargs)
         self.sort_key = "entries"
         self.sort_reverse = True
         self._figures: dict[str, ComponentFigures] = {}
@@ -38,7 +39,15 @@ class ComponentsTable(DataTable[Text]):
 
     def on_mount(self) -> None:
         for label, key in COLUMNS:
-            self.add_column(label, key=key)
+            self.add_column(self._label(label, key), key=key)
+
+    def _label(self, label: str, key: str) -> Text:
+        """A header with room for the sort arrow (▲ A to Z / smallest first, ▼ largest first) on every
+        column: DataTable sizes a column by its first label and its cells, so an arrow added later would
+        be cut, and a column that widened when sorted would move the others. The arrow takes the place
+        of the right padding, so the table is no wider than without it (80 columns show all five)."""
+        arrow = ("▼" if self.sort_reverse else "▲") if key == self.sort_key else " "
+        return Text(f" {label}{arrow}", style="bold" if key == self.sort_key else "")
 
     def show(self, components: dict[str, ComponentFigures]) -> None:
         self._figures = components
@@ -64,7 +73,7 @@ class ComponentsTable(DataTable[Text]):
         self.sort_by(str(event.column_key.value))
 
     def row_names(self) -> list[str]:
-        return [str(self.get_row_at(i)[0]) for i in range(self.row_count)]
+        return [str(self.get_row_at(i)[0]).strip() for i in range(self.row_count)]
 
     def _render_rows(self) -> None:
         items = sorted(
@@ -75,12 +84,11 @@ class ComponentsTable(DataTable[Text]):
             return
         self._shown_key = key
         self.clear()
-        arrow = "▼" if self.sort_reverse else "▲"
         for label, col in COLUMNS:
-            self.columns[ColumnKey(col)].label = Text(f"{label}{arrow}" if col == self.sort_key else label)
+            self.columns[ColumnKey(col)].label = self._label(label, col)
         for name, c in items:
             self.add_row(
-                Text(sanitize(name)),
+                Text(" " + sanitize(name)),
                 Text(short_count(c.entries), justify="right"),
                 Text(short_count(c.errors), justify="right"),
                 Text(number(c.avg_ms), justify="right"),

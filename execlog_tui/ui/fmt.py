@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
+from execlog_tui.core.display import BAND_MARKS, NO_BAND
 from execlog_tui.core.timefmt import format_ts
 
-# A band is never shown by colour alone (SPEC 5): each has a glyph and a word.
-BAND_LABELS = {
-    "optimal": "✓ optimal",
-    "acceptable": "• acceptable",
-    "warning": "▲ warning",
-    "error": "✗ error",
-}
-BAND_CLASSES = ("-optimal", "-acceptable", "-warning", "-error")
+# A band is never shown by colour alone (SPEC 5): each has a glyph and a word, from the one table.
+BAND_LABELS = {name: mark.text for name, mark in BAND_MARKS.items()}
+BAND_CLASSES = tuple(f"-{name}" for name in BAND_MARKS)
 
 
 def band_label(band: str | None) -> str:
-    return BAND_LABELS.get(band or "", "  no band")
+    # "no band" indented as far as a band's word, so the tile's label column does not move.
+    return BAND_LABELS.get(band or "", "  " + NO_BAND)
 
 
 def number(value: float | None, unit: str = "", digits: int = 1) -> str:

@@ -11,12 +11,13 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from functools import partial
 from typing import Any, ClassVar, NamedTuple
 
 from rich.text import Text
 from textual import on, work
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
@@ -139,6 +140,9 @@ class QueryScreen(Screen[None]):
     AUTO_FOCUS = "#query-table"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back / cancel"),
+        # The screen's own: the app's focus_next is one of the dashboard's actions, off on this screen.
+        Binding("tab", "focus_part(1)", "Next field", show=False),
+        Binding("shift+tab", "focus_part(-1)", "Previous field", show=False),
         Binding("q", "back", "Back", show=False),
         Binding("ctrl+c", "cancel", "Cancel", priority=True, show=False),
         *(Binding(str(i + 1), f"report({i})", name, show=False) for i, name in enumerate(REPORT_KEYS)),
@@ -181,6 +185,7 @@ class QueryScreen(Screen[None]):
         self.sort_reverse = False
         self.running = False
         self.report: str | None = None
+        self.current_sql: str | None = None  # the query shown (or running): `w` runs it again
         self.status = Text()
         self._run = 0
         self._cancel = threading.Event()
@@ -198,7 +203,7 @@ class QueryScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one(SqlInput).cursor_blink = False  # snapshot tests and SSH: no blinking
         self._show_titles()
-        self._set_status(Text("1-5: a report · e: write SQL · w: scope · s: sort · Esc: back", style="italic"))
+        self._set_status(Text("1-5: a report · e/Tab: the SQL line · w: scope · s: sort · Esc: back", style="italic"))
 
     def _reports_text(self) -> Text:
         # Fits 80 columns on one line: the digit in the footer's key style, the current report reversed.
@@ -231,16 +236,43 @@ class QueryScreen(Screen[None]):
     def action_edit(self) -> None:
         self.query_one(SqlInput).focus()
 
+    def action_focus_part(self, step: int) -> None:
+        """Tab / shift+tab: between the SQL line and the result table."""
+        if step > 0:
+            self.focus_next()
+        else:
+            self.focus_previous()
+
     def action_scope(self) -> None:
+        """Next scope; the query shown (if any) runs again over it."""
         self.scope = SCOPES[(SCOPES.index(self.scope) + 1) % len(SCOPES)] if self.scope in SCOPES else None
         self._show_titles()
-        self.notify(f"scope: {self.scope or 'the whole set'} (runs from the next query)", timeout=2)
+        if self.current_sql is not None:
+            self.run_sql(self.current_sql)
+        else:
+            self._set_status(Text(f"scope: {self.scope or 'the whole set'} (for the next query)", style="italic"))
 
     def action_back(self) -> None:
+        """Esc: out of the SQL line first (to the table), then cancel a running query, then leave."""
+        if isinstance(self.focused, SqlInput):
+            self.query_one(DataTable).focus()
+            return
         if self.running:
             self.action_cancel()
             return
         self.dismiss(None)
+
+    def system_commands(self) -> Iterable[SystemCommand]:
+        """The command palette's entries on this screen (the app yields these instead of the dashboard's)."""
+        for i, name in enumerate(REPORT_KEYS):
+            yield SystemCommand(
+                f"Report {name}", f"key: {i + 1} · {REPORTS[name].title}", partial(self.action_report, i)
+            )
+        yield SystemCommand("Edit SQL", "key: e · the SQL line (Enter runs, Esc back to the table)", self.action_edit)
+        yield SystemCommand("Sort by the cursor's column", "key: s · again: reversed", self.action_sort)
+        yield SystemCommand("Scope: next (all, 1m, 5m, 1h, 1d)", "key: w · reruns the query", self.action_scope)
+        yield SystemCommand("Cancel the query", "key: ctrl+c", self.action_cancel)
+        yield SystemCommand("Back to the dashboard", "key: Esc", lambda: self.dismiss(None))
 
     def action_cancel(self) -> None:
         if not self.running:
@@ -300,6 +332,7 @@ class QueryScreen(Screen[None]):
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self.run_sql(event.value)
+        self.query_one(DataTable).focus()  # the results: s, w, 1-5 and Esc act on the screen again
 
     # ---- running ---------------------------------------------------------------------------------
     def run_sql(self, sql: str) -> None:
@@ -311,6 +344,7 @@ class QueryScreen(Screen[None]):
             self.history.append(sql)
             del self.history[:-HISTORY_LIMIT]
         self.query_one(SqlInput).reset_history()
+        self.current_sql = sql
         name = sql.strip().lower()
         self.report = name if name in REPORTS else None
         self.query_one("#query-reports", Static).update(self._reports_text())
@@ -469,8 +503,9 @@ class QueryScreen(Screen[None]):
             self._set_status(status, error=True)
             return
         result = message.result
+        if tuple(result.columns) != self.columns:  # the same columns (`w` reran the query): the same order
+            self.sort_column, self.sort_reverse = None, False
         self.columns, self.rows = tuple(result.columns), list(result.rows)
-        self.sort_column, self.sort_reverse = None, False
         self._fill_table()
         n = result.total
         text = f"more than {n:,} rows" if result.more else f"{n:,} row{'s' if n != 1 else ''}"

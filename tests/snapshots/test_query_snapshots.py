@@ -58,3 +58,18 @@ def test_query_error_in_place(snap_compare: Callable[..., bool]) -> None:
         await wait_done(pilot)
 
     assert snap_compare(app_on_seed(), terminal_size=COMPACT, run_before=run_before)
+
+
+def test_query_after_enter_focus_on_the_sorted_table(snap_compare: Callable[..., bool]) -> None:
+    """Enter ran the SQL and handed focus to the table: `s` sorted it (▼ on the header), not typed."""
+
+    async def run_before(pilot: Any) -> None:
+        await pilot.press("Q", "e")
+        field = pilot.app.screen.query_one(SqlInput)
+        field.value = "select component, count(*) as n from entries group by 1 order by n desc"
+        field.cursor_position = len(field.value)
+        await pilot.press("enter")
+        await wait_done(pilot)
+        await pilot.press("right", "s", "s")
+
+    assert snap_compare(app_on_seed(), terminal_size=COMPACT, run_before=run_before)

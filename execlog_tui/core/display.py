@@ -1,0 +1,152 @@
+"""What the dashboard and the text report show alike: band glyphs and labels, alert values, alert groups.
+
+One home for each, so the screen, `-b` and the README cannot drift apart (no Rich, no Textual here).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from execlog_tui.core.config import BAND_NAMES, Condition, NotationError
+from execlog_tui.core.snapshot import AlertView
+
+
+@dataclass(frozen=True, slots=True)
+class BandMark:
+    """A band as text: a glyph and a word, so it reads without colour (SPEC 5)."""
+
+    name: str
+    glyph: str
+    label: str
+
+    @property
+    def text(self) -> str:
+        return f"{self.glyph} {self.label}"
+
+
+# The one vocabulary of bands: tiles, help, the text report's cells and legend, and the README.
+BAND_MARKS: dict[str, BandMark] = {
+    m.name: m
+    for m in (
+        BandMark("optimal", "✓", "optimal"),
+        BandMark("acceptable", "•", "acceptable"),
+        BandMark("warning", "▲", "warning"),
+        BandMark("error", "✗", "error"),
+    )
+}
+assert tuple(BAND_MARKS) == BAND_NAMES
+NO_BAND = "no band"
+
+
+def band_text(band: str | None) -> str:
+    """`✓ optimal` … `✗ error`; `no band` for a figure without one."""
+    mark = BAND_MARKS.get(band or "")
+    return NO_BAND if mark is None else mark.text
+
+
+def band_legend() -> str:
+    return "   ".join(m.text for m in BAND_MARKS.values())
+
+
+# The unit each alert figure is read in (SPEC 7), for a condition written without one.
+FIGURE_UNITS = {
+    "error_rate": "%",
+    "cache_hit_rate": "%",
+    "memory_usage": "MB",
+    "response_time": "ms",
+    "bootstrap": "ms",
+    "p95_response_time": "ms",
+    "requests_per_second": "/s",
+}
+MAX_DECIMALS = 3
+
+
+def _with_unit(number: str, unit: str) -> str:
+    return number + (unit if unit in ("%", "/s") else f" {unit}") if unit else number
+
+
+def _condition(text: str) -> Condition | None:
+    try:
+        return Condition.parse(text)
+    except NotationError:
+        return None  # breaker:… and critical:… alerts have a sentence, not a figure condition
+
+
+def alert_value(value: float | None, condition: str) -> str:
+    """An alert's value with its unit, shown so that it satisfies its own condition.
+
+    `cache_hit_rate < 70%` fired at 69.96 reads `69.96%`, never `70.0%`: one decimal, more while the
+    rounded text would not meet the condition, and at the last decimal rounded toward the side that meets it.
+    """
+    if value is None:
+        return "—"
+    cond = _condition(condition)
+    unit = "" if cond is None else (cond.unit or FIGURE_UNITS.get(cond.name, ""))
+    if cond is None or not cond.holds(value) or not math.isfinite(value):
+        return _with_unit(f"{value:.1f}", unit)
+    for digits in range(1, MAX_DECIMALS + 1):
+        text = f"{value:.{digits}f}"
+        if cond.holds(float(text)):
+            return _with_unit(text, unit)
+    scale = 10**MAX_DECIMALS
+    toward = math.floor if cond.op in ("<", "<=") else math.ceil
+    return _with_unit(f"{toward(value * scale) / scale:.{MAX_DECIMALS}f}", unit)
+
+
+# Firings of one alert closer than this to the previous one's end are one episode (one row): a figure
+# that hovers at its threshold fires and resolves every few seconds.
+EPISODE_GAP_MS = 5 * 60_000
+
+
+@dataclass(frozen=True, slots=True)
+class AlertGroup:
+    """The repeats of one alert: how many firings, the first and the last, and its state now."""
+
+    name: str
+    condition: str
+    count: int
+    first_fired: int
+    last: AlertView  # the newest firing: its value, when it fired, and when (if) it resolved
+
+    @property
+    def firing(self) -> bool:
+        return self.last.resolved is None
+
+    @property
+    def value(self) -> float | None:
+        return self.last.value
+
+    @property
+    def last_fired(self) -> int:
+        return self.last.fired
+
+    @property
+    def resolved(self) -> int | None:
+        return self.last.resolved
+
+
+def group_alerts(alerts: Iterable[AlertView], gap_ms: int = EPISODE_GAP_MS) -> list[AlertGroup]:
+    """Repeats of one alert folded into episodes, firing ones first (newest first), then resolved ones
+    by when they ended (newest first). The screen's panel and the text report both show these rows;
+    JSON keeps every firing."""
+    by_name: dict[str, list[AlertView]] = {}
+    for a in sorted(alerts, key=lambda a: a.fired):
+        by_name.setdefault(a.name, []).append(a)
+    groups: list[AlertGroup] = []
+    for name, firings in by_name.items():
+        start = firings[0]
+        count = 0
+        prev: AlertView | None = None
+        for a in firings:
+            if prev is not None and (prev.resolved is None or a.fired - prev.resolved > gap_ms):
+                groups.append(AlertGroup(name, prev.condition, count, start.fired, prev))
+                start, count = a, 0
+            count += 1
+            prev = a
+        assert prev is not None
+        groups.append(AlertGroup(name, prev.condition, count, start.fired, prev))
+    firing = sorted((g for g in groups if g.firing), key=lambda g: (-g.last_fired, g.name))
+    resolved = sorted((g for g in groups if not g.firing), key=lambda g: (-(g.resolved or 0), g.name))
+    return firing + resolved
