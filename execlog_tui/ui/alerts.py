@@ -48,9 +48,9 @@ class AlertsPanel(TextPanel):
     """
 
     def row_figures(self) -> list[tuple[str, int | None]]:
-        """Each row's evidence: the entries of the window at the second it fired."""
+        """Each row's evidence: the entries of the window at the second its newest firing fired."""
         rows = self.data[0] if self.data else ()
-        return [(f"alert:{a.name}", a.fired) for a in rows]
+        return [(f"alert:{g.name}", g.last.fired) for g in rows]  # an episode: its newest firing
 
     def show(self, alerts: tuple[AlertView, ...], as_of: int | None) -> None:
         self.set_data((tuple(group_alerts(alerts)), as_of))
