@@ -7,8 +7,9 @@ from collections.abc import Iterable, Sequence
 
 from execlog_tui.core.alerts import AlertHook, AlertTracker
 from execlog_tui.core.breakers import BreakerTracker
+from execlog_tui.core.components import OTHER, ComponentCap
 from execlog_tui.core.config import Config
-from execlog_tui.core.entry import COMPLETION_STATUSES, ERROR_STATUSES, Entry, ParseError
+from execlog_tui.core.entry import COMPLETION_STATUSES, ERROR_STATUSES, KNOWN_COMPONENTS, Entry, ParseError
 from execlog_tui.core.parser import fast_match, parse_line
 from execlog_tui.core.snapshot import (
     ComponentFigures,
@@ -68,6 +69,11 @@ class MetricsEngine:
         self._minute_cache: tuple[int, int, int, Agg] | None = None
         self._window_entries = 0  # entries in the 1m window at the last evaluation
         self.breakers = BreakerTracker(self.config.breaker, self._on_breaker)
+        # SPEC 4: every entry's component goes through this cap (the fast path registers only what it tracks).
+        self.components = ComponentCap(
+            self.config.monitoring.max_components, (*KNOWN_COMPONENTS, *self.config.log.components)
+        )
+        self._cur_fractional = False  # the newest bucket holds a non-integer duration sum
         self.alerts = AlertTracker(self.config.monitoring.conditions, alert_hook)
         self._needs_memory = any(c.figure == "memory_mb" for c in self.config.monitoring.conditions)
         self._needs_p95 = any(c.figure == "p95_response_ms" for c in self.config.monitoring.conditions)
@@ -230,6 +236,11 @@ class MetricsEngine:
         return 1
 
     def _feed(self, ts: int, comp: str, action: str, dur: float, status: str, details: str) -> None:
+        cap = self.components
+        if comp not in cap.tracked:
+            comp = cap.fold(comp)
+            if comp == OTHER and cap.first_fold_file is None and cap.folded:
+                cap.first_fold_file = self.files[-1] if self.files else ""
         t = self.t
         if t is None:
             self._start(ts)
@@ -255,6 +266,8 @@ class MetricsEngine:
             if got is None:
                 return  # older than every window: it only counts in `source`
             b = got
+        if b is self._cur and not self._cur_fractional and not dur.is_integer():
+            self._cur_fractional = True
         failed = status in ERROR_STATUSES
         b.entries += 1
         if failed:
@@ -287,9 +300,10 @@ class MetricsEngine:
                 b.add_memory(ts, float(figures[-1]))
         if late is not None:
             self._late(late, ts, comp, action, dur, status, details, failed, completed)
-        self.breakers.observe(comp, action, ts, failed, completed)
-        if status == "CRITICAL":
-            self.alerts.critical(comp, ts)
+        if comp != OTHER:  # OTHER has figures but no breaker and no alerts of its own (SPEC 4)
+            self.breakers.observe(comp, action, ts, failed, completed)
+            if status == "CRITICAL":
+                self.alerts.critical(comp, ts)
         if details and details[0] in "ELX":
             if details.startswith(_DEGRADED_ON):
                 self.degraded_explicit = True
@@ -321,8 +335,11 @@ class MetricsEngine:
     def current_sums_fractional(self) -> bool:
         """Whether the newest bucket holds a non-integer duration sum (a run's integer sums added
         to it would then depend on the order of addition)."""
-        b = self._cur
-        return bool(b.entries) and (not b.dur_sum.is_integer() or any(not c[2].is_integer() for c in b.comps.values()))
+        return bool(self._cur.entries) and self._cur_fractional
+
+    def note_parse_errors(self, n: int) -> None:
+        """n lines that are parse errors (counted, nothing else: SPEC 1), from the fast path."""
+        self.parse_errors += n
 
     def stop(self) -> None:
         """Nothing more is fed (an entry after a report's `until` was met)."""
@@ -371,8 +388,11 @@ class MetricsEngine:
                 k = hist[i]
                 h[k] = h.get(k, 0) + hist[i + 1]
         bc = b.comps
+        tracked = self.components.tracked
         for i in range(0, len(comps), 4):
             name = names[int(comps[i])]
+            if name not in tracked:  # registered by a feeder from another engine (a replay's restore)
+                name = self.components.fold(name)
             c = bc.get(name)
             if c is None:
                 bc[name] = [comps[i + 1], 0, comps[i + 2], comps[i + 3]]
@@ -399,6 +419,7 @@ class MetricsEngine:
                 self._merge_second(self._cur_sec, self._cur)
             self._cur_sec = sec
             self._cur = b = self._secs.open(sec)
+            self._cur_fractional = False
             return b, None
         # A late entry: it lands in its own bucket while that bucket is in a window (SPEC 3).
         self._late_version += 1
@@ -481,7 +502,7 @@ class MetricsEngine:
         return MetricsSnapshot(
             as_of=t,
             source=SourceView(
-                tuple(self.files), self.entries, self.parse_errors, self.first, self.last, tuple(self.warnings)
+                tuple(self.files), self.entries, self.parse_errors, self.first, self.last, self._warnings()
             ),
             windows=windows,
             components=components,
@@ -493,6 +514,13 @@ class MetricsEngine:
             degraded_reason=reason,
             series=self._series(t),
         )
+
+    def _warnings(self) -> tuple[SourceWarningView, ...]:
+        cap = self.components
+        folded = cap.warning()
+        if folded is None:
+            return tuple(self.warnings)
+        return (*self.warnings, SourceWarningView(cap.first_fold_file or "", folded))
 
     def _window_agg(self, t: int | None, n: int, size: int) -> Agg:
         agg = Agg()
