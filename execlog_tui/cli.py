@@ -9,6 +9,7 @@ import signal
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from execlog_tui import __version__
@@ -205,6 +206,40 @@ def _check_waitable(paths: list[str]) -> None:
             )
 
 
+def check_alert_log(config: Config, paths: Sequence[str]) -> None:
+    """SPEC 7: the alert log is written in the log format; inside a watched log set the monitor would
+    read its own alerts back as entries. UsageError when it would be (a member of a set, or a file of a
+    directory watched for every set in it)."""
+    from execlog_tui.core.sanitize import sanitize
+    from execlog_tui.sources.logset import DEFAULT_NAME, SourceError, discover, rotated_member
+
+    mon = config.monitoring
+    if mon.alert_log is None or "log_file" not in mon.channels:
+        return
+    alert = Path(os.path.realpath(os.path.expanduser(mon.alert_log)))
+    try:
+        sets = discover(list(paths) or [DEFAULT_NAME])
+    except SourceError:
+        return  # no input: reported by the caller
+    dirs = {os.path.realpath(p) for p in paths if os.path.isdir(p)}
+    for s in sets:
+        directory = Path(os.path.realpath(s.directory))
+        if directory != alert.parent:
+            continue
+        every_set = str(directory) in dirs and s.name != DEFAULT_NAME
+        if alert.name == s.name or rotated_member(alert.name, s.name) is not None or every_set:
+            raise UsageError(
+                f"the alert log {sanitize(str(alert))} is inside the watched log set {sanitize(str(s.live))}: "
+                "its alerts would be read back as entries (set MONITORING.alerts.log_file_path elsewhere)"
+            )
+
+
+def max_buffer_lines(config: Config) -> int:
+    """The largest --buffer the memory limit allows up front: a buffered line costs about 130 bytes
+    (README), and the buffer may take at most half of SAFEGUARDS.memory_protection.limit."""
+    return max(1_000, int(config.safeguards.memory_limit_mb * 1024 * 1024) // 2 // 128)
+
+
 def run_batch(args: argparse.Namespace) -> int:
     from execlog_tui.core.engine import MetricsEngine
     from execlog_tui.core.snapshot import snapshot_to_json
@@ -217,6 +252,7 @@ def run_batch(args: argparse.Namespace) -> int:
         from execlog_tui.session import MonitorSession
 
         _check_waitable(args.paths)
+        check_alert_log(config, args.paths or [])
         session = MonitorSession(args.paths, config, ring_capacity=RING_CAPACITY, line_limit=args.line_limit)
         return run_follow_batch(
             session, FollowBatchOptions(delay=args.delay, iterations=args.iterations, json=args.json)
@@ -368,6 +404,16 @@ def run_dashboard(args: argparse.Namespace, paths: list[str] | None = None) -> i
     options = DashboardOptions.from_args(args, paths)
     if not (0.1 <= options.refresh_hz <= 60):
         raise UsageError(f"--refresh must be between 0.1 and 60 per second, got {options.refresh_hz}")
+    most = max_buffer_lines(config)
+    if options.ring_capacity > most:
+        # Bounded up front: the memory safeguard acts only once RSS is past the limit, after the
+        # history has filled the buffer (5,000,000 lines peaked at 745 MB).
+        raise UsageError(
+            f"--buffer {options.ring_capacity}: at most {most:,} lines with a memory limit of "
+            f"{config.safeguards.memory_limit_mb:g} MB (SAFEGUARDS.memory_protection.limit; raise it to keep more)"
+        )
+    if options.replay is None:
+        check_alert_log(config, options.paths)
     try:
         from execlog_tui.ui.app import make_app
         from execlog_tui.ui.themes import ThemeError, resolve_theme

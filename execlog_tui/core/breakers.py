@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 from collections import deque
 from collections.abc import Callable
 
@@ -38,10 +39,16 @@ class BreakerTracker:
         self._window_ms = int(rules.window_s * 1000)
         self._half_open_ms = int(rules.half_open_after_s * 1000)
         self._on_transition = on_transition
-        self._timers: list[Breaker] = []  # inferred OPEN breakers waiting to test; few at a time
+        # Inferred OPEN breakers waiting to test: a heap of (due, sequence, breaker), an entry stale once
+        # the breaker's `half_open_at` no longer equals its due time (dropped when it comes to the top).
+        self._timers: list[tuple[int, int, Breaker]] = []
+        self._seq = 0
         # Bumped on every state change, however it came (an entry, a timer during a clock advance):
         # the fast path re-reads which breakers it must hand back when this moved.
         self.version = 0
+        # The inferred HALF_OPEN breakers' components, kept as they change: what the fast path watches,
+        # read in time proportional to them, not to every breaker.
+        self.half_open_inferred: set[str] = set()
 
     def seen(self, component: str, ts: int) -> Breaker:
         b = self.breakers.get(component)
@@ -62,16 +69,19 @@ class BreakerTracker:
                 self.error(b, ts)
 
     def next_timer(self) -> int | None:
-        return min((b.half_open_at for b in self._timers if b.half_open_at is not None), default=None)
+        timers = self._timers
+        while timers and timers[0][2].half_open_at != timers[0][0]:
+            heapq.heappop(timers)  # stale: the breaker left OPEN (or was re-armed) since
+        return timers[0][0] if timers else None
 
     def tick(self, t: int) -> None:
         """Apply every OPEN -> HALF_OPEN transition due at or before t, in time order."""
-        while self._timers:
-            due = min(self._timers, key=lambda b: b.half_open_at or 0)
-            at = due.half_open_at
+        timers = self._timers
+        while True:
+            at = self.next_timer()
             if at is None or at > t:
                 return
-            self._timers.remove(due)
+            due = heapq.heappop(timers)[2]
             due.half_open_at = None
             if due.state == OPEN and not due.explicit:
                 self._move(due, HALF_OPEN, at, inferred=True)
@@ -89,11 +99,11 @@ class BreakerTracker:
         b.inferred = inferred
         if state == OPEN and inferred:
             b.half_open_at = ts + self._half_open_ms
-            self._timers.append(b)
-        elif b.half_open_at is not None:
-            b.half_open_at = None
-            if b in self._timers:
-                self._timers.remove(b)
+            self._seq += 1
+            heapq.heappush(self._timers, (b.half_open_at, self._seq, b))
+        else:
+            b.half_open_at = None  # its heap entry, if any, is stale now
+        self._note_half_open(b)
         if self._on_transition is not None:
             self._on_transition(b.component, old, state, ts)
 
@@ -102,15 +112,21 @@ class BreakerTracker:
         if not b.explicit:
             b.explicit = True
             b.errors.clear()
-            if b.half_open_at is not None:
-                b.half_open_at = None
-                if b in self._timers:
-                    self._timers.remove(b)
+            b.half_open_at = None  # its heap entry, if any, is stale now
+            if b.state == HALF_OPEN:
+                self.version += 1  # no longer an inferred HALF_OPEN: the fast path stops watching it
+                self._note_half_open(b)
         state = _EXPLICIT.get(action)
         if state is not None:
             self._move(b, state, ts, inferred=False)
         else:
             b.inferred = False
+
+    def _note_half_open(self, b: Breaker) -> None:
+        if b.state == HALF_OPEN and not b.explicit:
+            self.half_open_inferred.add(b.component)
+        else:
+            self.half_open_inferred.discard(b.component)
 
     def error(self, b: Breaker, ts: int) -> None:
         """An error entry of an inferred breaker's component (CLOSED: count towards opening)."""

@@ -163,6 +163,7 @@ class MonitoringConfig:
     conditions: tuple[Condition, ...] = field(default_factory=default_conditions)
     channels: tuple[str, ...] = ("console", "log_file", "monitoring_dashboard")
     alert_log: str | None = None  # path of the alert log (channel log_file); None: no file is written
+    max_components: int = 1000  # SPEC 4: distinct components tracked before the rest fold into OTHER
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,11 +24,16 @@ from execlog_tui.core.config import (
     Safeguards,
 )
 
-__all__ = ["ConfigError", "load_config", "example_config_text", "MAX_CONFIG_BYTES"]
+__all__ = ["ConfigError", "load_config", "example_config_text", "MAX_CONFIG_BYTES", "MAX_CONFIG_NODES"]
 
 # A configuration is a few kilobytes; refusing anything larger keeps a wrong path (a log, a core dump)
 # from being read whole into memory before YAML rejects it.
 MAX_CONFIG_BYTES = 1024 * 1024
+# Anchors and aliases let a small file describe a huge tree (each alias repeats its anchor's whole
+# subtree): the tree the loader would walk, counted with every alias expanded, is refused past this.
+MAX_CONFIG_NODES = 100_000
+# MONITORING.max_components: more than this would let the per-component figures grow without bound again.
+MAX_COMPONENTS_LIMIT = 100_000
 
 SECTIONS = ("LOG_CONFIGURATION", "THRESHOLDS", "MONITORING", "CIRCUIT_BREAKER", "SAFEGUARDS")
 # The seed's other YAML blocks: accepted so that a file copied from the seed loads, read as documentation.
@@ -255,6 +260,7 @@ class _Loader:
         config = Config(source=self.file)
         if root is None:
             return config
+        self.check_expansion(root)
         sections = self.mapping(root, "", SECTIONS + DOC_SECTIONS, "a mapping of sections")
         if "LOG_CONFIGURATION" in sections:
             config = dataclasses.replace(config, log=self.log_configuration(sections["LOG_CONFIGURATION"]))
@@ -271,6 +277,65 @@ class _Loader:
         if "ANALYSIS_QUERIES" in sections:
             self.analysis_queries(sections["ANALYSIS_QUERIES"])
         return config
+
+    def check_expansion(self, root: Node) -> None:
+        """Refuse a tree that, with its aliases expanded, has more than MAX_CONFIG_NODES nodes (or a
+        recursive alias), before any walk over it: the count is memoised per node object, so it costs
+        the nodes as written, not as expanded."""
+        sizes: dict[int, int] = {}
+        busy: set[int] = set()
+
+        def size(node: Node) -> int:
+            key = id(node)
+            got = sizes.get(key)
+            if got is not None:
+                return got
+            if key in busy:
+                return MAX_CONFIG_NODES + 1  # an alias inside its own anchor: endless when walked
+            busy.add(key)
+            n = 1
+            if isinstance(node, MappingNode):
+                for k, v in node.value:
+                    n += size(k) + size(v)
+                    if n > MAX_CONFIG_NODES:
+                        break
+            elif isinstance(node, SequenceNode):
+                for item in node.value:
+                    n += size(item)
+                    if n > MAX_CONFIG_NODES:
+                        break
+            busy.discard(key)
+            n = min(n, MAX_CONFIG_NODES + 1)
+            sizes[key] = n
+            return n
+
+        try:
+            if size(root) <= MAX_CONFIG_NODES:
+                return
+        except RecursionError:
+            raise ConfigError(self.file, "invalid YAML: nested too deeply") from None
+        # Name the deepest value that alone passes the limit: that is where the aliases pile up.
+        node, path = root, ""
+        seen = {id(root)}
+        while True:
+            children: list[tuple[str, Node]] = []
+            if isinstance(node, MappingNode):
+                children = [
+                    (_join(path, str(k.value)) if isinstance(k, ScalarNode) else path, v) for k, v in node.value
+                ]
+            elif isinstance(node, SequenceNode):
+                children = [(f"{path}[{i}]", v) for i, v in enumerate(node.value)]
+            big = next(((p, c) for p, c in children if sizes.get(id(c), 0) > MAX_CONFIG_NODES), None)
+            if big is None or id(big[1]) in seen:
+                break
+            path, node = big
+            seen.add(id(node))
+        self.fail(
+            node,
+            path,
+            f"anchors and aliases expand to more than {MAX_CONFIG_NODES:,} values (or refer to themselves);"
+            " write the values out instead",
+        )
 
     # -- LOG_CONFIGURATION --------------------------------------------------------------------------
 
@@ -408,8 +473,20 @@ class _Loader:
 
     def monitoring(self, node: Node) -> MonitoringConfig:
         path = "MONITORING"
-        e = self.mapping(node, path, ("real_time", "aggregation", "alerts"))
+        e = self.mapping(node, path, ("real_time", "aggregation", "alerts", "max_components"))
         changes: dict[str, Any] = {}  # field overrides, each checked where it is parsed
+        if "max_components" in e:
+            cpath = _join(path, "max_components")
+            text = self.scalar(e["max_components"], cpath, "a count of components like 1000")
+            if text is not None:
+                digits = text.replace("_", "").replace(",", "")
+                if not digits.isdigit() or not 1 <= int(digits) <= MAX_COMPONENTS_LIMIT:
+                    self.fail(
+                        e["max_components"],
+                        cpath,
+                        f"expected a count of components from 1 to {MAX_COMPONENTS_LIMIT:,}, got {_short(text)}",
+                    )
+                changes["max_components"] = int(digits)
         if "real_time" in e:
             rpath = _join(path, "real_time")
             rt = self.mapping(e["real_time"], rpath, ("metrics",))

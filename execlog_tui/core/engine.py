@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 
 from execlog_tui.core.alerts import AlertHook, AlertTracker
 from execlog_tui.core.breakers import BreakerTracker
+from execlog_tui.core.components import OTHER, ComponentCap
 from execlog_tui.core.config import Config
 from execlog_tui.core.entry import (
     BOOTSTRAP_COMPLETE,
@@ -15,6 +16,7 @@ from execlog_tui.core.entry import (
     CACHE_HIT,
     CACHE_MISS,
     ERROR_STATUSES,
+    KNOWN_COMPONENTS,
     Entry,
     ParseError,
     is_completed,
@@ -91,6 +93,11 @@ class MetricsEngine:
         self._minute_cache: tuple[int, int, int, Agg] | None = None
         self._window_entries = 0  # entries in the 1m window at the last evaluation
         self.breakers = BreakerTracker(self.config.breaker, self._on_breaker)
+        # SPEC 4: every entry's component goes through this cap (the fast path registers only what it tracks).
+        self.components = ComponentCap(
+            self.config.monitoring.max_components, (*KNOWN_COMPONENTS, *self.config.log.components)
+        )
+        self._cur_fractional = False  # the newest bucket holds a non-integer duration sum
         self.alerts = AlertTracker(self.config.monitoring.conditions, alert_hook)
         self._needs_memory = any(c.figure == "memory_mb" for c in self.config.monitoring.conditions)
         self._needs_p95 = any(c.figure == "p95_response_ms" for c in self.config.monitoring.conditions)
@@ -271,6 +278,11 @@ class MetricsEngine:
         if ts > self.future_limit:
             self._note_future()  # SPEC 3: counted in `source`, nothing else
             return
+        cap = self.components
+        if comp not in cap.tracked:
+            comp = cap.fold(comp)
+            if comp == OTHER and cap.first_fold_file is None and cap.folded:
+                cap.first_fold_file = self.files[-1] if self.files else ""
         t = self.t
         if t is None:
             self._start(ts)
@@ -296,6 +308,8 @@ class MetricsEngine:
             if got is None:
                 return  # older than every window: it only counts in `source`
             b = got
+        if b is self._cur and not self._cur_fractional and not dur.is_integer():
+            self._cur_fractional = True
         failed = status in ERROR_STATUSES
         b.entries += 1
         if failed:
@@ -328,9 +342,10 @@ class MetricsEngine:
                 b.add_memory(ts, mem)
         if late is not None:
             self._late(late, ts, comp, action, dur, status, details, failed, completed)
-        self.breakers.observe(comp, action, ts, failed, completed)
-        if status == "CRITICAL":
-            self.alerts.critical(comp, ts)
+        if comp != OTHER:  # OTHER has figures but no breaker and no alerts of its own (SPEC 4)
+            self.breakers.observe(comp, action, ts, failed, completed)
+            if status == "CRITICAL":
+                self.alerts.critical(comp, ts)
         if details and details[0] in "ELX":
             if details.startswith(_DEGRADED_ON):
                 self.degraded_explicit = True
@@ -362,8 +377,11 @@ class MetricsEngine:
     def current_sums_fractional(self) -> bool:
         """Whether the newest bucket holds a non-integer duration sum (a run's integer sums added
         to it would then depend on the order of addition)."""
-        b = self._cur
-        return bool(b.entries) and (not b.dur_sum.is_integer() or any(not c[2].is_integer() for c in b.comps.values()))
+        return bool(self._cur.entries) and self._cur_fractional
+
+    def note_parse_errors(self, n: int) -> None:
+        """n lines that are parse errors (counted, nothing else: SPEC 1), from the fast path."""
+        self.parse_errors += n
 
     def stop(self) -> None:
         """Nothing more is fed (an entry after a report's `until` was met)."""
@@ -412,8 +430,11 @@ class MetricsEngine:
                 k = hist[i]
                 h[k] = h.get(k, 0) + hist[i + 1]
         bc = b.comps
+        tracked = self.components.tracked
         for i in range(0, len(comps), 4):
             name = names[int(comps[i])]
+            if name not in tracked:  # registered by a feeder from another engine (a replay's restore)
+                name = self.components.fold(name)
             c = bc.get(name)
             if c is None:
                 bc[name] = [comps[i + 1], 0, comps[i + 2], comps[i + 3]]
@@ -440,6 +461,7 @@ class MetricsEngine:
                 self._merge_second(self._cur_sec, self._cur)
             self._cur_sec = sec
             self._cur = b = self._secs.open(sec)
+            self._cur_fractional = False
             return b, None
         # A late entry: it lands in its own bucket while that bucket is in a window (SPEC 3).
         self._late_version += 1
@@ -542,7 +564,7 @@ class MetricsEngine:
                 self.parse_errors,
                 self.first,
                 self.last,
-                tuple(self.warnings) + self._future_warnings(),
+                self._warnings() + self._future_warnings(),
                 self.future,
             ),
             windows=windows,
@@ -555,6 +577,13 @@ class MetricsEngine:
             degraded_reason=reason,
             series=self._series(t),
         )
+
+    def _warnings(self) -> tuple[SourceWarningView, ...]:
+        cap = self.components
+        folded = cap.warning()
+        if folded is None:
+            return tuple(self.warnings)
+        return (*self.warnings, SourceWarningView(cap.first_fold_file or "", folded))
 
     def _window_agg(self, t: int | None, w: WindowSpec) -> Agg:
         agg = Agg()

@@ -3,7 +3,8 @@
 SPEC section 1: a line longer than the line limit is cut at the limit (in bytes), marked as cut, and
 what is left is parsed; the cut line is taken once its newline arrives (the rest of it is dropped), so a
 writer's half-written line is never split. Each cut is a warning naming the file and the line, at most
-MAX_CUT_WARNINGS per file and then one summary.
+MAX_CUT_WARNINGS per file and then one summary, given as soon as the line passes the limit: a followed
+line may take long to end, or never end.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ class LineSplitter:
         "numbered",
         "pending",
         "pending_cut",
+        "pending_warned",
         "discard",
         "lines",
         "total_bytes",
@@ -69,6 +71,9 @@ class LineSplitter:
         self.numbered = numbered
         self.pending = b""  # the start of the line whose newline has not arrived yet
         self.pending_cut = False  # that line is already over the limit: skip to its newline
+        # Its cut was warned about as it passed the limit (a followed line may take long to end, or
+        # never): not warned again when its newline arrives.
+        self.pending_warned = False
         self.discard = False  # drop everything up to the next newline, yielding nothing of it
         self.lines = 0  # lines yielded so far (for "line N" in warnings)
         self.total_bytes = 0
@@ -81,25 +86,30 @@ class LineSplitter:
         self.total_bytes += len(data)
         data = self._skip_discarded(data)
         head: bytes | None = None  # a cut line finished by this chunk, yielded first
+        warned = False  # its cut was warned about already
         if self.pending_cut:
             j = data.find(b"\n")
             if j < 0:
                 return None  # still inside the giant line: its rest is dropped
             head, self.pending, self.pending_cut = self.pending, b"", False
+            warned, self.pending_warned = self.pending_warned, False
             data = data[j + 1 :]
         k = data.rfind(b"\n")
         if k < 0:
             self._carry(self.pending + data if self.pending else data)
-            if head is None:
-                return None
-            return self._emit_cut_head(head, [], set())
+            batch = None if head is None else self._emit_cut_head(head, [], set(), warned)
+            self._warn_pending()
+            return batch
         block = self.pending + data[:k] if self.pending else data[:k]
         self._carry(data[k + 1 :])
         lines, cut = self._decode(block)
         if head is not None:
-            return self._emit_cut_head(head, lines, cut)
-        self._count(lines, cut)
-        return lines, cut
+            batch = self._emit_cut_head(head, lines, cut, warned)
+        else:
+            self._count(lines, cut)
+            batch = lines, cut
+        self._warn_pending()
+        return batch
 
     def feed_raw(self, data: bytes) -> Batch | RawBatch | None:
         """As `feed`, but the complete lines as one undecoded block with its line count when none is
@@ -116,6 +126,7 @@ class LineSplitter:
         self.total_bytes += len(data)
         self._carry(data[k + 1 :])
         self.lines += n
+        self._warn_pending()
         return block, n
 
     def close(self) -> Batch | None:
@@ -124,17 +135,17 @@ class LineSplitter:
         if self.pending_cut:
             lines = self._split(self.pending.decode("utf-8", errors="replace"))[:1]
             batch = (lines, {0})
-            self._count(*batch)
+            self._count(*batch, warned_first=self.pending_warned)
         elif self.pending:
             batch = self._decode(self.pending)
             self._count(*batch)
-        self.pending, self.pending_cut, self.discard = b"", False, False
+        self.pending, self.pending_cut, self.pending_warned, self.discard = b"", False, False, False
         self.finish_cut_warnings()
         return batch
 
     def reset(self) -> None:
         """Forget the unfinished line (the file was truncated under it)."""
-        self.pending, self.pending_cut, self.discard = b"", False, False
+        self.pending, self.pending_cut, self.pending_warned, self.discard = b"", False, False, False
 
     def skip_line(self) -> None:
         """Drop what comes up to the next newline: the rest of a line shown (cut) by someone else."""
@@ -174,11 +185,17 @@ class LineSplitter:
             return [s[:-1] if s.endswith("\r") else s for s in lines]
         return lines
 
-    def _emit_cut_head(self, head: bytes, lines: list[str], cut: set[int]) -> Batch:
+    def _emit_cut_head(self, head: bytes, lines: list[str], cut: set[int], warned: bool) -> Batch:
         lines.insert(0, self._split(head.decode("utf-8", errors="replace"))[0])
         cut = {0} | {i + 1 for i in cut}
-        self._count(lines, cut)
+        self._count(lines, cut, warned_first=warned)
         return lines, cut
+
+    def _warn_pending(self) -> None:
+        """The unfinished line has just passed the limit: say so now, as line (lines so far + 1)."""
+        if self.pending_cut and not self.pending_warned:
+            self.pending_warned = True
+            self._warn_cut(self.lines + 1)
 
     def _decode(self, block: bytes) -> Batch:
         lines = self._split(block.decode("utf-8", errors="replace"))
@@ -194,11 +211,16 @@ class LineSplitter:
             raw[i] = raw[i][: self.limit]
         return self._split(b"\n".join(raw).decode("utf-8", errors="replace")), cut
 
-    def _count(self, lines: list[str], cut: set[int]) -> None:
+    def _count(self, lines: list[str], cut: set[int], warned_first: bool = False) -> None:
         if cut:
             for i in sorted(cut):
-                self.cut_count += 1
-                if self.cut_count <= MAX_CUT_WARNINGS:
-                    where = f"line {self.lines + i + 1}" if self.numbered else "a line"
-                    self.warnings.append(SourceWarning(self.name, f"{where} cut at {self.limit} bytes"))
+                if i == 0 and warned_first:
+                    continue  # warned as it passed the limit
+                self._warn_cut(self.lines + i + 1)
         self.lines += len(lines)
+
+    def _warn_cut(self, number: int) -> None:
+        self.cut_count += 1
+        if self.cut_count <= MAX_CUT_WARNINGS:
+            where = f"line {number}" if self.numbered else "a line"
+            self.warnings.append(SourceWarning(self.name, f"{where} cut at {self.limit} bytes"))

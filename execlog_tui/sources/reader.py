@@ -12,6 +12,7 @@ import queue
 import stat
 import threading
 import zlib
+from collections import deque
 from collections.abc import Generator, Iterator
 from pathlib import Path
 from types import ModuleType
@@ -46,6 +47,9 @@ CHUNK_SIZE = 256 * 1024
 _GZIP_WBITS = 31  # zlib's code for "a gzip header and trailer around a deflate stream"
 _INTEGRITY_CHUNK = 4 * 1024 * 1024  # gzip_intact keeps no output: large pieces, few Python calls
 _QUEUED_BATCHES = 8  # read_raw_batches: batches the inflating thread may be ahead of its consumer
+# Inflated bytes of an archive member held back until its checksum passes (gzip_chunks `hold`): all of
+# a member up to this size, the last this many bytes of a larger one.
+ARCHIVE_HOLD = 32 * 1024 * 1024
 
 
 STDIN = "-"  # the path argument that means standard input (a stream)
@@ -174,12 +178,28 @@ def plain_chunks(f: BinaryIO, chunk_size: int, max_bytes: int | None = None) -> 
         yield data
 
 
-def gzip_chunks(f: BinaryIO, chunk_size: int) -> Generator[bytes, None, None]:
+def gzip_chunks(f: BinaryIO, chunk_size: int, hold: int = 0) -> Generator[bytes, None, None]:
     """Inflate a gzip file of one or more members, at most chunk_size bytes of output at a time.
 
     Raises ReadDamage after yielding every byte that could be inflated before a fault, so the caller
     still gets the complete lines that precede the damage.
+
+    `hold`: keep up to that many bytes of each member's output back until the member's checksum
+    (CRC-32 and length, checked at its end) passes. A member damaged in the middle may inflate to
+    garbage until its checksum fails: what is held is then left out (all of a member smaller than
+    `hold`), so the garbage never reaches the caller. A fault the inflater detects on the spot (an
+    invalid code) keeps the earlier behaviour: everything before it is yielded.
     """
+    held: deque[bytes] = deque()
+    held_len = 0
+
+    def release(keep: int) -> Iterator[bytes]:
+        nonlocal held_len
+        while held and held_len - len(held[0]) >= keep:
+            piece = held.popleft()
+            held_len -= len(piece)
+            yield piece
+
     member_start = 0  # file offset where the current member begins
     fed = 0  # compressed bytes of the current member already given to the inflater
     delivered = 0  # bytes inflated from the current member and already yielded
@@ -211,7 +231,12 @@ def gzip_chunks(f: BinaryIO, chunk_size: int) -> Generator[bytes, None, None]:
                 fed += len(piece) - len(d.unconsumed_tail)
                 if out:
                     delivered += len(out)
-                    yield out
+                    if hold:
+                        held.append(out)
+                        held_len += len(out)
+                        yield from release(hold)
+                    else:
+                        yield out
                 # Output may still be pending inside the inflater when a call filled max_length.
                 while d.unconsumed_tail or (out and len(out) >= chunk_size and not d.eof):
                     tail = d.unconsumed_tail
@@ -219,12 +244,28 @@ def gzip_chunks(f: BinaryIO, chunk_size: int) -> Generator[bytes, None, None]:
                     fed += len(tail) - len(d.unconsumed_tail)
                     if out:
                         delivered += len(out)
-                        yield out
+                        if hold:
+                            held.append(out)
+                            held_len += len(out)
+                            yield from release(hold)
+                        else:
+                            yield out
             except _FAST_ERRORS as exc:
+                reason = _zlib_reason(exc)
+                if held and _is_check_failure(reason):
+                    dropped = held_len
+                    held.clear()
+                    held_len = 0
+                    raise ReadDamage(
+                        "damaged",
+                        f"{reason} (its last {_mib(dropped)} were held back until the checksum and left out)",
+                    ) from None
+                yield from release(0)
                 # The failing call's output is lost; inflate again, a byte at a time near the fault.
                 yield from _salvage(f, member_start, piece_start, delivered)
-                raise ReadDamage("damaged", _zlib_reason(exc)) from None
+                raise ReadDamage("damaged", reason) from None
             if d.eof:
+                yield from release(0)  # the member's checksum passed
                 piece = d.unused_data
                 between = True
             else:
@@ -232,6 +273,7 @@ def gzip_chunks(f: BinaryIO, chunk_size: int) -> Generator[bytes, None, None]:
     if d is None:
         return  # no member at all: an empty file, or only zero bytes
     if not between:
+        yield from release(0)  # ends early: no checksum to wait for, and nothing says it is garbage
         try:
             rest = d.flush()
         except _FAST_ERRORS:
@@ -239,6 +281,17 @@ def gzip_chunks(f: BinaryIO, chunk_size: int) -> Generator[bytes, None, None]:
         if rest:
             yield rest
         raise ReadDamage("truncated")
+
+
+def _is_check_failure(reason: str) -> bool:
+    """A member's CRC-32 or length did not match (zlib: "incorrect data check", "incorrect length
+    check"; isal: "Incorrect checksum found"): the fault is somewhere in the member, not here."""
+    low = reason.lower()
+    return "check" in low and "incorrect" in low
+
+
+def _mib(n: int) -> str:
+    return f"{n / 1024 / 1024:.1f} MiB" if n >= 1024 * 1024 else f"{n:,} bytes"
 
 
 def _salvage(f: BinaryIO, member_start: int, fault_piece_start: int, delivered: int) -> Iterator[bytes]:
@@ -388,7 +441,7 @@ def _read(
         compressed = magic == GZIP_MAGIC
         if archive is None:
             archive = compressed or path.name.endswith(".gz")
-        chunks = gzip_chunks(f, chunk_size) if compressed else plain_chunks(f, chunk_size, max_bytes)
+        chunks = gzip_chunks(f, chunk_size, ARCHIVE_HOLD) if compressed else plain_chunks(f, chunk_size, max_bytes)
         splitter = LineSplitter(name, warnings, line_limit)
         feed = splitter.feed_raw if raw else splitter.feed
         try:

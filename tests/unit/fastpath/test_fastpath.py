@@ -208,3 +208,52 @@ def _iso(ms: int) -> str:
     from execlog_tui.core.timefmt import format_ts
 
     return format_ts(ms)  # type: ignore[return-value]
+
+
+GARBAGE = [
+    "garbage",
+    "no separators at all, just text 12345",
+    "a|b|c|d|e",  # five fields: one short
+    "x|2025-09-09T10:00:00Z|A|B|1|S|d",  # six fields, no timestamp first
+    " 2025-09-09T10:00:00Z|API|CALL|1|SUCCESS|leading space",
+    "2025-09-09 10:00:00Z|A|B|1|S|d",
+    "caf\u00e9|\u2603",
+    "   ",  # blank: ignored, not an error
+    "\x1c\x1d",  # white space to Python: blank too
+    "\u00a0",
+    "",
+    "\xff\xfe",  # replacement characters only
+    "2025-09-09T10:00:00Z|API|CALL|-1|SUCCESS|bad duration",  # a timestamp first: the scanner decides
+]
+
+
+def test_invalid_lines_are_counted_in_bulk_as_the_reference_counts_them() -> None:
+    """Runs of lines that cannot be entries are counted without going line by line through the
+    per-line path (the cause of invalid lines being 60 times slower than valid ones), with the same
+    counts as the reference."""
+    rng = random.Random(5)
+    lines: list[str] = []
+    for i in range(4000):
+        if rng.random() < 0.8:
+            lines.append(rng.choice(GARBAGE))
+        else:
+            lines.append(f"{_iso(BASE + 10 * i)}|ROUTING|DECIDE|3|SUCCESS|ok")
+    fast_doc, ref_doc, _, _ = feed_both(lines)
+    assert fast_doc == ref_doc
+    engine = MetricsEngine()
+    feeder = fastpath.FastFeeder(engine)
+    calls = {"feed_lines": 0}
+    original = engine.feed_lines
+
+    def counting(batch, until=None):  # noqa: ANN001, ANN202
+        calls["feed_lines"] += len(batch)
+        return original(batch, until)
+
+    engine.feed_lines = counting  # type: ignore[method-assign]
+    feeder.feed_block(("\n".join(lines) + "\n").encode("utf-8", errors="surrogateescape"))
+    reference = MetricsEngine()
+    reference.feed_lines(lines)
+    assert engine.parse_errors == reference.parse_errors > 2000
+    assert engine.entries == reference.entries
+    # Only the lines the bulk count leaves (blank-looking ones, those starting with a timestamp) go one by one.
+    assert calls["feed_lines"] < 0.4 * len(lines)

@@ -67,13 +67,14 @@ def test_long_line_is_cut_once_its_newline_arrives_with_the_readers_warning(tmp_
         b1 = f.poll()
         write(p, long[150:] + "\nnext\n")
         b2 = f.poll()
-        assert b1.lines == ["short"] and b1.cut == set() and b1.events == []
-        assert b2.lines == ["x" * 99 + "\ufffd", "next"] and b2.cut == {0}
-        assert [(e.kind, e.path, e.message) for e in b2.events] == [(WARNING, str(p), "line 2 cut at 100 bytes")]
+        # The cut is said as soon as the line passes the limit (SPEC 1: a followed line may never end).
+        assert b1.lines == ["short"] and b1.cut == set()
+        assert [(e.kind, e.path, e.message) for e in b1.events] == [(WARNING, str(p), "line 2 cut at 100 bytes")]
+        assert b2.lines == ["x" * 99 + "\ufffd", "next"] and b2.cut == {0} and b2.events == []
     history: list[SourceWarning] = []
     lines = [line for batch, _cut in read_batches(p, history, line_limit=100) for line in batch]
     assert lines == ["short", *b2.lines]
-    assert [w.message for w in history] == [e.message for e in b2.events]
+    assert [w.message for w in history] == [e.message for e in b1.events]
 
 
 def test_long_lines_within_one_block(tmp_path: Path) -> None:
@@ -323,3 +324,30 @@ def test_follower_reads_the_members_the_log_set_names(tmp_path: Path) -> None:
         c.poll()
         read = {text.split(" ", 1)[1] for text in c.lines if " " in text}
         assert read == members
+
+
+def test_a_line_growing_past_the_limit_is_warned_about_while_it_grows(tmp_path: Path) -> None:
+    """SPEC 1: the cut is said as soon as the followed line passes the limit, not only once (if ever)
+    its newline arrives; and once only."""
+    p = tmp_path / "execution.log"
+    p.write_text("")
+    f = LogFollower(p, line_limit=1000)
+    messages: list[str] = []
+    try:
+        with p.open("a") as w:
+            w.write("2025-09-09T10:00:01.000Z|API|CALL|1|SUCCESS|")
+            w.flush()
+            for _ in range(4):
+                w.write("y" * 400)
+                w.flush()
+                b = f.poll()
+                assert not b.lines
+                messages += [e.message for e in b.events if e.kind == "warning"]
+            assert messages == ["line 1 cut at 1000 bytes"]
+            w.write("\n2025-09-09T10:00:02.000Z|API|CALL|1|SUCCESS|z\n")
+            w.flush()
+            b = f.poll()
+            assert [len(x) for x in b.lines] == [1000, 45] and b.cut == {0}
+            assert not [e for e in b.events if e.kind == "warning"]
+    finally:
+        f.close()
