@@ -147,6 +147,22 @@ async def test_the_p95_tile_draws_the_p95_series_not_the_average() -> None:
         assert list(p95) == list(snap.series["p95_response_ms"]) and list(p95) != list(avg)
 
 
+@sync
+@pytest.mark.parametrize("width", [60, 80])
+async def test_a_narrow_tile_cuts_its_title_with_an_ellipsis_never_its_value(width: int) -> None:
+    """Below 80 columns `Bootstrap 467` was cut without an ellipsis: the figure gave way, not the title."""
+    app = app_for(sc.session_for(sc.base_snapshot()))
+    async with app.run_test(size=(width, 24)) as pilot:
+        await pilot.pause()
+        for tile in app.query(MetricTile):
+            value = tile.query_one(".tile-value")
+            shown = value.render_line(0).text.strip()
+            assert shown == tile.value_text.strip(), (tile.id, shown, tile.value_text)
+            title = tile.query_one(".tile-title")
+            text = title.render_line(0).text.rstrip()
+            assert text == tile.title or text.endswith("…"), (tile.id, text)
+
+
 # ------------------------------------------------------------------- item 13: coverage on screen
 @sync
 async def test_the_window_switch_and_header_say_how_much_of_the_window_has_data() -> None:
