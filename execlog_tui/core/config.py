@@ -14,6 +14,16 @@ from dataclasses import dataclass, field
 from execlog_tui.core.entry import KNOWN_COMPONENTS
 
 BAND_NAMES = ("optimal", "acceptable", "warning", "error")
+# The unit an alert condition's figure is written in (SPEC 7); None: a rate, written without one.
+CONDITION_UNITS: dict[str, str | None] = {
+    "error_rate": "%",
+    "cache_hit_rate": "%",
+    "memory_usage": "MB",
+    "response_time": "ms",
+    "bootstrap": "ms",
+    "p95_response_time": "ms",
+    "requests_per_second": None,
+}
 
 _BAND_RE = re.compile(
     r"\s*(?:(?P<op><=|>=|<|>)\s*(?P<v>[0-9]+(?:\.[0-9]+)?)|(?P<lo>[0-9]+(?:\.[0-9]+)?)\s*-\s*(?P<hi>[0-9]+(?:\.[0-9]+)?))"

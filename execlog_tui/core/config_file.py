@@ -13,6 +13,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from execlog_tui.core.config import (
+    CONDITION_UNITS,
     BandRule,
     Bands,
     BreakerRules,
@@ -40,15 +41,6 @@ SECTIONS = ("LOG_CONFIGURATION", "THRESHOLDS", "MONITORING", "CIRCUIT_BREAKER", 
 DOC_SECTIONS = ("CRITICAL_PATHS", "ANALYSIS_QUERIES")
 
 THRESHOLD_UNITS = {"bootstrap": "ms", "cache_hit_rate": "%", "memory_usage": "MB", "response_time": "ms"}
-CONDITION_UNITS = {
-    "error_rate": "%",
-    "cache_hit_rate": "%",
-    "memory_usage": "MB",
-    "response_time": "ms",
-    "bootstrap": "ms",
-    "p95_response_time": "ms",
-    "requests_per_second": None,
-}
 CHANNELS = ("console", "log_file", "monitoring_dashboard")
 INTERVALS = ("1_minute", "5_minutes", "1_hour", "1_day")
 METRICS = (

@@ -9,7 +9,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from execlog_tui.core.config import BAND_NAMES, Condition, NotationError
+from execlog_tui.core.config import BAND_NAMES, CONDITION_UNITS, Condition, NotationError
 from execlog_tui.core.snapshot import AlertView
 
 
@@ -51,15 +51,7 @@ def band_legend() -> str:
 
 
 # The unit each alert figure is read in (SPEC 7), for a condition written without one.
-FIGURE_UNITS = {
-    "error_rate": "%",
-    "cache_hit_rate": "%",
-    "memory_usage": "MB",
-    "response_time": "ms",
-    "bootstrap": "ms",
-    "p95_response_time": "ms",
-    "requests_per_second": "/s",
-}
+FIGURE_UNITS = {name: unit or "/s" for name, unit in CONDITION_UNITS.items()}
 MAX_DECIMALS = 3
 
 
