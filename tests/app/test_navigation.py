@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from execlog_tui.core.config import Config
+from execlog_tui.core.display import group_alerts
 from execlog_tui.core.entry import Entry, ParseError
 from execlog_tui.core.parser import parse_line
 from execlog_tui.core.snapshot import AlertView, BreakerView
@@ -23,6 +24,7 @@ from execlog_tui.core.timefmt import format_ts, parse_timestamp
 from execlog_tui.evidence import EvidenceResult, EvidenceRow, collect_evidence
 from execlog_tui.session import MonitorSession
 from execlog_tui.ui import scenarios as sc
+from execlog_tui.ui.alerts import AlertsPanel
 from execlog_tui.ui.app import TILE_FIGURES, ExeclogApp, make_app
 from execlog_tui.ui.detail import DetailScreen, key_values
 from execlog_tui.ui.evidence_screen import EvidenceScreen, shown_rows
@@ -131,9 +133,12 @@ async def test_enter_on_each_figure_opens_its_evidence_for_the_window_shown_and_
         app.query_one("#alerts").focus()
         await pilot.press("down", "enter")
         screen = app.screen
-        firing = sorted((a for a in snap.alerts if a.resolved is None), key=lambda a: -a.fired)
+        # The panel's rows are alert episodes (core/display.group_alerts), firing first: the row under
+        # the cursor opens its alert's window at the second its newest firing fired.
+        # At 100x30 the panel shows one row (then "+4 more"): down stays on it.
+        second = group_alerts(snap.alerts)[app.query_one("#alerts", AlertsPanel).cursor]
         assert isinstance(screen, EvidenceScreen)
-        assert (screen.figure, screen.window, screen.at) == (f"alert:{firing[1].name}", "1m", firing[1].fired)
+        assert (screen.figure, screen.window, screen.at) == (f"alert:{second.name}", "1m", second.last.fired)
         await until(pilot, lambda: not screen.running)
         await pilot.press("escape")
         assert not isinstance(app.screen, EvidenceScreen)
