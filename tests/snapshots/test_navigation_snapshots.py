@@ -56,9 +56,10 @@ def test_evidence_screen(
         deadline = time.monotonic() + 10
         # The rows arrive from the worker; the table sizes its columns on a later refresh: wait for both.
         table = screen.query_one("#ev-rows")
-        while (screen.running or table.virtual_size.width < 60) and time.monotonic() < deadline:
+        while (screen.running or not table.row_count or table.virtual_size.width < 60) and time.monotonic() < deadline:
             await pilot.pause(0.02)
         await pilot.pause()
+        await pilot.pause()  # the column widths take one more refresh after the rows
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
 
