@@ -4,47 +4,17 @@ the screen's own commands, and `w` reruns the query over the next scope."""
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import time
-from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
 from textual.command import CommandList, CommandPalette
 from textual.widgets import DataTable
 
-from execlog_tui.ui import scenarios as sc
-from execlog_tui.ui.app import ExeclogApp, make_app
+from execlog_tui.ui.app import ExeclogApp
 from execlog_tui.ui.query_screen import QueryScreen, SqlInput
+from tests.app.test_query_screen import SEED, SIZE, app_on, settle, sync
 
-ROOT = Path(__file__).resolve().parents[2]
-SEED = str(ROOT / "sample_logs" / "seed_sample.log")
-SIZE = (80, 24)
 SQL = "select component, count(*) as n from entries group by 1 order by n desc"
-
-
-def sync(fn: Callable[..., Awaitable[None]]) -> Callable[..., None]:
-    @functools.wraps(fn)
-    def run(*args: Any, **kwargs: Any) -> None:
-        asyncio.run(fn(*args, **kwargs))
-
-    return run
-
-
-def app_on(paths: list[str]) -> ExeclogApp:
-    session = sc.session_for(sc.base_snapshot())
-    session.paths = paths
-    return make_app(session, rss_probe=lambda: 42.0)
-
-
-async def settle(pilot: Any, screen: QueryScreen, deadline_s: float = 20.0) -> None:
-    deadline = time.monotonic() + deadline_s
-    await pilot.pause()
-    while screen.running:
-        assert time.monotonic() < deadline, f"query still running: {screen.status.plain}"
-        await pilot.pause(0.02)
-    await pilot.pause()
 
 
 async def typed_query(pilot: Any, app: ExeclogApp) -> QueryScreen:
