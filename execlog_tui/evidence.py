@@ -22,6 +22,7 @@ from typing import Any, cast
 
 from execlog_tui.core.breakers import OPEN, BreakerTracker
 from execlog_tui.core.config import Config
+from execlog_tui.core.engine import future_limit
 from execlog_tui.core.entry import (
     BOOTSTRAP_COMPLETE,
     CACHE_HIT,
@@ -709,8 +710,8 @@ def collect_evidence(
         win = _check(fig, window, snap)
         as_of = snap.as_of if at is None or snap.as_of is None else min(at, snap.as_of)
         until = as_of if (replaying or at is not None) else None
-        future_limit = int(time.time() * 1000) + config.log.max_future_ms  # the limit as lines arrive now
-        req = _Request(fig, win, as_of, until, limit, config, snap, future_limit)
+        limit_now = future_limit(config, int(time.time() * 1000))  # the limit as lines arrive now
+        req = _Request(fig, win, as_of, until, limit, config, snap, limit_now)
         needed = _needed_from(req)
         ring = session.ring
         rows = None

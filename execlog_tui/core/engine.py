@@ -61,6 +61,11 @@ def _fraction_ms(fraction: str) -> int:
     return ms
 
 
+def future_limit(config: Config, wall_ms: int) -> int:
+    """The newest timestamp that is not from the future at wall clock `wall_ms` (SPEC 3)."""
+    return wall_ms + config.log.max_future_ms
+
+
 class MetricsEngine:
     """Feed it entries in the order they were read; ask it for a snapshot as of its clock.
 
@@ -116,7 +121,7 @@ class MetricsEngine:
     def set_wall_clock(self, wall_ms: int) -> None:
         """The wall clock the future rule compares with (SPEC 3): entries after wall + max_future
         are left out. Applied when entries are fed, never kept in derived data."""
-        self.future_limit = wall_ms + self.config.log.max_future_ms
+        self.future_limit = future_limit(self.config, wall_ms)
 
     def is_future(self, ts: int) -> bool:
         """Whether an entry at `ts` is dated too far ahead of the wall clock to move any clock."""
