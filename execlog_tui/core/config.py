@@ -183,6 +183,51 @@ class Safeguards:
     log_file_limit_bytes: int = 100 * 1024 * 1024
 
 
+# SPEC 10: a checkpoint whose configured name differs from the actions that writers log for it.
+CHECKPOINT_ACTIONS: dict[str, tuple[str, ...]] = {"HIT_MISS": ("HIT", "MISS"), "VALIDATION": ("VALIDATION", "VALIDATE")}
+BOOTSTRAP_PATH = "bootstrap"
+BOOTSTRAP_TIMEOUT_MS = 30_000  # SPEC 10: a path named bootstrap without a timeout has 30 seconds
+
+
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    """One checkpoint of a critical path, reported under its configured `name` (SPEC 10)."""
+
+    name: str
+    description: str = ""
+
+    @property
+    def actions(self) -> tuple[str, ...]:
+        """The actions (upper case) of the path's component that match it."""
+        key = self.name.upper()
+        return CHECKPOINT_ACTIONS.get(key, (key,))
+
+
+@dataclass(frozen=True, slots=True)
+class CriticalPath:
+    """A configured critical path (SPEC 10): the checkpoints, in order, of one component's runs."""
+
+    name: str
+    component: str  # upper case, as the engine sees components
+    checkpoints: tuple[Checkpoint, ...]
+    timeout_ms: int | None = None  # the effective timeout: bootstrap's default already applied
+
+    @classmethod
+    def of(cls, name: str, component: str, checkpoints: tuple[str, ...], timeout_ms: int | None = None) -> CriticalPath:
+        if timeout_ms is None and name == BOOTSTRAP_PATH:
+            timeout_ms = BOOTSTRAP_TIMEOUT_MS
+        return cls(name, component.upper(), tuple(Checkpoint(c) for c in checkpoints), timeout_ms)
+
+
+def default_critical_paths() -> tuple[CriticalPath, ...]:
+    """The seed's three paths."""
+    return (
+        CriticalPath.of("bootstrap", "BOOTSTRAP", ("START", "CORE", "PARALLEL", "VALIDATION", "COMPLETE")),
+        CriticalPath.of("cache_operations", "CACHE", ("LOOKUP", "HIT_MISS", "FETCH", "UPDATE", "COMPLETE")),
+        CriticalPath.of("memory_learning", "MEMORY", ("DETECT", "MATCH", "LEARN", "PERSIST", "COMPLETE")),
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Config:
     log: LogConfig = field(default_factory=LogConfig)
@@ -190,4 +235,5 @@ class Config:
     monitoring: MonitoringConfig = field(default_factory=MonitoringConfig)
     breaker: BreakerRules = field(default_factory=BreakerRules)
     safeguards: Safeguards = field(default_factory=Safeguards)
+    critical_paths: tuple[CriticalPath, ...] = field(default_factory=default_critical_paths)
     source: str | None = None  # the file it came from, None for the defaults

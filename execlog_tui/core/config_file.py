@@ -17,8 +17,10 @@ from execlog_tui.core.config import (
     BandRule,
     Bands,
     BreakerRules,
+    Checkpoint,
     Condition,
     Config,
+    CriticalPath,
     LogConfig,
     MonitoringConfig,
     NotationError,
@@ -36,9 +38,9 @@ MAX_CONFIG_NODES = 100_000
 # MONITORING.max_components: more than this would let the per-component figures grow without bound again.
 MAX_COMPONENTS_LIMIT = 100_000
 
-SECTIONS = ("LOG_CONFIGURATION", "THRESHOLDS", "MONITORING", "CIRCUIT_BREAKER", "SAFEGUARDS")
-# The seed's other YAML blocks: accepted so that a file copied from the seed loads, read as documentation.
-DOC_SECTIONS = ("CRITICAL_PATHS", "ANALYSIS_QUERIES")
+SECTIONS = ("LOG_CONFIGURATION", "THRESHOLDS", "MONITORING", "CIRCUIT_BREAKER", "SAFEGUARDS", "CRITICAL_PATHS")
+# The seed's other YAML block: accepted so that a file copied from the seed loads, read as documentation.
+DOC_SECTIONS = ("ANALYSIS_QUERIES",)
 
 THRESHOLD_UNITS = {"bootstrap": "ms", "cache_hit_rate": "%", "memory_usage": "MB", "response_time": "ms"}
 CHANNELS = ("console", "log_file", "monitoring_dashboard")
@@ -264,8 +266,9 @@ class _Loader:
             config = dataclasses.replace(config, breaker=self.circuit_breaker(sections["CIRCUIT_BREAKER"]))
         if "SAFEGUARDS" in sections:
             config = dataclasses.replace(config, safeguards=self.safeguards(sections["SAFEGUARDS"]))
-        if "CRITICAL_PATHS" in sections:
-            self.critical_paths(sections["CRITICAL_PATHS"])
+        if "CRITICAL_PATHS" in sections and not _is_null(sections["CRITICAL_PATHS"]):
+            # A configuration's paths replace the defaults (SPEC 10); an empty mapping means none.
+            config = dataclasses.replace(config, critical_paths=self.critical_paths(sections["CRITICAL_PATHS"]))
         if "ANALYSIS_QUERIES" in sections:
             self.analysis_queries(sections["ANALYSIS_QUERIES"])
         return config
@@ -688,21 +691,60 @@ class _Loader:
 
     # -- the seed's descriptive blocks --------------------------------------------------------------
 
-    def critical_paths(self, node: Node) -> None:
+    def critical_paths(self, node: Node) -> tuple[CriticalPath, ...]:
+        """SPEC 10: `NAME:` then a list holding one mapping (component, checkpoints, optional timeout)."""
         path = "CRITICAL_PATHS"
-        for name, pnode in self.mapping(node, path, None, "a mapping of path name: list of steps").items():
+        out: list[CriticalPath] = []
+        for name, pnode in self.mapping(node, path, None, "a mapping of path name: list of one step").items():
             ppath = _join(path, name)
-            for i, step in enumerate(self.sequence(pnode, ppath, "steps (component, checkpoints)") or ()):
-                spath = f"{ppath}[{i}]"
-                s = self.mapping(step, spath, ("component", "checkpoints"))
-                self.text_fields(s, spath, ("component",))
-                if "checkpoints" in s:
-                    cpath = _join(spath, "checkpoints")
-                    for j, cp in enumerate(self.sequence(s["checkpoints"], cpath, "checkpoints") or ()):
-                        if isinstance(cp, MappingNode):
-                            self.documentation(cp, f"{cpath}[{j}]")
-                        else:
-                            self.scalar(cp, f"{cpath}[{j}]", "a checkpoint (NAME: description)")
+            if _NAME_RE.fullmatch(name) is None:
+                self.fail(pnode, ppath, "expected a path name without spaces or '|'")
+            steps = self.sequence(pnode, ppath, "one step (component, checkpoints, timeout)")
+            if not steps or len(steps) != 1:
+                self.fail(pnode, ppath, "expected a list holding one step (component, checkpoints, timeout)")
+            spath = f"{ppath}[0]"
+            s = self.mapping(steps[0], spath, ("component", "checkpoints", "timeout"))
+            if "component" not in s or "checkpoints" not in s:
+                missing = "component" if "component" not in s else "checkpoints"
+                self.fail(steps[0], _join(spath, missing), f"missing: every path names its {missing}")
+            cnode = s["component"]
+            component = self.scalar(cnode, _join(spath, "component"), "a component name")
+            if component is None or _NAME_RE.fullmatch(component) is None:
+                self.fail(cnode, _join(spath, "component"), "expected a component name without spaces or '|'")
+            cpath = _join(spath, "checkpoints")
+            checkpoints: list[Checkpoint] = []
+            seen: dict[str, int] = {}
+            for j, cp in enumerate(self.sequence(s["checkpoints"], cpath, "checkpoints (NAME: description)") or ()):
+                jpath = f"{cpath}[{j}]"
+                if isinstance(cp, MappingNode):
+                    items = self.mapping(cp, jpath, None, "a checkpoint (NAME: description)")
+                    if len(items) != 1:
+                        self.fail(cp, jpath, "expected one checkpoint (NAME: description)")
+                    ((cname, dnode),) = items.items()
+                    description = self.scalar(dnode, _join(jpath, cname), "a description (text)") or ""
+                else:
+                    cname = self.scalar(cp, jpath, "a checkpoint (NAME: description)") or ""
+                    description = ""
+                if _NAME_RE.fullmatch(cname) is None:
+                    self.fail(cp, jpath, "expected a checkpoint name without spaces or '|'")
+                for action in Checkpoint(cname).actions:
+                    if action in seen:
+                        self.fail(
+                            cp,
+                            jpath,
+                            f"checkpoint {_short(cname)} matches the same entries as checkpoint {seen[action] + 1}",
+                        )
+                    seen[action] = j
+                checkpoints.append(Checkpoint(cname, description))
+            if not checkpoints:
+                self.fail(s["checkpoints"], cpath, "expected at least one checkpoint")
+            timeout = self.duration(s["timeout"], _join(spath, "timeout")) if "timeout" in s else None
+            if timeout is not None and timeout <= 0:
+                self.fail(s["timeout"], _join(spath, "timeout"), "expected a timeout above zero")
+            cp_names = tuple(c.name for c in checkpoints)
+            made = CriticalPath.of(name, component, cp_names, timeout)
+            out.append(dataclasses.replace(made, checkpoints=tuple(checkpoints)))
+        return tuple(out)
 
     def analysis_queries(self, node: Node) -> None:
         path = "ANALYSIS_QUERIES"

@@ -15,8 +15,12 @@ __all__ = [
     "BreakerView",
     "ComponentFigures",
     "MetricsSnapshot",
+    "PathView",
+    "ReachedView",
+    "RunView",
     "SourceView",
     "SourceWarningView",
+    "StageFigures",
     "WindowFigures",
     "snapshot_to_json",
 ]
@@ -70,6 +74,59 @@ class AlertView:
 
 
 @dataclass(frozen=True, slots=True)
+class StageFigures:
+    """One checkpoint's entries in a window (SPEC 10), of any status, inside a run or not."""
+
+    checkpoint: str  # the configured name
+    entries: int
+    errors: int
+    avg_ms: float | None  # of duration_ms, None with no entries
+    p95_ms: float | None  # nearest rank, within 2 % or 1 ms
+    hits: int | None = None  # the HIT_MISS row only
+    misses: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReachedView:
+    checkpoint: str
+    at: int  # epoch ms
+    duration_ms: float  # the entry's own duration
+
+
+@dataclass(frozen=True, slots=True)
+class RunView:
+    """A path's latest run (SPEC 10)."""
+
+    state: str  # running, complete or failed (a superseded run is never the latest)
+    started: int
+    ended: int | None  # None while running
+    elapsed_ms: int  # (ended, or T while running) - started
+    stage: str  # the last checkpoint reached
+    reached: tuple[ReachedView, ...]
+
+    @property
+    def running(self) -> bool:
+        return self.state == "running"
+
+
+@dataclass(frozen=True, slots=True)
+class PathView:
+    """One configured critical path as of the snapshot (SPEC 10)."""
+
+    name: str
+    component: str
+    checkpoints: tuple[str, ...]  # configured names, in order
+    timeout_ms: int | None
+    stages: dict[str, tuple[StageFigures, ...]]  # window name -> a row per checkpoint, in order
+    latest: RunView | None  # None before the path's first run
+    stuck: bool = False  # its stuck:PATH alert is firing
+
+    @property
+    def alert_name(self) -> str:
+        return f"stuck:{self.name}"
+
+
+@dataclass(frozen=True, slots=True)
 class SourceWarningView:
     file: str
     message: str
@@ -102,6 +159,8 @@ class MetricsSnapshot:
     # entries, errors, avg_response_ms, p95_response_ms, cache_hit_rate, memory_mb (None where nothing
     # was logged). p95_response_ms is each second's own p95, by the windows' nearest-rank rule.
     series: dict[str, tuple[float | None, ...]] = field(default_factory=dict)
+    # SPEC 10: every configured critical path, in the configuration's order.
+    critical_paths: dict[str, PathView] = field(default_factory=dict)
 
     @property
     def firing(self) -> tuple[AlertView, ...]:
@@ -174,4 +233,42 @@ def snapshot_to_json(snap: MetricsSnapshot) -> dict[str, Any]:
         ],
         "degraded": snap.degraded,
         "degraded_reason": snap.degraded_reason,
+        "critical_paths": {name: _path_json(p) for name, p in snap.critical_paths.items()},
+    }
+
+
+def _stage_json(row: StageFigures) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "checkpoint": row.checkpoint,
+        "entries": row.entries,
+        "errors": row.errors,
+        "avg_ms": _num(row.avg_ms),
+        "p95_ms": _num(row.p95_ms),
+    }
+    if row.hits is not None:
+        out["hits"] = row.hits
+        out["misses"] = row.misses
+    return out
+
+
+def _path_json(p: PathView) -> dict[str, Any]:
+    """SPEC 10's `critical_paths` value of one path."""
+    latest = p.latest
+    return {
+        "component": p.component,
+        "timeout_s": _whole(p.timeout_ms / 1000) if p.timeout_ms is not None else None,
+        "stages": {w: [_stage_json(r) for r in rows] for w, rows in p.stages.items()},
+        "latest": None
+        if latest is None
+        else {
+            "state": latest.state,
+            "started": format_ts(latest.started),
+            "ended": format_ts(latest.ended),
+            "elapsed_ms": latest.elapsed_ms,
+            "stage": latest.stage,
+            "reached": [
+                {"checkpoint": r.checkpoint, "at": format_ts(r.at), "duration_ms": _num(r.duration_ms)}
+                for r in latest.reached
+            ],
+        },
     }
