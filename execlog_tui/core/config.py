@@ -213,18 +213,68 @@ class CriticalPath:
     timeout_ms: int | None = None  # the effective timeout: bootstrap's default already applied
 
     @classmethod
-    def of(cls, name: str, component: str, checkpoints: tuple[str, ...], timeout_ms: int | None = None) -> CriticalPath:
+    def of(
+        cls,
+        name: str,
+        component: str,
+        checkpoints: tuple[str, ...],
+        timeout_ms: int | None = None,
+        descriptions: tuple[str, ...] = (),
+    ) -> CriticalPath:
+        """A path as configured; a path named bootstrap without a timeout gets 30 seconds (SPEC 10)."""
         if timeout_ms is None and name == BOOTSTRAP_PATH:
             timeout_ms = BOOTSTRAP_TIMEOUT_MS
-        return cls(name, component.upper(), tuple(Checkpoint(c) for c in checkpoints), timeout_ms)
+        described = descriptions + ("",) * (len(checkpoints) - len(descriptions))
+        return cls(
+            name,
+            component.upper(),
+            tuple(Checkpoint(c, d) for c, d in zip(checkpoints, described, strict=False)),
+            timeout_ms,
+        )
+
+
+_SEED_PATHS: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...] = (
+    (
+        "bootstrap",
+        "BOOTSTRAP",
+        (
+            ("START", "Bootstrap initiated"),
+            ("CORE", "Core identity loaded"),
+            ("PARALLEL", "Parallel threads complete"),
+            ("VALIDATION", "Validation passed"),
+            ("COMPLETE", "System ready"),
+        ),
+    ),
+    (
+        "cache_operations",
+        "CACHE",
+        (
+            ("LOOKUP", "Cache lookup initiated"),
+            ("HIT_MISS", "Cache hit/miss determined"),
+            ("FETCH", "Fetching from source"),
+            ("UPDATE", "Updating cache tiers"),
+            ("COMPLETE", "Operation complete"),
+        ),
+    ),
+    (
+        "memory_learning",
+        "MEMORY",
+        (
+            ("DETECT", "Pattern detection started"),
+            ("MATCH", "Pattern matched"),
+            ("LEARN", "Learning initiated"),
+            ("PERSIST", "Persisted to storage"),
+            ("COMPLETE", "Learning complete"),
+        ),
+    ),
+)
 
 
 def default_critical_paths() -> tuple[CriticalPath, ...]:
-    """The seed's three paths."""
-    return (
-        CriticalPath.of("bootstrap", "BOOTSTRAP", ("START", "CORE", "PARALLEL", "VALIDATION", "COMPLETE")),
-        CriticalPath.of("cache_operations", "CACHE", ("LOOKUP", "HIT_MISS", "FETCH", "UPDATE", "COMPLETE")),
-        CriticalPath.of("memory_learning", "MEMORY", ("DETECT", "MATCH", "LEARN", "PERSIST", "COMPLETE")),
+    """The seed's three paths, with the seed's descriptions."""
+    return tuple(
+        CriticalPath.of(name, component, tuple(c for c, _ in cps), None, tuple(d for _, d in cps))
+        for name, component, cps in _SEED_PATHS
     )
 
 

@@ -741,9 +741,15 @@ class _Loader:
             timeout = self.duration(s["timeout"], _join(spath, "timeout")) if "timeout" in s else None
             if timeout is not None and timeout <= 0:
                 self.fail(s["timeout"], _join(spath, "timeout"), "expected a timeout above zero")
-            cp_names = tuple(c.name for c in checkpoints)
-            made = CriticalPath.of(name, component, cp_names, timeout)
-            out.append(dataclasses.replace(made, checkpoints=tuple(checkpoints)))
+            out.append(
+                CriticalPath.of(
+                    name,
+                    component,
+                    tuple(c.name for c in checkpoints),
+                    timeout,
+                    tuple(c.description for c in checkpoints),
+                )
+            )
         return tuple(out)
 
     def analysis_queries(self, node: Node) -> None:
