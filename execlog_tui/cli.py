@@ -117,7 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--query",
         metavar="NAME|SQL",
-        help="run a report (performance, error_rate, cache_efficiency, user_patterns, bottlenecks) "
+        help="run a report (performance, error_rate, cache_efficiency, user_patterns, bottlenecks, critical_paths) "
         "or SQL over the table `entries` and print the result",
     )
     p.add_argument(
