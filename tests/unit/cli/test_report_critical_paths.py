@@ -188,3 +188,18 @@ def test_section_has_no_hits_columns_without_hit_miss_and_sanitizes_names() -> N
     assert lines[3].endswith("      3        1      2.2      4.0") and lines[4].startswith("B ")
     # A window the snapshot does not have: the heading and the run line, an empty table.
     assert "latest run" in text(*path_section(view, "1h", T0))
+
+
+def test_follow_reports_take_the_window_too(tmp_path: Path) -> None:
+    # `-b -d` reports as of the wall clock (SPEC 3): the seed's entries are of another day, so the 5m stages
+    # are empty and the running memory run started on a date the line gives in full.
+    log = tmp_path / "execution.log"
+    log.write_bytes(SEED.read_bytes())
+    out = run("-b", "-d", "0.1", "-n", "1", "--window", "5m", str(log), env=PLAIN)
+    assert out.returncode == 0, out.stderr
+    boot = section(out.stdout, "bootstrap")
+    assert boot[0].endswith(": 5m stages, latest run") and boot[3].startswith("START              0")
+    last = section(out.stdout, "memory_learning")[-1]
+    assert last.startswith("memory_learning RUNNING ") and last.endswith(
+        " at PERSIST (started 2025-09-09 10:02:00.000)"
+    )
