@@ -163,8 +163,12 @@ def run_line(path: PathView, as_of: int | None) -> Text:
     run: RunView | None = path.latest
     if run is None:
         return Text(f"{name}: no run yet", style="dim")
-    # Times of the report's day as a time of day (the heading's as-of date), in full when of another.
-    _, when = _clock_for([t for t in (run.started, run.ended, as_of) if t is not None], ms=True)
+    # Of the report's day: the time of day to the millisecond (the heading's as-of date); of another day
+    # (`-b -d` reports as of the wall clock): the date and time to the second, so the line fits 80 columns.
+    times = [t for t in (run.started, run.ended, as_of) if t is not None]
+    day, when = _clock_for(times, ms=True)
+    if not day:
+        _, when = _clock_for(times, ms=False)
     line = Text()
     if run.state == "complete":
         line.append(f"{name} complete {_elapsed(run.elapsed_ms, False)}", style=RUN_STYLE["complete"])

@@ -168,7 +168,7 @@ def test_run_lines_for_every_state() -> None:
     # A long failure reads in coarse units; a run of another day than the report's gives its date.
     failed = RunView("failed", T0, T0 + 11_100_000, 11_100_000, "FETCH", ())
     assert text(run_line(path_view(failed), T0 + 86_400_000 * 2)) == (
-        "lookups failed at FETCH after 3h 05m (ended 2025-09-09 13:05:00.000)\n"
+        "lookups failed at FETCH after 3h 05m (ended 2025-09-09 13:05:00)\n"
     )
     # A complete run that skipped to the last checkpoint: nothing between first and last to list.
     done = RunView(
@@ -200,6 +200,6 @@ def test_follow_reports_take_the_window_too(tmp_path: Path) -> None:
     boot = section(out.stdout, "bootstrap")
     assert boot[0].endswith(": 5m stages, latest run") and boot[3].startswith("START              0")
     last = section(out.stdout, "memory_learning")[-1]
-    assert last.startswith("memory_learning RUNNING ") and last.endswith(
-        " at PERSIST (started 2025-09-09 10:02:00.000)"
-    )
+    assert last.startswith("memory_learning RUNNING ") and last.endswith(" at PERSIST (started 2025-09-09 10:02:00)")
+    failed = section(out.stdout, "cache_operations")[-1]
+    assert failed == "cache_operations failed at UPDATE after 60,000 ms (ended 2025-09-09 10:04:00)"  # one line
