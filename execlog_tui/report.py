@@ -116,7 +116,7 @@ def render(snap: MetricsSnapshot, window: str = PATHS_WINDOW) -> Group:
 
 def path_section(path: PathView, window: str, as_of: int | None) -> list[object]:
     """A critical path (SPEC 10): a heading, its stages in `window` as a table, its latest run as one line."""
-    timeout = f", timeout {span_text(path.timeout_ms)}" if path.timeout_ms is not None else ""
+    timeout = f", timeout {_exact_span(path.timeout_ms)}" if path.timeout_ms is not None else ""
     # Configured names, shown as text all the same.
     head = Text(
         f"Critical path {sanitize(path.name)} ({sanitize(path.component)}{timeout}): {window} stages, latest run",
@@ -147,10 +147,21 @@ def _ms(value: float) -> str:
     return f"{value:,.0f}" if value == int(value) else f"{value:,.1f}"
 
 
+def _exact_span(ms: int) -> str:
+    """A configured timeout as written, in its largest whole unit: `30s`, `90s`, `5m`, `2h`, `1,500 ms`."""
+    for unit, size in (("h", 3_600_000), ("m", 60_000), ("s", 1_000)):
+        if ms % size == 0:
+            return f"{ms // size:,}{unit}"
+    return f"{ms:,} ms"
+
+
 def _elapsed(ms: int, running: bool) -> str:
-    """`254 ms`, `60,000 ms`; a running run in seconds as it ticks (`42s`); anything long coarsely (`3h 05m`)."""
+    """`254 ms`, `60,000 ms` (under two minutes); a running run in whole seconds as it ticks (`42s`, `150s`,
+    from one second to ten minutes); anything longer coarsely (`3h 05m`)."""
     if ms < (1_000 if running else 120_000):
         return f"{max(ms, 0):,} ms"
+    if running and ms < 600_000:
+        return f"{ms // 1000}s"
     return span_text(ms)
 
 
@@ -178,7 +189,7 @@ def run_line(path: PathView, as_of: int | None) -> Text:
     elif run.state == "running":
         text = f"{name} RUNNING {_elapsed(run.elapsed_ms, True)} at {sanitize(run.stage)}"
         if path.stuck and path.timeout_ms is not None:
-            text += f", STUCK over {span_text(path.timeout_ms)}"
+            text += f", STUCK over {_exact_span(path.timeout_ms)}"
         line.append(text, style="bold red" if path.stuck else RUN_STYLE["running"])
         line.append(f" (started {when(run.started)})")
     else:

@@ -35,7 +35,7 @@ def test_seed_sample_sections_by_hand() -> None:
     # stages' own durations 48, 90, 105 (VALIDATE, under the configured VALIDATION). The engine's p95 of one
     # 105 ms entry reads 105.1 (a histogram: SPEC allows 2 %). The 10:03 lookup reached UPDATE and the CACHE
     # FAILURE at 10:04:00.000 failed it, 60,000 ms after its LOOKUP. Memory learning is running since
-    # 10:02:00.000: 2m 30s as of 10:04:30.002, shown in whole minutes.
+    # 10:02:00.000: 150 s as of 10:04:30.002 (in whole seconds).
     assert section(out.stdout, "bootstrap") == [
         "Critical path bootstrap (BOOTSTRAP, timeout 30s): 1d stages, latest run",
         "checkpoint   entries   errors   avg ms   p95 ms",
@@ -58,7 +58,9 @@ def test_seed_sample_sections_by_hand() -> None:
         "COMPLETE           0        0        -        -",
         "cache_operations failed at UPDATE after 60,000 ms (ended 10:04:00.000)",
     ]
-    assert section(out.stdout, "memory_learning")[-1] == "memory_learning RUNNING 2m at PERSIST (started 10:02:00.000)"
+    assert (
+        section(out.stdout, "memory_learning")[-1] == "memory_learning RUNNING 150s at PERSIST (started 10:02:00.000)"
+    )
     assert all(len(line) <= 80 for line in out.stdout.splitlines())
     # Between the components and the breakers, in the configured order.
     order = [
@@ -186,6 +188,12 @@ def test_section_has_no_hits_columns_without_hit_miss_and_sanitizes_names() -> N
     assert lines[0].startswith("Critical path p") and lines[0].endswith("(X, timeout 30s): 5m stages, latest run")
     assert lines[1] == "checkpoint   entries   errors   avg ms   p95 ms"
     assert lines[3].endswith("      3        1      2.2      4.0") and lines[4].startswith("B ")
+    # A timeout reads exactly (90 s is not `1m`), in the heading and in a stuck run's line.
+    stuck = RunView("running", T0, None, 95_000, "LOOKUP", ())
+    odd = dataclasses.replace(view, timeout_ms=90_000, latest=stuck, stuck=True)
+    out = text(*path_section(odd, "5m", T0 + 95_000))
+    assert "(X, timeout 90s)" in out and "RUNNING 95s at LOOKUP, STUCK over 90s (started 10:00:00.000)" in out
+    assert "timeout 1,500 ms" in text(*path_section(dataclasses.replace(view, timeout_ms=1_500), "5m", T0))
     # A window the snapshot does not have: the heading and the run line, an empty table.
     assert "latest run" in text(*path_section(view, "1h", T0))
 
