@@ -94,6 +94,16 @@ class PathTracker:
         self.followed = frozenset(p.component for p in paths if p.timeout_ms is not None)
         self._timed = [s for s in self.states if s.path.timeout_ms is not None]
 
+    def registrations(self, component: str) -> list[tuple[str, int, int, int]]:
+        """For the fast path: (ACTION, act id, path id, checkpoint index) of every checkpoint action
+        of the component's paths, the index a run of plain lines would reach (`PathState.index`)."""
+        out = []
+        for pid in self.by_component.get(component, ()):
+            st = self.states[pid]
+            for action, k in st.index.items():
+                out.append((action, self.act_ids[(component, action)], pid, k))
+        return out
+
     # ------------------------------------------------------------------------------- runs
     def observe(self, component: str, action: str, ts: int, dur: float, failed: bool) -> None:
         """An entry of a path's component, in read order, neither late nor from the future (SPEC 10)."""
