@@ -92,7 +92,7 @@ def test_empty_means_none_and_null_keeps_the_defaults(tmp_path: Path) -> None:
         ),
         (
             "  p:\n    - component: A\n      checkpoints:\n        - {S: a, T: b}\n",
-            6,
+            5,
             "CRITICAL_PATHS.p[0].checkpoints[0]",
             "one checkpoint",
         ),
