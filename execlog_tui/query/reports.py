@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from execlog_tui.core.config import CHECKPOINT_ACTIONS, Config, CriticalPath
+from execlog_tui.core.critical_paths import HIT_MISS
 from execlog_tui.core.entry import COMPLETION_STATUSES, ERROR_STATUSES, NOT_AN_OPERATION
 
 
@@ -155,9 +156,8 @@ ORDER BY p95_ms DESC, max_ms DESC, component
 """,
 )
 
-# SPEC 10: the checkpoint whose row also counts hits and misses.
-HIT_MISS = "HIT_MISS"
-assert CHECKPOINT_ACTIONS[HIT_MISS] == ("HIT", "MISS")
+# SPEC 10: the checkpoint whose row also counts hits and misses (the engine's rule: its name, any case).
+_HIT, _MISS = CHECKPOINT_ACTIONS[HIT_MISS]
 
 _NO_CHECKPOINTS = (
     "SELECT CAST(NULL AS VARCHAR) AS path, 0 AS path_no, CAST(NULL AS VARCHAR) AS component, "
@@ -199,8 +199,8 @@ WITH checkpoints(path, path_no, component, checkpoint, checkpoint_no, hit_miss) 
 ), hist AS (
     SELECT a.path_no, a.checkpoint_no, e.duration_ms, count(*) AS c,
            sum(CASE WHEN {ERROR} THEN 1 ELSE 0 END) AS errors,
-           sum(CASE WHEN e.action = 'HIT' THEN 1 ELSE 0 END) AS hits,
-           sum(CASE WHEN e.action = 'MISS' THEN 1 ELSE 0 END) AS misses
+           sum(CASE WHEN e.action = {lit(_HIT)} THEN 1 ELSE 0 END) AS hits,
+           sum(CASE WHEN e.action = {lit(_MISS)} THEN 1 ELSE 0 END) AS misses
     FROM entries AS e
     JOIN actions AS a ON e.component = a.component AND e.action = a.action
     {only}

@@ -11,8 +11,11 @@ import pytest
 from execlog_tui.cli import main
 from execlog_tui.core.config import Config, CriticalPath
 from execlog_tui.core.config_file import load_config
+from execlog_tui.core.engine import MetricsEngine
+from execlog_tui.pipeline import read_history
 from execlog_tui.query import REPORTS, run_query
 from execlog_tui.query.reports import critical_paths_sql
+from execlog_tui.sources.logset import discover
 
 from .conftest import SEED
 
@@ -175,3 +178,13 @@ def test_p95_is_nearest_rank_over_many_durations(tmp_path: Path) -> None:
     lookup = rows(run_query([log], "critical_paths"))[5]
     assert lookup[:4] == ("cache_operations", "LOOKUP", 1000, 0)
     assert math.isclose(lookup[4], 499.5) and lookup[5] == 949.0
+
+
+def test_a_lower_case_hit_miss_is_the_hit_miss_row_as_in_the_engine() -> None:
+    config = Config(critical_paths=(CriticalPath.of("c", "cache", ("lookup", "hit_miss")),))
+    got = rows(run_query([SEED], "critical_paths", config=config))
+    assert got == [("c", "lookup", 2, 0, 1.5, 2.0, None, None), ("c", "hit_miss", 2, 0, 0.0, 0.0, 1, 1)]
+    engine = MetricsEngine(config)
+    read_history(discover([SEED]), engine)
+    stage = engine.snapshot().critical_paths["c"].stages["1d"][1]
+    assert (stage.checkpoint, stage.entries, stage.hits, stage.misses) == ("hit_miss", 2, 1, 1)
