@@ -13,6 +13,7 @@ import os
 import re
 from typing import Any
 
+from execlog_tui.writer.format import MAX_DURATION_MS
 from execlog_tui.writer.logger import ExecutionLogger
 
 _NOT_TOKEN = re.compile(r"[|\s]+")
@@ -35,17 +36,18 @@ def level_name(levelno: int) -> str:
 
 def coerce_duration(value: object) -> float:
     """A record's `duration_ms` as SPEC section 1 can write it: a number or a numeric string ("12");
-    a negative one (a clock stepping back) is 0, and anything else (None, "abc", NaN) is 0 too. A log
-    call must not lose its record over this field."""
+    a negative one (a clock stepping back) is 0, and anything else `ExecutionLogger.log` would refuse
+    (None, "abc", NaN, infinity, more than MAX_DURATION_MS such as 1e308) is 0 too. A log call must not
+    lose its record over this field."""
     if isinstance(value, bool):
         return 0
     if isinstance(value, int):
-        return max(0, value)
+        return value if 0 <= value <= MAX_DURATION_MS else 0
     try:
         number = float(value.strip() if isinstance(value, (str, bytes)) else value)  # type: ignore[arg-type]
     except (TypeError, ValueError, OverflowError):
         return 0
-    if not math.isfinite(number) or number < 0:
+    if not math.isfinite(number) or not 0 <= number <= MAX_DURATION_MS:
         return 0
     return number
 

@@ -39,6 +39,7 @@ from execlog_tui.writer import rotation
 from execlog_tui.writer.format import (
     TimestampFormatter,
     check_token,
+    clamp_duration,
     encode_line,
     escape_details,
     format_duration,
@@ -147,8 +148,9 @@ class Bootstrap:
 
 
 def _elapsed_ms(start: float, end: float) -> float:
-    # Hundredths of a millisecond: finer digits would only show the float noise of epoch clocks.
-    return round(max(0.0, end - start) * 1000.0, 2)
+    # Hundredths of a millisecond: finer digits would only show the float noise of epoch clocks. Clamped
+    # into what format_duration takes: a clock stepping back (or an injected one jumping) never raises.
+    return round(clamp_duration((end - start) * 1000.0), 2)
 
 
 class ExecutionLogger:
