@@ -13,6 +13,7 @@ import os
 import re
 from typing import Any
 
+from execlog_tui.core.config import Config
 from execlog_tui.writer.format import MAX_DURATION_MS
 from execlog_tui.writer.logger import ExecutionLogger
 
@@ -90,6 +91,30 @@ class ExecutionLogHandler(logging.Handler):
         self.execution_logger = logger
         self.default_component = _token(default_component, "SYSTEM")
         self.default_action = _token(default_action, "LOG")
+
+    @classmethod
+    def from_config(
+        cls,
+        path: str | os.PathLike[str] = "execution.log",
+        config: Config | str | os.PathLike[str] | None = None,
+        *,
+        default_component: str = "SYSTEM",
+        default_action: str = "LOG",
+        level: int = logging.NOTSET,
+        **logger_options: Any,
+    ) -> ExecutionLogHandler:
+        """A handler writing `path` through `ExecutionLogger.from_config(path, config, **logger_options)`:
+        rotation, compression, retention and the file cap from the configuration. The handler owns that
+        logger (closing the handler closes it). Usable as a `logging.config.dictConfig` factory:
+        `{"()": "execlog_tui.writer.ExecutionLogHandler.from_config", "path": ..., "config": ...}`."""
+        logger = ExecutionLogger.from_config(path, config, **logger_options)
+        try:
+            handler = cls(logger, default_component=default_component, default_action=default_action, level=level)
+        except BaseException:
+            logger.close()
+            raise
+        handler._owns = True
+        return handler
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
