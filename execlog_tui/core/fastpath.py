@@ -184,7 +184,7 @@ class FastFeeder:
         order = e.components.order
         if len(order) != self._known:
             for name in order[self._known :]:
-                if name != "BOOTSTRAP" and name.isascii() and name.isprintable() and " " not in name:
+                if name not in e.paths.components and name.isascii() and name.isprintable() and " " not in name:
                     cid = self.scanner.add_component(name.encode(), name == "CACHE")
                     if cid >= 0:
                         self._ids[name] = cid
