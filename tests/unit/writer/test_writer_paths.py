@@ -52,7 +52,7 @@ def test_a_hit_writes_lookup_hit_complete(tmp_path: Path) -> None:
     assert rows(path) == [
         ("10:01:00.000", "CACHE", "LOOKUP", 0.0, "INFO", "Looking for template_greeting"),
         ("10:01:00.001", "CACHE", "HIT", 1.0, "SUCCESS", "L1 cache hit"),
-        ("10:01:00.002", "CACHE", "COMPLETE", 2.0, "SUCCESS", "Operation complete in 2ms (hit)"),
+        ("10:01:00.002", "CACHE", "COMPLETE", 2.0, "INFO", "Operation complete in 2ms (hit)"),
     ]
 
 
@@ -71,7 +71,7 @@ def test_a_miss_times_fetch_and_update_and_complete_carries_the_total(tmp_path: 
         ("10:01:00.002", "CACHE", "MISS", 2.0, "INFO", "Cache miss all tiers"),
         ("10:01:00.018", "CACHE", "FETCH", 15.0, "SUCCESS", "Fetched from source"),
         ("10:01:00.020", "CACHE", "UPDATE", 2.0, "SUCCESS", "Updated L1 and L2"),
-        ("10:01:00.020", "CACHE", "COMPLETE", 20.0, "SUCCESS", "Operation complete in 20ms (miss)"),
+        ("10:01:00.020", "CACHE", "COMPLETE", 20.0, "INFO", "Operation complete in 20ms (miss)"),
     ]
 
 
@@ -135,7 +135,7 @@ def test_learning_writes_the_seeds_sequence(tmp_path: Path) -> None:
         ("10:02:00.005", "MEMORY", "MATCH", 5.0, "SUCCESS", "Pattern matched 4 times"),
         ("10:02:00.015", "MEMORY", "LEARN", 10.0, "SUCCESS", "Pattern learned"),
         ("10:02:00.020", "MEMORY", "PERSIST", 5.0, "SUCCESS", "Saved to long-term rows=3"),
-        ("10:02:00.020", "MEMORY", "COMPLETE", 20.0, "SUCCESS", "Learning complete in 20ms"),
+        ("10:02:00.020", "MEMORY", "COMPLETE", 20.0, "INFO", "Learning complete in 20ms"),
     ]
 
 
@@ -186,7 +186,7 @@ def test_a_run_of_a_configured_path_of_ones_own(tmp_path: Path) -> None:
         ("PAYMENT", "AUTHORIZE", 0.0, "INFO"),
         ("PAYMENT", "CAPTURE", 7.0, "SUCCESS"),
         ("PAYMENT", "NOTIFY", 2.0, "DEGRADED"),
-        ("PAYMENT", "SETTLED", 9.0, "SUCCESS"),
+        ("PAYMENT", "SETTLED", 9.0, "INFO"),  # a total, not one more completed operation
     ]
 
 
@@ -222,3 +222,61 @@ def test_lookups_in_threads_are_whole_lines_in_order_per_thread(tmp_path: Path) 
     got = rows(path)
     assert len(got) == 4 * 200 * 3 + 4 * 100  # LOOKUP, HIT or MISS, COMPLETE, plus FETCH on a miss
     assert sum(1 for r in got if r[2] == "COMPLETE") == 800
+
+
+def _engine(path: Path):  # type: ignore[no-untyped-def]
+    from execlog_tui.core.engine import MetricsEngine
+
+    e = MetricsEngine(None, wall_ms=int((T0 + 86400) * 1000))
+    e.feed_lines(path.read_text().splitlines())
+    return e
+
+
+def test_the_monitor_reads_the_written_runs_as_sec10_says(tmp_path: Path) -> None:
+    """What the writer writes is what the engine follows: complete, failed at its stage, counted hits and
+    misses, VALIDATE under VALIDATION, and a start left hanging alerts stuck:bootstrap until the next START."""
+    path, clock = tmp_path / "execution.log", ManualClock()
+    with logger(path, clock) as log:
+        boot = log.bootstrap()  # hangs after PARALLEL
+        clock.advance(48)
+        boot.core()
+        clock.advance(90)
+        boot.parallel()
+        clock.advance(40_000)
+        with log.bootstrap() as again:  # 10:01:40.138: supersedes the hung one
+            clock.advance(10)
+            again.core()
+            clock.advance(10)
+            again.validate()
+        with log.lookup("a") as op:
+            op.hit()
+        with log.lookup("b") as op:
+            op.miss()
+            with op.fetch():
+                clock.advance(15)
+            with op.update():
+                clock.advance(2)
+        with log.learning("git_workflow") as run:
+            run.match(times=4)
+            with run.learn():
+                clock.advance(10)
+        with pytest.raises(TimeoutError), log.lookup("c") as op:
+            op.miss()
+            with op.fetch():
+                clock.advance(5)
+                raise TimeoutError
+    snap = _engine(path).snapshot()
+    paths = snap.critical_paths
+    b = paths["bootstrap"]
+    assert b.latest is not None and (b.latest.state, b.latest.elapsed_ms) == ("complete", 20)
+    assert [r.checkpoint for r in b.latest.reached] == ["START", "CORE", "VALIDATION", "COMPLETE"]
+    stuck = [a for a in snap.alerts if a.name == "stuck:bootstrap"]
+    assert len(stuck) == 1 and stuck[0].resolved is not None  # fired 30 s after the hung START, ended by the next
+    assert stuck[0].resolved - stuck[0].fired < 10_000
+    hm = next(r for r in paths["cache_operations"].stages["1h"] if r.checkpoint == "HIT_MISS")
+    assert (hm.hits, hm.misses) == (1, 2)
+    c = paths["cache_operations"].latest
+    assert c is not None and (c.state, c.stage) == ("failed", "HIT_MISS")  # the FAILURE came during FETCH
+    m = paths["memory_learning"].latest
+    assert m is not None and (m.state, m.stage) == ("complete", "COMPLETE")
+    assert snap.bootstrap_ms == 20
