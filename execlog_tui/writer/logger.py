@@ -192,6 +192,8 @@ class Run:
         except BaseException as exc:
             self._raised = (exc, act)
             raise
+        if self.state != "running":
+            return  # the body ended the run itself (`fail()`): nothing after the run's end
         now = self._now()
         self._last = now
         self._write(act, _elapsed_ms(start, now), op.status, op.details, op.level)

@@ -158,6 +158,16 @@ def test_an_explicit_failure_ends_the_run_and_later_checkpoints_are_refused(tmp_
     assert rows(path)[-1][5] == "Cache operation failed after MISS: source returned nothing"
 
 
+def test_a_run_failed_inside_a_step_writes_no_step_line_after_it(tmp_path: Path) -> None:
+    path, clock = tmp_path / "execution.log", ManualClock()
+    with logger(path, clock) as log, log.lookup("k") as op:
+        op.miss()
+        with op.fetch():
+            clock.advance(4)
+            op.fail("source answered 404")
+    assert [r[2] for r in rows(path)] == ["LOOKUP", "MISS", "FAILURE"]
+
+
 def test_a_bootstrap_left_open_writes_no_complete(tmp_path: Path) -> None:
     """A start that hangs (the demo's, or a real one that never returns): START, CORE, PARALLEL, and
     nothing else from BOOTSTRAP, even when the logger closes: the monitor's stuck alert sees it."""
