@@ -363,7 +363,13 @@ class Learning(Run):
 
 class ExecutionLogger:
     """Writes `timestamp|component|action|duration_ms|status|details` lines to `path` and rotates it
-    into `path.1`, `path.2.gz`, ... (or `path.1.gz`, ... with `compress_first=True`)."""
+    into `path.1`, `path.2.gz`, ... (or `path.1.gz`, ... with `compress_first=True`).
+
+    Rotation happens before a line would take the live file past `max_bytes` (0: never by size) or past
+    `max_file_bytes`, the hard cap (None: none); while rotation fails, lines go on into the live file up
+    to the cap and are dropped (counted in `dropped_lines`) past it. `backups` archives are kept (0: none),
+    none older than `retention_days`. `from_config` takes all of these from the monitor's configuration.
+    """
 
     def __init__(
         self,
