@@ -25,8 +25,15 @@ HIT_MISS = "HIT_MISS"
 _HIT, _MISS = "HIT", "MISS"
 
 
+STUCK_CONDITION_MARK = " running > "  # the condition of every stuck:PATH alert: `PATH running > TIMEOUT`
+
+
 def stuck_alert_name(path: str) -> str:
     return f"stuck:{path}"
+
+
+def stuck_condition(path: str, timeout_ms: int) -> str:
+    return f"{path}{STUCK_CONDITION_MARK}{timeout_text(timeout_ms)}"
 
 
 def timeout_text(ms: int) -> str:
@@ -94,6 +101,16 @@ class PathTracker:
         self.followed = frozenset(p.component for p in paths if p.timeout_ms is not None)
         self._timed = [s for s in self.states if s.path.timeout_ms is not None]
 
+    def registrations(self, component: str) -> list[tuple[str, int, int, int]]:
+        """For the fast path: (ACTION, act id, path id, checkpoint index) of every checkpoint action
+        of the component's paths, the index a run of plain lines would reach (`PathState.index`)."""
+        out = []
+        for pid in self.by_component.get(component, ()):
+            st = self.states[pid]
+            for action, k in st.index.items():
+                out.append((action, self.act_ids[(component, action)], pid, k))
+        return out
+
     # ------------------------------------------------------------------------------- runs
     def observe(self, component: str, action: str, ts: int, dur: float, failed: bool) -> None:
         """An entry of a path's component, in read order, neither late nor from the future (SPEC 10)."""
@@ -153,7 +170,7 @@ class PathTracker:
                 assert p.timeout_ms is not None
                 self.alerts.fire(
                     stuck_alert_name(p.name),
-                    f"{p.name} running > {timeout_text(p.timeout_ms)}",
+                    stuck_condition(p.name, p.timeout_ms),
                     (second_ms - st.started) / 1000,
                     second_ms,
                 )

@@ -479,12 +479,15 @@ class MetricsEngine:
         if misses:
             b.misses += misses
         if acts:
+            bacts = b.acts
             for i in range(0, len(acts), 3):
-                a = b.act(int(acts[i]))
+                a = bacts.get(acts[i])  # type: ignore[call-overload]  # ids are ints inside the flat floats
+                if a is None:
+                    a = b.act(int(acts[i]))
                 a.entries += int(acts[i + 1])
                 a.dur_sum += acts[i + 2]
             for i in range(0, len(act_hist), 3):
-                h = b.act(act_hist[i]).hist
+                h = bacts[act_hist[i]].hist  # every act of the histogram has its totals above
                 k = act_hist[i + 1]
                 h[k] = h.get(k, 0) + act_hist[i + 2]
         i = 0
