@@ -124,11 +124,10 @@ class Run:
     run that hangs is visible at once); each later checkpoint when it is reached, with the milliseconds
     since the previous line of the run (`checkpoint`), or with the duration of a timed body (`step`);
     the last checkpoint (COMPLETE) with the run's total, as the seed's BOOTSTRAP|COMPLETE|254 (status INFO
-    outside BOOTSTRAP: see COMPLETE_STATUS). Used as a
-    context manager, leaving the body completes the run; an exception leaving it writes the component's
-    `FAILURE` line (status and level ERROR, the run's total, the stage in the details) and propagates, so
-    the monitor sees the run `failed` at its stage. A run ends once (complete or failed); a checkpoint
-    after that is a RuntimeError.
+    outside BOOTSTRAP: see COMPLETE_STATUS). Used as a context manager, leaving the body completes the
+    run; an exception leaving it writes the component's `FAILURE` line (status and level ERROR, the run's
+    total, the stage in the details) and propagates, so the monitor sees the run `failed` at its stage.
+    A run ends once (complete or failed); a checkpoint after that is a RuntimeError.
 
     `bootstrap()`, `lookup()` and `learning()` are the seed's three paths on top of this; `run()` gives one
     for a path of your own configuration's CRITICAL_PATHS.
@@ -160,6 +159,7 @@ class Run:
         self._start = self._now()
         self._last = self._start
         self._raised: tuple[BaseException, str] | None = None  # the exception a step let through
+        self._step: str | None = None  # the step whose body runs now
         self.state = "running"  # then "complete" or "failed"
         self.stage = self.first  # the last checkpoint written
         self._write(self.first, 0, status, details, "INFO")
@@ -187,11 +187,14 @@ class Run:
         self._check_running(act)
         op = Operation(status=status, details=self._details(act, details))
         start = self._now()
+        outer, self._step = self._step, act
         try:
             yield op
         except BaseException as exc:
             self._raised = (exc, act)
             raise
+        finally:
+            self._step = outer
         if self.state != "running":
             return  # the body ended the run itself (`fail()`): nothing after the run's end
         now = self._now()
@@ -210,7 +213,7 @@ class Run:
         """End the run failed: `COMPONENT|FAILURE|total|ERROR|<FAILED> after STAGE: details`, level ERROR
         (the alert hook hears it). For an error handled without an exception; returns the total."""
         self._check_running("FAILURE")
-        return self._fail(f"after {self.stage}", details)
+        return self._fail(f"during {self._step}" if self._step else f"after {self.stage}", details)
 
     @property
     def elapsed_ms(self) -> float:

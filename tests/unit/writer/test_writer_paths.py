@@ -166,6 +166,7 @@ def test_a_run_failed_inside_a_step_writes_no_step_line_after_it(tmp_path: Path)
             clock.advance(4)
             op.fail("source answered 404")
     assert [r[2] for r in rows(path)] == ["LOOKUP", "MISS", "FAILURE"]
+    assert rows(path)[-1][5] == "Cache operation failed during FETCH: source answered 404"
 
 
 def test_a_bootstrap_left_open_writes_no_complete(tmp_path: Path) -> None:
