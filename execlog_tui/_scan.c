@@ -17,7 +17,7 @@
 
 #include "_scan_grammar.h" /* the line grammar's constants, generated from core/grammar.py */
 
-#define SCAN_ABI 2    /* bumped with every change of scan()'s or add_component()'s interface */
+#define SCAN_ABI 3    /* bumped with every change of scan()'s or add_component()'s interface */
 #define MAXC 64       /* registered components */
 #define MAXNAME 32    /* longest registered component name */
 #define NBINS 2048    /* histogram bins (duration_bin of 999999999 is about 914) */
@@ -65,7 +65,7 @@ typedef struct {
     Reg regs[MAXR];
     int nreg;
     char comp_regs[MAXC];
-    int64_t a_n[MAXA], a_sum[MAXA];
+    int64_t a_n[MAXA], a_sum[MAXA], a_min[MAXA], a_max[MAXA];
     int a_order[MAXA];
     int a_norder;
     int64_t *a_hist; /* MAXA * NBINS */
@@ -355,11 +355,11 @@ bin_of(Scanner *s, int64_t d)
     return 100 + lo;
 }
 
-/* The run's checkpoint totals: ((act, entries, duration sum, ...), (act, bin, count, ...)), reset. */
+/* The run's checkpoint totals: ((act, entries, duration sum, min, max, ...), (act, bin, count, ...)), reset. */
 static PyObject *
 critical_acts(Scanner *s)
 {
-    PyObject *acts = PyTuple_New(3 * s->a_norder);
+    PyObject *acts = PyTuple_New(5 * s->a_norder);
     PyObject *ahist = PyTuple_New(3 * s->a_ntouched);
     if (acts == NULL || ahist == NULL) {
         Py_XDECREF(acts);
@@ -368,9 +368,11 @@ critical_acts(Scanner *s)
     }
     for (int i = 0; i < s->a_norder; i++) {
         int a = s->a_order[i];
-        PyTuple_SET_ITEM(acts, 3 * i, PyLong_FromLong(a));
-        PyTuple_SET_ITEM(acts, 3 * i + 1, PyLong_FromLongLong(s->a_n[a]));
-        PyTuple_SET_ITEM(acts, 3 * i + 2, PyFloat_FromDouble((double)s->a_sum[a]));
+        PyTuple_SET_ITEM(acts, 5 * i, PyLong_FromLong(a));
+        PyTuple_SET_ITEM(acts, 5 * i + 1, PyLong_FromLongLong(s->a_n[a]));
+        PyTuple_SET_ITEM(acts, 5 * i + 2, PyFloat_FromDouble((double)s->a_sum[a]));
+        PyTuple_SET_ITEM(acts, 5 * i + 3, PyFloat_FromDouble((double)s->a_min[a]));
+        PyTuple_SET_ITEM(acts, 5 * i + 4, PyFloat_FromDouble((double)s->a_max[a]));
         s->a_n[a] = 0;
         s->a_sum[a] = 0;
     }
@@ -513,8 +515,14 @@ Scanner_scan(Scanner *s, PyObject *args)
         if (ln.nm) {
             /* every registration a line matches has its (component, action): one act */
             int a = s->regs[ln.m[0]].act;
-            if (s->a_n[a] == 0)
+            if (s->a_n[a] == 0) {
                 s->a_order[s->a_norder++] = a;
+                s->a_min[a] = s->a_max[a] = ln.dur;
+            } else if (ln.dur < s->a_min[a]) {
+                s->a_min[a] = ln.dur;
+            } else if (ln.dur > s->a_max[a]) {
+                s->a_max[a] = ln.dur;
+            }
             s->a_n[a]++;
             s->a_sum[a] += ln.dur;
             int hk = a * NBINS + bin_of(s, ln.dur);

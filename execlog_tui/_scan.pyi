@@ -6,7 +6,7 @@ _Block = bytes | bytearray | memoryview
 # One run of plain entries of one second: second, first and last timestamp (ms), entries, COMPLETEs,
 # duration sum, cache hits, misses, then the histogram as (bin, count) pairs and the components as
 # (id, count, duration sum, duration max) quadruples, each flattened into one tuple; then the critical
-# paths' checkpoint totals ((act, entries, duration sum) triples, (act, bin, count) triples) and the path
+# paths' checkpoint totals ((act, entries, duration sum, min, max) quintuples, (act, bin, count) triples) and the path
 # events (path, restarted, n, then n (checkpoint index, ts, duration) triples), flattened likewise.
 _Run = tuple[
     int,

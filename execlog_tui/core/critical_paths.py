@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from execlog_tui.core.alerts import AlertTracker
 from execlog_tui.core.config import CriticalPath
 from execlog_tui.core.snapshot import PathView, ReachedView, RunView, StageFigures
-from execlog_tui.core.windows import WINDOWS, ActTotals, percentile
+from execlog_tui.core.windows import WINDOWS, ActTotals
 
 RUNNING, COMPLETE, FAILED, SUPERSEDED = "running", "complete", "failed", "superseded"
 HIT_MISS = "HIT_MISS"
@@ -228,7 +228,7 @@ class PathTracker:
             n,
             merged.errors,
             merged.dur_sum / n if n else None,
-            percentile(merged.hist, n) if n else None,
+            merged.p95() if n else None,
             hits if is_hit_miss else None,
             misses if is_hit_miss else None,
         )

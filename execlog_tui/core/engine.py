@@ -434,7 +434,7 @@ class MetricsEngine:
         error, a breaker action, a memory figure or a degraded marker, with no timer due inside:
         the clock steps at its first line as `_feed` would, then its totals go into the bucket.
         `hist` is flat (bin, count) pairs; `comps` flat (component id, entries, duration sum, max)
-        with ids into `names`. Critical paths (SPEC 10): `acts` flat (act id, entries, duration sum),
+        with ids into `names`. Critical paths (SPEC 10): `acts` flat (act id, entries, duration sum, min, max),
         `act_hist` flat (act id, bin, count), `path_events` flat (path id, restarted, n, then n
         (checkpoint index, ts, duration) triples): see `PathTracker.apply_events`."""
         t = self.t
@@ -480,12 +480,16 @@ class MetricsEngine:
             b.misses += misses
         if acts:
             bacts = b.acts
-            for i in range(0, len(acts), 3):
+            for i in range(0, len(acts), 5):
                 a = bacts.get(acts[i])  # type: ignore[call-overload]  # ids are ints inside the flat floats
                 if a is None:
                     a = b.act(int(acts[i]))
                 a.entries += int(acts[i + 1])
                 a.dur_sum += acts[i + 2]
+                if acts[i + 3] < a.dur_min:
+                    a.dur_min = acts[i + 3]
+                if acts[i + 4] > a.dur_max:
+                    a.dur_max = acts[i + 4]
             for i in range(0, len(act_hist), 3):
                 h = bacts[act_hist[i]].hist  # every act of the histogram has its totals above
                 k = act_hist[i + 1]

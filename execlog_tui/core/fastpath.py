@@ -27,7 +27,7 @@ from execlog_tui.core.entry import NOT_AN_OPERATION
 from execlog_tui.core.parser import line_timestamp
 from execlog_tui.core.windows import NO_SEC, NO_TS, duration_bin
 
-SCAN_ABI = 2  # the scanner interface this module speaks (`_scan.ABI`, bumped with every change of it)
+SCAN_ABI = 3  # the scanner interface this module speaks (`_scan.ABI`, bumped with every change of it)
 try:
     from execlog_tui import _scan
 

@@ -101,19 +101,31 @@ class ActTotals:
     """One (component, action) of a critical path's checkpoints in one bucket (SPEC 10): every entry,
     of any status. Its stage rows merge these (a checkpoint may match two actions: HIT and MISS)."""
 
-    __slots__ = ("entries", "errors", "dur_sum", "hist")
+    __slots__ = ("entries", "errors", "dur_sum", "dur_min", "dur_max", "hist")
 
     def __init__(self) -> None:
         self.entries = 0
         self.errors = 0
         self.dur_sum = 0.0
+        # The extremes bound the histogram's p95 (one entry's p95 is its own duration, exactly).
+        self.dur_min = math.inf
+        self.dur_max = -math.inf
         self.hist: dict[int, int] = {}
+
+    def p95(self) -> float | None:
+        """Nearest rank over the histogram (within 2 % or 1 ms), never outside [min, max]."""
+        p = percentile(self.hist, self.entries)
+        return None if p is None else min(max(p, self.dur_min), self.dur_max)
 
     def add(self, failed: bool, dur: float) -> None:
         self.entries += 1
         if failed:
             self.errors += 1
         self.dur_sum += dur
+        if dur < self.dur_min:
+            self.dur_min = dur
+        if dur > self.dur_max:
+            self.dur_max = dur
         k = int(dur) if dur < _EXACT_BELOW else duration_bin(dur)
         self.hist[k] = self.hist.get(k, 0) + 1
 
@@ -121,6 +133,10 @@ class ActTotals:
         self.entries += other.entries
         self.errors += other.errors
         self.dur_sum += other.dur_sum
+        if other.dur_min < self.dur_min:
+            self.dur_min = other.dur_min
+        if other.dur_max > self.dur_max:
+            self.dur_max = other.dur_max
         hist = self.hist
         for k, v in other.hist.items():
             hist[k] = hist.get(k, 0) + v

@@ -280,7 +280,8 @@ def state(engine: MetricsEngine) -> list:
                     repr(b.mem_max),
                     [(k, [repr(x) for x in v]) for k, v in b.comps.items()],
                     sorted(
-                        (k, a.entries, a.errors, repr(a.dur_sum), sorted(a.hist.items())) for k, a in b.acts.items()
+                        (k, a.entries, a.errors, repr(a.dur_sum), a.dur_min, a.dur_max, sorted(a.hist.items()))
+                        for k, a in b.acts.items()
                     ),
                 )
             )
