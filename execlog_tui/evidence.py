@@ -63,6 +63,7 @@ FIGURES: tuple[str, ...] = (
     "run",
 )
 NAMED_FIGURES: tuple[str, ...] = ("component", "breaker", "alert", "stage", "run")
+STUCK = "stuck"  # the stuck:PATH alert of a critical path with a timeout (SPEC 10)
 DEFAULT_LIMIT = 1000
 DEFAULT_WINDOW = "1m"
 COMPONENT_WINDOW = "1d"  # per-component figures are over the longest window (SPEC 4)
@@ -105,7 +106,8 @@ def parse_figure(text: str) -> Figure:
             pass  # a path's name, as configured
         elif ":" in name:
             prefix, _, comp = name.partition(":")
-            name = f"{prefix}:{comp.upper()}"
+            # stuck:PATH names a critical path, as configured; breaker: and critical: a component
+            name = f"{prefix}:{comp if prefix == STUCK else comp.upper()}"
         return Figure(kind, name)
     if sep:
         raise EvidenceError(f"figure {kind} takes no name, got {text!r}")
@@ -643,6 +645,8 @@ def _alert_rows(req: _Request, stream: Stream) -> EvidenceResult:
     marks: dict[int, str] = {}
     kind, _, component = name.partition(":")
     conditions = {c.name: c for c in req.config.monitoring.conditions}
+    if kind == STUCK:
+        return _stuck_rows(req, stream, alert)
     if kind in ("breaker", "critical"):
         trigger = _firing_entry(req, stream, kind, component, fired)
         for seq, (file, line, e) in enumerate(_until(stream(lo, None), req), start=1):
@@ -663,6 +667,33 @@ def _alert_rows(req: _Request, stream: Stream) -> EvidenceResult:
     else:
         raise EvidenceError(f"alert {name!r}: not an alert this configuration raises")
     return EvidenceResult(req.figure.text, spec.name, fired, keep.total, _marked(keep.rows(), marks))
+
+
+def _stuck_start(alert: AlertView) -> int:
+    """When the run behind a stuck:PATH firing started: its value is the seconds it had been running."""
+    return alert.fired - round((alert.value or 0.0) * 1000)
+
+
+def _stuck_rows(req: _Request, stream: Stream, alert: AlertView) -> EvidenceResult:
+    """stuck:PATH: the path component's entries from the start of the run that hung to the second the
+    alert fired, the START that began it marked `start` (SPEC 10: fired when the run was still running
+    past its timeout)."""
+    path, _ = path_and_checkpoint(req.config, Figure("run", alert.name.partition(":")[2]))
+    started = _stuck_start(alert)
+    first = frozenset(path.checkpoints[0].actions) if path.checkpoints else frozenset()
+    keep = _Keep(req.limit)
+    marks: dict[int, str] = {}
+    seq = 0
+    for file, line, e in _until(stream(started, None), req):
+        if e.ts > alert.fired:
+            break
+        if e.component != path.component or e.ts < started:
+            continue
+        seq += 1
+        keep.add(seq, _row(file, line, e))
+        if e.ts == started and e.action in first:
+            marks = {seq: "start"}  # the last START at that instant began the run
+    return EvidenceResult(req.figure.text, SHORTEST.name, alert.fired, keep.total, _marked(keep.rows(), marks))
 
 
 def _condition_predicate(figure: str) -> Callable[[Entry], str | None]:
@@ -867,6 +898,8 @@ def _needed_from(req: _Request) -> int:
         name = req.figure.name or ""
         if name.startswith("breaker:"):
             return NO_TS
+        if name.startswith(f"{STUCK}:"):
+            return _stuck_start(_latest_firing(req.snap, name))
         return SHORTEST.start_ms(_latest_firing(req.snap, name).fired)
     spec: WindowSpec = WINDOWS_BY_NAME[req.window]
     return spec.start_ms(req.as_of)

@@ -95,6 +95,8 @@ class ExeclogApp(App[int]):
     ENABLE_COMMAND_PALETTE = True
     # 80 columns: compact; 140 and more: everything side by side.
     HORIZONTAL_BREAKPOINTS = [(0, "-compact"), (140, "-wide")]
+    # From 30 rows the compact panels get back the row the critical paths took at 24.
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-roomy")]
     ALLOW_IN_MAXIMIZED_VIEW = "#header, #prompt, Footer"  # a maximised panel keeps the state line
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),

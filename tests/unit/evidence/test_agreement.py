@@ -93,6 +93,10 @@ def check_all(path: Path, at: int | None) -> None:
         if alert.name.startswith(("breaker:", "critical:")):
             assert sum(r.mark == "fired" for r in ev.rows) == 1, alert.name
             continue
+        if alert.name.startswith("stuck:"):  # the run that hung: its START, value seconds before
+            (start,) = [r for r in ev.rows if r.mark == "start"]
+            assert start.ts is not None and _close((latest.fired - start.ts) / 1000, latest.value), alert.name
+            continue
         counted = [r for r in ev.rows if r.mark]
         if alert.name == "error_rate":
             assert _close(100.0 * len(counted) / ev.total, latest.value)

@@ -114,3 +114,22 @@ def test_run_is_the_latest_runs_entries_with_its_checkpoints_marked(tmp_path: Pa
     assert marks_of(result) == ["START", "CORE", "failed"]
     with pytest.raises(EvidenceError, match="no run"):
         collect_evidence(StaticSession(sc.empty_snapshot(start), [], paths=[str(path)]), "run:bootstrap")
+
+
+def test_a_stuck_alert_shows_the_run_that_hung_from_its_start(tmp_path: Path) -> None:
+    """A restart that hangs after PARALLEL: stuck:bootstrap fires at the first whole second past START +
+    30 s (10:00:31.000, value 31.0); its evidence is the BOOTSTRAP entries since that START, marked."""
+    lines = [
+        "2025-09-09T09:59:00.000Z|BOOTSTRAP|CORE|40|SUCCESS|an earlier run's",
+        "2025-09-09T10:00:00.000Z|BOOTSTRAP|START|0|INFO|Restart",
+        "2025-09-09T10:00:00.048Z|BOOTSTRAP|CORE|48|SUCCESS|Core identity loaded",
+        "2025-09-09T10:00:00.138Z|BOOTSTRAP|PARALLEL|90|SUCCESS|6 threads completed",
+    ]
+    lines += [f"2025-09-09T10:00:{s:02}.500Z|API|CALL|3|SUCCESS|tick {s}" for s in range(1, 45)]
+    path = tmp_path / "execution.log"
+    path.write_text("\n".join(lines) + "\n")
+    result, snap = collect_batch(discover([str(path)]), Config(), "alert:stuck:bootstrap")
+    (alert,) = [a for a in snap.alerts if a.name == "stuck:bootstrap"]
+    assert alert.fired == parse_timestamp("2025-09-09T10:00:31.000Z") and alert.value == 31.0
+    assert result.figure == "alert:stuck:bootstrap" and result.as_of == alert.fired
+    assert lines_of(result) == [2, 3, 4] and marks_of(result) == ["start", None, None]
