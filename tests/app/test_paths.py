@@ -263,3 +263,50 @@ def test_enter_on_a_stage_shows_its_entries_as_collect_evidence_and_b_evidence_d
         rows = [(e["file"], e["line"], e["ts"], e["raw"]) for e in cli["entries"]]
         assert rows == [(f, n, format_ts(ts), raw) for f, n, ts, raw in seen[figure]], figure
         assert cli["figure"] == figure and cli["total"] == len(seen[figure])
+
+
+@sync
+async def test_z_gives_the_full_funnel_at_80x24_and_esc_restores_the_compact_lines() -> None:
+    app = app_for(sc.paths_snapshot("stuck"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        box = app.query_one("#paths-box")
+        before = box.region
+        app.query_one(PathsPanel).focus()
+        await pilot.press("z")
+        await pilot.pause()
+        assert app.screen.maximized is box
+        lines = panel_lines(app)
+        assert len(lines) == 21 and sum(line.startswith("Stage") for line in lines) == 3  # every path, stacked
+        assert "PARALLEL" in lines[4] and "◀ slowest" in lines[4]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen.maximized is None and box.region == before and len(panel_lines(app)) == 3
+
+
+def test_a_restart_that_hangs_after_parallel_reads_stuck_from_the_engine(tmp_path: Path) -> None:
+    """A real log read by the engine: START, CORE, PARALLEL at 10:00:00, then 42.5 s of other entries."""
+    lines = [
+        "2025-09-09T10:00:00.000Z|BOOTSTRAP|START|0|INFO|Restart",
+        "2025-09-09T10:00:00.048Z|BOOTSTRAP|CORE|48|SUCCESS|Core identity loaded",
+        "2025-09-09T10:00:00.138Z|BOOTSTRAP|PARALLEL|90|SUCCESS|6 threads completed",
+    ] + [f"2025-09-09T10:00:{s:02}.500Z|API|CALL|3|SUCCESS|tick {s}" for s in range(1, 43)]
+    path = tmp_path / "execution.log"
+    path.write_text("\n".join(lines) + "\n")
+    newest = parse_timestamp("2025-09-09T10:00:42.500Z") or 0
+    session = MonitorSession([str(path)], Config(), follow=False, wall_clock=lambda: newest)
+    session.start()
+    assert session.wait_history(60)
+    app = make_app(session, rss_probe=lambda: 42.0, start_session=False)
+
+    async def run() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: app.snapshot is not None and bool(app.snapshot.critical_paths))
+            await pilot.pause()
+            assert panel_lines(app)[0] == "███·· ✗ bootstrap RUNNING 42 s at PARALLEL: CORE 48 · PARALLEL 90"
+            assert app.query_one("#paths-box").border_title == "Critical paths (1m) · 1 stuck"
+
+    try:
+        asyncio.run(run())
+    finally:
+        session.stop()
