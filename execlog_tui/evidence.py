@@ -106,7 +106,7 @@ def parse_figure(text: str) -> Figure:
             pass  # a path's name, as configured
         elif ":" in name:
             prefix, _, comp = name.partition(":")
-            # stuck:PATH names a critical path, as configured; breaker: and critical: a component
+            # breaker:API, critical:API name components; stuck:bootstrap a configured path (SPEC 10)
             name = f"{prefix}:{comp if prefix == STUCK else comp.upper()}"
         return Figure(kind, name)
     if sep:
@@ -645,8 +645,6 @@ def _alert_rows(req: _Request, stream: Stream) -> EvidenceResult:
     marks: dict[int, str] = {}
     kind, _, component = name.partition(":")
     conditions = {c.name: c for c in req.config.monitoring.conditions}
-    if kind == STUCK:
-        return _stuck_rows(req, stream, alert)
     if kind in ("breaker", "critical"):
         trigger = _firing_entry(req, stream, kind, component, fired)
         for seq, (file, line, e) in enumerate(_until(stream(lo, None), req), start=1):
@@ -664,36 +662,36 @@ def _alert_rows(req: _Request, stream: Stream) -> EvidenceResult:
             if e.ts >= lo:
                 got = counts(e)
                 keep.add(seq, _row(file, line, e, got if isinstance(got, str) else None))
+    elif kind == STUCK:
+        return _stuck_rows(req, stream, alert, component)
     else:
         raise EvidenceError(f"alert {name!r}: not an alert this configuration raises")
     return EvidenceResult(req.figure.text, spec.name, fired, keep.total, _marked(keep.rows(), marks))
 
 
 def _stuck_start(alert: AlertView) -> int:
-    """When the run behind a stuck:PATH firing started: its value is the seconds it had been running."""
+    """When the run behind a stuck:PATH firing started: the fired second less the seconds it had run
+    (the alert's value, SPEC 10)."""
     return alert.fired - round((alert.value or 0.0) * 1000)
 
 
-def _stuck_rows(req: _Request, stream: Stream, alert: AlertView) -> EvidenceResult:
-    """stuck:PATH: the path component's entries from the start of the run that hung to the second the
-    alert fired, the START that began it marked `start` (SPEC 10: fired when the run was still running
-    past its timeout)."""
-    path, _ = path_and_checkpoint(req.config, Figure("run", alert.name.partition(":")[2]))
-    started = _stuck_start(alert)
-    first = frozenset(path.checkpoints[0].actions) if path.checkpoints else frozenset()
+def _stuck_rows(req: _Request, stream: Stream, alert: AlertView, path_name: str) -> EvidenceResult:
+    """SPEC 10: the run that was still running when stuck:PATH fired, from its start (the fired second
+    less the seconds it had run) to that second: the path's component's entries, each entry that
+    matches a checkpoint marked with the checkpoint's name."""
+    path = next((p for p in req.config.critical_paths if p.name == path_name), None)
+    if path is None or path.timeout_ms is None or alert.value is None:
+        raise EvidenceError(f"alert 'stuck:{path_name}': not an alert this configuration raises")
+    fired = alert.fired
+    start = _stuck_start(alert)
+    names = {action: cp.name for cp in reversed(path.checkpoints) for action in cp.actions}
     keep = _Keep(req.limit)
-    marks: dict[int, str] = {}
-    seq = 0
-    for file, line, e in _until(stream(started, None), req):
-        if e.ts > alert.fired:
+    for seq, (file, line, e) in enumerate(_until(stream(start, None), req), start=1):
+        if e.ts > fired:
             break
-        if e.component != path.component or e.ts < started:
-            continue
-        seq += 1
-        keep.add(seq, _row(file, line, e))
-        if e.ts == started and e.action in first:
-            marks = {seq: "start"}  # the last START at that instant began the run
-    return EvidenceResult(req.figure.text, SHORTEST.name, alert.fired, keep.total, _marked(keep.rows(), marks))
+        if e.ts >= start and e.component == path.component:
+            keep.add(seq, _row(file, line, e, names.get(e.action)))
+    return EvidenceResult(req.figure.text, "run", fired, keep.total, [row for _seq, row in keep.rows()])
 
 
 def _condition_predicate(figure: str) -> Callable[[Entry], str | None]:

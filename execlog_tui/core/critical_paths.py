@@ -25,8 +25,15 @@ HIT_MISS = "HIT_MISS"
 _HIT, _MISS = "HIT", "MISS"
 
 
+STUCK_CONDITION_MARK = " running > "  # the condition of every stuck:PATH alert: `PATH running > TIMEOUT`
+
+
 def stuck_alert_name(path: str) -> str:
     return f"stuck:{path}"
+
+
+def stuck_condition(path: str, timeout_ms: int) -> str:
+    return f"{path}{STUCK_CONDITION_MARK}{timeout_text(timeout_ms)}"
 
 
 def timeout_text(ms: int) -> str:
@@ -163,7 +170,7 @@ class PathTracker:
                 assert p.timeout_ms is not None
                 self.alerts.fire(
                     stuck_alert_name(p.name),
-                    f"{p.name} running > {timeout_text(p.timeout_ms)}",
+                    stuck_condition(p.name, p.timeout_ms),
                     (second_ms - st.started) / 1000,
                     second_ms,
                 )

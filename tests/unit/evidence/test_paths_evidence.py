@@ -118,7 +118,8 @@ def test_run_is_the_latest_runs_entries_with_its_checkpoints_marked(tmp_path: Pa
 
 def test_a_stuck_alert_shows_the_run_that_hung_from_its_start(tmp_path: Path) -> None:
     """A restart that hangs after PARALLEL: stuck:bootstrap fires at the first whole second past START +
-    30 s (10:00:31.000, value 31.0); its evidence is the BOOTSTRAP entries since that START, marked."""
+    30 s (10:00:31.000, value 31.0); its evidence is the BOOTSTRAP entries since that START, each
+    checkpoint marked."""
     lines = [
         "2025-09-09T09:59:00.000Z|BOOTSTRAP|CORE|40|SUCCESS|an earlier run's",
         "2025-09-09T10:00:00.000Z|BOOTSTRAP|START|0|INFO|Restart",
@@ -132,4 +133,5 @@ def test_a_stuck_alert_shows_the_run_that_hung_from_its_start(tmp_path: Path) ->
     (alert,) = [a for a in snap.alerts if a.name == "stuck:bootstrap"]
     assert alert.fired == parse_timestamp("2025-09-09T10:00:31.000Z") and alert.value == 31.0
     assert result.figure == "alert:stuck:bootstrap" and result.as_of == alert.fired
-    assert lines_of(result) == [2, 3, 4] and marks_of(result) == ["start", None, None]
+    assert result.window == "run"
+    assert lines_of(result) == [2, 3, 4] and marks_of(result) == ["START", "CORE", "PARALLEL"]

@@ -186,3 +186,41 @@ def test_the_first_snapshot_after_the_history_is_as_of_the_wall_clock(tmp_path: 
             assert s.wait_history(10)
             assert s.snapshot().as_of == wall
             assert s.snapshot(as_of_last_entry=True).windows["1m"].entries == 50  # the quiet-log view
+
+
+def test_a_live_bootstrap_that_hangs_fires_stuck_on_the_wall_clock_and_the_alert_log(tmp_path: Path) -> None:
+    """SPEC 10 while following: no entry comes after PARALLEL, the wall clock alone fires stuck:bootstrap
+    (a 1-second timeout here), through the alert log like any alert; the next START resolves it."""
+    from dataclasses import replace
+
+    from execlog_tui.core.config import Config, CriticalPath, MonitoringConfig
+    from execlog_tui.core.timefmt import format_ts
+
+    log = tmp_path / "execution.log"
+    log.write_text("")
+    alerts = tmp_path / "alerts" / "alerts.log"
+    alerts.parent.mkdir()
+    config = replace(
+        Config(),
+        monitoring=replace(MonitoringConfig(), alert_log=str(alerts)),
+        critical_paths=(CriticalPath.of("bootstrap", "BOOTSTRAP", ("START", "CORE", "PARALLEL", "COMPLETE"), 1000),),
+    )
+    with MonitorSession([str(log)], config) as s:
+        assert s.wait_history(10)
+        now = int(time.time() * 1000)
+        with log.open("a") as f:
+            for i, step in enumerate(("START", "CORE", "PARALLEL")):
+                f.write(f"{format_ts(now + i)}|BOOTSTRAP|{step}|1|SUCCESS|x\n")
+
+        def stuck() -> bool:
+            path = s.snapshot().critical_paths["bootstrap"]
+            return path.stuck and path.latest is not None and path.latest.stage == "PARALLEL"
+
+        assert poll_until(stuck, 15)
+        assert poll_until(lambda: alerts.exists() and "alert=stuck:bootstrap" in alerts.read_text())
+        with log.open("a") as f:
+            f.write(f"{format_ts(int(time.time() * 1000))}|BOOTSTRAP|START|0|INFO|again\n")
+        assert poll_until(lambda: not s.snapshot().critical_paths["bootstrap"].stuck, 15)
+        firing = [a for a in s.snapshot().alerts if a.name == "stuck:bootstrap"]
+        assert len(firing) == 1 and firing[0].resolved is not None
+        assert firing[0].condition == "bootstrap running > 1 second"
