@@ -265,9 +265,11 @@ class ExeclogApp(App[int]):
         self.set_interval(1.0 / max(self.refresh_hz, 0.1), self._tick, name="refresh")
 
     def on_resize(self, event: events.Resize) -> None:
-        self._layout_paths()
+        # The event's size: the screen has not been resized yet when the app hears of it (the form
+        # followed the size before last: full at 80x24 after a shrink from 200x60, cut off).
+        self._layout_paths(event.size.width, event.size.height)
 
-    def _layout_paths(self) -> None:
+    def _layout_paths(self, width: int | None = None, height: int | None = None) -> None:
         """The critical-paths panel's form and height for this screen size, from the configured paths
         alone: a run that starts or ends never changes it, so no other panel moves."""
         if self._main_screen is None:
@@ -277,7 +279,8 @@ class ExeclogApp(App[int]):
         if not paths:
             box.display = False
             return
-        width, height = self.size
+        if width is None or height is None:
+            width, height = self.size
         layout = choose_layout(width, height, [len(p.checkpoints) for p in paths])
         panel = self._q(PathsPanel)
         panel.full_form = layout.full

@@ -83,6 +83,24 @@ async def test_compact_at_80x24_one_line_per_path_nothing_cut() -> None:
 
 
 @sync
+async def test_the_form_follows_a_resize_at_once() -> None:
+    """Shrunk from 200x60 to 80x24 the panel is compact (it was the full form, cut off, until the next
+    resize: the form followed the size before last), and grown back it is full again."""
+    app = app_for(sc.paths_snapshot("complete"))
+    async with app.run_test(size=(200, 60)) as pilot:
+        await pilot.pause()
+        panel = app.query_one(PathsPanel)
+        assert panel.full_form
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert not panel.full_form
+        assert len(panel_lines(app)) == 3
+        await pilot.resize_terminal(200, 60)
+        await pilot.pause()
+        assert panel.full_form
+
+
+@sync
 async def test_stuck_is_in_the_error_band_and_the_title_counts_it() -> None:
     app = app_for(sc.paths_snapshot("stuck"))
     async with app.run_test(size=(80, 24)) as pilot:

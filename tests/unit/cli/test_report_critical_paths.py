@@ -33,7 +33,8 @@ def test_seed_sample_sections_by_hand() -> None:
     assert out.returncode == 0, out.stderr
     # Worked out from the sample: one bootstrap, 254 ms from START (10:00:00.000) to COMPLETE (.254); its
     # stages' own durations 48, 90, 105 (VALIDATE, under the configured VALIDATION). The p95 of one entry is
-    # its own duration (the histogram's value, within SPEC's 2 %, is bounded by the stage's min and max). The 10:03 lookup reached UPDATE and the CACHE
+    # its own duration (the histogram's value, within SPEC's 2 %, is bounded by the stage's min and max).
+    # The 10:03 lookup reached UPDATE and the CACHE
     # FAILURE at 10:04:00.000 failed it, 60,000 ms after its LOOKUP. Memory learning is running since
     # 10:02:00.000: 150 s as of 10:04:30.002 (in whole seconds).
     assert section(out.stdout, "bootstrap") == [
