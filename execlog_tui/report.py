@@ -10,11 +10,20 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from execlog_tui.core.display import BAND_MARKS, alert_value, band_legend, band_text, group_alerts
+from execlog_tui.core.display import (
+    BAND_MARKS,
+    alert_value,
+    band_legend,
+    band_text,
+    group_alerts,
+    run_head,
+    run_state,
+    run_steps,
+)
 from execlog_tui.core.sanitize import one_line, sanitize
 from execlog_tui.core.snapshot import MetricsSnapshot, PathView, RunView
 from execlog_tui.core.timefmt import format_ts
-from execlog_tui.core.windows import WINDOW_NAMES, WINDOWS_BY_NAME, coverage_note, span_text
+from execlog_tui.core.windows import WINDOW_NAMES, WINDOWS_BY_NAME, coverage_note
 
 BAND_STYLE = {"optimal": "green", "acceptable": "cyan", "warning": "yellow", "error": "bold red"}
 LEGEND = "bands: " + band_legend()
@@ -24,6 +33,7 @@ BLANK = Text("")
 # The critical paths' stages are of one window: the components' (1d) unless `-b --window` names another.
 PATHS_WINDOW = "1d"
 RUN_STYLE = {"complete": "green", "failed": "red", "running": "yellow"}
+RUN_LINE_WIDTH = 80  # a critical path's run line fits an 80-column terminal
 
 
 def banded(value: str, band: str | None, *, word: bool = False) -> Text:
@@ -155,47 +165,35 @@ def _exact_span(ms: int) -> str:
     return f"{ms:,} ms"
 
 
-def _elapsed(ms: int, running: bool) -> str:
-    """`254 ms`, `60,000 ms` (under two minutes); a running run in whole seconds as it ticks (`42s`, `150s`,
-    from one second to ten minutes); anything longer coarsely (`3h 05m`)."""
-    if ms < (1_000 if running else 120_000):
-        return f"{max(ms, 0):,} ms"
-    if running and ms < 600_000:
-        return f"{ms // 1000}s"
-    return span_text(ms)
-
-
 def run_line(path: PathView, as_of: int | None) -> Text:
-    """The latest run as one line: `bootstrap complete 254 ms: CORE 48 · PARALLEL 90 · VALIDATION 105`,
-    `memory_learning RUNNING 2m at PERSIST (started 10:02:00.000)`, `cache_operations failed at UPDATE after
-    60,000 ms (ended 10:04:00.000)`. A complete run lists its checkpoints' own durations but the first's (the
-    start marks it) and the last's (in the writers it is the run's total, the figure the line leads with)."""
-    name = sanitize(path.name)
+    """The latest run as one line, in the dashboard panel's words (core/display): `bootstrap complete 254
+    ms: CORE 48 · PARALLEL 90 · VALIDATION 105`, `memory_learning running 2m 30s at PERSIST: MATCH 3 · …
+    (started 10:02:00.000)`, `bootstrap RUNNING 42 s at PARALLEL, stuck over 30s (started …)`,
+    `cache_operations failed 1m 00s after UPDATE: … (ended 10:04:00.000)`."""
     run: RunView | None = path.latest
     if run is None:
-        return Text(f"{name}: no run yet", style="dim")
+        return Text(run_head(path), style="dim")
     # Of the report's day: the time of day to the millisecond (the heading's as-of date); of another day
     # (`-b -d` reports as of the wall clock): the date and time to the second, so the line fits 80 columns.
     times = [t for t in (run.started, run.ended, as_of) if t is not None]
     day, when = _clock_for(times, ms=True)
     if not day:
         _, when = _clock_for(times, ms=False)
-    line = Text()
-    if run.state == "complete":
-        line.append(f"{name} complete {_elapsed(run.elapsed_ms, False)}", style=RUN_STYLE["complete"])
-        stages = [r for r in run.reached[1:] if r.checkpoint != path.checkpoints[-1]]
-        if stages:
-            line.append(": " + " · ".join(f"{sanitize(r.checkpoint)} {_ms(r.duration_ms)}" for r in stages))
-    elif run.state == "running":
-        text = f"{name} RUNNING {_elapsed(run.elapsed_ms, True)} at {sanitize(run.stage)}"
-        if path.stuck and path.timeout_ms is not None:
-            text += f", STUCK over {_exact_span(path.timeout_ms)}"
-        line.append(text, style="bold red" if path.stuck else RUN_STYLE["running"])
+    state = run_state(path)
+    line = Text(run_head(path), style="bold red" if state == "stuck" else RUN_STYLE.get(state, ""))
+    if state == "stuck" and path.timeout_ms is not None:
+        line.append(f", stuck over {_exact_span(path.timeout_ms)}", style="bold red")
+    if run.running:
         line.append(f" (started {when(run.started)})")
-    else:
-        text = f"{name} {run.state} at {sanitize(run.stage)} after {_elapsed(run.elapsed_ms, False)}"
-        line.append(text, style=RUN_STYLE.get(run.state, ""))
+    elif state == "failed":
         line.append(f" (ended {when(run.ended)})")
+    # As many steps as keep the line within 80 columns (`…` for the rest), as the panel fits its width.
+    steps = run_steps(path)
+    for keep in range(len(steps), 0, -1):
+        text = ": " + " · ".join(steps[:keep]) + (" · …" if keep < len(steps) else "")
+        if line.cell_len + len(text) <= RUN_LINE_WIDTH:
+            line.append(text)
+            break
     return line
 
 

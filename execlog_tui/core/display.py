@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 from execlog_tui.core.config import BAND_NAMES, CONDITION_UNITS, Condition, NotationError
 from execlog_tui.core.critical_paths import STUCK_CONDITION_MARK
-from execlog_tui.core.snapshot import AlertView
+from execlog_tui.core.sanitize import sanitize
+from execlog_tui.core.snapshot import AlertView, PathView
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,3 +146,70 @@ def group_alerts(alerts: Iterable[AlertView], gap_ms: int = EPISODE_GAP_MS) -> l
     firing = sorted((g for g in groups if g.firing), key=lambda g: (-g.last_fired, g.name))
     resolved = sorted((g for g in groups if not g.firing), key=lambda g: (-(g.resolved or 0), g.name))
     return firing + resolved
+
+
+# ---- a critical path's latest run (SPEC 10): the panel's line and the text report's, word for word ----
+
+
+def run_span(ms: float | int) -> str:
+    """A run's elapsed time: `254 ms`, `4.2 s`, `42 s`, `3m 20s`, `2h 05m`, `448d 21h`."""
+    if ms < 1000:
+        return f"{max(ms, 0):.0f} ms"
+    if ms < 10_000:
+        return f"{ms / 1000:.1f} s"
+    s = int(ms // 1000)
+    if s < 60:
+        return f"{s} s"
+    m, s = divmod(s, 60)
+    if m < 60:
+        return f"{m}m {s:02d}s"
+    h, m = divmod(m, 60)
+    if h < 24:
+        return f"{h}h {m:02d}m"
+    d, h = divmod(h, 24)
+    return f"{d}d {h:02d}h"
+
+
+def stage_ms(ms: float) -> str:
+    """A checkpoint's own duration in a run line: `48`, `0.5` (ms, said once by the total)."""
+    return f"{ms:.0f}" if float(ms).is_integer() or ms >= 100 else f"{ms:.1f}"
+
+
+def run_state(path: PathView) -> str:
+    """none, running, stuck (running, its stuck:PATH alert firing), failed or complete."""
+    run = path.latest
+    if run is None:
+        return "none"
+    if run.running:
+        return "stuck" if path.stuck else "running"
+    return "failed" if run.state == "failed" else "complete"
+
+
+def run_head(path: PathView) -> str:
+    """`bootstrap complete 254 ms`, `bootstrap RUNNING 42 s at PARALLEL` (stuck), `… running 42 s at …`,
+    `cache_operations failed 1m 00s after UPDATE`, `bootstrap no run yet`. Names are made inert."""
+    name = sanitize(path.name)
+    run = path.latest
+    if run is None:
+        return f"{name} no run yet"
+    stage = sanitize(run.stage)
+    state = run_state(path)
+    if state == "stuck":
+        return f"{name} RUNNING {run_span(run.elapsed_ms)} at {stage}"
+    if state == "running":
+        return f"{name} running {run_span(run.elapsed_ms)} at {stage}"
+    if state == "failed":
+        return f"{name} failed {run_span(run.elapsed_ms)} after {stage}"
+    return f"{name} complete {run_span(run.elapsed_ms)}"
+
+
+def run_steps(path: PathView) -> list[str]:
+    """The latest run's checkpoints with their own durations, the first (the start) and the last (its
+    duration is the run's total) left out: `CORE 48`, `PARALLEL 90`, `VALIDATION 105`."""
+    run = path.latest
+    if run is None or not path.checkpoints:
+        return []
+    first, last = path.checkpoints[0], path.checkpoints[-1]
+    return [
+        f"{sanitize(r.checkpoint)} {stage_ms(r.duration_ms)}" for r in run.reached if r.checkpoint not in (first, last)
+    ]

@@ -23,9 +23,10 @@ from rich.text import Text
 from textual.binding import Binding, BindingType
 
 from execlog_tui.core.config import CriticalPath
+from execlog_tui.core.display import run_head, run_state, run_steps
 from execlog_tui.core.sanitize import sanitize
-from execlog_tui.core.snapshot import WINDOW_NAMES, PathView, RunView, StageFigures
-from execlog_tui.ui.fmt import age, clock, number, short_count
+from execlog_tui.core.snapshot import WINDOW_NAMES, PathView, StageFigures
+from execlog_tui.ui.fmt import clock, number, short_count
 from execlog_tui.ui.textpanel import CURSOR_STYLE, TextPanel
 
 COMPACT_LINES = 4  # at most this many lines in the compact form (more paths: the last says how many more)
@@ -39,22 +40,6 @@ GLYPHS = {"complete": "✓", "failed": "▲", "running": "◷", "stuck": "✗", 
 
 
 # ------------------------------------------------------------------------------------ the figures
-def span(ms: float | int) -> str:
-    """A run's elapsed time: `254 ms`, `4.2 s`, `42 s`, `3m 20s`."""
-    if ms < 1000:
-        return f"{ms:.0f} ms"
-    if ms < 10_000:
-        return f"{ms / 1000:.1f} s"
-    if ms < 60_000:
-        return f"{int(ms // 1000)} s"
-    return age(int(ms))
-
-
-def stage_ms(ms: float) -> str:
-    """A checkpoint's own duration in a run line: `48`, `0.5` (ms, said once by the total)."""
-    return f"{ms:.0f}" if float(ms).is_integer() or ms >= 100 else f"{ms:.1f}"
-
-
 def rows_of(path: PathView, window: str) -> tuple[StageFigures, ...]:
     """The path's stage rows for the window, one per checkpoint (an empty one where none came)."""
     rows = path.stages.get(window, ())
@@ -74,48 +59,13 @@ def slowest(rows: Sequence[StageFigures]) -> int | None:
     return best
 
 
-def state_of(path: PathView) -> str:
-    run = path.latest
-    if run is None:
-        return "none"
-    if run.running:
-        return "stuck" if path.stuck else "running"
-    return "failed" if run.state == "failed" else "complete"
-
-
-def run_head(path: PathView) -> str:
-    """`bootstrap complete 254 ms`, `bootstrap RUNNING 42 s at PARALLEL` (stuck), `… failed 60 s after UPDATE`."""
-    name = sanitize(path.name)
-    run = path.latest
-    if run is None:
-        return f"{name} no run yet"
-    stage = sanitize(run.stage)
-    if run.running:
-        if path.stuck:  # the panel's title says how many are stuck, the alert its timeout
-            return f"{name} RUNNING {span(run.elapsed_ms)} at {stage}"
-        return f"{name} running {span(run.elapsed_ms)} at {stage}"
-    if run.state == "failed":
-        return f"{name} failed {span(run.elapsed_ms)} after {stage}"
-    return f"{name} {sanitize(run.state)} {span(run.elapsed_ms)}"
-
-
-def run_steps(path: PathView, run: RunView) -> list[str]:
-    """The run's checkpoints with their own durations, the first (the start) and the last (its duration
-    is the run's total) left out: `CORE 48`, `PARALLEL 90`, `VALIDATION 105`."""
-    first, last = (path.checkpoints[0], path.checkpoints[-1]) if path.checkpoints else ("", "")
-    return [
-        f"{sanitize(r.checkpoint)} {stage_ms(r.duration_ms)}" for r in run.reached if r.checkpoint not in (first, last)
-    ]
-
-
 def run_line(path: PathView, width: int, steps: bool = True) -> str:
     """The latest run as one line of at most `width` characters: the head, then (with `steps`) as many
     of its steps as fit (`…` for the others)."""
-    head = f"{GLYPHS[state_of(path)]} {run_head(path)}"
+    head = f"{GLYPHS[run_state(path)]} {run_head(path)}"
     if not steps:
         return head
-    steps_ = run_steps(path, path.latest) if path.latest is not None else []
-    return _fit(head, steps_, width)
+    return _fit(head, run_steps(path), width)
 
 
 def _fit(head: str, steps: list[str], width: int) -> str:
@@ -370,7 +320,7 @@ class PathsPanel(TextPanel):
         return self.has_focus and self.pos == (p, i)
 
     def _state_style(self, path: PathView) -> Style:
-        return self.style_of(f"paths--{state_of(path) if path.latest is not None else 'dim'}")
+        return self.style_of(f"paths--{run_state(path) if path.latest is not None else 'dim'}")
 
     def build(self, width: int) -> Text:
         paths = self.paths
