@@ -115,6 +115,7 @@ def test_the_first_100_components_and_other(tmp_path: Path) -> None:
     assert "breaker:C099" in alerts and "breaker:C100" not in alerts
     assert "critical:C005" in alerts and "critical:C110" not in alerts
     assert {a for a in alerts if not a.startswith(("breaker:", "critical:"))} == {"error_rate"}
+
     # Everything else is the report's figure.
     def past_100(k: tuple) -> bool:
         labels = dict(k[1])
