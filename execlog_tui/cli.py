@@ -251,8 +251,9 @@ def run_exporter_cli(args: argparse.Namespace) -> int:
         return EXIT_OK  # the way a service is stopped: a clean exit, the port released
 
 
-def _serving(session: object, listen: str | None):  # noqa: ANN202 - a MetricsServer or None
-    """`--metrics-listen`: a started server for a live session (UsageError when it cannot bind)."""
+def _serving(session: object, listen: str | None, announce: bool = False):  # noqa: ANN202 - MetricsServer | None
+    """`--metrics-listen`: a started server for a live session (UsageError when it cannot bind); with
+    `announce`, its address on stderr (not under the dashboard, whose terminal is Textual's)."""
     if listen is None:
         return None
     from execlog_tui.exporter.run import ListenError, metrics_server
@@ -261,9 +262,12 @@ def _serving(session: object, listen: str | None):  # noqa: ANN202 - a MetricsSe
     address = _listen_address("--metrics-listen", listen)
     assert isinstance(session, MonitorSession)
     try:
-        return metrics_server(session, address)
+        server = metrics_server(session, address)
     except ListenError as e:
         raise UsageError(str(e)) from None
+    if announce:
+        print_message(f"execlog-top: serving {server.url} (and /-/healthy)")
+    return server
 
 
 def run_prometheus_rules(args: argparse.Namespace) -> int:
@@ -364,7 +368,7 @@ def run_batch(args: argparse.Namespace) -> int:
             line_limit=args.line_limit,
             counting=args.metrics_listen is not None,
         )
-        server = _serving(session, args.metrics_listen)
+        server = _serving(session, args.metrics_listen, announce=True)
         try:
             return run_follow_batch(
                 session, FollowBatchOptions(delay=args.delay, iterations=args.iterations, json=args.json)
