@@ -108,8 +108,8 @@ def condition_rule(config: Config, cond: Condition, name: str) -> dict[str, Any]
         "annotations": {
             "summary": f"{{{{ $labels.instance }}}}: {cond.name.replace('_', ' ')} {{{{ $value | {gauge.shown} }}}}"
             f" ({cond.text})",
-            "description": f"{cond.text} holds over the 1m window on "
-            "{{ $labels.instance }}: the dashboard's alert of the same name fires.",
+            "description": f"{cond.text} over the 1m window on {{{{ $labels.instance }}}}, as its dashboard's "
+            f"{cond.name} alert.",
         },
     }
 
