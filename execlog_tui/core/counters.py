@@ -48,10 +48,6 @@ def first_components(cap: ComponentCap, limit: int = LABELLED_COMPONENTS) -> fro
     return frozenset(cap.order[:limit])
 
 
-def status_label(status: str) -> str:
-    return status if status in STATUS_LABELS else OTHER
-
-
 @dataclass(frozen=True, slots=True)
 class HistogramValues:
     """One component's durations: cumulative counts per bucket (the last one +Inf), count and sum (s)."""

@@ -97,7 +97,9 @@ class MetricsEngine:
         self._secs = BucketSeries(SECOND_BUCKETS, 100)
         self._mins = BucketSeries(MINUTE_BUCKETS, 60)
         self._late_version = 0
-        self._minute_cache: tuple[int, int, int, Agg] | None = None
+        # Complete minutes of the minute windows, one entry per window length (1h and 1d: a single entry
+        # was replaced by the other window at every snapshot, recomputing a day of minutes each time).
+        self._minute_cache: dict[int, tuple[int, int, Agg]] = {}
         self._window_entries = 0  # entries in the 1m window at the last evaluation
         self.breakers = BreakerTracker(self.config.breaker, self._on_breaker)
         # SPEC 4: every entry's component goes through this cap (the fast path registers only what it tracks).
@@ -681,12 +683,12 @@ class MetricsEngine:
 
     def _complete_minutes(self, first: int, end: int) -> Agg:
         """Minutes [first, end): cached, since they change only through late entries."""
-        key = (first, end, self._late_version)
-        cache = self._minute_cache
-        if cache is not None and cache[:3] == key:
-            return cache[3]
+        span = end - first
+        cached = self._minute_cache.get(span)
+        if cached is not None and cached[0] == first and cached[1] == self._late_version:
+            return cached[2]
         agg = self._mins.total(first, end)
-        self._minute_cache = (*key, agg)
+        self._minute_cache[span] = (first, self._late_version, agg)
         return agg
 
     def _window_figures(self, name: str, agg: Agg, seconds: int) -> WindowFigures:
