@@ -72,15 +72,28 @@ class CounterValues:
     durations: dict[str, HistogramValues]  # component label -> its histogram
 
 
+class _Cell:
+    """The counting of one (component, status) as fed: its entries, and its label's histogram when such
+    entries are completed operations (None otherwise); what each entry needs is decided once per cell."""
+
+    __slots__ = ("key", "count", "hist", "cache")
+
+    def __init__(self, key: tuple[str, str], hist: list[float] | None, cache: bool) -> None:
+        self.key = key  # (component label, status label)
+        self.count = 0
+        self.hist = hist
+        self.cache = cache  # a CACHE entry: HIT and MISS count as lookups
+
+
 class Counters:
     """Counts what the engine is fed from its creation on (SPEC 11)."""
 
     __slots__ = (
         "_cap",
         "_labels",
+        "_cells",
         "_parse_errors_base",
         "_future_base",
-        "entries",
         "cache_hits",
         "cache_misses",
         "transitions",
@@ -92,9 +105,10 @@ class Counters:
     def __init__(self, config: Config, cap: ComponentCap, parse_errors: int, future: int) -> None:
         self._cap = cap
         self._labels: dict[str, str] = {}  # component -> label, filled as components are counted
+        # (component, status label) -> its cell: at most the cap's components times the statuses
+        self._cells: dict[tuple[str, str], _Cell] = {}
         self._parse_errors_base = parse_errors
         self._future_base = future
-        self.entries: dict[tuple[str, str], int] = {}
         self.cache_hits = 0
         self.cache_misses = 0
         self.transitions: dict[tuple[str, str], int] = {}
@@ -113,22 +127,44 @@ class Counters:
 
     def entry(self, component: str, action: str, duration_ms: float, status: str) -> None:
         """One entry fed (late ones included; never a parse error or an entry from the future)."""
-        comp = self._labels.get(component) or self.label(component)
-        key = (comp, status if status in STATUS_LABELS else OTHER)
-        entries = self.entries
-        entries[key] = entries.get(key, 0) + 1
-        result = cache_result(component, action)
-        if result is not None:
-            if result == "HIT":
-                self.cache_hits += 1
-            else:
-                self.cache_misses += 1
-        if is_completed(component, status):
-            h = self._hist.get(comp)
-            if h is None:
-                h = self._hist[comp] = [0.0] * (len(self.buckets_ms) + 2)
+        if status not in STATUS_LABELS:
+            status = OTHER  # any other token: bounded cells whatever the input
+        cell = self._cells.get((component, status))
+        if cell is None:
+            cell = self._cell(component, status)
+        cell.count += 1
+        h = cell.hist
+        if h is not None:
             h[bisect_left(self.buckets_ms, duration_ms)] += 1  # the first bound >= the duration (le)
             h[-1] += duration_ms
+        if cell.cache:
+            result = cache_result(component, action)
+            if result is not None:
+                if result == "HIT":
+                    self.cache_hits += 1
+                else:
+                    self.cache_misses += 1
+
+    def _cell(self, component: str, status: str) -> _Cell:
+        comp = self.label(component)
+        hist = None
+        if is_completed(component, status):  # OTHER stands for any other token: never completed
+            hist = self._hist.get(comp)
+            if hist is None:
+                hist = self._hist[comp] = [0.0] * (len(self.buckets_ms) + 2)
+        cell = self._cells[(component, status)] = _Cell(
+            (comp, status), hist, cache_result(component, "HIT") is not None
+        )
+        return cell
+
+    @property
+    def entries(self) -> dict[tuple[str, str], int]:
+        """(component label, status label) -> entries."""
+        out: dict[tuple[str, str], int] = {}
+        for cell in self._cells.values():
+            if cell.count:
+                out[cell.key] = out.get(cell.key, 0) + cell.count
+        return out
 
     def transition(self, component: str, state: str) -> None:
         """A breaker entered `state` (CLOSED, OPEN, HALF_OPEN)."""
@@ -146,7 +182,7 @@ class Counters:
                 cumulative.append(seen)
             durations[comp] = HistogramValues(tuple(cumulative), seen, h[-1] / 1000.0)
         return CounterValues(
-            entries=dict(self.entries),
+            entries=self.entries,
             parse_errors=parse_errors - self._parse_errors_base,
             future=future - self._future_base,
             cache_hits=self.cache_hits,
