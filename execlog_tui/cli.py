@@ -563,8 +563,8 @@ def run_dashboard(args: argparse.Namespace, paths: list[str] | None = None) -> i
     if "-" in options.paths:
         _stdin_off_the_terminal()
     session = build_session(options, config)
-    server = _serving(session, getattr(args, "metrics_listen", None))
     app = make_app(session, config=config, theme=theme, refresh_hz=options.refresh_hz)
+    server = _serving(session, getattr(args, "metrics_listen", None))
     try:
         return int(app.run() or 0)
     finally:

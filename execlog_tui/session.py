@@ -506,6 +506,10 @@ class MonitorSession:
             # From here on T = max(wall clock, newest entry) (SPEC 3): the first report after the
             # history (a `-b -d` one, a frame) must not be as of the newest entry of a stale log.
             self.engine.advance(self.wall_clock())
+            if self.counting and self.follow:
+                # What is read from here on (SPEC 11); with the history's end under one lock, so no
+                # scrape sees the history read and no counters.
+                self.engine.start_counting()
             self.history_done = True
             self.data_version += 1
         gc.freeze()  # the history's objects are long-lived: keep the collector off them (follow latency)
@@ -539,9 +543,6 @@ class MonitorSession:
             self._followers.append(LogFollower(live, line_limit=self.line_limit, start_at_end=True))
 
     def _follow(self) -> None:
-        if self.counting:
-            with self.lock:
-                self.engine.start_counting()  # what is read from here on; history is not counted
         if self.mode != "waiting":
             self.mode = "following"
         self._live = True
