@@ -188,6 +188,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print a Prometheus rules file: the configuration's alerts over the gauges, and fleet recording rules",
     )
+    p.add_argument(
+        "--grafana-dashboard",
+        action="store_true",
+        help="print a Grafana dashboard (JSON) over the metrics: a row per figure, the instance as a variable",
+    )
     p.add_argument("--version", action="version", version=f"execlog-top {__version__}")
     return p
 
@@ -215,6 +220,7 @@ def _check_metrics_options(args: argparse.Namespace) -> None:
                 ("--metrics-listen", args.metrics_listen is not None),
                 ("--textfile", args.textfile is not None),
                 ("--prometheus-rules", args.prometheus_rules),
+                ("--grafana-dashboard", args.grafana_dashboard),
             )
             if given
         ]
@@ -229,8 +235,14 @@ def _check_metrics_options(args: argparse.Namespace) -> None:
             raise UsageError("--textfile FILE goes with a single -b report (use --metrics-listen with -b -d)")
         if args.json:
             raise UsageError("--textfile and --json are two different outputs: give one")
-    if args.prometheus_rules and (args.paths or args.batch or args.replay or args.query is not None or args.demo):
-        raise UsageError("--prometheus-rules prints the rules of a configuration (--config FILE): no PATH or mode")
+    for given, option, what in (
+        (args.prometheus_rules, "--prometheus-rules", "the rules"),
+        (args.grafana_dashboard, "--grafana-dashboard", "the dashboard"),
+    ):
+        if given and (args.paths or args.batch or args.replay or args.query is not None or args.demo):
+            raise UsageError(f"{option} prints {what} of a configuration (--config FILE): no PATH or mode")
+    if args.prometheus_rules and args.grafana_dashboard:
+        raise UsageError("--prometheus-rules and --grafana-dashboard are two different outputs: give one")
 
 
 def run_exporter_cli(args: argparse.Namespace) -> int:
@@ -268,6 +280,13 @@ def _serving(session: object, listen: str | None, announce: bool = False):  # no
     if announce:
         print_message(f"execlog-top: serving {server.url} (and /-/healthy)")
     return server
+
+
+def run_grafana_dashboard(args: argparse.Namespace) -> int:
+    from execlog_tui.exporter.grafana import dashboard_json
+
+    sys.stdout.write(dashboard_json(_load_config(args.config)))
+    return EXIT_OK
 
 
 def run_prometheus_rules(args: argparse.Namespace) -> int:
@@ -599,6 +618,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         _check_metrics_options(args)
         if args.prometheus_rules:
             return run_prometheus_rules(args)
+        if args.grafana_dashboard:
+            return run_grafana_dashboard(args)
         if args.exporter is not None:
             return run_exporter_cli(args)
         if args.evidence is not None and (not args.batch or args.delay is not None):

@@ -155,6 +155,16 @@ def test_prometheus_agrees_and_alerts_for_one_instance_only(
         )
         assert prom.query("execlog_bootstrap_seconds")[inst[name]] == mine[key("execlog_bootstrap_seconds")]
     assert prom.firing() == set()
+    # Every query of the generated Grafana dashboard is one this Prometheus answers.
+    board = json.loads(
+        subprocess.run(
+            [sys.executable, "-m", "execlog_tui", "--grafana-dashboard"], capture_output=True, text=True, env=ENV
+        ).stdout
+    )
+    exprs = [t["expr"] for p in board["panels"] for t in p.get("targets", [])]
+    answered = {e: prom.api("query", query=e.replace("$instance", ".+"))["result"] for e in exprs}  # success
+    for metric in ("execlog_requests_per_second", "execlog_bootstrap_seconds", "execlog_degraded"):
+        assert all(len(r) == 2 for e, r in answered.items() if metric in e), metric  # both instances' gauges
 
     # An error burst on a: the breaker opens (3 errors in 10 s) and the 1m error rate passes 5 %.
     for _ in range(10):
