@@ -17,6 +17,7 @@
 
 #include "_scan_grammar.h" /* the line grammar's constants, generated from core/grammar.py */
 
+#define SCAN_ABI 2    /* bumped with every change of scan()'s or add_component()'s interface */
 #define MAXC 64       /* registered components */
 #define MAXNAME 32    /* longest registered component name */
 #define NBINS 2048    /* histogram bins (duration_bin of 999999999 is about 914) */
@@ -797,6 +798,12 @@ PyInit__scan(void)
     PyObject *m = PyModule_Create(&scanmodule);
     if (m == NULL)
         return NULL;
+    /* The interface's version: core/fastpath.py uses the scanner only when it expects this one (an
+     * editable install whose extension was built from an older _scan.c falls back to Python). */
+    if (PyModule_AddIntConstant(m, "ABI", SCAN_ABI) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
     Py_INCREF(&ScannerType);
     if (PyModule_AddObject(m, "Scanner", (PyObject *)&ScannerType) < 0) {
         Py_DECREF(&ScannerType);

@@ -25,6 +25,8 @@ _Run = tuple[
 # A registration of `add_component`: (action, act id, path id, checkpoint index).
 _Reg = tuple[bytes, int, int, int]
 
+ABI: int
+
 class Scanner:
     def __init__(self, bounds: Sequence[int], /) -> None: ...
     def scan(

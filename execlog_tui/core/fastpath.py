@@ -27,8 +27,12 @@ from execlog_tui.core.entry import NOT_AN_OPERATION
 from execlog_tui.core.parser import line_timestamp
 from execlog_tui.core.windows import NO_SEC, NO_TS, duration_bin
 
+SCAN_ABI = 2  # the scanner interface this module speaks (`_scan.ABI`, bumped with every change of it)
 try:
     from execlog_tui import _scan
+
+    if getattr(_scan, "ABI", None) != SCAN_ABI:  # an extension built from an older _scan.c
+        _scan = None  # type: ignore[assignment]  # as if not built: the per-line path, same results
 except ImportError:  # built without a C compiler: the per-line path does everything
     _scan = None  # type: ignore[assignment]  # the module or None: mypy cannot type an optional extension
 
