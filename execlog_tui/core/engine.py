@@ -99,7 +99,7 @@ class MetricsEngine:
         self._late_version = 0
         # Complete minutes of the minute windows, one entry per window length (1h and 1d: a single entry
         # was replaced by the other window at every snapshot, recomputing a day of minutes each time).
-        self._minute_cache: dict[int, tuple[int, int, Agg]] = {}
+        self._minute_cache: dict[int, tuple[int, int, int, Agg]] = {}
         self._window_entries = 0  # entries in the 1m window at the last evaluation
         self.breakers = BreakerTracker(self.config.breaker, self._on_breaker)
         # SPEC 4: every entry's component goes through this cap (the fast path registers only what it tracks).
@@ -682,13 +682,17 @@ class MetricsEngine:
         return agg
 
     def _complete_minutes(self, first: int, end: int) -> Agg:
-        """Minutes [first, end): cached, since they change only through late entries."""
+        """Minutes [first, end): cached, since they change only through late entries and through the
+        current second merged into its minute when the next second opens (the current minute then
+        changes: a clock advanced past it leaves that minute in [first, end) before its last second)."""
         span = end - first
+        version = self._late_version
+        cur_min = self._cur_sec // 60
         cached = self._minute_cache.get(span)
-        if cached is not None and cached[0] == first and cached[1] == self._late_version:
-            return cached[2]
+        if cached is not None and cached[0] == first and cached[1] == version and cached[2] == cur_min:
+            return cached[3]
         agg = self._mins.total(first, end)
-        self._minute_cache[span] = (first, self._late_version, agg)
+        self._minute_cache[span] = (first, version, cur_min, agg)
         return agg
 
     def _window_figures(self, name: str, agg: Agg, seconds: int) -> WindowFigures:
