@@ -167,8 +167,135 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--line-limit", type=_positive_int, default=64 * 1024, metavar="BYTES", help="cut longer lines (default 65536)"
     )
+    # SPEC 11: the figures for Prometheus.
+    p.add_argument(
+        "--exporter",
+        metavar="[HOST:]PORT",
+        help="headless: read the history, follow, and serve /metrics (Prometheus text or OpenMetrics) and "
+        "/-/healthy on HOST:PORT (default host 127.0.0.1)",
+    )
+    p.add_argument(
+        "--metrics-listen",
+        metavar="[HOST:]PORT",
+        help="with the dashboard or -b -d: serve /metrics and /-/healthy while it runs (default host 127.0.0.1)",
+    )
+    p.add_argument(
+        "--textfile",
+        metavar="FILE",
+        help="with -b: write the gauges to FILE atomically (node_exporter's textfile collector: FILE.prom) "
+        "instead of the report",
+    )
+    p.add_argument(
+        "--prometheus-rules",
+        action="store_true",
+        help="print a Prometheus rules file: the configuration's alerts over the gauges, and fleet recording rules",
+    )
+    p.add_argument(
+        "--grafana-dashboard",
+        action="store_true",
+        help="print a Grafana dashboard (JSON) over the metrics: a row per figure, the instance as a variable",
+    )
     p.add_argument("--version", action="version", version=f"execlog-top {__version__}")
     return p
+
+
+def _listen_address(option: str, text: str):  # noqa: ANN202 - ListenAddress, imported lazily
+    from execlog_tui.exporter.server import parse_listen
+
+    try:
+        return parse_listen(text)
+    except ValueError as e:
+        raise UsageError(f"{option}: {e}") from None
+
+
+def _check_metrics_options(args: argparse.Namespace) -> None:
+    """Which modes the Prometheus options go with (SPEC 11); UsageError otherwise."""
+    if args.exporter is not None:
+        others = [
+            name
+            for name, given in (
+                ("-b", args.batch),
+                ("--replay", args.replay),
+                ("--query", args.query is not None),
+                ("--evidence", args.evidence is not None),
+                ("--demo", args.demo),
+                ("--metrics-listen", args.metrics_listen is not None),
+                ("--textfile", args.textfile is not None),
+                ("--prometheus-rules", args.prometheus_rules),
+                ("--grafana-dashboard", args.grafana_dashboard),
+            )
+            if given
+        ]
+        if others:
+            raise UsageError(f"--exporter runs on its own: not with {', '.join(others)}")
+    if args.metrics_listen is not None and (
+        args.replay or args.query is not None or args.evidence is not None or (args.batch and args.delay is None)
+    ):
+        raise UsageError("--metrics-listen goes with the live dashboard or -b -d (use --textfile for one -b report)")
+    if args.textfile is not None:
+        if not args.batch or args.delay is not None or args.query is not None or args.evidence is not None:
+            raise UsageError("--textfile FILE goes with a single -b report (use --metrics-listen with -b -d)")
+        if args.json:
+            raise UsageError("--textfile and --json are two different outputs: give one")
+    for given, option, what in (
+        (args.prometheus_rules, "--prometheus-rules", "the rules"),
+        (args.grafana_dashboard, "--grafana-dashboard", "the dashboard"),
+    ):
+        if given and (args.paths or args.batch or args.replay or args.query is not None or args.demo):
+            raise UsageError(f"{option} prints {what} of a configuration (--config FILE): no PATH or mode")
+    if args.prometheus_rules and args.grafana_dashboard:
+        raise UsageError("--prometheus-rules and --grafana-dashboard are two different outputs: give one")
+
+
+def run_exporter_cli(args: argparse.Namespace) -> int:
+    """`--exporter [HOST:]PORT PATH...`: headless, serving SPEC 11's metrics until SIGTERM (exit 0)."""
+    from execlog_tui.exporter.run import RING_CAPACITY, ListenError, run_exporter
+    from execlog_tui.session import MonitorSession
+
+    address = _listen_address("--exporter", args.exporter)
+    config = _load_config(args.config)
+    _check_waitable(args.paths)
+    check_alert_log(config, args.paths or [])
+    session = MonitorSession(args.paths, config, ring_capacity=RING_CAPACITY, line_limit=args.line_limit, counting=True)
+    try:
+        return run_exporter(session, address)
+    except ListenError as e:
+        raise UsageError(str(e)) from None
+    except (Terminated, KeyboardInterrupt):
+        return EXIT_OK  # the way a service is stopped: a clean exit, the port released
+
+
+def _serving(session: object, listen: str | None, announce: bool = False):  # noqa: ANN202 - MetricsServer | None
+    """`--metrics-listen`: a started server for a live session (UsageError when it cannot bind); with
+    `announce`, its address on stderr (not under the dashboard, whose terminal is Textual's)."""
+    if listen is None:
+        return None
+    from execlog_tui.exporter.run import ListenError, metrics_server
+    from execlog_tui.session import MonitorSession
+
+    address = _listen_address("--metrics-listen", listen)
+    assert isinstance(session, MonitorSession)
+    try:
+        server = metrics_server(session, address)
+    except ListenError as e:
+        raise UsageError(str(e)) from None
+    if announce:
+        print_message(f"execlog-top: serving {server.url} (and /-/healthy)")
+    return server
+
+
+def run_grafana_dashboard(args: argparse.Namespace) -> int:
+    from execlog_tui.exporter.grafana import dashboard_json
+
+    sys.stdout.write(dashboard_json(_load_config(args.config)))
+    return EXIT_OK
+
+
+def run_prometheus_rules(args: argparse.Namespace) -> int:
+    from execlog_tui.exporter.rules import rules_yaml
+
+    sys.stdout.write(rules_yaml(_load_config(args.config)))
+    return EXIT_OK
 
 
 def _load_config(path: str | None):  # noqa: ANN202 - Config, imported lazily
@@ -255,11 +382,22 @@ def run_batch(args: argparse.Namespace) -> int:
 
         _check_waitable(args.paths)
         check_alert_log(config, args.paths or [])
-        session = MonitorSession(args.paths, config, ring_capacity=RING_CAPACITY, line_limit=args.line_limit)
-        return run_follow_batch(
-            session,
-            FollowBatchOptions(delay=args.delay, iterations=args.iterations, json=args.json, window=args.window),
+        session = MonitorSession(
+            args.paths,
+            config,
+            ring_capacity=RING_CAPACITY,
+            line_limit=args.line_limit,
+            counting=args.metrics_listen is not None,
         )
+        server = _serving(session, args.metrics_listen, announce=True)
+        try:
+            return run_follow_batch(
+                session,
+                FollowBatchOptions(delay=args.delay, iterations=args.iterations, json=args.json, window=args.window),
+            )
+        finally:
+            if server is not None:
+                server.close()
     sets = _discover(args.paths)
     if not any(s.members for s in sets):
         raise NoInputError(f"no log found at {', '.join(args.paths or ['execution.log'])}")
@@ -274,7 +412,17 @@ def run_batch(args: argparse.Namespace) -> int:
     if not result.readable:
         raise NoInputError(f"could not read any log file in {', '.join(args.paths or ['execution.log'])}")
     snap = engine.snapshot(as_of=until)
-    if args.json:
+    if args.textfile is not None:
+        from execlog_tui.core.counters import first_components
+        from execlog_tui.exporter.metrics import Scrape
+        from execlog_tui.exporter.server import write_textfile
+
+        try:
+            # A one-shot report writes the gauges only (SPEC 11): no counters.
+            write_textfile(args.textfile, Scrape(snap, first_components(engine.components), None))
+        except OSError as e:
+            raise NoInputError(f"cannot write {args.textfile}: {e.strerror or e}") from None
+    elif args.json:
         sys.stdout.write(json.dumps(snapshot_to_json(snap)) + "\n")
     else:
         from execlog_tui.report import make_console, print_report  # rich only for the text report
@@ -357,6 +505,7 @@ class DashboardOptions:
     ring_capacity: int = 100_000
     line_limit: int = 64 * 1024
     replay: ReplayOptions | None = None
+    counting: bool = False  # SPEC 11's counters while following (--metrics-listen)
 
     @classmethod
     def from_args(cls, args: argparse.Namespace, paths: list[str] | None = None) -> DashboardOptions:
@@ -368,6 +517,7 @@ class DashboardOptions:
             ring_capacity=int(args.buffer or 100_000),
             line_limit=int(args.line_limit),
             replay=replay,
+            counting=getattr(args, "metrics_listen", None) is not None,
         )
 
 
@@ -378,7 +528,11 @@ def build_session(options: DashboardOptions, config: Config) -> Session:
         from execlog_tui.session import MonitorSession
 
         return MonitorSession(
-            list(options.paths), config, ring_capacity=options.ring_capacity, line_limit=options.line_limit
+            list(options.paths),
+            config,
+            ring_capacity=options.ring_capacity,
+            line_limit=options.line_limit,
+            counting=options.counting,
         )
     from execlog_tui.replay.clock import parse_speed
     from execlog_tui.replay.session import ReplaySession
@@ -432,9 +586,12 @@ def run_dashboard(args: argparse.Namespace, paths: list[str] | None = None) -> i
         _stdin_off_the_terminal()
     session = build_session(options, config)
     app = make_app(session, config=config, theme=theme, refresh_hz=options.refresh_hz)
+    server = _serving(session, getattr(args, "metrics_listen", None))
     try:
         return int(app.run() or 0)
     finally:
+        if server is not None:
+            server.close()
         _install_stop_signals()  # the app's loop handled them while it ran and restored the default
 
 
@@ -461,6 +618,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.at is not None and (not args.batch or args.delay is not None or not args.at.strip()):
             raise UsageError("--at TIME goes with a single -b report (for a replay, use --replay --from TIME)")
         _check_stdin(args)
+        _check_metrics_options(args)
+        if args.prometheus_rules:
+            return run_prometheus_rules(args)
+        if args.grafana_dashboard:
+            return run_grafana_dashboard(args)
+        if args.exporter is not None:
+            return run_exporter_cli(args)
         if args.evidence is not None and (not args.batch or args.delay is not None):
             raise UsageError("--evidence FIGURE goes with a single -b report")
         if args.limit is not None and args.evidence is None:

@@ -32,7 +32,7 @@ from execlog_tui.core.parser import LINE_LIMIT, parse_line
 from execlog_tui.core.ringbuffer import RingBuffer, flags_of
 from execlog_tui.core.snapshot import MetricsSnapshot
 from execlog_tui.pipeline import HistoryResult, read_history, set_size
-from execlog_tui.sources.follower import TRUNCATED, WARNING, FollowEvent, LogFollower
+from execlog_tui.sources.follower import ROTATED, TRUNCATED, WARNING, FollowEvent, LogFollower
 from execlog_tui.sources.logset import LogSet, Member, SourceError, discover
 from execlog_tui.sources.reader import SourceWarning, is_stream_path
 from execlog_tui.sources.stream import StreamFollower
@@ -285,8 +285,10 @@ class MonitorSession:
         wall_clock: Clock | None = None,
         line_limit: int = LINE_LIMIT,
         rss_probe: RssProbe = read_rss_mb,
+        counting: bool = False,
     ) -> None:
         self.paths = list(paths) or ["execution.log"]
+        self.counting = counting  # SPEC 11's counters, from the start of following (the exporter's)
         self.config = config or Config()
         self.follow = follow
         self.wall_clock = wall_clock or wall_clock_ms
@@ -504,6 +506,10 @@ class MonitorSession:
             # From here on T = max(wall clock, newest entry) (SPEC 3): the first report after the
             # history (a `-b -d` one, a frame) must not be as of the newest entry of a stale log.
             self.engine.advance(self.wall_clock())
+            if self.counting and self.follow:
+                # What is read from here on (SPEC 11); with the history's end under one lock, so no
+                # scrape sees the history read and no counters.
+                self.engine.start_counting()
             self.history_done = True
             self.data_version += 1
         gc.freeze()  # the history's objects are long-lived: keep the collector off them (follow latency)
@@ -623,6 +629,9 @@ class MonitorSession:
     def _on_follow_event(self, ev: FollowEvent) -> None:
         self._event(str(ev))
         with self.lock:
+            counters = self.engine.counters
+            if counters is not None and ev.kind in (ROTATED, TRUNCATED):
+                counters.rotations += 1  # a copytruncate (TRUNCATED) is a rotation too
             if ev.kind in (TRUNCATED, WARNING):
                 self.engine.note_warning(ev.path, ev.message)
             if ev.kind != WARNING:

@@ -10,6 +10,7 @@ from execlog_tui.core.alerts import AlertHook, AlertTracker
 from execlog_tui.core.breakers import BreakerTracker
 from execlog_tui.core.components import OTHER, ComponentCap
 from execlog_tui.core.config import Config
+from execlog_tui.core.counters import Counters, CounterValues
 from execlog_tui.core.critical_paths import PathTracker
 from execlog_tui.core.entry import (
     BOOTSTRAP_COMPLETE,
@@ -96,7 +97,9 @@ class MetricsEngine:
         self._secs = BucketSeries(SECOND_BUCKETS, 100)
         self._mins = BucketSeries(MINUTE_BUCKETS, 60)
         self._late_version = 0
-        self._minute_cache: tuple[int, int, int, Agg] | None = None
+        # Complete minutes of the minute windows, one entry per window length (1h and 1d: a single entry
+        # was replaced by the other window at every snapshot, recomputing a day of minutes each time).
+        self._minute_cache: dict[int, tuple[int, int, int, Agg]] = {}
         self._window_entries = 0  # entries in the 1m window at the last evaluation
         self.breakers = BreakerTracker(self.config.breaker, self._on_breaker)
         # SPEC 4: every entry's component goes through this cap (the fast path registers only what it tracks).
@@ -122,6 +125,9 @@ class MetricsEngine:
         self.last: int | None = None
         self.files: list[str] = []
         self.warnings: list[SourceWarningView] = []
+        # SPEC 11's counters of what is fed while following: None (no cost but this test) until
+        # `start_counting`.
+        self.counters: Counters | None = None
 
     # ----------------------------------------------------------------------------------- clock
     def set_wall_clock(self, wall_ms: int) -> None:
@@ -215,6 +221,8 @@ class MetricsEngine:
         }
 
     def _on_breaker(self, component: str, old: str, new: str, ts: int) -> None:
+        if self.counters is not None:
+            self.counters.transition(component, new)
         name = f"breaker:{component}"
         if new == "OPEN":
             self.alerts.fire(name, f"{component} breaker OPEN", None, ts)
@@ -309,6 +317,8 @@ class MetricsEngine:
                 self._advance(ts)
             self.t = ts
         self.entries += 1
+        if self.counters is not None:
+            self.counters.entry(comp, action, dur, status)
         if self.last is None or ts > self.last:
             self.last = ts
         if self.first is None or ts < self.first:
@@ -383,8 +393,9 @@ class MetricsEngine:
     # the lines one by one would; nothing outside the engine touches its buckets or timers.
     @property
     def next_timer(self) -> int:
-        """The next breaker timer (ms); a line at or after it must go through `feed_lines`."""
-        return self._next_timer
+        """The next breaker timer (ms); a line at or after it must go through `feed_lines`. While the
+        engine counts (SPEC 11) every line must: a run holds no statuses or per-component durations."""
+        return self._next_timer if self.counters is None else NO_TS
 
     @property
     def current_second(self) -> int:
@@ -439,6 +450,9 @@ class MetricsEngine:
         (checkpoint index, ts, duration) triples): see `PathTracker.apply_events`."""
         t = self.t
         assert t is not None  # a run only follows an entry fed line by line
+        if self.counters is not None:
+            # `next_timer` hands a counting engine every line: a run here would go uncounted.
+            raise RuntimeError("a fast-path run fed to a counting engine (its lines must come one by one)")
         if ts0 > t and (ts0 > self._next_eval or ts0 >= self._next_timer):
             self._advance(ts0)
         if ts1 > t:
@@ -500,6 +514,19 @@ class MetricsEngine:
             end = i + 3 + 3 * n_ev
             self.paths.apply_events(int(path_events[i]), bool(path_events[i + 1]), path_events[i + 3 : end])
             i = end
+
+    # ------------------------------------------------------------------- counters (SPEC 11)
+    def start_counting(self) -> Counters:
+        """Count what is fed from now on (the counters of SPEC 11 start at 0 when following starts)."""
+        if self.counters is None:
+            self.counters = Counters(self.config, self.components, self.parse_errors, self.future)
+        return self.counters
+
+    def counter_values(self) -> CounterValues | None:
+        """The counters now (a copy), None unless counting."""
+        if self.counters is None:
+            return None
+        return self.counters.values(self.parse_errors, self.future)
 
     def _start(self, ts: int) -> None:
         self.t = ts
@@ -659,13 +686,17 @@ class MetricsEngine:
         return agg
 
     def _complete_minutes(self, first: int, end: int) -> Agg:
-        """Minutes [first, end): cached, since they change only through late entries."""
-        key = (first, end, self._late_version)
-        cache = self._minute_cache
-        if cache is not None and cache[:3] == key:
-            return cache[3]
+        """Minutes [first, end): cached, since they change only through late entries and through the
+        current second merged into its minute when the next second opens (the current minute then
+        changes: a clock advanced past it leaves that minute in [first, end) before its last second)."""
+        span = end - first
+        version = self._late_version
+        cur_min = self._cur_sec // 60
+        cached = self._minute_cache.get(span)
+        if cached is not None and cached[0] == first and cached[1] == version and cached[2] == cur_min:
+            return cached[3]
         agg = self._mins.total(first, end)
-        self._minute_cache = (*key, agg)
+        self._minute_cache[span] = (first, version, cur_min, agg)
         return agg
 
     def _window_figures(self, name: str, agg: Agg, seconds: int) -> WindowFigures:

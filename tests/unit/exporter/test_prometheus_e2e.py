@@ -1,0 +1,189 @@
+"""A real Prometheus scrapes two exporters as two instances, with the generated rules: its queries agree with
+each exporter, and an error burst on one instance fires the error-rate and breaker alerts for it only, then
+resolves them."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from execlog_tui.writer import ExecutionLogger
+
+from .helpers import key
+from .test_cli_exporter import ENV, Running
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(shutil.which("prometheus") is None, reason="needs prometheus (Debian: prometheus)"),
+]
+
+
+def poll(fetch: Callable[[], Any], ok: Callable[[Any], bool], timeout: float = 60.0) -> Any:
+    deadline = time.monotonic() + timeout
+    got = None
+    while time.monotonic() < deadline:
+        try:
+            got = fetch()
+            if ok(got):
+                return got
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"timed out; last {got!r}")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Prometheus:
+    def __init__(self, tmp: Path, targets: list[str], rules: Path) -> None:
+        self.port = _free_port()
+        config = tmp / "prometheus.yml"
+        config.write_text(
+            json.dumps(
+                {
+                    "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
+                    "rule_files": [str(rules)],
+                    "scrape_configs": [{"job_name": "execlog", "static_configs": [{"targets": targets}]}],
+                }
+            )
+        )
+        self.log = (tmp / "prometheus.err").open("w")
+        self.proc = subprocess.Popen(
+            [
+                "prometheus",
+                f"--config.file={config}",
+                f"--storage.tsdb.path={tmp / 'tsdb'}",
+                f"--web.listen-address=127.0.0.1:{self.port}",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=self.log,
+        )
+
+    def api(self, path: str, **params: str) -> Any:
+        url = f"http://127.0.0.1:{self.port}/api/v1/{path}"
+        if params:
+            url += "?" + urllib.parse.urlencode(params)
+        with urllib.request.urlopen(url, timeout=5) as r:
+            doc = json.load(r)
+        assert doc["status"] == "success", doc
+        return doc["data"]
+
+    def query(self, expr: str) -> dict[str, float]:
+        """instance -> value."""
+        return {r["metric"].get("instance", ""): float(r["value"][1]) for r in self.api("query", query=expr)["result"]}
+
+    def firing(self) -> set[tuple[str, str, str]]:
+        """(alertname, instance, component) of the firing alerts."""
+        return {
+            (a["labels"]["alertname"], a["labels"].get("instance", ""), a["labels"].get("component", ""))
+            for a in self.api("alerts")["alerts"]
+            if a["state"] == "firing"
+        }
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.log.close()
+
+
+@pytest.fixture
+def fleet(tmp_path: Path) -> Iterator[tuple[Prometheus, dict[str, Running], dict[str, ExecutionLogger]]]:
+    rules = tmp_path / "execlog.rules.yml"
+    rules.write_text(
+        subprocess.run(
+            [sys.executable, "-m", "execlog_tui", "--prometheus-rules"],
+            capture_output=True,
+            text=True,
+            check=True,
+            env=ENV,
+        ).stdout
+    )
+    writers: dict[str, ExecutionLogger] = {}
+    exporters: dict[str, Running] = {}
+    prom = None
+    try:
+        for name in ("a", "b"):
+            d = tmp_path / name
+            d.mkdir()
+            w = writers[name] = ExecutionLogger(d / "execution.log", compress=False, multiprocess=False)
+            w.log("BOOTSTRAP", "COMPLETE", 254, "INFO", "ready")
+            for _ in range(50):
+                w.log("API", "CALL", 10, "SUCCESS", "ok")
+            exporters[name] = Running(["--exporter", "127.0.0.1:0", str(d)])
+        prom = Prometheus(tmp_path, [r.base.removeprefix("http://") for r in exporters.values()], rules)
+        yield prom, exporters, writers
+    finally:
+        if prom is not None:
+            prom.stop()
+        for r in exporters.values():
+            r.stop()
+        for w in writers.values():
+            w.close()
+
+
+def test_prometheus_agrees_and_alerts_for_one_instance_only(
+    fleet: tuple[Prometheus, dict[str, Running], dict[str, ExecutionLogger]],
+) -> None:
+    prom, exporters, writers = fleet
+    inst = {name: r.base.removeprefix("http://") for name, r in exporters.items()}
+    # Both instances scraped; the gauges Prometheus holds are the exporters' own.
+    poll(lambda: prom.query("up"), lambda got: got == {inst["a"]: 1.0, inst["b"]: 1.0})
+    for name, r in exporters.items():
+        mine = r.scrape()
+        want = mine[key("execlog_last_entry_timestamp_seconds")]
+        poll(
+            lambda: prom.query("execlog_last_entry_timestamp_seconds"),
+            lambda got, i=inst[name], v=want: got.get(i) == v,  # type: ignore[misc]
+        )
+        assert prom.query("execlog_bootstrap_seconds")[inst[name]] == mine[key("execlog_bootstrap_seconds")]
+    assert prom.firing() == set()
+    # Every query of the generated Grafana dashboard is one this Prometheus answers.
+    board = json.loads(
+        subprocess.run(
+            [sys.executable, "-m", "execlog_tui", "--grafana-dashboard"], capture_output=True, text=True, env=ENV
+        ).stdout
+    )
+    exprs = [t["expr"] for p in board["panels"] for t in p.get("targets", [])]
+    answered = {e: prom.api("query", query=e.replace("$instance", ".+"))["result"] for e in exprs}  # success
+    for metric in ("execlog_requests_per_second", "execlog_bootstrap_seconds", "execlog_degraded"):
+        assert all(len(r) == 2 for e, r in answered.items() if metric in e), metric  # both instances' gauges
+
+    # An error burst on a: the breaker opens (3 errors in 10 s) and the 1m error rate passes 5 %.
+    for _ in range(10):
+        writers["a"].log("API", "CALL", 10, "FAILURE", "upstream down")
+    want = {("ExeclogErrorRate", inst["a"], ""), ("ExeclogBreakerOpen", inst["a"], "API")}
+    poll(prom.firing, lambda got: want <= got)
+    assert {i for _n, i, _c in prom.firing()} == {inst["a"]}  # b stays quiet
+    # Counters: what a read while following, as a's exporter counts it.
+    entries = poll(
+        lambda: prom.query('execlog_entries_total{status="FAILURE"}'), lambda got: got.get(inst["a"]) == 10.0
+    )
+    assert inst["b"] not in entries
+    # The figure behind the alert, as Prometheus holds it, is a's own (no entry written meanwhile).
+    ratio = exporters["a"].scrape()[key("execlog_error_ratio", window="1m")]
+    assert ratio > 0.05
+    poll(lambda: prom.query('execlog_error_ratio{window="1m"}'), lambda got: got.get(inst["a"]) == ratio)
+
+    # Recovery: the breaker closes, and enough successes bring the 1m error rate under 5 %.
+    writers["a"].log("API", "CIRCUIT_CLOSE", 0, "INFO", "recovered")
+    for _ in range(400):
+        writers["a"].log("API", "CALL", 10, "SUCCESS", "ok")
+    poll(prom.firing, lambda got: got == set())
