@@ -532,7 +532,14 @@ class ExeclogApp(App[int]):
         if isinstance(self.screen, QueryScreen):
             return
         session = self.session
-        self.push_screen(QueryScreen(list(session.paths), history=self.query_history, line_limit=session.line_limit))
+        self.push_screen(
+            QueryScreen(
+                list(session.paths),
+                history=self.query_history,
+                line_limit=session.line_limit,
+                config_file=self.config.source,
+            )
+        )
 
     def action_events(self) -> None:
         if not isinstance(self.screen, EventsScreen):

@@ -174,11 +174,14 @@ class QueryScreen(Screen[None]):
         history: list[str] | None = None,
         line_limit: int | None = None,
         scope: str | None = None,
+        config_file: str | None = None,
     ) -> None:
         super().__init__()
         self.paths = list(paths)
         self.history = history if history is not None else []
         self.line_limit = line_limit
+        # The dashboard's configuration file, for the child: critical_paths follows its CRITICAL_PATHS.
+        self.config_file = config_file
         self.scope = scope
         self.columns: tuple[str, ...] = ()
         self.rows: list[tuple[Any, ...]] = []
@@ -384,6 +387,8 @@ class QueryScreen(Screen[None]):
             cmd += ["--window", scope]
         if self.line_limit:
             cmd += ["--line-limit", str(self.line_limit)]
+        if self.config_file:
+            cmd += ["--config", self.config_file]
         # "--": a path that starts with a dash stays a path.
         return cmd + ["--", *self.paths] if self.paths else cmd
 

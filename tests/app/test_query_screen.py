@@ -334,3 +334,27 @@ def test_after_a_query_the_dashboard_process_has_not_imported_duckdb() -> None:
     )
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == "(1, 1, 50.0) False"
+
+
+@sync
+async def test_the_critical_paths_report_follows_the_dashboards_configuration(tmp_path: Path) -> None:
+    """The child runs with the dashboard's --config: its critical_paths has the configured path, not
+    the seed's three (it ran with the defaults whatever the file said)."""
+    from execlog_tui.core.config_file import load_config
+
+    cfg = tmp_path / "execlog.yaml"
+    cfg.write_text(
+        "CRITICAL_PATHS:\n  lookups:\n    - component: CACHE\n      checkpoints: [LOOKUP, HIT_MISS, FETCH]\n"
+    )
+    session = sc.session_for(sc.base_snapshot())
+    session.paths = [SEED]
+    app = make_app(session, config=load_config(cfg), rss_probe=lambda: 42.0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await submit(pilot, app, "critical_paths")
+        await settle(pilot, screen)
+        rows = table_text(screen)
+        assert [r[:3] for r in rows] == [
+            ["lookups", "LOOKUP", "2"],
+            ["lookups", "HIT_MISS", "2"],
+            ["lookups", "FETCH", "1"],
+        ]
