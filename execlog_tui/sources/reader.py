@@ -530,14 +530,18 @@ def _strerror(exc: OSError) -> str:
 
 
 def peek_first_timestamp(path: Path, max_bytes: int = PEEK_BYTES) -> int | None:
-    """Epoch ms of the first entry in the first `max_bytes` (inflated) of a file; None when none."""
-    seen = 0
-    for lines, _cut in read_batches(path, [], chunk_size=16 * 1024):
-        for line in lines:
-            item = parse_line(line)
-            if isinstance(item, Entry):
-                return item.ts
-        seen += sum(map(len, lines))
-        if seen >= max_bytes:
-            return None
+    """Epoch ms of the first entry in the first `max_bytes` (inflated) of a file; None when none.
+
+    Bounded by bytes, newlines included: a file of blank lines (a gzip bomb of newlines) is not read to
+    its end line by line (it was: blank lines have no length). A line the bound cuts is not looked at."""
+    head, _whole = read_head(path, max_bytes + 1)
+    lines = head.split(b"\n")
+    if len(head) > max_bytes:
+        lines.pop()  # unfinished at the bound (or the byte past it)
+    for raw in lines:
+        if not raw.strip():
+            continue
+        item = parse_line(raw.decode("utf-8", errors="replace"))
+        if isinstance(item, Entry):
+            return item.ts
     return None
