@@ -19,7 +19,7 @@ from textual.strip import Strip
 
 from execlog_tui.core.entry import ERROR_STATUSES, Entry, ParseError
 from execlog_tui.core.parser import CUT_MARKER, line_timestamp
-from execlog_tui.core.ringbuffer import CUT, PARSE_ERROR, UNKNOWN, fields_of, resolve_flags
+from execlog_tui.core.ringbuffer import CUT, FUTURE, PARSE_ERROR, UNKNOWN, fields_of, resolve_flags
 from execlog_tui.core.sanitize import sanitize
 from execlog_tui.session import Ring
 from execlog_tui.ui.filters import LineFilter, TextMatcher
@@ -29,10 +29,13 @@ MAX_VIRTUAL_WIDTH = 2_000  # a 64 KiB line scrolls sideways this far; beyond tha
 WARNING_STATUSES = frozenset({"WARNING", "DEGRADED", "RETRY"})
 MUTED_STATUSES = frozenset({"DEBUG", "SKIPPED"})
 PARSE_MARK = "✗ PARSE "
-_MARKS = len(PARSE_MARK) + len(CUT_MARKER)  # the most columns a line's marks add to its text
+# An entry dated too far ahead of the wall clock when it arrived (SPEC 3): in no figure, and marked so.
+FUTURE_MARK = "» FUTURE "
+# The most columns a line's marks add to its text (a line is a parse error or an entry, never both).
+_MARKS = max(len(PARSE_MARK), len(FUTURE_MARK)) + len(CUT_MARKER)
 _ANY: Line = ParseError("", "", False)  # stands in for a line when the filter looks at its text only
 # flags.translate(_MARKED) has a 1 for each line that carries (or may carry: UNKNOWN) a mark.
-_MARKED = bytes(1 if b & (PARSE_ERROR | CUT | UNKNOWN) else 0 for b in range(256))
+_MARKED = bytes(1 if b & (PARSE_ERROR | CUT | UNKNOWN | FUTURE) else 0 for b in range(256))
 
 
 def text_width(raw: str) -> int:
@@ -40,6 +43,13 @@ def text_width(raw: str) -> int:
     if raw.isascii() and raw.isprintable():
         return len(raw)  # sanitize would return it unchanged: no regex search
     return len(sanitize(raw))
+
+
+def _mark_width(flags: int) -> int:
+    """Columns of the mark before a line's text: a parse error's, a future entry's, or none."""
+    if flags & PARSE_ERROR:
+        return len(PARSE_MARK)
+    return len(FUTURE_MARK) if flags & FUTURE else 0
 
 
 def status_class(status: str) -> str:
@@ -106,6 +116,7 @@ class LogView(ScrollView, can_focus=True):
         "logview--match",
         "logview--current",
         "logview--cut",
+        "logview--future",
     }
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up", "scroll_up", "Up", show=False),
@@ -131,6 +142,7 @@ class LogView(ScrollView, can_focus=True):
     LogView > .logview--match { background: $accent 40%; text-style: bold underline; }
     LogView > .logview--current { background: $primary 30%; }
     LogView > .logview--cut { color: $warning; text-style: italic; }
+    LogView > .logview--future { color: $warning; text-style: bold reverse; }
     """
 
     following: reactive[bool] = reactive(True)
@@ -217,7 +229,7 @@ class LogView(ScrollView, can_focus=True):
         flags = self._flags[pos]
         if flags & UNKNOWN:
             flags = self._flags[pos] = resolve_flags(raw, flags)
-        n = text_width(raw) + (len(PARSE_MARK) if flags & PARSE_ERROR else 0) + (len(CUT_MARKER) if flags & CUT else 0)
+        n = text_width(raw) + _mark_width(flags) + (len(CUT_MARKER) if flags & CUT else 0)
         return n if n > width else width
 
     def _widen_all(self, width: int, fresh: range) -> int:
@@ -525,6 +537,10 @@ class LogView(ScrollView, can_focus=True):
         if parse_error:
             text.append(PARSE_MARK, self._style("logview--parse-error"))
             text.append(shown, self._style("logview--muted"))
+        elif flags & FUTURE:
+            # Left out of the clock and every figure (SPEC 3): marked, and muted whatever its status.
+            text.append(FUTURE_MARK, self._style("logview--future"))
+            text.append(shown, self._style("logview--muted"))
         else:
             parts = shown.split("|", 5)
             fields = fields_of(raw, flags)
@@ -550,7 +566,7 @@ class LogView(ScrollView, can_focus=True):
                 text.append(shown)
         if flags & CUT:
             text.append(CUT_MARKER, self._style("logview--cut"))
-        offset = len(PARSE_MARK) if parse_error else 0
+        offset = _mark_width(flags)
         if self.search is not None:
             for start, end in self.search.spans(shown):
                 text.stylize(self._style("logview--match"), start + offset, end + offset)
