@@ -17,9 +17,26 @@
 
 #include "_scan_grammar.h" /* the line grammar's constants, generated from core/grammar.py */
 
+#define SCAN_ABI 3    /* bumped with every change of scan()'s or add_component()'s interface */
 #define MAXC 64       /* registered components */
 #define MAXNAME 32    /* longest registered component name */
 #define NBINS 2048    /* histogram bins (duration_bin of 999999999 is about 914) */
+#define MAXR 128      /* critical-path registrations: (component, action) -> (act, path, checkpoint) */
+#define MAXA 64       /* checkpoint actions with totals of their own */
+#define MAXP 32       /* paths */
+#define MAXK 32       /* checkpoints of one path */
+#define MAXM 8        /* registrations one line may match (one per path of its component) */
+
+/* SPEC 10: a line of component `comp` whose action is `action` counts in the totals of `act` and is
+ * checkpoint `k` of path `path`. Plain lines hold no error, so all a run of them can do to a path is
+ * start runs (k == 0) and reach checkpoints: only the strict prefix maxima of k since the last start
+ * can be reached, whatever the path's state before the run (see core/critical_paths.py). */
+typedef struct {
+    int comp;
+    int alen;
+    char action[MAXNAME];
+    int act, path, k;
+} Reg;
 
 enum { ST_END = 0, ST_SPECIAL = 1, ST_RUN = 2 };
 enum { P_SPECIAL = 0, P_OK = 1, P_SKIP = 2 };
@@ -44,6 +61,20 @@ typedef struct {
     int64_t c_n[MAXC], c_sum[MAXC], c_max[MAXC];
     int c_order[MAXC];
     int c_norder;
+    /* critical paths: registrations, and their run accumulators */
+    Reg regs[MAXR];
+    int nreg;
+    char comp_regs[MAXC];
+    int64_t a_n[MAXA], a_sum[MAXA], a_min[MAXA], a_max[MAXA];
+    int a_order[MAXA];
+    int a_norder;
+    int64_t *a_hist; /* MAXA * NBINS */
+    int *a_touched;  /* act * NBINS + bin */
+    int a_ntouched;
+    char p_seen[MAXP], p_restart[MAXP];
+    int p_order[MAXP], p_max[MAXP], p_nev[MAXP];
+    int p_norder;
+    int64_t p_ev[MAXP][MAXK][3]; /* (k, ts, duration) */
 } Scanner;
 
 static int
@@ -180,6 +211,8 @@ typedef struct {
     int64_t dur;
     int completed; /* not an error (errors are special) */
     int hit, miss;
+    int nm;        /* critical-path registrations matched */
+    int m[MAXM];
 } Line;
 
 /* Parse one line [p, le) (no newline). P_OK fills `out`; P_SKIP: well-formed and after `until`. */
@@ -282,6 +315,17 @@ parse(Scanner *s, const char *p, const char *le, int64_t until, Line *out)
         && (starts(det, dn, "Entering degraded mode") || starts(det, dn, "Leaving degraded mode")
             || starts(det, dn, "Exiting degraded mode")))
         return P_SPECIAL;
+    out->nm = 0;
+    if (s->comp_regs[id]) {
+        for (int r = 0; r < s->nreg; r++) {
+            Reg *g = &s->regs[r];
+            if (g->comp == id && g->alen == an && ieq(act, an, g->action)) {
+                if (out->nm == MAXM)
+                    return P_SPECIAL;
+                out->m[out->nm++] = r;
+            }
+        }
+    }
     out->ts = ts;
     out->comp = id;
     out->dur = dur;
@@ -311,6 +355,68 @@ bin_of(Scanner *s, int64_t d)
     return 100 + lo;
 }
 
+/* The run's checkpoint totals: ((act, entries, duration sum, min, max, ...), (act, bin, count, ...)), reset. */
+static PyObject *
+critical_acts(Scanner *s)
+{
+    PyObject *acts = PyTuple_New(5 * s->a_norder);
+    PyObject *ahist = PyTuple_New(3 * s->a_ntouched);
+    if (acts == NULL || ahist == NULL) {
+        Py_XDECREF(acts);
+        Py_XDECREF(ahist);
+        return NULL;
+    }
+    for (int i = 0; i < s->a_norder; i++) {
+        int a = s->a_order[i];
+        PyTuple_SET_ITEM(acts, 5 * i, PyLong_FromLong(a));
+        PyTuple_SET_ITEM(acts, 5 * i + 1, PyLong_FromLongLong(s->a_n[a]));
+        PyTuple_SET_ITEM(acts, 5 * i + 2, PyFloat_FromDouble((double)s->a_sum[a]));
+        PyTuple_SET_ITEM(acts, 5 * i + 3, PyFloat_FromDouble((double)s->a_min[a]));
+        PyTuple_SET_ITEM(acts, 5 * i + 4, PyFloat_FromDouble((double)s->a_max[a]));
+        s->a_n[a] = 0;
+        s->a_sum[a] = 0;
+    }
+    for (int i = 0; i < s->a_ntouched; i++) {
+        int hk = s->a_touched[i];
+        PyTuple_SET_ITEM(ahist, 3 * i, PyLong_FromLong(hk / NBINS));
+        PyTuple_SET_ITEM(ahist, 3 * i + 1, PyLong_FromLong(hk % NBINS));
+        PyTuple_SET_ITEM(ahist, 3 * i + 2, PyLong_FromLongLong(s->a_hist[hk]));
+        s->a_hist[hk] = 0;
+    }
+    s->a_norder = s->a_ntouched = 0;
+    PyObject *both = PyTuple_Pack(2, acts, ahist);
+    Py_DECREF(acts);
+    Py_DECREF(ahist);
+    return both;
+}
+
+/* The run's path events: (path, restarted, n, then n (k, ts, duration) triples, ...), reset. */
+static PyObject *
+critical_events(Scanner *s)
+{
+    Py_ssize_t size = 0;
+    for (int i = 0; i < s->p_norder; i++)
+        size += 3 + 3 * s->p_nev[s->p_order[i]];
+    PyObject *out = PyTuple_New(size);
+    if (out == NULL)
+        return NULL;
+    Py_ssize_t j = 0;
+    for (int i = 0; i < s->p_norder; i++) {
+        int pp = s->p_order[i];
+        PyTuple_SET_ITEM(out, j++, PyLong_FromLong(pp));
+        PyTuple_SET_ITEM(out, j++, PyLong_FromLong(s->p_restart[pp]));
+        PyTuple_SET_ITEM(out, j++, PyLong_FromLong(s->p_nev[pp]));
+        for (int e = 0; e < s->p_nev[pp]; e++) {
+            PyTuple_SET_ITEM(out, j++, PyLong_FromLongLong(s->p_ev[pp][e][0]));
+            PyTuple_SET_ITEM(out, j++, PyLong_FromLongLong(s->p_ev[pp][e][1]));
+            PyTuple_SET_ITEM(out, j++, PyFloat_FromDouble((double)s->p_ev[pp][e][2]));
+        }
+        s->p_seen[pp] = 0;
+    }
+    s->p_norder = 0;
+    return out;
+}
+
 /* scan(block, pos, t, until, stop_ts, slow_sec) ->
  *   (status, pos, skipped, special_start, special_end, run)
  * run: None or (sec, first_ts, last_ts, entries, completed, dur_sum, hits, misses, hist, comps), hist a
@@ -336,6 +442,9 @@ Scanner_scan(Scanner *s, PyObject *args)
     int64_t run_sec = 0, first_ts = 0, last_ts = t, n = 0, nc = 0, dsum = 0, hits = 0, misses = 0;
     s->ntouched = 0;
     s->c_norder = 0;
+    s->a_norder = 0;
+    s->a_ntouched = 0;
+    s->p_norder = 0;
 
     Py_BEGIN_ALLOW_THREADS
     while (1) {
@@ -403,6 +512,47 @@ Scanner_scan(Scanner *s, PyObject *args)
         }
         hits += ln.hit;
         misses += ln.miss;
+        if (ln.nm) {
+            /* every registration a line matches has its (component, action): one act */
+            int a = s->regs[ln.m[0]].act;
+            if (s->a_n[a] == 0) {
+                s->a_order[s->a_norder++] = a;
+                s->a_min[a] = s->a_max[a] = ln.dur;
+            } else if (ln.dur < s->a_min[a]) {
+                s->a_min[a] = ln.dur;
+            } else if (ln.dur > s->a_max[a]) {
+                s->a_max[a] = ln.dur;
+            }
+            s->a_n[a]++;
+            s->a_sum[a] += ln.dur;
+            int hk = a * NBINS + bin_of(s, ln.dur);
+            if (s->a_hist[hk] == 0)
+                s->a_touched[s->a_ntouched++] = hk;
+            s->a_hist[hk]++;
+            for (int i = 0; i < ln.nm; i++) {
+                Reg *g = &s->regs[ln.m[i]];
+                int pp = g->path, k = g->k;
+                if (!s->p_seen[pp]) {
+                    s->p_seen[pp] = 1;
+                    s->p_order[s->p_norder++] = pp;
+                    s->p_restart[pp] = 0;
+                    s->p_max[pp] = 0;
+                    s->p_nev[pp] = 0;
+                }
+                if (k == 0) {
+                    s->p_restart[pp] = 1;
+                    s->p_max[pp] = 0;
+                    s->p_nev[pp] = 0;
+                } else if (k <= s->p_max[pp]) {
+                    continue;
+                }
+                s->p_max[pp] = k;
+                int64_t *ev = s->p_ev[pp][s->p_nev[pp]++];
+                ev[0] = k;
+                ev[1] = ln.ts;
+                ev[2] = ln.dur;
+            }
+        }
         p = next;
     }
     Py_END_ALLOW_THREADS
@@ -432,9 +582,17 @@ Scanner_scan(Scanner *s, PyObject *args)
             PyTuple_SET_ITEM(comps, 4 * i + 3, PyFloat_FromDouble((double)s->c_max[c]));
             s->c_n[c] = 0;
         }
-        run = Py_BuildValue("(LLLLLdLLNN)", (long long)run_sec, (long long)first_ts, (long long)last_ts,
+        PyObject *acts = critical_acts(s);
+        PyObject *pev = acts == NULL ? NULL : critical_events(s);
+        if (pev == NULL) {
+            Py_DECREF(hist);
+            Py_DECREF(comps);
+            Py_XDECREF(acts);
+            return NULL;
+        }
+        run = Py_BuildValue("(LLLLLdLLNNNN)", (long long)run_sec, (long long)first_ts, (long long)last_ts,
                             (long long)n, (long long)nc, (double)dsum, (long long)hits, (long long)misses,
-                            hist, comps);
+                            hist, comps, acts, pev);
         if (run == NULL)
             return NULL;
     } else {
@@ -449,11 +607,53 @@ Scanner_add_component(Scanner *s, PyObject *args)
     const char *name;
     Py_ssize_t n;
     int is_cache;
-    if (!PyArg_ParseTuple(args, "y#p", &name, &n, &is_cache))
+    PyObject *regs = NULL;
+    if (!PyArg_ParseTuple(args, "y#p|O", &name, &n, &is_cache, &regs))
         return NULL;
     if (s->ncomp >= MAXC || n <= 0 || n >= MAXNAME)
         return PyLong_FromLong(-1);
+    /* regs: (action, act, path, k) for each checkpoint action of the component's paths; a component
+     * whose registrations do not fit is not registered (its lines go to the per-line path). */
+    PyObject *seq = NULL;
+    if (regs != NULL) {
+        seq = PySequence_Fast(regs, "registrations must be a sequence");
+        if (seq == NULL)
+            return NULL;
+    }
+    Py_ssize_t nr = seq == NULL ? 0 : PySequence_Fast_GET_SIZE(seq);
+    if (s->nreg + nr > MAXR) {
+        Py_XDECREF(seq);
+        return PyLong_FromLong(-1);
+    }
+    Reg pending[MAXR];
+    for (Py_ssize_t i = 0; i < nr; i++) {
+        const char *action;
+        Py_ssize_t alen;
+        int act, path, k;
+        if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(seq, i), "y#iii", &action, &alen, &act, &path, &k)) {
+            Py_DECREF(seq);
+            return NULL;
+        }
+        if (alen <= 0 || alen >= MAXNAME || act < 0 || act >= MAXA || path < 0 || path >= MAXP || k < 0
+            || k >= MAXK) {
+            Py_DECREF(seq);
+            return PyLong_FromLong(-1);
+        }
+        Reg *g = &pending[i];
+        memset(g->action, 0, sizeof(g->action));
+        memcpy(g->action, action, (size_t)alen);
+        g->alen = (int)alen;
+        g->act = act;
+        g->path = path;
+        g->k = k;
+    }
+    Py_XDECREF(seq);
     int id = s->ncomp++;
+    for (Py_ssize_t i = 0; i < nr; i++) {
+        pending[i].comp = id;
+        s->regs[s->nreg++] = pending[i];
+    }
+    s->comp_regs[id] = nr > 0;
     memcpy(s->names[id], name, (size_t)n);
     s->lens[id] = (int)n;
     s->is_cache[id] = (char)is_cache;
@@ -517,6 +717,20 @@ Scanner_init(Scanner *s, PyObject *args, PyObject *kwds)
     s->have_prefix = 0;
     memset(s->hist, 0, sizeof(s->hist));
     memset(s->c_n, 0, sizeof(s->c_n));
+    s->nreg = 0;
+    memset(s->comp_regs, 0, sizeof(s->comp_regs));
+    memset(s->a_n, 0, sizeof(s->a_n));
+    memset(s->a_sum, 0, sizeof(s->a_sum));
+    memset(s->p_seen, 0, sizeof(s->p_seen));
+    s->a_norder = s->a_ntouched = s->p_norder = 0;
+    PyMem_Free(s->a_hist);
+    PyMem_Free(s->a_touched);
+    s->a_hist = PyMem_Calloc((size_t)MAXA * NBINS, sizeof(int64_t));
+    s->a_touched = PyMem_Malloc(sizeof(int) * (size_t)MAXA * NBINS);
+    if (s->a_hist == NULL || s->a_touched == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
     return 0;
 }
 
@@ -524,6 +738,8 @@ static void
 Scanner_dealloc(Scanner *s)
 {
     PyMem_Free(s->bounds);
+    PyMem_Free(s->a_hist);
+    PyMem_Free(s->a_touched);
     Py_TYPE(s)->tp_free((PyObject *)s);
 }
 
@@ -590,6 +806,12 @@ PyInit__scan(void)
     PyObject *m = PyModule_Create(&scanmodule);
     if (m == NULL)
         return NULL;
+    /* The interface's version: core/fastpath.py uses the scanner only when it expects this one (an
+     * editable install whose extension was built from an older _scan.c falls back to Python). */
+    if (PyModule_AddIntConstant(m, "ABI", SCAN_ABI) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
     Py_INCREF(&ScannerType);
     if (PyModule_AddObject(m, "Scanner", (PyObject *)&ScannerType) < 0) {
         Py_DECREF(&ScannerType);

@@ -117,7 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--query",
         metavar="NAME|SQL",
-        help="run a report (performance, error_rate, cache_efficiency, user_patterns, bottlenecks) "
+        help="run a report (performance, error_rate, cache_efficiency, user_patterns, bottlenecks, critical_paths) "
         "or SQL over the table `entries` and print the result",
     )
     p.add_argument(
@@ -126,7 +126,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--window",
         choices=WINDOW_NAMES,
-        help="with --query: only the last window as of the newest entry; with --evidence: the figure's window",
+        help="with --query: only the last window as of the newest entry; with --evidence: the figure's window; "
+        "with -b: the critical paths' stages' window (default 1d)",
     )
     p.add_argument(
         "--evidence",
@@ -255,7 +256,8 @@ def run_batch(args: argparse.Namespace) -> int:
         check_alert_log(config, args.paths or [])
         session = MonitorSession(args.paths, config, ring_capacity=RING_CAPACITY, line_limit=args.line_limit)
         return run_follow_batch(
-            session, FollowBatchOptions(delay=args.delay, iterations=args.iterations, json=args.json)
+            session,
+            FollowBatchOptions(delay=args.delay, iterations=args.iterations, json=args.json, window=args.window),
         )
     sets = _discover(args.paths)
     if not any(s.members for s in sets):
@@ -276,7 +278,7 @@ def run_batch(args: argparse.Namespace) -> int:
     else:
         from execlog_tui.report import make_console, print_report  # rich only for the text report
 
-        print_report(snap, make_console())
+        print_report(snap, make_console(), args.window)
     if result.unread:
         # The report above is of what could be read; saying so is not enough: the status fails too.
         from execlog_tui.pipeline import unread_message

@@ -95,7 +95,8 @@ def parse_figure(text: str) -> Figure:
             name = name.upper()
         elif ":" in name:
             prefix, _, comp = name.partition(":")
-            name = f"{prefix}:{comp.upper()}"
+            # breaker:API, critical:API name components; stuck:bootstrap a configured path (SPEC 10)
+            name = f"{prefix}:{comp if prefix == 'stuck' else comp.upper()}"
         return Figure(kind, name)
     if sep:
         raise EvidenceError(f"figure {kind} takes no name, got {text!r}")
@@ -567,9 +568,30 @@ def _alert_rows(req: _Request, stream: Stream) -> EvidenceResult:
             if e.ts >= lo:
                 got = counts(e)
                 keep.add(seq, _row(file, line, e, got if isinstance(got, str) else None))
+    elif kind == "stuck":
+        return _stuck_rows(req, stream, alert, component)
     else:
         raise EvidenceError(f"alert {name!r}: not an alert this configuration raises")
     return EvidenceResult(req.figure.text, spec.name, fired, keep.total, _marked(keep.rows(), marks))
+
+
+def _stuck_rows(req: _Request, stream: Stream, alert: AlertView, path_name: str) -> EvidenceResult:
+    """SPEC 10: the run that was still running when stuck:PATH fired, from its start (the fired second
+    less the seconds it had run) to that second: the path's component's entries, each entry that
+    matches a checkpoint marked with the checkpoint's name."""
+    path = next((p for p in req.config.critical_paths if p.name == path_name), None)
+    if path is None or path.timeout_ms is None or alert.value is None:
+        raise EvidenceError(f"alert 'stuck:{path_name}': not an alert this configuration raises")
+    fired = alert.fired
+    start = fired - round(alert.value * 1000)
+    names = {action: cp.name for cp in reversed(path.checkpoints) for action in cp.actions}
+    keep = _Keep(req.limit)
+    for seq, (file, line, e) in enumerate(_until(stream(start, None), req), start=1):
+        if e.ts > fired:
+            break
+        if e.ts >= start and e.component == path.component:
+            keep.add(seq, _row(file, line, e, names.get(e.action)))
+    return EvidenceResult(req.figure.text, "run", fired, keep.total, [row for _seq, row in keep.rows()])
 
 
 def _condition_predicate(figure: str) -> Callable[[Entry], str | None]:

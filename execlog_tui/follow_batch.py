@@ -21,11 +21,12 @@ RING_CAPACITY = 1000  # -b -d shows no log lines: the session's ring stays small
 @dataclass(frozen=True, slots=True)
 class FollowBatchOptions:
     """What cli.py reads from `-b -d`: the report every `delay` seconds, `iterations` of them (None:
-    until interrupted), as SPEC section 9 JSON lines or text reports."""
+    until interrupted), as SPEC section 9 JSON lines or text reports (`window`: see report.print_report)."""
 
     delay: float
     iterations: int | None = None
     json: bool = False
+    window: str | None = None  # the text report's critical paths' window (None: 1d)
 
 
 def _unread_status(session: MonitorSession, err: IO[str]) -> int:
@@ -91,7 +92,7 @@ def run_follow_batch(
                 if session.memory.shrinks != seen_shrinks:
                     seen_shrinks = session.memory.shrinks
                     console.print(one_line(f"safeguard: {session.memory.message}"))
-                print_report(snap, console)
+                print_report(snap, console, options.window)
                 console.file.flush()
             count += 1
             if options.iterations is not None and count >= options.iterations:

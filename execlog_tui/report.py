@@ -12,15 +12,18 @@ from rich.text import Text
 
 from execlog_tui.core.display import BAND_MARKS, alert_value, band_legend, band_text, group_alerts
 from execlog_tui.core.sanitize import one_line, sanitize
-from execlog_tui.core.snapshot import MetricsSnapshot
+from execlog_tui.core.snapshot import MetricsSnapshot, PathView, RunView
 from execlog_tui.core.timefmt import format_ts
-from execlog_tui.core.windows import WINDOW_NAMES, WINDOWS_BY_NAME, coverage_note
+from execlog_tui.core.windows import WINDOW_NAMES, WINDOWS_BY_NAME, coverage_note, span_text
 
 BAND_STYLE = {"optimal": "green", "acceptable": "cyan", "warning": "yellow", "error": "bold red"}
 LEGEND = "bands: " + band_legend()
 STATE_STYLE = {"CLOSED": "green", "HALF_OPEN": "yellow", "OPEN": "bold red"}
 DAY_MS = 86_400_000
 BLANK = Text("")
+# The critical paths' stages are of one window: the components' (1d) unless `-b --window` names another.
+PATHS_WINDOW = "1d"
+RUN_STYLE = {"complete": "green", "failed": "red", "running": "yellow"}
 
 
 def banded(value: str, band: str | None, *, word: bool = False) -> Text:
@@ -45,7 +48,8 @@ def fmt(value: float | None, unit: str = "", digits: int = 1) -> str:
     return f"{value:.{digits}f}{unit}"
 
 
-def render(snap: MetricsSnapshot) -> Group:
+def render(snap: MetricsSnapshot, window: str = PATHS_WINDOW) -> Group:
+    """The report; `window` is the critical paths' (their stages in one window: a table per path)."""
     src = snap.source
     head = Text()
     head.append("execlog-top", style="bold")
@@ -89,6 +93,8 @@ def render(snap: MetricsSnapshot) -> Group:
     for name, c in sorted(snap.components.items(), key=lambda kv: -kv[1].entries):
         comps.add_row(Text(sanitize(name)), f"{c.entries:,}", f"{c.errors:,}", f"{c.avg_ms:.1f}", f"{c.max_ms:.1f}")
     parts += [BLANK, comps]
+    for path in snap.critical_paths.values():
+        parts += [BLANK, *path_section(path, window, snap.as_of)]
 
     day, when = _clock_for([b.since for b in snap.breakers.values()], ms=True)
     br = _table(f"Circuit breakers{day}")
@@ -106,6 +112,91 @@ def render(snap: MetricsSnapshot) -> Group:
             warn.append(f"  {sanitize(w.file)}: {sanitize(w.message)}\n")
         parts.append(warn)
     return Group(*parts)  # type: ignore[arg-type]
+
+
+def path_section(path: PathView, window: str, as_of: int | None) -> list[object]:
+    """A critical path (SPEC 10): a heading, its stages in `window` as a table, its latest run as one line."""
+    timeout = f", timeout {_exact_span(path.timeout_ms)}" if path.timeout_ms is not None else ""
+    # Configured names, shown as text all the same.
+    head = Text(
+        f"Critical path {sanitize(path.name)} ({sanitize(path.component)}{timeout}): {window} stages, latest run",
+        style="italic",
+    )
+    rows = path.stages.get(window, ())
+    table = _table()
+    hit_miss = any(r.hits is not None for r in rows)
+    cols = ("checkpoint", "entries", "errors", "avg ms", "p95 ms", *(("hits", "misses") if hit_miss else ()))
+    for col in cols:
+        table.add_column(col, justify="left" if col == "checkpoint" else "right", no_wrap=True)
+    for r in rows:
+        cells: list[Text | str] = [
+            Text(sanitize(r.checkpoint)),
+            f"{r.entries:,}",
+            f"{r.errors:,}",
+            fmt(r.avg_ms),
+            fmt(r.p95_ms),
+        ]
+        if hit_miss:
+            cells += ["" if r.hits is None else f"{r.hits:,}", "" if r.misses is None else f"{r.misses:,}"]
+        table.add_row(*cells)
+    return [head, table, run_line(path, as_of)]
+
+
+def _ms(value: float) -> str:
+    """A checkpoint's own duration in a run line: `48`, `13.5`."""
+    return f"{value:,.0f}" if value == int(value) else f"{value:,.1f}"
+
+
+def _exact_span(ms: int) -> str:
+    """A configured timeout as written, in its largest whole unit: `30s`, `90s`, `5m`, `2h`, `1,500 ms`."""
+    for unit, size in (("h", 3_600_000), ("m", 60_000), ("s", 1_000)):
+        if ms % size == 0:
+            return f"{ms // size:,}{unit}"
+    return f"{ms:,} ms"
+
+
+def _elapsed(ms: int, running: bool) -> str:
+    """`254 ms`, `60,000 ms` (under two minutes); a running run in whole seconds as it ticks (`42s`, `150s`,
+    from one second to ten minutes); anything longer coarsely (`3h 05m`)."""
+    if ms < (1_000 if running else 120_000):
+        return f"{max(ms, 0):,} ms"
+    if running and ms < 600_000:
+        return f"{ms // 1000}s"
+    return span_text(ms)
+
+
+def run_line(path: PathView, as_of: int | None) -> Text:
+    """The latest run as one line: `bootstrap complete 254 ms: CORE 48 · PARALLEL 90 · VALIDATION 105`,
+    `memory_learning RUNNING 2m at PERSIST (started 10:02:00.000)`, `cache_operations failed at UPDATE after
+    60,000 ms (ended 10:04:00.000)`. A complete run lists its checkpoints' own durations but the first's (the
+    start marks it) and the last's (in the writers it is the run's total, the figure the line leads with)."""
+    name = sanitize(path.name)
+    run: RunView | None = path.latest
+    if run is None:
+        return Text(f"{name}: no run yet", style="dim")
+    # Of the report's day: the time of day to the millisecond (the heading's as-of date); of another day
+    # (`-b -d` reports as of the wall clock): the date and time to the second, so the line fits 80 columns.
+    times = [t for t in (run.started, run.ended, as_of) if t is not None]
+    day, when = _clock_for(times, ms=True)
+    if not day:
+        _, when = _clock_for(times, ms=False)
+    line = Text()
+    if run.state == "complete":
+        line.append(f"{name} complete {_elapsed(run.elapsed_ms, False)}", style=RUN_STYLE["complete"])
+        stages = [r for r in run.reached[1:] if r.checkpoint != path.checkpoints[-1]]
+        if stages:
+            line.append(": " + " · ".join(f"{sanitize(r.checkpoint)} {_ms(r.duration_ms)}" for r in stages))
+    elif run.state == "running":
+        text = f"{name} RUNNING {_elapsed(run.elapsed_ms, True)} at {sanitize(run.stage)}"
+        if path.stuck and path.timeout_ms is not None:
+            text += f", STUCK over {_exact_span(path.timeout_ms)}"
+        line.append(text, style="bold red" if path.stuck else RUN_STYLE["running"])
+        line.append(f" (started {when(run.started)})")
+    else:
+        text = f"{name} {run.state} at {sanitize(run.stage)} after {_elapsed(run.elapsed_ms, False)}"
+        line.append(text, style=RUN_STYLE.get(run.state, ""))
+        line.append(f" (ended {when(run.ended)})")
+    return line
 
 
 def alerts_table(snap: MetricsSnapshot) -> Table:
@@ -165,5 +256,6 @@ def make_console(file: IO[str] | None = None, no_color: bool | None = None) -> C
     return _Console(file=file, highlight=False, markup=False, emoji=False, no_color=no_color, soft_wrap=False)
 
 
-def print_report(snap: MetricsSnapshot, console: Console) -> None:
-    console.print(render(snap))
+def print_report(snap: MetricsSnapshot, console: Console, window: str | None = None) -> None:
+    """Print the report; `window` (None: 1d) is the critical paths' stages' window (`-b --window`)."""
+    console.print(render(snap, window or PATHS_WINDOW))

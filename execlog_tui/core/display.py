@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from execlog_tui.core.config import BAND_NAMES, CONDITION_UNITS, Condition, NotationError
+from execlog_tui.core.critical_paths import STUCK_CONDITION_MARK
 from execlog_tui.core.snapshot import AlertView
 
 
@@ -74,6 +75,8 @@ def alert_value(value: float | None, condition: str) -> str:
     """
     if value is None:
         return "—"
+    if STUCK_CONDITION_MARK in condition:
+        return f"{value:.1f} s"  # stuck:PATH: the seconds the run had been running when it fired (SPEC 10)
     cond = _condition(condition)
     unit = "" if cond is None else (cond.unit or FIGURE_UNITS.get(cond.name, ""))
     if cond is None or not cond.holds(value) or not math.isfinite(value):

@@ -10,6 +10,7 @@ from execlog_tui.core.alerts import AlertHook, AlertTracker
 from execlog_tui.core.breakers import BreakerTracker
 from execlog_tui.core.components import OTHER, ComponentCap
 from execlog_tui.core.config import Config
+from execlog_tui.core.critical_paths import PathTracker
 from execlog_tui.core.entry import (
     BOOTSTRAP_COMPLETE,
     CACHE,
@@ -99,11 +100,16 @@ class MetricsEngine:
         self._window_entries = 0  # entries in the 1m window at the last evaluation
         self.breakers = BreakerTracker(self.config.breaker, self._on_breaker)
         # SPEC 4: every entry's component goes through this cap (the fast path registers only what it tracks).
-        self.components = ComponentCap(
-            self.config.monitoring.max_components, (*KNOWN_COMPONENTS, *self.config.log.components)
-        )
         self._cur_fractional = False  # the newest bucket holds a non-integer duration sum
         self.alerts = AlertTracker(self.config.monitoring.conditions, alert_hook)
+        # SPEC 10: the configured critical paths' stage totals (act ids) and runs.
+        self.paths = PathTracker(self.config.critical_paths, self.alerts)
+        self._path_components = self.paths.components
+        self._act_ids = self.paths.act_ids
+        self.components = ComponentCap(
+            self.config.monitoring.max_components,
+            (*KNOWN_COMPONENTS, *self.config.log.components, *self._path_components),
+        )
         self._needs_memory = any(c.figure == "memory_mb" for c in self.config.monitoring.conditions)
         self._needs_p95 = any(c.figure == "p95_response_ms" for c in self.config.monitoring.conditions)
         self.bootstrap_ms: float | None = None
@@ -157,8 +163,13 @@ class MetricsEngine:
             self._evaluate(ev)
             nxt = ev + 1000
             if not self._window_entries and not self.alerts.critical_last_sec:
-                # The 1m window is empty: nothing changes before the next entry, skip the idle seconds.
-                nxt = max(nxt, (t // 1000) * 1000)
+                # The 1m window is empty: nothing changes before the next entry, skip the idle seconds,
+                # but not past the second a stuck run's alert fires at (SPEC 10).
+                target = (t // 1000) * 1000
+                due = self.paths.next_due()
+                if due is not None and due < target:
+                    target = due
+                nxt = max(nxt, target)
             self._next_eval = nxt
 
     def _evaluate(self, second_ms: int) -> None:
@@ -183,6 +194,7 @@ class MetricsEngine:
         figures = self._figures(agg, SHORTEST.seconds)
         figures["bootstrap_ms"] = self.bootstrap_ms
         self.alerts.evaluate(second_ms, figures)
+        self.paths.evaluate(second_ms)
 
     @staticmethod
     def _figures(agg: Agg, seconds: int) -> dict[str, float | None]:
@@ -289,6 +301,7 @@ class MetricsEngine:
             if comp == OTHER and cap.first_fold_file is None and cap.folded:
                 cap.first_fold_file = self.files[-1] if self.files else ""
         t = self.t
+        in_order = t is None or ts >= t  # a late entry (dated before T) touches no run (SPEC 10)
         if t is None:
             self._start(ts)
         elif ts > t:
@@ -345,6 +358,14 @@ class MetricsEngine:
             mem = memory_figure(details)
             if mem is not None:
                 b.add_memory(ts, mem)
+        if comp in self._path_components:
+            act = self._act_ids.get((comp, action))
+            if act is not None:
+                b.act(act).add(failed, dur)
+                if late is not None:
+                    late.act(act).add(failed, dur)
+            if in_order:
+                self.paths.observe(comp, action, ts, dur, failed)
         if late is not None:
             self._late(late, ts, comp, action, dur, status, details, failed, completed)
         if comp != OTHER:  # OTHER has figures but no breaker and no alerts of its own (SPEC 4)
@@ -405,12 +426,17 @@ class MetricsEngine:
         hist: Sequence[int],
         comps: Sequence[float],
         names: Sequence[str],
+        acts: Sequence[float] = (),
+        act_hist: Sequence[int] = (),
+        path_events: Sequence[float] = (),
     ) -> None:
         """A run of `n` plain entries of second `sec`, timestamps ts0..ts1 in order, none of them an
         error, a breaker action, a memory figure or a degraded marker, with no timer due inside:
         the clock steps at its first line as `_feed` would, then its totals go into the bucket.
         `hist` is flat (bin, count) pairs; `comps` flat (component id, entries, duration sum, max)
-        with ids into `names`."""
+        with ids into `names`. Critical paths (SPEC 10): `acts` flat (act id, entries, duration sum, min, max),
+        `act_hist` flat (act id, bin, count), `path_events` flat (path id, restarted, n, then n
+        (checkpoint index, ts, duration) triples): see `PathTracker.apply_events`."""
         t = self.t
         assert t is not None  # a run only follows an entry fed line by line
         if ts0 > t and (ts0 > self._next_eval or ts0 >= self._next_timer):
@@ -452,6 +478,28 @@ class MetricsEngine:
             b.hits += hits
         if misses:
             b.misses += misses
+        if acts:
+            bacts = b.acts
+            for i in range(0, len(acts), 5):
+                a = bacts.get(acts[i])  # type: ignore[call-overload]  # ids are ints inside the flat floats
+                if a is None:
+                    a = b.act(int(acts[i]))
+                a.entries += int(acts[i + 1])
+                a.dur_sum += acts[i + 2]
+                if acts[i + 3] < a.dur_min:
+                    a.dur_min = acts[i + 3]
+                if acts[i + 4] > a.dur_max:
+                    a.dur_max = acts[i + 4]
+            for i in range(0, len(act_hist), 3):
+                h = bacts[act_hist[i]].hist  # every act of the histogram has its totals above
+                k = act_hist[i + 1]
+                h[k] = h.get(k, 0) + act_hist[i + 2]
+        i = 0
+        while i < len(path_events):
+            n_ev = int(path_events[i + 2])
+            end = i + 3 + 3 * n_ev
+            self.paths.apply_events(int(path_events[i]), bool(path_events[i + 1]), path_events[i + 3 : end])
+            i = end
 
     def _start(self, ts: int) -> None:
         self.t = ts
@@ -544,11 +592,13 @@ class MetricsEngine:
             self._advance(t, inclusive=True)
         windows = {}
         day: Agg | None = None
+        acts = {}
         for w in WINDOWS:
             agg = self._window_agg(t, w)
             if w is LONGEST:
                 day = agg  # per-component figures are over the longest window (SPEC 4)
             windows[w.name] = self._window_figures(w.name, agg, w.seconds)
+            acts[w.name] = agg.acts
         components = {}
         if day is not None:
             for comp, (entries, errors, dur_sum, dur_max) in day.comps.items():
@@ -581,6 +631,7 @@ class MetricsEngine:
             degraded=self.degraded_explicit or degraded_rate,
             degraded_reason=reason,
             series=self._series(t),
+            critical_paths=self.paths.views(t, acts),
         )
 
     def _warnings(self) -> tuple[SourceWarningView, ...]:

@@ -23,11 +23,16 @@ from typing import Any
 
 from execlog_tui.core import grammar
 from execlog_tui.core.engine import MetricsEngine
+from execlog_tui.core.entry import NOT_AN_OPERATION
 from execlog_tui.core.parser import line_timestamp
 from execlog_tui.core.windows import NO_SEC, NO_TS, duration_bin
 
+SCAN_ABI = 3  # the scanner interface this module speaks (`_scan.ABI`, bumped with every change of it)
 try:
     from execlog_tui import _scan
+
+    if getattr(_scan, "ABI", None) != SCAN_ABI:  # an extension built from an older _scan.c
+        _scan = None  # type: ignore[assignment]  # as if not built: the per-line path, same results
 except ImportError:  # built without a C compiler: the per-line path does everything
     _scan = None  # type: ignore[assignment]  # the module or None: mypy cannot type an optional extension
 
@@ -188,8 +193,10 @@ class FastFeeder:
                 special_at = min(e.next_timer, stop_at, e.future_limit + 1)
                 status, pos, _sk, a, b, run = scan(block, pos, t, _FAR_FUTURE, special_at, self._slow_sec)
             if run is not None:
-                sec, ts0, ts1, n, completed, dur_sum, hits, misses, hist, comps = run
-                e.add_run(sec, ts0, ts1, n, completed, dur_sum, hits, misses, hist, comps, self._names)
+                sec, ts0, ts1, n, completed, dur_sum, hits, misses, hist, comps, (acts, act_hist), events = run
+                e.add_run(
+                    sec, ts0, ts1, n, completed, dur_sum, hits, misses, hist, comps, self._names, acts, act_hist, events
+                )
             if status == _END:
                 return -1
             if status == _SPECIAL:
@@ -228,8 +235,12 @@ class FastFeeder:
         order = e.components.order
         if len(order) != self._known:
             for name in order[self._known :]:
-                if name != "BOOTSTRAP" and name.isascii() and name.isprintable() and " " not in name:
-                    cid = self.scanner.add_component(name.encode(), name == "CACHE")
+                # BOOTSTRAP's entries are never completed operations; a critical path with a timeout is
+                # followed entry by entry (SPEC 10): neither component joins a run.
+                plain = name != NOT_AN_OPERATION and name not in e.paths.followed
+                if plain and name.isascii() and name.isprintable() and " " not in name:
+                    regs = [(a.encode(), act, pid, k) for a, act, pid, k in e.paths.registrations(name)]
+                    cid = self.scanner.add_component(name.encode(), name == "CACHE", regs)
                     if cid >= 0:
                         self._ids[name] = cid
                         self._names.append(name)

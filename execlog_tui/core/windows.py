@@ -97,6 +97,51 @@ def percentile(hist: dict[int, int], count: int, fraction: float = 0.95) -> floa
     return bin_value(max(hist))
 
 
+class ActTotals:
+    """One (component, action) of a critical path's checkpoints in one bucket (SPEC 10): every entry,
+    of any status. Its stage rows merge these (a checkpoint may match two actions: HIT and MISS)."""
+
+    __slots__ = ("entries", "errors", "dur_sum", "dur_min", "dur_max", "hist")
+
+    def __init__(self) -> None:
+        self.entries = 0
+        self.errors = 0
+        self.dur_sum = 0.0
+        # The extremes bound the histogram's p95 (one entry's p95 is its own duration, exactly).
+        self.dur_min = math.inf
+        self.dur_max = -math.inf
+        self.hist: dict[int, int] = {}
+
+    def p95(self) -> float | None:
+        """Nearest rank over the histogram (within 2 % or 1 ms), never outside [min, max]."""
+        p = percentile(self.hist, self.entries)
+        return None if p is None else min(max(p, self.dur_min), self.dur_max)
+
+    def add(self, failed: bool, dur: float) -> None:
+        self.entries += 1
+        if failed:
+            self.errors += 1
+        self.dur_sum += dur
+        if dur < self.dur_min:
+            self.dur_min = dur
+        if dur > self.dur_max:
+            self.dur_max = dur
+        k = int(dur) if dur < _EXACT_BELOW else duration_bin(dur)
+        self.hist[k] = self.hist.get(k, 0) + 1
+
+    def merge(self, other: ActTotals) -> None:
+        self.entries += other.entries
+        self.errors += other.errors
+        self.dur_sum += other.dur_sum
+        if other.dur_min < self.dur_min:
+            self.dur_min = other.dur_min
+        if other.dur_max > self.dur_max:
+            self.dur_max = other.dur_max
+        hist = self.hist
+        for k, v in other.hist.items():
+            hist[k] = hist.get(k, 0) + v
+
+
 class Agg:
     """Totals of one bucket, or of several merged: everything SPEC section 4 needs to compute figures."""
 
@@ -112,6 +157,7 @@ class Agg:
         "mem_last",
         "mem_max",
         "comps",
+        "acts",
     )
 
     def __init__(self) -> None:
@@ -129,6 +175,14 @@ class Agg:
         self.mem_max: float | None = None
         # component -> [entries, errors, duration sum, duration max]
         self.comps: dict[str, list[float]] = {}
+        # critical-path checkpoint actions (SPEC 10): act id (the engine's numbering) -> totals
+        self.acts: dict[int, ActTotals] = {}
+
+    def act(self, act_id: int) -> ActTotals:
+        a = self.acts.get(act_id)
+        if a is None:
+            a = self.acts[act_id] = ActTotals()
+        return a
 
     def add_memory(self, ts: int, value: float) -> None:
         if ts >= self.mem_ts:
@@ -153,6 +207,9 @@ class Agg:
                 self.mem_last = other.mem_last
             if other.mem_max is not None and (self.mem_max is None or other.mem_max > self.mem_max):
                 self.mem_max = other.mem_max
+        if other.acts:
+            for act_id, a in other.acts.items():
+                self.act(act_id).merge(a)
         if with_components:
             comps = self.comps
             for name, c in other.comps.items():

@@ -69,8 +69,10 @@ def _on_sigterm() -> threading.Event:
 def run_query_cli(args: Any) -> int:
     """Run args.query over args.paths and print it; messages are one line on stderr, never a traceback.
 
-    Reads `query`, `paths`, and when present `format` (default table), `window`, `line_limit`. Exit
-    status 0; 2 for a bad query, format or window (the database's own message); 1 when there is no input.
+    Reads `query`, `paths`, and when present `format` (default table), `window`, `line_limit`, `config` (a
+    YAML file: the reports that follow it, critical_paths, use its CRITICAL_PATHS). Exit status 0; 2 for a
+    bad query, format, window or configuration (the database's or the configuration's own message); 1 when
+    there is no input.
     """
     from execlog_tui.query.output import FORMATS, format_result
     from execlog_tui.query.run import NoInput, QueryCancelled, QueryError, run_query
@@ -84,6 +86,15 @@ def run_query_cli(args: Any) -> int:
         print_message("execlog-top: --query needs a report name or SQL")
         return EXIT_QUERY
     kwargs: dict[str, Any] = {"window": getattr(args, "window", None)}
+    config_file = getattr(args, "config", None)
+    if config_file is not None:
+        from execlog_tui.core.config_file import ConfigError, load_config
+
+        try:
+            kwargs["config"] = load_config(config_file)
+        except ConfigError as exc:
+            print_message(f"execlog-top: {exc}")  # file, line and key; inert (the user's own text is in it)
+            return EXIT_QUERY
     if getattr(args, "line_limit", None):
         kwargs["line_limit"] = args.line_limit
     max_rows = os.environ.get(MAX_ROWS_ENV, "")

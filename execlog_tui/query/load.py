@@ -30,6 +30,7 @@ from execlog_tui.core import grammar
 from execlog_tui.core.entry import Entry, ParseError
 from execlog_tui.core.parser import LINE_LIMIT, parse_line
 from execlog_tui.core.windows import WINDOWS
+from execlog_tui.query.reports import sql_literal
 from execlog_tui.sources.logset import LogSet
 from execlog_tui.sources.reader import SourceWarning, gzip_intact, is_gzip, read_batches, read_head
 
@@ -219,7 +220,7 @@ def create_views(con: Any, stats: LoadStats, since_ms: int | None = None) -> Non
     parts_e = ["SELECT * FROM slow_entries"]
     parts_p = ["SELECT * FROM slow_errors"]
     for name, judged in stats.fast_sql.items():
-        lit = _literal(name)
+        lit = sql_literal(name)
         parts_e.append(_FILE_ENTRIES.format(file=lit, judged=judged))
         parts_p.append(_FILE_ERRORS.format(file=lit, judged=judged))
     where = "" if since_ms is None else f" WHERE ts_ms >= {int(since_ms)}"
@@ -244,10 +245,6 @@ def demote_failing(con: Any, stats: LoadStats, line_limit: int, live: frozenset[
     if moved:
         create_views(con, stats)
     return moved
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _register_parser(con: Any, stats: LoadStats) -> None:
@@ -307,7 +304,7 @@ def _fast_sql(path: Path, line_limit: int) -> str | None:
         sep_re=_SEP_RE,
         sep=_SEP,
         ts_format=_TS_FORMAT,
-        path=_literal(str(path)),
+        path=sql_literal(str(path)),
         compression="gzip" if compressed else "none",
         max_line=int(line_limit),
         newline=newline,

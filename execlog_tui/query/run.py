@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from execlog_tui.core.config import Config
 from execlog_tui.core.parser import LINE_LIMIT
 from execlog_tui.query.load import (
     WINDOW_BUCKETS,
@@ -62,10 +63,10 @@ class QueryResult:
     truncated: bool = False
 
 
-def resolve_query(query: str) -> str:
-    """A report's name to its SQL; anything else is taken as SQL."""
+def resolve_query(query: str, config: Config | None = None) -> str:
+    """A report's name to its SQL under `config` (None: the defaults); anything else is taken as SQL."""
     report = REPORTS.get(query.strip().lower())
-    return report.sql if report is not None else query
+    return report.sql_for(config) if report is not None else query
 
 
 def run_query(
@@ -73,7 +74,7 @@ def run_query(
     query: str,
     *,
     window: str | None = None,
-    config: Any = None,
+    config: Config | None = None,
     line_limit: int = LINE_LIMIT,
     progress: LoadProgress | None = None,
     cancelled: Callable[[], bool] | None = None,
@@ -90,9 +91,9 @@ def run_query(
     rows are fetched from the database (it streams them): `truncated` says whether there were more.
     The database reads only the set's files (and its own spill directory): no other file, no extension
     install or load, no configuration change from the SQL.
+    `config` shapes the reports that follow it (critical_paths: its CRITICAL_PATHS); None: the defaults.
     Raises NoInput, QueryError (the database's message), QueryCancelled or ValueError (a bad window).
     """
-    del config  # accepted for symmetry with the engine; parsing rules do not depend on it today
     if window is not None and window not in WINDOW_BUCKETS:
         raise ValueError(f"unknown window {window!r}: expected one of {', '.join(WINDOW_BUCKETS)}")
     try:
@@ -101,7 +102,7 @@ def run_query(
         raise NoInput(str(exc)) from None
     if not any(m.path.exists() for s in sets for m in s.members):
         raise NoInput("no log file to read in " + ", ".join(str(p) for p in paths or ["execution.log"]))
-    sql = resolve_query(query)
+    sql = resolve_query(query, config)
     import duckdb  # only now: the dashboard does not pay for the SQL engine until a query runs
 
     scratch = Path(tempfile.mkdtemp(prefix="execlog-query-"))

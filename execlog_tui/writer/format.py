@@ -6,10 +6,21 @@ import math
 import re
 import time
 
+from execlog_tui.core.timefmt import MAX_TS_MS, MIN_TS_MS
+
 # A component, action or status is a token: non-empty, no white space, no '|' (it would shift the columns).
 _TOKEN_RE = re.compile(r"[^|\s]+")
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 _ESCAPES = str.maketrans({"\\": "\\\\", "\n": "\\n", "\r": "\\r"})
+
+# The instants SPEC section 1 allows, 0001-01-01T00:00:00.000Z to 9999-12-31T23:59:59.999Z: the reader's.
+MIN_EPOCH_MS = MIN_TS_MS
+MAX_EPOCH_MS = MAX_TS_MS
+# The longest duration_ms the writer writes: the span of those instants, about 10,000 years. No operation
+# timed by a clock inside the format's calendar lasts longer, and so every written duration is exact to
+# the millisecond as a float (< 2**53) and a day's sum of them cannot overflow (the reader takes up to
+# 308 digits, where three durations near 1e308 already overflow a sum to infinity: issue 13).
+MAX_DURATION_MS = MAX_EPOCH_MS - MIN_EPOCH_MS
 
 
 def check_token(name: str, value: object) -> str:
@@ -20,20 +31,34 @@ def check_token(name: str, value: object) -> str:
 
 
 def format_duration(value: object) -> str:
-    """Milliseconds as SPEC section 1 allows them: digits, optionally '.' and digits, never negative."""
+    """Milliseconds as SPEC section 1 allows them: digits, optionally '.' and digits, never negative,
+    and at most MAX_DURATION_MS (see there). ValueError otherwise, as for any other bad argument."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError(f"duration_ms must be a number of milliseconds, got {value!r}")
     if isinstance(value, int):
         if value < 0:
             raise ValueError(f"duration_ms must not be negative, got {value!r}")
+        if value > MAX_DURATION_MS:
+            raise ValueError(f"duration_ms must be at most {MAX_DURATION_MS} (10,000 years), got {value!r}")
         return str(value)
     if not math.isfinite(value) or value < 0:
         raise ValueError(f"duration_ms must be a finite, non-negative number, got {value!r}")
+    if value > MAX_DURATION_MS:
+        raise ValueError(f"duration_ms must be at most {MAX_DURATION_MS} (10,000 years), got {value!r}")
     if value.is_integer():
         return str(int(value))
     # Fixed notation: repr() would give '1e-05', which the grammar refuses.
     text = f"{value:.3f}".rstrip("0").rstrip(".")
     return text
+
+
+def clamp_duration(ms: float) -> float:
+    """A measured duration as `format_duration` takes it: a clock stepping back is 0, a clock jumping
+    past the calendar (an injected one) is MAX_DURATION_MS, NaN is 0. For durations the writer measures
+    itself: a broken clock must not raise out of a service's `with` block."""
+    if ms >= 0:
+        return ms if ms <= MAX_DURATION_MS else float(MAX_DURATION_MS)
+    return 0.0  # negative, or NaN (every comparison with NaN is false)
 
 
 def escape_details(details: object) -> str:
@@ -52,11 +77,6 @@ def encode_line(line: str) -> bytes:
         return line.encode("utf-8")
     except UnicodeEncodeError:
         return _SURROGATE_RE.sub(lambda m: f"\\u{ord(m.group()):04x}", line).encode("utf-8")
-
-
-# The instants SPEC section 1 allows: 0001-01-01T00:00:00.000Z to 9999-12-31T23:59:59.999Z.
-MIN_EPOCH_MS = -62_135_596_800_000
-MAX_EPOCH_MS = 253_402_300_799_999
 
 
 class TimestampFormatter:

@@ -13,6 +13,8 @@ import os
 import re
 from typing import Any
 
+from execlog_tui.core.config import Config
+from execlog_tui.writer.format import MAX_DURATION_MS
 from execlog_tui.writer.logger import ExecutionLogger
 
 _NOT_TOKEN = re.compile(r"[|\s]+")
@@ -35,17 +37,18 @@ def level_name(levelno: int) -> str:
 
 def coerce_duration(value: object) -> float:
     """A record's `duration_ms` as SPEC section 1 can write it: a number or a numeric string ("12");
-    a negative one (a clock stepping back) is 0, and anything else (None, "abc", NaN) is 0 too. A log
-    call must not lose its record over this field."""
+    a negative one (a clock stepping back) is 0, and anything else `ExecutionLogger.log` would refuse
+    (None, "abc", NaN, infinity, more than MAX_DURATION_MS such as 1e308) is 0 too. A log call must not
+    lose its record over this field."""
     if isinstance(value, bool):
         return 0
     if isinstance(value, int):
-        return max(0, value)
+        return value if 0 <= value <= MAX_DURATION_MS else 0
     try:
         number = float(value.strip() if isinstance(value, (str, bytes)) else value)  # type: ignore[arg-type]
     except (TypeError, ValueError, OverflowError):
         return 0
-    if not math.isfinite(number) or number < 0:
+    if not math.isfinite(number) or not 0 <= number <= MAX_DURATION_MS:
         return 0
     return number
 
@@ -88,6 +91,30 @@ class ExecutionLogHandler(logging.Handler):
         self.execution_logger = logger
         self.default_component = _token(default_component, "SYSTEM")
         self.default_action = _token(default_action, "LOG")
+
+    @classmethod
+    def from_config(
+        cls,
+        path: str | os.PathLike[str] = "execution.log",
+        config: Config | str | os.PathLike[str] | None = None,
+        *,
+        default_component: str = "SYSTEM",
+        default_action: str = "LOG",
+        level: int = logging.NOTSET,
+        **logger_options: Any,
+    ) -> ExecutionLogHandler:
+        """A handler writing `path` through `ExecutionLogger.from_config(path, config, **logger_options)`:
+        rotation, compression, retention and the file cap from the configuration. The handler owns that
+        logger (closing the handler closes it). Usable as a `logging.config.dictConfig` factory:
+        `{"()": "execlog_tui.writer.ExecutionLogHandler.from_config", "path": ..., "config": ...}`."""
+        logger = ExecutionLogger.from_config(path, config, **logger_options)
+        try:
+            handler = cls(logger, default_component=default_component, default_action=default_action, level=level)
+        except BaseException:
+            logger.close()
+            raise
+        handler._owns = True
+        return handler
 
     def emit(self, record: logging.LogRecord) -> None:
         try:

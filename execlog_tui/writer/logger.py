@@ -29,16 +29,19 @@ import threading
 import time
 import weakref
 from collections import deque
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from types import TracebackType
-from typing import NamedTuple
+from typing import Any, ClassVar, NamedTuple, Self
 
+from execlog_tui.core.config import Config
+from execlog_tui.core.config_file import load_config
 from execlog_tui.writer import rotation
 from execlog_tui.writer.format import (
     TimestampFormatter,
     check_token,
+    clamp_duration,
     encode_line,
     escape_details,
     format_duration,
@@ -71,6 +74,26 @@ class Alert(NamedTuple):
     details: str
 
 
+def config_options(config: Config | str | os.PathLike[str] | None) -> dict[str, Any]:
+    """The constructor's rotation arguments from a configuration (a `Config`, a YAML path, or None for
+    the defaults): LOG_CONFIGURATION `max_size` -> `max_bytes`, `rotation` (`7_files`) -> `backups`,
+    `compression` (`gzip_rotated` or `none`) -> `compress`, `retention` (`7_days`) -> `retention_days`,
+    SAFEGUARDS.log_overflow `limit` (`100MB per file`) -> `max_file_bytes`, the hard cap."""
+    if config is None:
+        cfg = Config()
+    elif isinstance(config, Config):
+        cfg = config
+    else:
+        cfg = load_config(os.fspath(config))
+    return {
+        "max_bytes": cfg.log.max_size_bytes,
+        "backups": cfg.log.rotation_files,
+        "compress": cfg.log.compression != "none",
+        "retention_days": cfg.log.retention_days,
+        "max_file_bytes": cfg.safeguards.log_file_limit_bytes,
+    }
+
+
 def _report_to_stderr(message: str) -> None:
     print(f"execlog writer: {message}", file=sys.stderr, flush=True)
 
@@ -84,33 +107,176 @@ class Operation:
     level: str = "INFO"
 
 
-class Bootstrap:
-    """The seed's bootstrap checkpoints: START, then CORE, PARALLEL, VALIDATE (each with the time since
-    the previous checkpoint), then COMPLETE with the total, as in the seed's sample entries."""
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
-    DEFAULT_DETAILS = {
+
+def _elapsed_ms(start: float, end: float) -> float:
+    # Hundredths of a millisecond: finer digits would only show the float noise of epoch clocks. Clamped
+    # into what format_duration takes: a clock stepping back (or an injected one jumping) never raises.
+    return round(clamp_duration((end - start) * 1000.0), 2)
+
+
+class Run:
+    """One run of a critical path (SPEC section 10), written as it happens so the monitor follows it.
+
+    The first checkpoint is written when the run is created (duration 0: the run has just begun, and a
+    run that hangs is visible at once); each later checkpoint when it is reached, with the milliseconds
+    since the previous line of the run (`checkpoint`), or with the duration of a timed body (`step`);
+    the last checkpoint (COMPLETE) with the run's total, as the seed's BOOTSTRAP|COMPLETE|254 (status INFO
+    outside BOOTSTRAP: see COMPLETE_STATUS). Used as a context manager, leaving the body completes the
+    run; an exception leaving it writes the component's `FAILURE` line (status and level ERROR, the run's
+    total, the stage in the details) and propagates, so the monitor sees the run `failed` at its stage.
+    A run ends once (complete or failed); a checkpoint after that is a RuntimeError.
+
+    `bootstrap()`, `lookup()` and `learning()` are the seed's three paths on top of this; `run()` gives one
+    for a path of your own configuration's CRITICAL_PATHS.
+    """
+
+    # Details of checkpoints written without any; the FAILURE line's first words.
+    DEFAULT_DETAILS: ClassVar[Mapping[str, str]] = {}
+    FAILED: ClassVar[str] = "Operation failed"
+    # The last checkpoint's status. INFO: it marks the end of a run whose steps were each written as the
+    # completed operations they are (HIT, FETCH, UPDATE: SUCCESS), and SPEC section 4 counts no INFO entry
+    # in avg_response_ms, so a run's total is not counted once more on top of its steps.
+    COMPLETE_STATUS: ClassVar[str] = "INFO"
+
+    def __init__(
+        self,
+        logger: ExecutionLogger,
+        component: str,
+        first: str,
+        details: str | None = None,
+        *,
+        last: str = "COMPLETE",
+        status: str = "INFO",
+    ) -> None:
+        self._logger = logger
+        self.component = check_token("component", component)
+        self.first = check_token("action", first)
+        self.last = check_token("action", last)
+        self._now = logger._timer
+        self._start = self._now()
+        self._last = self._start
+        self._raised: tuple[BaseException, str] | None = None  # the exception a step let through
+        self._step: str | None = None  # the step whose body runs now
+        self.state = "running"  # then "complete" or "failed"
+        self.stage = self.first  # the last checkpoint written
+        self._write(self.first, 0, status, details, "INFO")
+
+    # ------------------------------------------------------------------ checkpoints
+
+    def checkpoint(
+        self, action: str, details: str | None = None, status: str = "SUCCESS", level: str = "INFO"
+    ) -> float:
+        """Write checkpoint `action` with the milliseconds since the previous line of the run; returns them."""
+        act = check_token("action", action)
+        self._check_running(act)
+        now = self._now()
+        ms = _elapsed_ms(self._last, now)
+        self._last = now
+        self._write(act, ms, status, details, level)
+        return ms
+
+    @contextmanager
+    def step(self, action: str, details: str | None = None, status: str = "SUCCESS") -> Iterator[Operation]:
+        """Time the body as checkpoint `action`, written when the body ends, with the body's duration.
+        The body may change `op.status`, `op.details`, `op.level` (as in `ExecutionLogger.timed`). An
+        exception passes through and the step writes nothing: the run's `with` writes the FAILURE."""
+        act = check_token("action", action)
+        self._check_running(act)
+        op = Operation(status=status, details=self._details(act, details))
+        start = self._now()
+        outer, self._step = self._step, act
+        try:
+            yield op
+        except BaseException as exc:
+            self._raised = (exc, act)
+            raise
+        finally:
+            self._step = outer
+        if self.state != "running":
+            return  # the body ended the run itself (`fail()`): nothing after the run's end
+        now = self._now()
+        self._last = now
+        self._write(act, _elapsed_ms(start, now), op.status, op.details, op.level)
+
+    def complete(self, details: str | None = None) -> float:
+        """Write the last checkpoint (COMPLETE) with the run's total, and end the run; returns the total."""
+        self._check_running(self.last)
+        total = _elapsed_ms(self._start, self._now())
+        self.state = "complete"
+        self._write(self.last, total, self.COMPLETE_STATUS, details or self._complete_details(total), "INFO")
+        return total
+
+    def fail(self, details: str = "") -> float:
+        """End the run failed: `COMPONENT|FAILURE|total|ERROR|<FAILED> after STAGE: details`, level ERROR
+        (the alert hook hears it). For an error handled without an exception; returns the total."""
+        self._check_running("FAILURE")
+        return self._fail(f"during {self._step}" if self._step else f"after {self.stage}", details)
+
+    @property
+    def elapsed_ms(self) -> float:
+        """Milliseconds since the run started (its first checkpoint)."""
+        return _elapsed_ms(self._start, self._now())
+
+    # ------------------------------------------------------------------ the seed's wording
+
+    def _details(self, action: str, details: str | None) -> str:
+        return details if details is not None else self.DEFAULT_DETAILS.get(action, "")
+
+    def _complete_details(self, total: float) -> str:
+        return f"Complete in {total:g}ms"
+
+    # ------------------------------------------------------------------ mechanics
+
+    def _check_running(self, action: str) -> None:
+        if self.state != "running":
+            raise RuntimeError(f"{self.component} run already ended ({self.state}); cannot write {action}")
+
+    def _write(self, action: str, ms: float, status: str, details: str | None, level: str) -> None:
+        self._logger.log(self.component, action, ms, status, self._details(action, details), level)
+        if action != "FAILURE":
+            self.stage = action
+
+    def _fail(self, where: str, details: str) -> float:
+        total = _elapsed_ms(self._start, self._now())
+        self.state = "failed"
+        text = f"{self.FAILED} {where}: {details}" if details else f"{self.FAILED} {where}"
+        self._write("FAILURE", total, "ERROR", text, "ERROR")
+        return total
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self.state != "running":
+            return
+        if exc is None:
+            self.complete()
+            return
+        # Not COMPLETE: a failed run must not be shown as a run time (BOOTSTRAP|COMPLETE is the figure).
+        where = f"during {self._raised[1]}" if self._raised is not None and self._raised[0] is exc else None
+        self._fail(where or f"after {self.stage}", _describe(exc))
+
+
+class Bootstrap(Run):
+    """`ExecutionLogger.bootstrap()`: the seed's START, then CORE, PARALLEL, VALIDATE (each with the
+    time since the previous checkpoint), then COMPLETE with the total, as in the seed's sample entries."""
+
+    DEFAULT_DETAILS: ClassVar[Mapping[str, str]] = {
         "START": "Bootstrap sequence initiated",
         "CORE": "Core identity loaded",
         "PARALLEL": "Parallel threads complete",
         "VALIDATE": "All checks passed",
     }
+    FAILED = "Bootstrap failed"
+    COMPLETE_STATUS = "SUCCESS"  # the seed's BOOTSTRAP|COMPLETE|254|SUCCESS (BOOTSTRAP is never a completion)
 
     def __init__(self, logger: ExecutionLogger, details: str | None = None) -> None:
-        self._logger = logger
-        self._now = logger._timer
-        self._start = self._now()
-        self._last = self._start
-        self._done = False
-        logger.log("BOOTSTRAP", "START", 0, "INFO", details or self.DEFAULT_DETAILS["START"])
-
-    def checkpoint(self, action: str, details: str | None = None, status: str = "SUCCESS") -> float:
-        """Write one checkpoint; returns its duration in milliseconds."""
-        now = self._now()
-        ms = _elapsed_ms(self._last, now)
-        self._last = now
-        text = details if details is not None else self.DEFAULT_DETAILS.get(action.upper(), "")
-        self._logger.log("BOOTSTRAP", action, ms, status, text)
-        return ms
+        super().__init__(logger, "BOOTSTRAP", "START", details)
 
     def core(self, details: str | None = None) -> float:
         return self.checkpoint("CORE", details)
@@ -121,39 +287,92 @@ class Bootstrap:
     def validate(self, details: str | None = None) -> float:
         return self.checkpoint("VALIDATE", details)
 
-    def complete(self, details: str | None = None) -> float:
-        """BOOTSTRAP|COMPLETE with the total since START (the figure the monitor bands)."""
-        total = _elapsed_ms(self._start, self._now())
-        self._done = True
-        self._logger.log("BOOTSTRAP", "COMPLETE", total, "SUCCESS", details or f"Ready in {total:g}ms")
-        return total
-
-    def __enter__(self) -> Bootstrap:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        if self._done:
-            return
-        if exc is None:
-            self.complete()
-        else:
-            # Not COMPLETE: a failed start must not be shown as a bootstrap time.
-            total = _elapsed_ms(self._start, self._now())
-            self._logger.log(
-                "BOOTSTRAP", "ABORT", total, "FAILURE", f"Bootstrap failed: {type(exc).__name__}: {exc}", level="ERROR"
-            )
+    def _complete_details(self, total: float) -> str:
+        return f"Ready in {total:g}ms"
 
 
-def _elapsed_ms(start: float, end: float) -> float:
-    # Hundredths of a millisecond: finer digits would only show the float noise of epoch clocks.
-    return round(max(0.0, end - start) * 1000.0, 2)
+class Lookup(Run):
+    """`ExecutionLogger.lookup(key)`: CACHE LOOKUP, then HIT or MISS (`hit()`, `miss()`: the probe's
+    time since LOOKUP), on a miss the timed `fetch()` and `update()` bodies, then COMPLETE with the total.
+    `result` is "hit", "miss" or None (neither said)."""
+
+    DEFAULT_DETAILS: ClassVar[Mapping[str, str]] = {
+        "HIT": "Cache hit",
+        "MISS": "Cache miss all tiers",
+        "FETCH": "Fetched from source",
+        "UPDATE": "Updated cache tiers",
+    }
+    FAILED = "Cache operation failed"
+
+    def __init__(self, logger: ExecutionLogger, key: object, details: str | None = None) -> None:
+        self.key = str(key)
+        self.result: str | None = None
+        super().__init__(logger, "CACHE", "LOOKUP", details if details is not None else f"Looking for {self.key}")
+
+    def hit(self, details: str | None = None, *, tier: str | None = None) -> float:
+        """CACHE|HIT|ms|SUCCESS; `tier="L1"` writes "L1 cache hit"."""
+        self.result = "hit"
+        return self.checkpoint("HIT", details if details is not None or tier is None else f"{tier} cache hit")
+
+    def miss(self, details: str | None = None) -> float:
+        """CACHE|MISS|ms|INFO (a miss is not a completed operation: the fetch that follows is)."""
+        self.result = "miss"
+        return self.checkpoint("MISS", details, status="INFO")
+
+    def fetch(self, details: str | None = None) -> AbstractContextManager[Operation]:
+        """`with op.fetch(): value = source()`: CACHE|FETCH with the body's duration."""
+        return self.step("FETCH", details)
+
+    def update(self, details: str | None = None) -> AbstractContextManager[Operation]:
+        """`with op.update(): tiers.put(key, value)`: CACHE|UPDATE with the body's duration."""
+        return self.step("UPDATE", details)
+
+    def _complete_details(self, total: float) -> str:
+        outcome = f" ({self.result})" if self.result else ""
+        return f"Operation complete in {total:g}ms{outcome}"
+
+
+class Learning(Run):
+    """`ExecutionLogger.learning(pattern)`: MEMORY DETECT, MATCH (`match()`: the detection's time since
+    DETECT), the timed `learn()` and `persist()` bodies, then COMPLETE with the total."""
+
+    DEFAULT_DETAILS: ClassVar[Mapping[str, str]] = {
+        "MATCH": "Pattern matched",
+        "LEARN": "Pattern learned",
+        "PERSIST": "Saved to long-term",
+    }
+    FAILED = "Learning failed"
+
+    def __init__(self, logger: ExecutionLogger, pattern: object, details: str | None = None) -> None:
+        self.pattern = str(pattern)
+        super().__init__(logger, "MEMORY", "DETECT", details if details is not None else f"Pattern: {self.pattern}")
+
+    def match(self, details: str | None = None, *, times: int | None = None) -> float:
+        """MEMORY|MATCH|ms|SUCCESS; `times=4` writes "Pattern matched 4 times"."""
+        text = details if details is not None or times is None else f"Pattern matched {times} times"
+        return self.checkpoint("MATCH", text)
+
+    def learn(self, details: str | None = None) -> AbstractContextManager[Operation]:
+        """`with run.learn(): model.update(...)`: MEMORY|LEARN with the body's duration."""
+        return self.step("LEARN", details)
+
+    def persist(self, details: str | None = None) -> AbstractContextManager[Operation]:
+        """`with run.persist(): store.save(...)`: MEMORY|PERSIST with the body's duration."""
+        return self.step("PERSIST", details)
+
+    def _complete_details(self, total: float) -> str:
+        return f"Learning complete in {total:g}ms"
 
 
 class ExecutionLogger:
     """Writes `timestamp|component|action|duration_ms|status|details` lines to `path` and rotates it
-    into `path.1`, `path.2.gz`, ... (or `path.1.gz`, ... with `compress_first=True`)."""
+    into `path.1`, `path.2.gz`, ... (or `path.1.gz`, ... with `compress_first=True`).
+
+    Rotation happens before a line would take the live file past `max_bytes` (0: never by size) or past
+    `max_file_bytes`, the hard cap (None: none); while rotation fails, lines go on into the live file up
+    to the cap and are dropped (counted in `dropped_lines`) past it. `backups` archives are kept (0: none),
+    none older than `retention_days`. `from_config` takes all of these from the monitor's configuration.
+    """
 
     def __init__(
         self,
@@ -169,16 +388,23 @@ class ExecutionLogger:
         multiprocess: bool = True,
         error_hook: Callable[[str], object] | None = None,
         compress_level: int | None = None,
+        max_file_bytes: int | None = None,
     ) -> None:
         if not isinstance(max_bytes, int) or max_bytes < 0:
             raise ValueError(f"max_bytes must be a whole number of bytes >= 0 (0: never rotate), got {max_bytes!r}")
-        if not isinstance(backups, int) or backups < 1:
-            raise ValueError(f"backups must be a whole number >= 1, got {backups!r}")
+        if not isinstance(backups, int) or backups < 0:
+            raise ValueError(f"backups must be a whole number >= 0 (0: keep no archive), got {backups!r}")
+        if max_file_bytes is not None and (not isinstance(max_file_bytes, int) or max_file_bytes < 1):
+            raise ValueError(f"max_file_bytes must be a whole number of bytes >= 1 or None, got {max_file_bytes!r}")
         if retention_days is not None and (not isinstance(retention_days, (int, float)) or retention_days < 0):
             raise ValueError(f"retention_days must be a number of days >= 0 or None, got {retention_days!r}")
         self.path = os.path.abspath(os.fspath(path))
         self.max_bytes = max_bytes
         self.backups = backups
+        # The hard cap (SAFEGUARDS.log_overflow): the live file rotates before a line would pass it, and
+        # while rotation is failing a line that would pass it is dropped (counted) instead of written.
+        self.max_file_bytes = max_file_bytes
+        self._rotate_at = max_bytes if max_file_bytes is None or 0 < max_bytes <= max_file_bytes else max_file_bytes
         self.compress = compress
         self.compress_first = compress_first
         self.retention_s = retention_days * 86400.0 if retention_days else None
@@ -225,6 +451,34 @@ class ExecutionLogger:
 
         os.register_at_fork(after_in_child=after_fork_in_child)
         atexit.register(close_at_exit)
+
+    @classmethod
+    def from_config(
+        cls,
+        path: str | os.PathLike[str] = "execution.log",
+        config: Config | str | os.PathLike[str] | None = None,
+        *,
+        alert_hook: Callable[[Alert], object] | None = None,
+        clock: Callable[[], float] | None = None,
+        compress_first: bool = False,
+        multiprocess: bool = True,
+        error_hook: Callable[[str], object] | None = None,
+        compress_level: int | None = None,
+    ) -> ExecutionLogger:
+        """A logger for `path` whose rotation, compression, retention and file cap are the monitor's own
+        configuration (SPEC section 8; see `config_options`). `config` is a `Config`, the path of a YAML
+        file (read with the monitor's loader: a bad file raises its ConfigError, with file, line and key),
+        or None for the seed's defaults. The other arguments are the constructor's."""
+        return cls(
+            path,
+            alert_hook=alert_hook,
+            clock=clock,
+            compress_first=compress_first,
+            multiprocess=multiprocess,
+            error_hook=error_hook,
+            compress_level=compress_level,
+            **config_options(config),
+        )
 
     # ----------------------------------------------------------------- files and locks
 
@@ -405,12 +659,20 @@ class ExecutionLogger:
                 self._report(f"could not write to {self.path}: {exc.strerror or exc}; line dropped")
 
     def _needs_rotation(self, n: int) -> bool:
-        return (
-            self.max_bytes > 0
-            and self._size > 0
-            and self._size + n > self.max_bytes
-            and time.monotonic() >= self._rotate_retry_at
-        )
+        """Whether a line of `n` bytes must rotate the file first. OSError(EFBIG) when it cannot be
+        written at all: it would pass `max_file_bytes` while rotation waits for its retry."""
+        at = self._rotate_at
+        if at <= 0 or self._size <= 0 or self._size + n <= at:
+            return False
+        if time.monotonic() >= self._rotate_retry_at:
+            return True
+        self._check_cap(n)
+        return False
+
+    def _check_cap(self, n: int) -> None:
+        cap = self.max_file_bytes
+        if cap is not None and self._size > 0 and self._size + n > cap:
+            raise OSError(errno.EFBIG, f"the file is at its {cap:,}-byte limit (max_file_bytes) and cannot rotate")
 
     def _write(self, data: bytes) -> int:
         """One line, whole. A short write (a full disk) is continued; if the rest cannot be written,
@@ -450,7 +712,11 @@ class ExecutionLogger:
                     self._rotate_locked(data[: data.index(b"|")].decode())
                 except OSError as exc:
                     self._rotate_retry_at = time.monotonic() + _ROTATION_RETRY_S
-                    self._report(f"rotation of {self.path} failed: {exc}; still writing to it")
+                    cap = self.max_file_bytes
+                    blocked = cap is not None and self._size + len(data) > cap
+                    then = "dropping lines past max_file_bytes" if blocked else "still writing to it"
+                    self._report(f"rotation of {self.path} failed: {exc}; {then}")
+                    self._check_cap(len(data))
             self._write(data)
             self._size = os.fstat(self._fd).st_size
         self._request_compression()
@@ -577,8 +843,7 @@ class ExecutionLogger:
             yield op
         except BaseException as exc:
             ms = _elapsed_ms(start, self._timer())
-            message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-            self.log(component, action, ms, "FAILURE", message, level="ERROR")
+            self.log(component, action, ms, "FAILURE", _describe(exc), level="ERROR")
             raise
         ms = _elapsed_ms(start, self._timer())
         self.log(component, action, ms, op.status, op.details, level=op.level)
@@ -586,6 +851,21 @@ class ExecutionLogger:
     def bootstrap(self, details: str | None = None) -> Bootstrap:
         """Start the bootstrap sequence (writes BOOTSTRAP|START); use as a context manager."""
         return Bootstrap(self, details)
+
+    def lookup(self, key: object, details: str | None = None) -> Lookup:
+        """Start a cache lookup of `key` (writes CACHE|LOOKUP|0|INFO|Looking for KEY); use as a context
+        manager: `op.hit()` or `op.miss()`, on a miss `with op.fetch(): ...` and `with op.update(): ...`."""
+        return Lookup(self, key, details)
+
+    def learning(self, pattern: object, details: str | None = None) -> Learning:
+        """Start learning `pattern` (writes MEMORY|DETECT|0|INFO|Pattern: PATTERN); use as a context manager:
+        `run.match(times=4)`, `with run.learn(): ...`, `with run.persist(): ...`."""
+        return Learning(self, pattern, details)
+
+    def run(self, component: str, first: str = "START", details: str | None = None, *, last: str = "COMPLETE") -> Run:
+        """Start a run of a critical path of your own (CRITICAL_PATHS in the configuration): writes
+        COMPONENT|FIRST|0|INFO; then `checkpoint()`, `step()`, and COMPLETE (`last`) on leaving the `with`."""
+        return Run(self, component, first, details, last=last)
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -659,4 +939,5 @@ class ExecutionLogger:
         self.close()
 
     def __repr__(self) -> str:
-        return f"ExecutionLogger({self.path!r}, max_bytes={self.max_bytes}, backups={self.backups})"
+        cap = f", max_file_bytes={self.max_file_bytes}" if self.max_file_bytes is not None else ""
+        return f"ExecutionLogger({self.path!r}, max_bytes={self.max_bytes}, backups={self.backups}{cap})"

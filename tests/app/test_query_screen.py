@@ -92,7 +92,7 @@ async def test_Q_opens_the_screen_and_each_report_runs_on_the_seed_sample() -> N
                 row = dict(zip(screen.columns, screen.rows[0], strict=False))
                 assert (row["hits"], row["misses"], row["hit_rate"]) == (1, 1, 50.0)
                 assert table_text(screen)[0][:3] == ["1", "1", "50"]
-        assert screen.query_one(SqlInput).value == "bottlenecks"
+        assert screen.query_one(SqlInput).value == list(REPORTS)[-1]  # the last report run
 
 
 @sync

@@ -93,6 +93,12 @@ def check_all(path: Path, at: int | None) -> None:
         if alert.name.startswith(("breaker:", "critical:")):
             assert sum(r.mark == "fired" for r in ev.rows) == 1, alert.name
             continue
+        if alert.name.startswith("stuck:"):
+            # The run from its start, which matches the path's first checkpoint, to the second it fired.
+            first = ev.rows[0]
+            assert first.ts is not None and latest.value is not None
+            assert first.mark == "START" and _close((latest.fired - first.ts) / 1000, latest.value)
+            continue
         counted = [r for r in ev.rows if r.mark]
         if alert.name == "error_rate":
             assert _close(100.0 * len(counted) / ev.total, latest.value)

@@ -30,7 +30,26 @@ ACTIONS = [
     "CIRCUIT_CLOSE",
     "circuit_open",
     "USAGE",
+    # critical-path checkpoints (SPEC 10), some in other cases
+    "FETCH",
+    "UPDATE",
+    "update",
+    "DETECT",
+    "MATCH",
+    "LEARN",
+    "PERSIST",
+    "START",
+    "CORE",
+    "PARALLEL",
+    "VALIDATE",
+    "Validation",
 ]
+# Runs of the seed's paths, in order, for `gen_lines` to write with skips and repeats.
+PATH_RUNS = {
+    "CACHE": ["LOOKUP", "HIT", "MISS", "FETCH", "UPDATE", "COMPLETE"],
+    "MEMORY": ["DETECT", "MATCH", "LEARN", "PERSIST", "COMPLETE"],
+    "BOOTSTRAP": ["START", "CORE", "PARALLEL", "VALIDATE", "COMPLETE"],
+}
 STATUSES = [
     "SUCCESS",
     "SUCCESS",
@@ -154,13 +173,30 @@ def gen_lines(seed: int, n: int = 3000) -> list[str]:
                     t += rng.randint(0, 300)
                     out.append(make_line(rng, t, comp=comp, status=rng.choice(["SUCCESS", "INFO", "FAILURE"])))
             continue
+        elif r < 0.9:
+            # a critical path's run (SPEC 10): checkpoints in order, some skipped or repeated, maybe
+            # interleaved with another run's start, maybe ended by an error, maybe hanging
+            comp = rng.choice(list(PATH_RUNS))
+            for action in PATH_RUNS[comp]:
+                if rng.random() < 0.2:
+                    continue
+                for _ in range(2 if rng.random() < 0.1 else 1):
+                    t += rng.choice([0, 1, 2, 5, 40, 900])
+                    status = "FAILURE" if rng.random() < 0.04 else rng.choice(["SUCCESS", "INFO"])
+                    out.append(make_line(rng, t, comp=comp, status=status, action=action))
+                if rng.random() < 0.05:
+                    t += rng.choice([29_000, 31_000, 65_000])  # a hang
+            continue
         out.append(make_line(rng, t))
     return out[:n]
 
 
-def make_line(rng: random.Random, ts: int, comp: str | None = None, status: str | None = None) -> str:
+def make_line(
+    rng: random.Random, ts: int, comp: str | None = None, status: str | None = None, action: str | None = None
+) -> str:
     comp = comp or rng.choice(COMPONENTS)
-    action = rng.choice(ACTIONS) if rng.random() < 0.5 else rng.choice(["CALL", "HIT", "MISS", "LOOKUP"])
+    if action is None:
+        action = rng.choice(ACTIONS) if rng.random() < 0.5 else rng.choice(["CALL", "HIT", "MISS", "LOOKUP"])
     status = status or rng.choice(STATUSES)
     details = rng.choice(DETAILS) if rng.random() < 0.3 else rng.choice(["", "ok", "user=u1"])
     line = f"{ts_text(ts, rng)}|{comp}|{action}|{duration_text(rng)}|{status}|{details}"
@@ -243,8 +279,14 @@ def state(engine: MetricsEngine) -> list:
                     repr(b.mem_last),
                     repr(b.mem_max),
                     [(k, [repr(x) for x in v]) for k, v in b.comps.items()],
+                    sorted(
+                        (k, a.entries, a.errors, repr(a.dur_sum), a.dur_min, a.dur_max, sorted(a.hist.items()))
+                        for k, a in b.acts.items()
+                    ),
                 )
             )
+    for st in engine.paths.states:  # SPEC 10: each path's latest run, exactly
+        out.append((st.path.name, st.state, st.started, st.ended, [(k, t, repr(d)) for k, t, d in st.reached]))
     out.append(
         (
             "cur",

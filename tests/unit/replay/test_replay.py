@@ -25,7 +25,7 @@ from execlog_tui.sources.logset import discover
 ROOT = Path(__file__).resolve().parents[3]
 SEED = ROOT / "sample_logs" / "seed_sample.log"
 ROTATED = ROOT / "sample_logs" / "rotated"
-COMPARED = ("as_of", "windows", "breakers", "alerts", "components", "bootstrap", "degraded")
+COMPARED = ("as_of", "windows", "breakers", "alerts", "components", "bootstrap", "degraded", "critical_paths")
 
 
 def ts(text: str) -> int:

@@ -28,7 +28,13 @@ from execlog_tui.sources.logset import discover
 
 ROOT = Path(__file__).resolve().parents[3]
 ROTATED = ROOT / "sample_logs" / "rotated"
-COMPARED = ("as_of", "windows", "breakers", "alerts", "components", "bootstrap", "degraded")
+COMPARED = ("as_of", "windows", "breakers", "alerts", "components", "bootstrap", "degraded", "critical_paths")
+# SPEC 10: the seed's paths, checkpoint by checkpoint, for the `path` kind of line.
+PATH_STEPS = {
+    "BOOTSTRAP": ("START", "CORE", "PARALLEL", "VALIDATE", "COMPLETE"),
+    "CACHE": ("LOOKUP", "MISS", "FETCH", "UPDATE", "COMPLETE"),
+    "MEMORY": ("DETECT", "MATCH", "LEARN", "PERSIST", "COMPLETE"),
+}
 T0 = 1_757_412_000_000  # 2025-09-09T10:00:00Z
 COMPONENTS = ("API", "DB", "CACHE", "AUTH")
 
@@ -66,6 +72,8 @@ def logs(draw: st.DrawFn) -> list[str]:
                     "bootstrap",
                     "gap",
                     "cycle",
+                    "path",
+                    "path",
                 ]
             )
         )
@@ -84,6 +92,17 @@ def logs(draw: st.DrawFn) -> list[str]:
             continue
         if kind == "gap":
             t += draw(st.integers(1_000, 40_000))  # idle: timers and evaluations fall between lines
+            continue
+        if kind == "path":
+            # A critical path's run (SPEC 10): checkpoints in order, some skipped, maybe an error, maybe
+            # a hang past bootstrap's 30 s timeout before the rest.
+            path_comp = draw(st.sampled_from(sorted(PATH_STEPS)))
+            for step in PATH_STEPS[path_comp]:
+                if draw(st.integers(0, 4)) == 0:
+                    continue
+                t += draw(st.sampled_from([0, 3, 40, 400, 31_000]))
+                status = draw(st.sampled_from(["SUCCESS", "SUCCESS", "INFO", "FAILURE"]))
+                lines.append(f"{format_ts(t)}|{path_comp}|{step}|{draw(st.integers(0, 300))}|{status}|p")
             continue
         count = draw(st.integers(1, 30)) if kind in ("plain", "burst", "cache") else 1
         spacing = draw(st.sampled_from([50, 300, 1_500]))  # dense seconds make fast-path runs

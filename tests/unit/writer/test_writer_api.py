@@ -106,10 +106,13 @@ def test_failed_bootstrap_is_not_a_complete(tmp_path):
     ):
         boot.core()
         raise OSError("no config")
-    last = lines(path)[-1].split("|")
-    assert last[1:3] == ["BOOTSTRAP", "ABORT"] and last[4] == "FAILURE"
+    last = parse_line(lines(path)[-1])
+    assert isinstance(last, Entry)
+    # The component's FAILURE line, as the seed's CACHE|FAILURE|5|ERROR: the run ends failed at CORE.
+    assert (last.component, last.action, last.status) == ("BOOTSTRAP", "FAILURE", "ERROR")
+    assert last.details == "Bootstrap failed after CORE: OSError: no config"
     assert "COMPLETE" not in path.read_text()
-    assert [a.action for a in alerts] == ["ABORT"]
+    assert [a.action for a in alerts] == ["FAILURE"]
 
 
 def test_logging_handler_maps_records(tmp_path):
@@ -154,7 +157,9 @@ def test_closed_logger_and_bad_options(tmp_path):
     with pytest.raises(ValueError, match="closed"):
         log.log("A", "B", 1, "SUCCESS")
     with pytest.raises(ValueError, match="backups"):
-        ExecutionLogger(tmp_path / "e.log", backups=0)
+        ExecutionLogger(tmp_path / "e.log", backups=-1)
+    with pytest.raises(ValueError, match="max_file_bytes"):
+        ExecutionLogger(tmp_path / "e.log", max_file_bytes=0)
     with pytest.raises(ValueError, match="max_bytes"):
         ExecutionLogger(tmp_path / "e.log", max_bytes=-1)
     with pytest.raises(ValueError, match="retention_days"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import re
 import subprocess
 from collections.abc import Iterator
@@ -12,6 +13,7 @@ import pytest
 
 from execlog_tui.core.entry import Entry
 from execlog_tui.core.parser import parse_line
+from execlog_tui.writer.format import MAX_DURATION_MS
 from execlog_tui.writer.handler import ExecutionLogHandler
 from execlog_tui.writer.logger import ERRORS_KEPT, ExecutionLogger
 
@@ -121,6 +123,10 @@ def test_a_lone_surrogate_in_details_is_written_escaped(tmp_path: Path) -> None:
         (float("nan"), "0"),
         (-0.5, "0"),
         (7.25, "7.25"),
+        (1e308, "0"),  # more than MAX_DURATION_MS: refused by log(), so 0 here like the others
+        (10**400, "0"),
+        ("9" * 309, "0"),
+        (MAX_DURATION_MS, str(MAX_DURATION_MS)),
     ],
 )
 def test_the_logging_handler_writes_every_record_whatever_its_duration(
@@ -162,3 +168,37 @@ def test_the_clock_edges_are_written_as_readers_accept_them(tmp_path: Path) -> N
     lines = path.read_text().splitlines()
     assert [line[:24] for line in lines] == ["0001-01-01T00:00:00.000Z", "9999-12-31T23:59:59.999Z"]
     assert all(isinstance(parse_line(line), Entry) for line in lines)
+
+
+def test_durations_near_1e308_are_refused_and_the_longest_written_ones_sum_finitely(tmp_path: Path) -> None:
+    """Issue 13: the reader takes up to 308 digits, and three durations near 1e308 overflow a sum (the
+    average is then null). The writer writes at most MAX_DURATION_MS (10,000 years): log() refuses more
+    with ValueError, as it refuses a negative or NaN duration (the caller's argument, not the
+    environment), and writes nothing for it."""
+    path = tmp_path / "execution.log"
+    with ExecutionLogger(path, compress=False, clock=Clock()) as logger:
+        for bad in (1e308, 10**308, float(MAX_DURATION_MS) * 2):
+            with pytest.raises(ValueError, match="duration_ms must be at most"):
+                logger.log("API", "CALL", bad, "SUCCESS", "refused")
+        for _ in range(3):
+            logger.log("API", "CALL", MAX_DURATION_MS, "SUCCESS", "longest")
+        assert logger.dropped_lines == 0 and logger.error_count == 0
+    parsed = [parse_line(line) for line in path.read_text().splitlines()]
+    assert all(isinstance(p, Entry) for p in parsed) and len(parsed) == 3
+    durations = [p.duration_ms for p in parsed if isinstance(p, Entry)]
+    assert durations == [float(MAX_DURATION_MS)] * 3
+    assert math.isfinite(sum(durations) * 1e9)  # a billion of them still sum to a number
+
+
+def test_a_clock_jumping_inside_a_timed_body_writes_a_duration_the_reader_takes(tmp_path: Path) -> None:
+    """Durations the writer measures itself are clamped, never raised out of the service's `with`."""
+    # Each timed() reads the clock at the start and the end, then once more for the line's timestamp.
+    readings = iter([1.0, 1.0 + 1e300, 1.0, 1.0, 1.0 - 50.0, 1.0])
+    path = tmp_path / "execution.log"
+    with ExecutionLogger(path, compress=False, clock=lambda: next(readings), retention_days=None) as logger:
+        with logger.timed("API", "CALL"):  # timer 1.0 -> 1e300: clamped to MAX_DURATION_MS
+            pass
+        with logger.timed("API", "CALL"):  # timer 1.0 -> -49.0 (a clock stepping back): 0
+            pass
+    parsed = [parse_line(line) for line in path.read_text().splitlines()]
+    assert [p.duration_ms for p in parsed if isinstance(p, Entry)] == [float(MAX_DURATION_MS), 0.0]

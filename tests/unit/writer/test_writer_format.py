@@ -10,7 +10,7 @@ from execlog_tui.core.entry import Entry
 from execlog_tui.core.parser import parse_line
 from execlog_tui.core.timefmt import parse_timestamp
 from execlog_tui.writer import ExecutionLogger
-from execlog_tui.writer.format import TimestampFormatter, escape_details, format_duration
+from execlog_tui.writer.format import MAX_DURATION_MS, TimestampFormatter, escape_details, format_duration
 
 T0 = 1757412000.0  # 2025-09-09T10:00:00Z
 
@@ -54,14 +54,18 @@ def test_details_are_escaped_onto_one_line(tmp_path):
         (0.1 + 0.2, "0.3"),
         (1e-5, "0"),
         (2.0, "2"),
-        (1e20, "100000000000000000000"),
+        (1e14, "100000000000000"),
+        (float(MAX_DURATION_MS), str(MAX_DURATION_MS)),
+        (MAX_DURATION_MS, str(MAX_DURATION_MS)),
     ],
 )
 def test_durations_fit_the_grammar(value, text):
     assert format_duration(value) == text
 
 
-@pytest.mark.parametrize("value", [-1, -0.5, math.nan, math.inf, "12", None, True])
+@pytest.mark.parametrize(
+    "value", [-1, -0.5, math.nan, math.inf, "12", None, True, 1e308, 10**400, MAX_DURATION_MS + 1, 1e20]
+)
 def test_bad_durations_are_refused(value):
     with pytest.raises(ValueError, match="duration_ms"):
         format_duration(value)
