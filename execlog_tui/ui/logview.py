@@ -387,8 +387,8 @@ class LogView(ScrollView, can_focus=True):
         seqs, raws, flags = self._seqs, self._raws, self._flags
         keep, shown, widen = job.keep, job.shown, self._widen
         width = job.width
-        pos = self._pos(job.next_seq)  # lines evicted meanwhile are skipped; new ones are ahead
         n = len(raws)
+        pos = self._pos(job.next_seq) if n else 0  # lines evicted meanwhile are skipped; new ones are ahead
         while pos < n:
             stop = min(n, pos + _REFILTER_SLICE)
             for p in range(pos, stop):
