@@ -133,7 +133,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--evidence",
         metavar="FIGURE",
         help="with -b: print the entries behind FIGURE (error_rate, response_time, p95, cache_hit_rate, memory, "
-        "bootstrap, requests, component:NAME, breaker:NAME, alert:NAME) with file:line",
+        "bootstrap, requests, component:NAME, breaker:NAME, alert:NAME, stage:PATH:CHECKPOINT, run:PATH) "
+        "with file:line",
     )
     p.add_argument(
         "--limit", type=_positive_int, metavar="N", help="with --evidence: print at most N entries (default 1000)"

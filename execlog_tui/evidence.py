@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from execlog_tui.core.breakers import OPEN, BreakerTracker
-from execlog_tui.core.config import Config
+from execlog_tui.core.config import CHECKPOINT_ACTIONS, Checkpoint, Config, CriticalPath
 from execlog_tui.core.engine import future_limit
 from execlog_tui.core.entry import (
     BOOTSTRAP_COMPLETE,
@@ -46,7 +46,8 @@ from execlog_tui.sources.logset import LogSet, Member, discover
 from execlog_tui.sources.reader import SourceWarning, read_batches
 from execlog_tui.sources.timeline import merge_items
 
-# The figures a user can open; the last three take a name: component:NAME, breaker:NAME, alert:NAME.
+# The figures a user can open; the last five take a name: component:NAME, breaker:NAME, alert:NAME,
+# stage:PATH:CHECKPOINT and run:PATH (SPEC 10's critical paths).
 FIGURES: tuple[str, ...] = (
     "error_rate",
     "response_time",
@@ -58,8 +59,11 @@ FIGURES: tuple[str, ...] = (
     "component",
     "breaker",
     "alert",
+    "stage",
+    "run",
 )
-NAMED_FIGURES: tuple[str, ...] = ("component", "breaker", "alert")
+NAMED_FIGURES: tuple[str, ...] = ("component", "breaker", "alert", "stage", "run")
+STUCK = "stuck"  # the stuck:PATH alert of a critical path with a timeout (SPEC 10)
 DEFAULT_LIMIT = 1000
 DEFAULT_WINDOW = "1m"
 COMPONENT_WINDOW = "1d"  # per-component figures are over the longest window (SPEC 4)
@@ -93,10 +97,17 @@ def parse_figure(text: str) -> Figure:
         # Components (and the component part of breaker names) are shown in upper case (SPEC 1).
         if kind in ("component", "breaker"):
             name = name.upper()
+        elif kind == "stage":
+            path, colon, checkpoint = name.rpartition(":")
+            if not colon or not path.strip() or not checkpoint.strip():
+                raise EvidenceError("stage needs a path and a checkpoint: stage:PATH:CHECKPOINT")
+            name = f"{path.strip()}:{checkpoint.strip().upper()}"
+        elif kind == "run":
+            pass  # a path's name, as configured
         elif ":" in name:
             prefix, _, comp = name.partition(":")
             # breaker:API, critical:API name components; stuck:bootstrap a configured path (SPEC 10)
-            name = f"{prefix}:{comp if prefix == 'stuck' else comp.upper()}"
+            name = f"{prefix}:{comp if prefix == STUCK else comp.upper()}"
         return Figure(kind, name)
     if sep:
         raise EvidenceError(f"figure {kind} takes no name, got {text!r}")
@@ -104,7 +115,8 @@ def parse_figure(text: str) -> Figure:
 
 
 def _figure_names() -> list[str]:
-    return [f"{k}:NAME" if k in NAMED_FIGURES else k for k in FIGURES]
+    named = {"stage": "stage:PATH:CHECKPOINT", "run": "run:PATH"}
+    return [named.get(k, f"{k}:NAME") if k in NAMED_FIGURES else k for k in FIGURES]
 
 
 @dataclass(frozen=True, slots=True)
@@ -374,22 +386,29 @@ def _predicate(kind: str, name: str | None) -> Callable[[Entry], str | None | bo
     raise AssertionError(kind)
 
 
-def _window_rows(req: _Request, stream: Stream) -> EvidenceResult:
+def _window_rows(
+    req: _Request,
+    stream: Stream,
+    rule: tuple[Callable[[Entry], str | None | bool], Prefilter] | None = None,
+) -> EvidenceResult:
+    """The entries of the window a figure counted (`rule`: a stage's predicate and prefilter, with the
+    p95 line marked in log order)."""
     fig = req.figure
     spec = WINDOWS_BY_NAME[req.window]
     t = req.as_of
     slow = fig.kind in ("response_time", "p95")
     keep = _Keep(req.limit, slowest=slow)
+    ranked = _Keep(req.limit, slowest=True) if rule is not None else None  # a stage's p95 line
     if t is None:
         return EvidenceResult(fig.text, req.window, t, 0, [])
     lo = spec.start_ms(t)
-    counts = _predicate(fig.kind, fig.name)
+    counts = _predicate(fig.kind, fig.name) if rule is None else rule[0]
     newest: tuple[int, int] | None = None  # memory: (ts, seq) of the report behind memory_mb
     largest: tuple[float, int] | None = None  # memory: (value, -seq) of memory_max_mb
     seq = 0
     # Without --at every entry read was fed, so only the lines that may count need parsing; with it,
     # every entry's time decides where the input ends.
-    pre = _prefilter(fig.kind, fig.name) if req.until is None else None
+    pre = (_prefilter(fig.kind, fig.name) if rule is None else rule[1]) if req.until is None else None
     for file, line, e in _until(stream(lo, pre), req):
         seq += 1
         if not lo <= e.ts <= t:
@@ -397,7 +416,10 @@ def _window_rows(req: _Request, stream: Stream) -> EvidenceResult:
         got = counts(e)
         if got is False:
             continue
-        keep.add(seq, _row(file, line, e, got if isinstance(got, str) else None))
+        row = _row(file, line, e, got if isinstance(got, str) else None)
+        keep.add(seq, row)
+        if ranked is not None:
+            ranked.add(seq, row)
         if fig.kind == "memory":
             value = memory_figure(e.details)
             assert value is not None
@@ -412,13 +434,85 @@ def _window_rows(req: _Request, stream: Stream) -> EvidenceResult:
             marks[newest[1]] = "newest"
         if largest is not None:
             marks[-largest[1]] = "max" if -largest[1] not in marks else "newest,max"
-    if slow and keep.total:
+    slowest = keep if slow else ranked
+    if slowest is not None and slowest.total:
         # The p95 line: the nearest rank's, counted from the slowest end among the rows kept.
-        from_top = keep.total - nearest_rank(keep.total) + 1
-        ranked = keep.slowest_ranked()
-        if from_top <= len(ranked):
-            marks[ranked[from_top - 1][0]] = "p95"
+        from_top = slowest.total - nearest_rank(slowest.total) + 1
+        top = slowest.slowest_ranked()
+        if from_top <= len(top):
+            marks[top[from_top - 1][0]] = "p95"
     return EvidenceResult(fig.text, req.window, t, keep.total, _marked(keep.rows(), marks))
+
+
+# ------------------------------------------------------------------------ critical paths (SPEC 10)
+def path_and_checkpoint(config: Config, figure: Figure) -> tuple[CriticalPath, Checkpoint | None]:
+    """The configured path of a `stage:PATH:CHECKPOINT` or `run:PATH` figure, and the checkpoint (by
+    its configured name, in any case); EvidenceError naming what exists otherwise."""
+    name = figure.name or ""
+    path_name, _, checkpoint = name.rpartition(":") if figure.kind == "stage" else (name, "", "")
+    paths = {p.name: p for p in config.critical_paths}
+    path = paths.get(path_name)
+    if path is None:
+        raise EvidenceError(f"unknown critical path {path_name!r}: configured paths: {', '.join(paths) or 'none'}")
+    if figure.kind != "stage":
+        return path, None
+    for cp in path.checkpoints:
+        if cp.name.upper() == checkpoint.upper():
+            return path, cp
+    names = ", ".join(c.name for c in path.checkpoints)
+    raise EvidenceError(f"path {path.name} has no checkpoint {checkpoint!r}: its checkpoints: {names}")
+
+
+def stage_rule(path: CriticalPath, checkpoint: Checkpoint) -> tuple[Callable[[Entry], str | None | bool], Prefilter]:
+    """SPEC 10's stage: the entries of the path's component whose action is one of the checkpoint's
+    (`Checkpoint.actions`: HIT_MISS is HIT and MISS, VALIDATION also VALIDATE), of any status. An error
+    is marked `error`; on HIT_MISS a hit or a miss is marked `HIT` / `MISS`."""
+    actions = frozenset(checkpoint.actions)
+    component = path.component
+    hit_miss = checkpoint.actions == CHECKPOINT_ACTIONS["HIT_MISS"]
+
+    def counts(e: Entry) -> str | None | bool:
+        if e.component != component or e.action not in actions:
+            return False
+        marks = [e.action] if hit_miss else []
+        if is_error(e.status):
+            marks.append("error")
+        return ",".join(marks) or None
+
+    return counts, _field_in(2, actions)
+
+
+def _run_rows(req: _Request, stream: Stream) -> EvidenceResult:
+    """The latest run of a path (SPEC 10) as the snapshot has it: the path component's entries from its
+    start to its end (or to T while it runs), each checkpoint it reached marked with its name, the
+    error that ended a failed run marked `failed`."""
+    path, _ = path_and_checkpoint(req.config, req.figure)
+    view = req.snap.critical_paths.get(path.name)
+    run = view.latest if view is not None else None
+    if run is None:
+        raise EvidenceError(f"path {path.name} has no run up to {format_ts(req.snap.as_of) or 'the end'}")
+    end = run.ended if run.ended is not None else req.as_of
+    keep = _Keep(req.limit)
+    marks: dict[int, str] = {}
+    pending = {(r.at, r.checkpoint) for r in run.reached}
+    actions = {c.name: frozenset(c.actions) for c in path.checkpoints}
+    seq = 0
+    for file, line, e in _until(stream(run.started, None), req):
+        if e.ts > (end if end is not None else e.ts):
+            break
+        if e.component != path.component or e.ts < run.started:
+            continue
+        seq += 1
+        keep.add(seq, _row(file, line, e))
+        for at, checkpoint in list(pending):
+            if at == e.ts and e.action in actions.get(checkpoint, ()):
+                marks[seq] = checkpoint
+                pending.discard((at, checkpoint))
+                break
+        else:
+            if run.state == "failed" and e.ts == run.ended and is_error(e.status):
+                marks[seq] = "failed"
+    return EvidenceResult(req.figure.text, "all", req.as_of, keep.total, _marked(keep.rows(), marks))
 
 
 def _bootstrap_rows(req: _Request, stream: Stream) -> EvidenceResult:
@@ -568,11 +662,17 @@ def _alert_rows(req: _Request, stream: Stream) -> EvidenceResult:
             if e.ts >= lo:
                 got = counts(e)
                 keep.add(seq, _row(file, line, e, got if isinstance(got, str) else None))
-    elif kind == "stuck":
+    elif kind == STUCK:
         return _stuck_rows(req, stream, alert, component)
     else:
         raise EvidenceError(f"alert {name!r}: not an alert this configuration raises")
     return EvidenceResult(req.figure.text, spec.name, fired, keep.total, _marked(keep.rows(), marks))
+
+
+def _stuck_start(alert: AlertView) -> int:
+    """When the run behind a stuck:PATH firing started: the fired second less the seconds it had run
+    (the alert's value, SPEC 10)."""
+    return alert.fired - round((alert.value or 0.0) * 1000)
 
 
 def _stuck_rows(req: _Request, stream: Stream, alert: AlertView, path_name: str) -> EvidenceResult:
@@ -583,7 +683,7 @@ def _stuck_rows(req: _Request, stream: Stream, alert: AlertView, path_name: str)
     if path is None or path.timeout_ms is None or alert.value is None:
         raise EvidenceError(f"alert 'stuck:{path_name}': not an alert this configuration raises")
     fired = alert.fired
-    start = fired - round(alert.value * 1000)
+    start = _stuck_start(alert)
     names = {action: cp.name for cp in reversed(path.checkpoints) for action in cp.actions}
     keep = _Keep(req.limit)
     for seq, (file, line, e) in enumerate(_until(stream(start, None), req), start=1):
@@ -633,6 +733,15 @@ def _firing_entry(req: _Request, stream: Stream, kind: str, component: str, fire
 
 
 # --------------------------------------------------------------------------------- entry points
+def _canonical(figure: Figure, config: Config) -> Figure:
+    """A stage or run figure under its configured names (`stage:bootstrap:validation` is
+    `stage:bootstrap:VALIDATION`); EvidenceError for a path or checkpoint not configured."""
+    if figure.kind not in ("stage", "run"):
+        return figure
+    path, checkpoint = path_and_checkpoint(config, figure)
+    return Figure(figure.kind, path.name if checkpoint is None else f"{path.name}:{checkpoint.name}")
+
+
 def _check(figure: Figure, window: str | None, snap: MetricsSnapshot) -> str:
     """The window to use; EvidenceError for an unknown window or name."""
     if window is None:
@@ -655,6 +764,12 @@ def _collect(req: _Request, stream: Stream) -> EvidenceResult:
         return _breaker_rows(req, stream)
     if kind == "alert":
         return _alert_rows(req, stream)
+    if kind == "run":
+        return _run_rows(req, stream)
+    if kind == "stage":
+        path, checkpoint = path_and_checkpoint(req.config, req.figure)
+        assert checkpoint is not None
+        return _window_rows(req, stream, stage_rule(path, checkpoint))
     return _window_rows(req, stream)
 
 
@@ -694,7 +809,7 @@ def collect_batch(
     from execlog_tui.core.engine import MetricsEngine
     from execlog_tui.pipeline import read_history
 
-    fig = parse_figure(figure)
+    fig = _canonical(parse_figure(figure), config)
     engine = MetricsEngine(config)
     result = read_history(list(sets), engine, until=at, line_limit=line_limit)
     snap = engine.snapshot(as_of=at)
@@ -724,8 +839,8 @@ def collect_evidence(
     clock). Blocking: call it from a worker thread; it holds `session.lock` only to copy the ring.
     Served from the ring when the ring holds every line the figure needs (and knows where each came
     from), otherwise from the log files. EvidenceError for an unknown figure, window or name."""
-    fig = parse_figure(figure)
     config: Config = getattr(session, "config", None) or Config()
+    fig = _canonical(parse_figure(figure), config)
     replaying = getattr(session, "replay", None) is not None
     with session.lock:
         snap: MetricsSnapshot = session.snapshot()
@@ -774,10 +889,15 @@ def _needed_from(req: _Request) -> int:
     kind = req.figure.kind
     if kind in ("bootstrap", "breaker") or req.as_of is None:
         return NO_TS
+    if kind == "run":
+        view = req.snap.critical_paths.get(req.figure.name or "")
+        return view.latest.started if view is not None and view.latest is not None else NO_TS
     if kind == "alert":
         name = req.figure.name or ""
         if name.startswith("breaker:"):
             return NO_TS
+        if name.startswith(f"{STUCK}:"):
+            return _stuck_start(_latest_firing(req.snap, name))
         return SHORTEST.start_ms(_latest_firing(req.snap, name).fired)
     spec: WindowSpec = WINDOWS_BY_NAME[req.window]
     return spec.start_ms(req.as_of)

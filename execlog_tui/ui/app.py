@@ -40,6 +40,7 @@ from execlog_tui.ui.help import HelpScreen
 from execlog_tui.ui.keys import KEYS
 from execlog_tui.ui.logview import LogView
 from execlog_tui.ui.messages import PromptCancelled, PromptSubmitted
+from execlog_tui.ui.paths import PathsPanel, choose_layout, paths_shown
 from execlog_tui.ui.prompt import PromptBar
 from execlog_tui.ui.query_screen import QueryScreen
 from execlog_tui.ui.textpanel import TextPanel
@@ -59,7 +60,13 @@ TILE_FIGURES = {
     "tile-bootstrap": "bootstrap",
 }
 # What `z` maximises for the focused widget: the panel's box (its title stays), or the log itself.
-MAXIMISE = {"components": "#components-box", "breakers": "#breakers-box", "alerts": "#alerts-box", "log": "#log"}
+MAXIMISE = {
+    "components": "#components-box",
+    "breakers": "#breakers-box",
+    "alerts": "#alerts-box",
+    "paths": "#paths-box",
+    "log": "#log",
+}
 # The actions the dashboard's own screen answers; on any other screen (query, evidence, an entry's
 # detail) they would act on a screen that is not shown.
 EVERY_SCREEN_ACTIONS = ("quit", "help", "command_palette")
@@ -88,6 +95,8 @@ class ExeclogApp(App[int]):
     ENABLE_COMMAND_PALETTE = True
     # 80 columns: compact; 140 and more: everything side by side.
     HORIZONTAL_BREAKPOINTS = [(0, "-compact"), (140, "-wide")]
+    # From 30 rows the compact panels get back the row the critical paths took at 24.
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-roomy")]
     ALLOW_IN_MAXIMIZED_VIEW = "#header, #prompt, Footer"  # a maximised panel keeps the state line
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
@@ -216,6 +225,9 @@ class ExeclogApp(App[int]):
                     yield BreakersPanel(id="breakers")
                 with Vertical(id="alerts-box", classes="panel"):
                     yield AlertsPanel(id="alerts")
+        # Critical paths (SPEC 10): a height fixed by the configuration, never by the data (_layout_paths).
+        with Vertical(id="paths-box", classes="panel"):
+            yield PathsPanel(id="paths")
         yield LogView(id="log")
         yield PromptBar(id="prompt")
         yield Footer(id="footer")
@@ -231,15 +243,18 @@ class ExeclogApp(App[int]):
         self._q("#components-box").border_title = "Components (1d)"
         self._q("#breakers-box").border_title = "Breakers"
         self._q("#alerts-box").border_title = "Alerts"
+        self._q("#paths-box").border_title = f"Critical paths ({self.window})"
         self._q(PromptBar).close()
         self._q(WindowSwitch).select(self.window)
         self._q(TimelineBar).display = self.replay is not None
         for tile_id in TILE_FIGURES:
             self._q(f"#{tile_id}").can_focus = True
-        for panel in (BreakersPanel, AlertsPanel):
+        for panel in (BreakersPanel, AlertsPanel, PathsPanel):
             self._q(panel).can_focus = True
         self._q(ComponentsTable).cursor_type = "row"
         self._q(ComponentsTable).show_cursor = False  # drawn while the table has focus
+        self._layout_paths()
+        self.watch(self.screen, "maximized", lambda _w: self._layout_paths(), init=False)
         log = self._q(LogView)
         log.focus()
         # The follow state shows in the header at once, not at the next tick.
@@ -248,6 +263,27 @@ class ExeclogApp(App[int]):
             self.session.start()
         self.refresh_data()
         self.set_interval(1.0 / max(self.refresh_hz, 0.1), self._tick, name="refresh")
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._layout_paths()
+
+    def _layout_paths(self) -> None:
+        """The critical-paths panel's form and height for this screen size, from the configured paths
+        alone: a run that starts or ends never changes it, so no other panel moves."""
+        if self._main_screen is None:
+            return
+        box = self._q("#paths-box")
+        paths = self.config.critical_paths
+        if not paths:
+            box.display = False
+            return
+        width, height = self.size
+        layout = choose_layout(width, height, [len(p.checkpoints) for p in paths])
+        panel = self._q(PathsPanel)
+        panel.full_form = layout.full
+        maximised = self._main_screen.maximized is box
+        box.styles.height = "1fr" if maximised else layout.lines + 1  # and the title's rule
+        panel.refresh()
 
     def _exit_on_stop_signals(self) -> None:
         """SIGTERM or SIGHUP (the SSH session closed) quits as `q` does: the terminal is restored and the
@@ -404,11 +440,19 @@ class ExeclogApp(App[int]):
         self._q(ComponentsTable).show(snap.components)
         self._q(BreakersPanel).show(snap.breakers, snap.as_of)
         self._q(AlertsPanel).show(snap.alerts, snap.as_of)
+        self._show_paths(snap)
         firing = len(snap.firing)
         self._set_title("#alerts-box", f"Alerts ({firing} firing)" if firing else "Alerts")
         opened = sum(1 for b in snap.breakers.values() if b.state != "CLOSED")
         self._set_title("#breakers-box", f"Breakers ({opened} not closed)" if opened else "Breakers")
         self._show_status()
+
+    def _show_paths(self, snap: MetricsSnapshot) -> None:
+        paths = paths_shown(snap.critical_paths, self.config.critical_paths)
+        self._q(PathsPanel).show(paths, self.window)
+        stuck = sum(1 for p in paths if p.stuck)
+        title = f"Critical paths ({self.window})" + (f" · {stuck} stuck" if stuck else "")
+        self._set_title("#paths-box", title)
 
     def _show_tiles(self, w: WindowFigures, snap: MetricsSnapshot, series: dict[str, Any]) -> None:
         error_alert = any(a.name == "error_rate" for a in snap.firing)
@@ -498,11 +542,13 @@ class ExeclogApp(App[int]):
             return
         self.window = name
         self._q(WindowSwitch).select(name)
-        # Only the tiles and the header show the window: the panels stay as they are (a key press
-        # then repaints a few labels, not the screen).
+        # Only the tiles, the critical paths' stages and the header show the window: the other panels
+        # stay as they are (a key press then repaints a few labels, not the screen).
         snap = self.snapshot
         if snap is not None and (w := snap.windows.get(name)) is not None:
             self._show_tiles(w, snap, snap.series)
+        if snap is not None:
+            self._show_paths(snap)
         self._show_header()
 
     def action_toggle_pause(self) -> None:
@@ -658,6 +704,8 @@ class ExeclogApp(App[int]):
             self.open_detail()
         elif widget is not None and widget.id in TILE_FIGURES:
             self._open_tile(widget)
+        elif isinstance(widget, PathsPanel):
+            self._open_path_item(widget)
         elif isinstance(widget, TextPanel):
             chosen = widget.selected_figure()
             if chosen is None:
@@ -671,6 +719,15 @@ class ExeclogApp(App[int]):
                 self.open_evidence(figure, self.window, label=f"{figure.replace(':', ' ', 1)} transitions")
         elif isinstance(widget, ComponentsTable):
             self._open_component(widget.cursor_row)
+
+    def _open_path_item(self, panel: PathsPanel) -> None:
+        """A stage: its entries in the window shown; the run line: the latest run's entries."""
+        chosen = panel.selected_figure()
+        if chosen is None:
+            self.notify("no run of this path yet", timeout=3)
+            return
+        figure, _at = chosen
+        self.open_evidence(figure, self.window, label=panel.selected_label())
 
     def _open_component(self, row: int) -> None:
         table = self._q(ComponentsTable)
@@ -740,7 +797,10 @@ class ExeclogApp(App[int]):
         widget = screen.focused
         selector = MAXIMISE.get(widget.id or "") if widget is not None else None
         if selector is None:
-            self.notify("z fills the screen with the focused panel: components, breakers, alerts or the log", timeout=4)
+            self.notify(
+                "z fills the screen with the focused panel: components, breakers, alerts, critical paths or the log",
+                timeout=4,
+            )
             return
         screen.maximized = self._q(selector)
 

@@ -43,6 +43,7 @@ def _cell(raw: str) -> Text:
 
 
 class EvidenceScreen(Screen[None]):
+    COLUMNS: ClassVar[tuple[tuple[str, str], ...]] = (("", "mark"), ("where", "where"), ("entry", "entry"))
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back / cancel"),
         Binding("q", "back", "Back", show=False),
@@ -96,7 +97,7 @@ class EvidenceScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#ev-rows", DataTable)
-        for label, key in (("", "mark"), ("where", "where"), ("entry", "entry")):
+        for label, key in self.COLUMNS:
             table.add_column(label, key=key)
         table.focus()
         self.running = True
@@ -168,11 +169,19 @@ class EvidenceScreen(Screen[None]):
         assert result is not None
         self.rows = shown_rows(result)
         table = self.query_one("#ev-rows", DataTable)
-        table.clear()
+        cells = []
         for r in self.rows:
             mark = Text(f"◀ {sanitize(r.mark)}", style="bold") if r.mark else Text("")
             # The file's name and line (its directory is said once, above); the line carries its time.
-            table.add_row(mark, Text(sanitize(f"{PurePath(r.file).name}:{r.line}")), _cell(r.raw))
+            cells.append((mark, Text(sanitize(f"{PurePath(r.file).name}:{r.line}")), _cell(r.raw)))
+        # The columns get their widths from the rows here, not from the table's later measuring: the
+        # first frame with the rows is already laid out (a snapshot taken then caught 5-wide columns).
+        table.clear(columns=True)
+        for i, (label, key) in enumerate(self.COLUMNS):
+            width = max([len(label), *(row[i].cell_len for row in cells)])
+            table.add_column(label, key=key, width=width)
+        for row in cells:
+            table.add_row(*row)
         self.query_one("#ev-head", Static).update(self._head())
         if result.cancelled:
             self._status(f"cancelled after {message.elapsed:.1f} s: {count(len(self.rows))} rows read so far")

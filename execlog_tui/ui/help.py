@@ -11,6 +11,7 @@ from textual.widgets import Static
 
 from execlog_tui.ui.fmt import BAND_LABELS
 from execlog_tui.ui.keys import KEYS
+from execlog_tui.ui.paths import SLOWEST
 
 
 def help_text() -> Text:
@@ -25,6 +26,9 @@ def help_text() -> Text:
     text.append("\nBands\n", style="bold")
     text.append("  " + "   ".join(BAND_LABELS.values()) + "\n")
     text.append("  breaker state~ = inferred from errors; ✗ PARSE = a line that is not an entry\n")
+    text.append("\nCritical paths\n", style="bold")
+    text.append("  ✓ complete  ◷ running  ▲ failed  ✗ RUNNING past its timeout (stuck)  · no run yet\n")
+    text.append(f"  {SLOWEST} the slowest stage by avg (not the last checkpoint: its duration is the run's total)\n")
     text.append("\nEsc, q or ? closes this help.", style="italic")
     return text
 

@@ -1,4 +1,5 @@
-"""The query screen (key Q): the seed's five reports and ad-hoc SQL over the log set, run in the background."""
+"""The query screen (key Q): the named reports (the seed's five and critical_paths) and ad-hoc SQL over the
+log set, run in the background."""
 
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ CHILD_PREFIX = "execlog-top: "
 HISTORY_LIMIT = 200
 CELL_LIMIT = 120
 SCOPES: tuple[str | None, ...] = (None, *WINDOW_NAMES)  # w cycles: whole set, then windows
-REPORT_KEYS = tuple(REPORTS)  # 1..5 in the seed's order
+REPORT_KEYS = tuple(REPORTS)  # 1..6: the seed's order, then critical_paths
 SQL_HELP = (
     "report name or SQL over entries(ts, component, action, duration_ms, status, details, file, line)"
     " and parse_errors · Enter: run · ↑↓: history"
@@ -134,7 +135,7 @@ class SqlInput(Input):
 
 
 class QueryScreen(Screen[None]):
-    """Reports 1-5, SQL with history, a sortable result table, a status line; queries run in a thread."""
+    """Reports 1-6, SQL with history, a sortable result table, a status line; queries run in a thread."""
 
     CSS_PATH = "query_screen.tcss"
     AUTO_FOCUS = "#query-table"
@@ -203,17 +204,34 @@ class QueryScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one(SqlInput).cursor_blink = False  # snapshot tests and SSH: no blinking
         self._show_titles()
-        self._set_status(Text("1-5: a report · e/Tab: the SQL line · w: scope · s: sort · Esc: back", style="italic"))
+        self._set_status(
+            Text(
+                f"1-{len(REPORT_KEYS)}: a report · e/Tab: the SQL line · w: scope · s: sort · Esc: back", style="italic"
+            )
+        )
 
     def _reports_text(self) -> Text:
-        # Fits 80 columns on one line: the digit in the footer's key style, the current report reversed.
-        text = Text()
-        for i, name in enumerate(REPORT_KEYS):
+        """The reports line, on one line: the digit in the footer's key style, the current report
+        underlined. Short of room (six reports do not fit 80 columns) the others show the first word of
+        their names (`2 error`, `6 critical`); the current one keeps its whole name."""
+        room = max(1, (self.app.size.width or 80) - 2)  # the line's padding
+
+        def names(short: bool) -> list[str]:
+            return [n.split("_")[0] if short and n != self.report else n for n in REPORT_KEYS]
+
+        shown = names(False)
+        if sum(len(n) + 3 for n in shown) - 1 > room:
+            shown = names(True)
+        text = Text(no_wrap=True, overflow="ellipsis")
+        for i, (name, label) in enumerate(zip(REPORT_KEYS, shown, strict=True)):
             if i:
                 text.append(" ")
             text.append(f"{i + 1}", style="bold reverse")
-            text.append(" " + name, style="bold underline" if name == self.report else "")
+            text.append(" " + label, style="bold underline" if name == self.report else "")
         return text
+
+    def on_resize(self) -> None:
+        self.query_one("#query-reports", Static).update(self._reports_text())
 
     def _show_titles(self) -> None:
         table = self.query_one(DataTable)
@@ -332,7 +350,7 @@ class QueryScreen(Screen[None]):
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self.run_sql(event.value)
-        self.query_one(DataTable).focus()  # the results: s, w, 1-5 and Esc act on the screen again
+        self.query_one(DataTable).focus()  # the results: s, w, the report digits and Esc act on the screen again
 
     # ---- running ---------------------------------------------------------------------------------
     def run_sql(self, sql: str) -> None:

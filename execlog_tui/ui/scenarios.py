@@ -14,7 +14,11 @@ from execlog_tui.core.snapshot import (
     BreakerView,
     ComponentFigures,
     MetricsSnapshot,
+    PathView,
+    ReachedView,
+    RunView,
     SourceView,
+    StageFigures,
     WindowFigures,
 )
 from execlog_tui.core.timefmt import parse_timestamp
@@ -130,6 +134,97 @@ def _window(
     )
 
 
+# ---- critical paths (SPEC 10): the seed's three, with the seed sample's figures --------------------
+BOOTSTRAP_CHECKPOINTS = ("START", "CORE", "PARALLEL", "VALIDATION", "COMPLETE")
+CACHE_CHECKPOINTS = ("LOOKUP", "HIT_MISS", "FETCH", "UPDATE", "COMPLETE")
+MEMORY_CHECKPOINTS = ("DETECT", "MATCH", "LEARN", "PERSIST", "COMPLETE")
+BOOTSTRAP_STEPS = (0.0, 48.0, 90.0, 105.0, 254.0)  # the seed's bootstrap: complete in 254 ms
+# How many runs of each path each window holds (a busy service restarts now and then).
+RUNS_PER_WINDOW = {"1m": 1, "5m": 2, "1h": 9, "1d": 40}
+STUCK_S = 42  # the restart that hangs after PARALLEL: running 42 s, stuck (timeout 30 s)
+
+
+def _stage(checkpoint: str, entries: int, ms: float, errors: int = 0, spread: float = 1.4) -> StageFigures:
+    """A stage row: `entries` entries of mean `ms`, p95 `spread` times that (none with no entries)."""
+    if not entries:
+        return StageFigures(checkpoint, 0, 0, None, None)
+    return StageFigures(checkpoint, entries, errors, ms, ms * spread)
+
+
+def _reached(checkpoints: tuple[str, ...], steps: tuple[float, ...], started: int) -> tuple[ReachedView, ...]:
+    """The checkpoints reached, each at the run's start plus its own duration (the seed's timing)."""
+    out, at = [], started
+    for name, ms in zip(checkpoints, steps, strict=False):
+        at = started + int(ms) if name == checkpoints[-1] else at + int(ms)
+        out.append(ReachedView(name, at, ms))
+    return tuple(out)
+
+
+def bootstrap_path(state: str = "complete") -> PathView:
+    """The bootstrap path as of T0: `complete` (254 ms, 30 s ago), `running` (12 s at PARALLEL, under
+    its 30 s timeout) or `stuck` (42 s at PARALLEL: its stuck:bootstrap alert fires)."""
+    cps = BOOTSTRAP_CHECKPOINTS
+    if state == "complete":
+        started = T0 - 30_254
+        run = RunView("complete", started, started + 254, 254, "COMPLETE", _reached(cps, BOOTSTRAP_STEPS, started))
+    else:
+        elapsed = STUCK_S * 1000 if state == "stuck" else 12_000
+        started = T0 - elapsed
+        run = RunView("running", started, None, elapsed, "PARALLEL", _reached(cps[:3], BOOTSTRAP_STEPS[:3], started))
+    stages: dict[str, tuple[StageFigures, ...]] = {}
+    for window, runs in RUNS_PER_WINDOW.items():
+        done = runs if state == "complete" else runs - 1  # the open run reached PARALLEL only
+        stages[window] = tuple(
+            _stage(c, runs if i < 3 else done, ms, spread=1.0 if runs == 1 else 1.3)
+            for i, (c, ms) in enumerate(zip(cps, BOOTSTRAP_STEPS, strict=True))
+        )
+    return PathView("bootstrap", "BOOTSTRAP", cps, 30_000, stages, run, stuck=state == "stuck")
+
+
+def cache_path() -> PathView:
+    """Lookups: most hit, a fifth miss and fetch; the latest failed after UPDATE (the seed's 10:03
+    lookup, ended by the CACHE FAILURE at 10:04:00.000)."""
+    cps = CACHE_CHECKPOINTS
+    stages: dict[str, tuple[StageFigures, ...]] = {}
+    for window, scale in (("1m", 1), ("5m", 5), ("1h", 60), ("1d", 1440)):
+        lookups, misses = 410 * scale, 82 * scale
+        stages[window] = (
+            _stage("LOOKUP", lookups, 1.2),
+            replace(_stage("HIT_MISS", lookups, 0.1, spread=2.0), hits=lookups - misses, misses=misses),
+            _stage("FETCH", misses, 14.8, errors=scale),
+            _stage("UPDATE", misses - scale, 2.1),
+            _stage("COMPLETE", misses - 2 * scale, 19.0),
+        )
+    started = T0 - 90_002
+    reached = (
+        ReachedView("LOOKUP", started, 2.0),
+        ReachedView("HIT_MISS", started + 2, 0.0),
+        ReachedView("FETCH", started + 3, 15.0),
+        ReachedView("UPDATE", started + 18, 2.0),
+    )
+    run = RunView("failed", started, started + 60_000, 60_000, "UPDATE", reached)
+    return PathView("cache_operations", "CACHE", cps, None, stages, run)
+
+
+def memory_path() -> PathView:
+    """Learning: the seed's run since 10:02:00.000, DETECT to PERSIST, no COMPLETE yet (no timeout)."""
+    cps = MEMORY_CHECKPOINTS
+    steps = (5.0, 3.0, 10.0, 5.0)
+    stages = {
+        w: tuple(_stage(c, n if c != "COMPLETE" else n - 1, ms) for c, ms in zip(cps, (*steps, 23.0), strict=True))
+        for w, n in (("1m", 1), ("5m", 1), ("1h", 3), ("1d", 12))
+    }
+    stages["1m"] = tuple(replace(r, entries=0, avg_ms=None, p95_ms=None) for r in stages["1m"])
+    started = T0 - 150_002
+    run = RunView("running", started, None, 150_002, "PERSIST", _reached(cps[:4], steps, started))
+    return PathView("memory_learning", "MEMORY", cps, None, stages, run)
+
+
+def paths_for(bootstrap: str = "complete") -> dict[str, PathView]:
+    paths = (bootstrap_path(bootstrap), cache_path(), memory_path())
+    return {p.name: p for p in paths}
+
+
 def base_snapshot() -> MetricsSnapshot:
     """A busy, healthy service as of T0: every panel has something to show."""
     bands_ok = {
@@ -212,7 +307,19 @@ def base_snapshot() -> MetricsSnapshot:
         degraded=False,
         degraded_reason=None,
         series=series,
+        critical_paths=paths_for("complete"),
     )
+
+
+def paths_snapshot(bootstrap: str) -> MetricsSnapshot:
+    """The base snapshot with the bootstrap path `complete`, `running` (12 s) or `stuck` (42 s, its
+    alert firing)."""
+    snap = base_snapshot()
+    alerts = snap.alerts
+    if bootstrap == "stuck":
+        fired = T0 - (STUCK_S - 30) * 1000
+        alerts = alerts + (AlertView("stuck:bootstrap", "bootstrap running > 30 seconds", 30.0, fired, None),)
+    return replace(snap, critical_paths=paths_for(bootstrap), alerts=alerts)
 
 
 def breaker_open_snapshot() -> MetricsSnapshot:

@@ -33,7 +33,7 @@ from execlog_tui.ui.provider import StaticSession
 from tests.app.test_ui_pilot import sync, visible_log
 
 SIZE = (100, 30)
-FOCUS_ORDER = [*TILE_FIGURES, "components", "breakers", "alerts", "log"]
+FOCUS_ORDER = [*TILE_FIGURES, "components", "breakers", "alerts", "paths", "log"]
 
 
 def app_for(session: StaticSession) -> ExeclogApp:

@@ -261,13 +261,13 @@ async def test_hostile_cells_and_column_names_are_inert() -> None:
 def test_Q_is_in_the_key_table_help_and_palette() -> None:
     info = [k for k in KEYS if k.keys == "Q"]
     assert info and info[0].action == "query"
-    assert "Query: the five reports" in help_text().plain
+    assert "Query: the six reports" in help_text().plain
     app = app_on([SEED])
 
     async def palette() -> None:
         async with app.run_test(size=SIZE):
             titles = [str(c.title) for c in app.get_system_commands(app.screen)]
-            assert any(t.startswith("Query: the five reports") for t in titles)
+            assert any(t.startswith("Query: the six reports") for t in titles)
 
     asyncio.run(palette())
 
