@@ -4,6 +4,11 @@ Cases (sizes at --scale 1, the issue's; --quick is --scale 0.05):
   components  1,000,000 lines, each a new component (SPEC 4 caps them at 1,000, the rest in OTHER)
   breakers    100,000 components each with CIRCUIT_OPEN
   bomb        16 GB of newlines as a 16 MB gzip (one 64 MiB member repeated: several members are one stream)
+  bomb1       16 GB of newlines as one gzip member, compressed as it is generated (`head -c 16G /dev/zero |
+              tr '\\0' '\\n' | gzip`): the case that did not finish in 400 s at 4 GB
+  bomb-steps  bomb1 at 1/64, 1/16, 1/4 and all of 16 GB, batch only: CPU seconds per GB at each size (linear
+              time means a flat column)
+  crlf        16 GB of CRLF blank lines (`\\r\\n`) as one gzip member: blank lines the C scanner hands back
   invalid     2 GB of invalid lines, and the same size of valid lines for the ratio
   sets        5,000 log sets in one directory
   copytruncate  the loss of logrotate copytruncate at 100,000 lines/s (tests/unit/follower/test_logrotate.py)
@@ -24,10 +29,12 @@ import argparse
 import gzip
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import time
+import zlib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -126,6 +133,7 @@ def run_dashboard(path: Path, timeout: float) -> tuple[float, float, float, str]
     peak = 0.0
     cpu = 0.0
     status = "TIMEOUT"
+    pid = 0
     try:
         pid = int(
             subprocess.run(
@@ -151,8 +159,18 @@ def run_dashboard(path: Path, timeout: float) -> tuple[float, float, float, str]
         elapsed = (done_at or time.perf_counter()) - start
     finally:
         subprocess.run(["tmux", "send-keys", "-t", session, "q"], capture_output=True)
-        time.sleep(0.5)
+        # Wait for q to be obeyed (a loaded machine takes seconds) before the terminal goes: a dashboard
+        # left running after a bench (seen once: 16 minutes at 30 % CPU) skews every later figure.
+        quit_by = time.perf_counter() + 15
+        while pid and os.path.exists(f"/proc/{pid}") and time.perf_counter() < quit_by:
+            time.sleep(0.1)
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+        gone_by = time.perf_counter() + 5
+        while pid and os.path.exists(f"/proc/{pid}") and time.perf_counter() < gone_by:
+            time.sleep(0.1)
+        if pid and os.path.exists(f"/proc/{pid}"):
+            os.kill(pid, signal.SIGTERM)
+            status += ", did not quit on q or SIGHUP (SIGTERM sent)"
     return elapsed, cpu, peak, status
 
 
@@ -176,6 +194,23 @@ def make_bomb(d: Path, total: int) -> Path:
     with p.open("wb") as f:
         for _ in range(max(1, total // member_size)):
             f.write(member)
+    (d / "execution.log").write_text(f"{_iso(BASE_S * 1000)}|API|CALL|1|SUCCESS|after the bomb\n")
+    return d
+
+
+def make_blank_member(d: Path, total: int, line: bytes = b"\n") -> Path:
+    """One gzip member of `total` bytes of blank lines, compressed as it is generated (no 16 GB in memory
+    or on disk), as `head -c N /dev/zero | tr '\\0' '\\n' | gzip` would write it."""
+    d.mkdir(parents=True)
+    piece = line * (1024 * 1024 // len(line))
+    z = zlib.compressobj(6, zlib.DEFLATED, 31)
+    with (d / "execution.log.1.gz").open("wb") as f:
+        written = 0
+        while written < total:
+            part = piece[: total - written]
+            f.write(z.compress(part))
+            written += len(part)
+        f.write(z.flush())
     (d / "execution.log").write_text(f"{_iso(BASE_S * 1000)}|API|CALL|1|SUCCESS|after the bomb\n")
     return d
 
@@ -225,7 +260,7 @@ def main() -> int:
     ap.add_argument("--scale", type=float, default=1.0, help="fraction of the issue's sizes (default 1)")
     ap.add_argument("--quick", action="store_true", help="the same as --scale 0.05")
     ap.add_argument(
-        "--cases", default="components,breakers,bomb,invalid,sets,copytruncate", help="comma-separated cases"
+        "--cases", default="components,breakers,bomb,bomb1,crlf,invalid,sets,copytruncate", help="comma-separated cases"
     )
     ap.add_argument("--no-dashboard", action="store_true", help="batch only")
     ap.add_argument("--timeout", type=float, default=900.0, help="per run, seconds")
@@ -258,6 +293,27 @@ def main() -> int:
             d = make_bomb(tmp / "bomb", total)
             gz = (d / "execution.log.1.gz").stat().st_size
             measure(f"bomb: {total / 1024**3:.1f} GB in {gz / 1024**2:.1f} MB", d)
+        if "bomb-steps" in cases:
+            for frac in (64, 16, 4, 1):
+                total = int(16 * 1024**3 * scale / frac)
+                d = make_blank_member(tmp / f"steps{frac}", total)
+                t, c, m, st = run_batch(d, args.timeout)
+                rows.append((f"bomb-steps {total}", "batch", t, m, st))
+                gb = total / 1024**3
+                print(
+                    f"{'bomb-steps: ' + f'{gb:.2f} GB of newlines':34} batch      {t:8.2f} s wall {c:8.2f} s CPU"
+                    f" {m:8.1f} MB  {st}  ({c / gb:.2f} s CPU/GB, {t / gb:.2f} s wall/GB)",
+                    flush=True,
+                )
+                shutil.rmtree(d)
+        for case, line in (("bomb1", b"\n"), ("crlf", b"\r\n")):
+            if case in cases:
+                total = int(16 * 1024**3 * scale)
+                d = make_blank_member(tmp / case, total, line)
+                gz = (d / "execution.log.1.gz").stat().st_size
+                what = "newlines" if line == b"\n" else "CRLF blank lines"
+                measure(f"{case}: {total / 1024**3:.1f} GB of {what}, 1 member, {gz / 1024**2:.1f} MB", d)
+                shutil.rmtree(d)
         if "invalid" in cases:
             size = int(2 * 1024**3 * scale)
             measure(f"invalid lines: {size / 1024**2:,.0f} MB", make_lines(tmp / "bad", size, valid=False))

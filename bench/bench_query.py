@@ -2,6 +2,12 @@
 
     python bench/bench_query.py [SET_DIR]            # default bench/data/bigset
     python bench/bench_query.py --make DIR --files 7 --mb 10   # write a test set first (no gen_bigset.py needed)
+    python bench/bench_query.py --spill [--memory-limit 160MB] SET_DIR   # the GROUP BY that must spill
+
+--spill runs only `SELECT details, line, count(*) FROM entries GROUP BY details, line` (a group per line:
+issue 13 failed it "Out of Memory" on 46.7M lines) under the query's memory limit, and prints its wall
+time, peak RSS and the spill directory's largest size. A set of a few million lines to try it on:
+`python bench/gen_bigset.py --files 10 --mb 100 --out /tmp/bigset10` (15.5M lines).
 
 Every query runs in a fresh child process, so each peak RSS (ru_maxrss of that child) is the query's
 own, including the import of the SQL engine.
@@ -23,6 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+SPILL_QUERY = "SELECT details, line, count(*) FROM entries GROUP BY details, line"
 GROUP_BY = (
     "SELECT component, count(*) AS n, avg(duration_ms) AS avg_ms FROM entries GROUP BY component ORDER BY component"
 )
@@ -68,19 +75,22 @@ def make_set(out: Path, files: int, mb: float, gz: bool = False) -> None:
             path.unlink()
 
 
-def _child(query: str, paths: list[str], window: str | None) -> None:
+def _child(query: str, paths: list[str], window: str | None, memory_limit: str | None = None) -> None:
     """Run one query in this process and print its timing as JSON on stdout."""
     from execlog_tui.query import run_query
 
     t0 = time.perf_counter()
-    result = run_query(paths, query, window=window)
+    extra = {"memory_limit": memory_limit, "max_rows": 10} if memory_limit else {}
+    result = run_query(paths, query, window=window, **extra)  # type: ignore[arg-type]
     wall = time.perf_counter() - t0
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"wall_s": wall, "rss_mb": rss_mb, "rows": len(result.rows)}))
 
 
-def _run_child(query: str, paths: list[str], window: str | None = None) -> dict:
+def _run_child(query: str, paths: list[str], window: str | None = None, memory_limit: str | None = None) -> dict:
     cmd = [sys.executable, __file__, "--child", query, *(["--window", window] if window else []), *paths]
+    if memory_limit:
+        cmd[2:2] = ["--memory-limit", memory_limit]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
         # Keep going: one failing report must not hide the others' figures.
@@ -157,13 +167,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--child", metavar="QUERY", help=argparse.SUPPRESS)
     ap.add_argument("--window", help="run the reports over this window (e.g. 1h)")
     ap.add_argument("--no-lnav", action="store_true")
+    ap.add_argument("--spill", action="store_true", help="only the GROUP BY details, line that must spill")
+    ap.add_argument("--memory-limit", help="the query's memory limit (with --spill: default the program's)")
     args = ap.parse_args(argv)
     if args.make:
         make_set(args.make, args.files, args.mb, args.gz)
         return 0
     if args.child:
-        _child(args.child, args.paths, args.window)
+        _child(args.child, args.paths, args.window, args.memory_limit)
         return 0
+    if args.spill:
+        return _spill(args.paths, args.memory_limit)
     from execlog_tui.query import REPORTS
     from execlog_tui.sources.logset import discover
 
@@ -196,6 +210,44 @@ def main(argv: list[str] | None = None) -> int:
         print(f"lnav group_by       {ln['wall_s']:8.2f} {ln['rss_mb'] or 0:12.0f}")
         print(f"lnav output:\n{ln['out'].strip()}")
         print(f"ratio: execlog-top is {ln['wall_s'] / ours['wall_s']:.1f}x faster than lnav on the GROUP BY")
+    return 0
+
+
+def _spill(paths: list[str], memory_limit: str | None) -> int:
+    """The GROUP BY with a group per line, in a child, sampling the spill directories' size meanwhile."""
+    import threading
+
+    from execlog_tui.query.run import MEMORY_LIMIT
+
+    limit = memory_limit or MEMORY_LIMIT
+    tmp = Path(os.environ.get("TMPDIR", "/tmp"))
+    before = set(tmp.glob("execlog-query-*"))
+    biggest = [0]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.5):
+            total = 0
+            for d in set(tmp.glob("execlog-query-*")) - before:
+                for f in d.rglob("*"):
+                    try:
+                        total += f.stat().st_size if f.is_file() else 0
+                    except OSError:
+                        pass
+            biggest[0] = max(biggest[0], total)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    r = _run_child(SPILL_QUERY, paths, None, limit)
+    done.set()
+    sampler.join()
+    if "error" in r:
+        print(f"spill: {SPILL_QUERY!r} at memory limit {limit}: FAILED: {r['error']}")
+        return 1
+    print(
+        f"spill: {SPILL_QUERY!r} at memory limit {limit}: {r['wall_s']:.1f} s, peak RSS {r['rss_mb']:.0f} MB,"
+        f" spill directory up to {biggest[0] / 1024**2:.0f} MB"
+    )
     return 0
 
 

@@ -486,7 +486,7 @@ class MonitorSession:
                 item = parse_line(line)
                 if item is not None:
                     raws.append(item.raw)
-                    flags.append(flags_of(item))
+                    flags.append(flags_of(item, self.engine.is_future))  # as fed: the start's wall clock
                     numbers.append(first + i)
                     if item.ts is not None and item.ts > newest:
                         newest = item.ts
@@ -617,13 +617,15 @@ class MonitorSession:
             self.engine.set_wall_clock(self.wall_clock())  # the lines' arrival (SPEC 3's future rule)
             self.engine.feeding_file = path
             self.engine.feed_parsed(items)
+            future = self.engine.is_future  # SPEC 3: the log view marks what the engine left out
             if origin is None:
-                self.ring.extend(items)
+                self.ring.extend(items, is_future=future)
             else:
                 name, first, skip = origin
                 known = next((k for k, i in enumerate(numbers) if i >= skip), len(numbers))
-                self.ring.extend(items[:known])
-                self.ring.extend(items[known:], file=name, lines=[first + i - skip for i in numbers[known:]])
+                self.ring.extend(items[:known], is_future=future)
+                at = [first + i - skip for i in numbers[known:]]
+                self.ring.extend(items[known:], file=name, lines=at, is_future=future)
             self.data_version += 1
 
     def _on_follow_event(self, ev: FollowEvent) -> None:

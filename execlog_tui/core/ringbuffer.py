@@ -9,7 +9,7 @@ take ~13 MB instead of ~44 MB. The flags are what a filter needs without parsing
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import overload
 
 from execlog_tui.core.entry import Entry, ParseError
@@ -23,11 +23,17 @@ DEFAULT_CAPACITY = 100_000
 PARSE_ERROR = 1  # the line is not an entry (SPEC 1)
 CUT = 2  # the line was longer than the line limit and was cut
 UNKNOWN = 4  # not parsed yet (a raw line from a source that never parsed it): resolve with `resolve_flags`
+# An entry dated too far ahead of the wall clock when it was fed (SPEC 3): in no figure, shown marked.
+# Set by whoever feeds the engine (the engine's `is_future`, at the line's arrival), never re-derived.
+FUTURE = 8
 
 
-def flags_of(item: Item) -> int:
-    """The flag byte that stands for a parsed line."""
-    return (PARSE_ERROR if isinstance(item, ParseError) else 0) | (CUT if item.cut else 0)
+def flags_of(item: Item, is_future: Callable[[int], bool] | None = None) -> int:
+    """The flag byte that stands for a parsed line; `is_future`: the engine's rule at its arrival."""
+    flags = (PARSE_ERROR if isinstance(item, ParseError) else 0) | (CUT if item.cut else 0)
+    if is_future is not None and type(item) is Entry and is_future(item.ts):
+        flags |= FUTURE
+    return flags
 
 
 def resolve_flags(raw: str, flags: int) -> int:
@@ -35,7 +41,7 @@ def resolve_flags(raw: str, flags: int) -> int:
     if not flags & UNKNOWN:
         return flags
     item = parse_line(raw, bool(flags & CUT))
-    return (flags & CUT) | (0 if isinstance(item, Entry) else PARSE_ERROR)
+    return (flags & (CUT | FUTURE)) | (0 if isinstance(item, Entry) else PARSE_ERROR)
 
 
 def item_of(raw: str, flags: int) -> Item:
@@ -207,14 +213,21 @@ class RingBuffer:
     def append(self, item: Item) -> None:
         self.append_raw(item.raw, flags_of(item), newest_ts=_newest_ts((item,)))
 
-    def extend(self, new: Iterable[Item], file: str | None = None, lines: Sequence[int] | None = None) -> None:
-        """Add parsed items; `file` and `lines` (one line number each) say where they come from."""
+    def extend(
+        self,
+        new: Iterable[Item],
+        file: str | None = None,
+        lines: Sequence[int] | None = None,
+        is_future: Callable[[int], bool] | None = None,
+    ) -> None:
+        """Add parsed items; `file` and `lines` (one line number each) say where they come from;
+        `is_future`: the engine's future rule as the items were fed (FUTURE flags)."""
         items = list(new)
         raws: list[str] = []
         flags = bytearray()
         for item in items:
             raws.append(item.raw)
-            flags.append(flags_of(item))
+            flags.append(flags_of(item, is_future))
         self.extend_raw(raws, flags, file=file, lines=lines, newest_ts=_newest_ts(items))
 
     def append_raw(self, raw: str, flags: int = 0, newest_ts: int = UNKNOWN_TS) -> None:

@@ -31,7 +31,7 @@ from pathlib import Path
 from execlog_tui.core.parser import LINE_LIMIT
 from execlog_tui.sources.lines import Batch, LineSplitter, SourceWarning
 from execlog_tui.sources.logset import RotatedIndex, RotatedName, index_rotated
-from execlog_tui.sources.reader import GZIP_MAGIC, ReadDamage, gzip_chunks, read_head
+from execlog_tui.sources.reader import ARCHIVE_HOLD, GZIP_MAGIC, ReadDamage, gzip_chunks, read_head
 
 FP_LEN = 1024  # fingerprint: the first bytes of a file
 READ_CHUNK = 1 << 20
@@ -847,7 +847,9 @@ class LogFollower:
                 raw.seek(0)
                 to_skip = skip
                 try:
-                    for chunk in gzip_chunks(raw, READ_CHUNK):
+                    # Held as the history reader holds it: a member whose checksum fails gives the
+                    # same lines here as in batch and queries (up to its first line that is not an entry).
+                    for chunk in gzip_chunks(raw, READ_CHUNK, ARCHIVE_HOLD):
                         if to_skip:
                             if len(chunk) <= to_skip:
                                 to_skip -= len(chunk)

@@ -186,9 +186,12 @@ def gzip_chunks(f: BinaryIO, chunk_size: int, hold: int = 0) -> Generator[bytes,
 
     `hold`: keep up to that many bytes of each member's output back until the member's checksum
     (CRC-32 and length, checked at its end) passes. A member damaged in the middle may inflate to
-    garbage until its checksum fails: what is held is then left out (all of a member smaller than
-    `hold`), so the garbage never reaches the caller. A fault the inflater detects on the spot (an
-    invalid code) keeps the earlier behaviour: everything before it is yielded.
+    garbage until its checksum fails, and the checksum does not say where the damage is: what was
+    held is then yielded up to its first line that is not an entry (`intact_prefix`), the rest is left
+    out, and the ReadDamage says so. The lines before the damage inflate exactly and are entries (the
+    prefix SPEC 2 promises); the garbage after it is parse errors from its first lines on, and is
+    never passed on (issue 13). A fault the inflater detects on the spot (an invalid code) yields
+    everything before it, as does an archive that ends early.
     """
     held: deque[bytes] = deque()
     held_len = 0
@@ -253,12 +256,16 @@ def gzip_chunks(f: BinaryIO, chunk_size: int, hold: int = 0) -> Generator[bytes,
             except _FAST_ERRORS as exc:
                 reason = _zlib_reason(exc)
                 if held and _is_check_failure(reason):
-                    dropped = held_len
+                    window = b"".join(held)
                     held.clear()
+                    keep = intact_prefix(window, mid_line=delivered > held_len)
                     held_len = 0
+                    if keep:
+                        yield window[:keep]
                     raise ReadDamage(
                         "damaged",
-                        f"{reason} (its last {_mib(dropped)} were held back until the checksum and left out)",
+                        f"{reason} (the checksum failed: held back until it, the {_mib(len(window) - keep)}"
+                        " from the member's first line that is not an entry on were left out)",
                     ) from None
                 yield from release(0)
                 # The failing call's output is lost; inflate again, a byte at a time near the fault.
@@ -281,6 +288,31 @@ def gzip_chunks(f: BinaryIO, chunk_size: int, hold: int = 0) -> Generator[bytes,
         if rest:
             yield rest
         raise ReadDamage("truncated")
+
+
+def intact_prefix(window: bytes, mid_line: bool = False, line_limit: int = LINE_LIMIT) -> int:
+    """How many bytes of a member's held output (`window`) to pass on when its checksum failed: up to
+    the start of its first line that is not an entry (SPEC 1; blank lines are not lines), so every
+    complete line before the damage comes through and none of the garbage after it. `mid_line`: the
+    window starts inside a line whose start was passed on already; that rest of it is kept unjudged.
+    A line is judged on its first `line_limit` bytes, as the reader cuts it."""
+    pos = 0
+    n = len(window)
+    if mid_line:
+        first = window.find(b"\n")
+        if first < 0:
+            return n
+        pos = first + 1
+    while pos < n:
+        end = window.find(b"\n", pos)
+        stop = n if end < 0 else end
+        if end < 0:
+            return pos  # the last line has no newline: its end never came
+        line = window[pos : min(stop, pos + line_limit)].decode("utf-8", errors="replace")
+        if line.strip() and not isinstance(parse_line(line), Entry):
+            return pos
+        pos = end + 1
+    return n
 
 
 def _is_check_failure(reason: str) -> bool:
@@ -530,14 +562,18 @@ def _strerror(exc: OSError) -> str:
 
 
 def peek_first_timestamp(path: Path, max_bytes: int = PEEK_BYTES) -> int | None:
-    """Epoch ms of the first entry in the first `max_bytes` (inflated) of a file; None when none."""
-    seen = 0
-    for lines, _cut in read_batches(path, [], chunk_size=16 * 1024):
-        for line in lines:
-            item = parse_line(line)
-            if isinstance(item, Entry):
-                return item.ts
-        seen += sum(map(len, lines))
-        if seen >= max_bytes:
-            return None
+    """Epoch ms of the first entry in the first `max_bytes` (inflated) of a file; None when none.
+
+    Bounded by bytes, newlines included: a file of blank lines (a gzip bomb of newlines) is not read to
+    its end line by line (it was: blank lines have no length). A line the bound cuts is not looked at."""
+    head, _whole = read_head(path, max_bytes + 1)
+    lines = head.split(b"\n")
+    if len(head) > max_bytes:
+        lines.pop()  # unfinished at the bound (or the byte past it)
+    for raw in lines:
+        if not raw.strip():
+            continue
+        item = parse_line(raw.decode("utf-8", errors="replace"))
+        if isinstance(item, Entry):
+            return item.ts
     return None

@@ -490,6 +490,8 @@ class ExeclogApp(App[int]):
             title += f" · none of {count(snap.source.parse_errors)} looks like an execution log"
         if log.line_filter.active:
             title += f" · filter {log.line_filter.source!r}: {count(log.shown_count)} shown"
+            if log.progress:
+                title += f", {log.progress}"
         if log.search is not None:
             title += f" · search {log.search.source!r}"
         if self.safeguard_message:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from array import array
 from bisect import bisect_left
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from textual import events
+from textual import events, work
 from textual.binding import Binding, BindingType
 from textual.geometry import Size
 from textual.reactive import reactive
@@ -19,20 +22,30 @@ from textual.strip import Strip
 
 from execlog_tui.core.entry import ERROR_STATUSES, Entry, ParseError
 from execlog_tui.core.parser import CUT_MARKER, line_timestamp
-from execlog_tui.core.ringbuffer import CUT, PARSE_ERROR, UNKNOWN, fields_of, resolve_flags
+from execlog_tui.core.ringbuffer import CUT, FUTURE, PARSE_ERROR, UNKNOWN, fields_of, resolve_flags
 from execlog_tui.core.sanitize import sanitize
 from execlog_tui.session import Ring
 from execlog_tui.ui.filters import LineFilter, TextMatcher
 from execlog_tui.ui.provider import Line
 
 MAX_VIRTUAL_WIDTH = 2_000  # a 64 KiB line scrolls sideways this far; beyond that it is cut on screen
+# A new filter over more held lines than this is applied in steps of REFILTER_STEP_S, the UI handling
+# keys and drawing between them (100,000 lines take 0.2-1 s to filter: the UI froze that long). Fewer
+# lines are filtered at once (a few tens of milliseconds at most).
+REFILTER_AT_ONCE = 20_000
+REFILTER_STEP_S = 0.025
+REFILTER_SHOW_S = 0.2  # how often the lines kept so far and the progress are redrawn meanwhile
+_REFILTER_SLICE = 512  # lines between two looks at the clock
 WARNING_STATUSES = frozenset({"WARNING", "DEGRADED", "RETRY"})
 MUTED_STATUSES = frozenset({"DEBUG", "SKIPPED"})
 PARSE_MARK = "✗ PARSE "
-_MARKS = len(PARSE_MARK) + len(CUT_MARKER)  # the most columns a line's marks add to its text
+# An entry dated too far ahead of the wall clock when it arrived (SPEC 3): in no figure, and marked so.
+FUTURE_MARK = "» FUTURE "
+# The most columns a line's marks add to its text (a line is a parse error or an entry, never both).
+_MARKS = max(len(PARSE_MARK), len(FUTURE_MARK)) + len(CUT_MARKER)
 _ANY: Line = ParseError("", "", False)  # stands in for a line when the filter looks at its text only
 # flags.translate(_MARKED) has a 1 for each line that carries (or may carry: UNKNOWN) a mark.
-_MARKED = bytes(1 if b & (PARSE_ERROR | CUT | UNKNOWN) else 0 for b in range(256))
+_MARKED = bytes(1 if b & (PARSE_ERROR | CUT | UNKNOWN | FUTURE) else 0 for b in range(256))
 
 
 def text_width(raw: str) -> int:
@@ -40,6 +53,13 @@ def text_width(raw: str) -> int:
     if raw.isascii() and raw.isprintable():
         return len(raw)  # sanitize would return it unchanged: no regex search
     return len(sanitize(raw))
+
+
+def _mark_width(flags: int) -> int:
+    """Columns of the mark before a line's text: a parse error's, a future entry's, or none."""
+    if flags & PARSE_ERROR:
+        return len(PARSE_MARK)
+    return len(FUTURE_MARK) if flags & FUTURE else 0
 
 
 def status_class(status: str) -> str:
@@ -88,6 +108,20 @@ def new_lines(ring: Ring, seen_total: int, lock: Any = None) -> tuple[list[str],
     return raws, flags, total, len(ring)
 
 
+@dataclass(slots=True)
+class Refilter:
+    """A filter being applied to the held lines in steps: the lines before `next_seq` are judged, the
+    ones it keeps are in `shown` (which the view shows meanwhile). `generation` tells it from a newer one."""
+
+    generation: int
+    keep: Callable[[str, int], bool]
+    total: int  # held lines when it started (for the progress shown)
+    next_seq: int
+    shown: array[int] = field(default_factory=lambda: array("q"))
+    width: int = 0
+    done: int = 0  # lines judged so far
+
+
 class LogView(ScrollView, can_focus=True):
     """Renders only the visible lines. Holds the ring's raw lines (references to the same strings, so
     ~16 bytes a line), their flags and sequence numbers, and, while a filter is on, the sequence numbers
@@ -106,6 +140,7 @@ class LogView(ScrollView, can_focus=True):
         "logview--match",
         "logview--current",
         "logview--cut",
+        "logview--future",
     }
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up", "scroll_up", "Up", show=False),
@@ -131,6 +166,7 @@ class LogView(ScrollView, can_focus=True):
     LogView > .logview--match { background: $accent 40%; text-style: bold underline; }
     LogView > .logview--current { background: $primary 30%; }
     LogView > .logview--cut { color: $warning; text-style: italic; }
+    LogView > .logview--future { color: $warning; text-style: bold reverse; }
     """
 
     following: reactive[bool] = reactive(True)
@@ -150,6 +186,10 @@ class LogView(ScrollView, can_focus=True):
         self.line_filter = LineFilter()
         self.search: TextMatcher | None = None
         self.current: int | None = None  # sequence number of the current search match
+        # The filter being applied in steps (large buffers), None when the shown lines are complete.
+        # Every set_filter starts a new generation: a step of an older one stops, whatever it was doing.
+        self.refilter: Refilter | None = None
+        self._generation = 0
 
     # ---- data ------------------------------------------------------------------------------------
     @property
@@ -217,7 +257,7 @@ class LogView(ScrollView, can_focus=True):
         flags = self._flags[pos]
         if flags & UNKNOWN:
             flags = self._flags[pos] = resolve_flags(raw, flags)
-        n = text_width(raw) + (len(PARSE_MARK) if flags & PARSE_ERROR else 0) + (len(CUT_MARKER) if flags & CUT else 0)
+        n = text_width(raw) + _mark_width(flags) + (len(CUT_MARKER) if flags & CUT else 0)
         return n if n > width else width
 
     def _widen_all(self, width: int, fresh: range) -> int:
@@ -266,6 +306,8 @@ class LogView(ScrollView, can_focus=True):
         width, widen = self._width, self._widen
         if self._shown is None:
             width = self._widen_all(width, fresh)
+        elif self.refilter is not None:
+            pass  # the refilter's steps go on to the newest held line: these are judged there
         else:
             keep, shown, seqs = self._keeper(), self._shown, self._seqs
             held_raws, held_flags = self._raws, self._flags
@@ -286,8 +328,21 @@ class LogView(ScrollView, can_focus=True):
             self.current = None
 
     def set_filter(self, line_filter: LineFilter) -> None:
+        """Show only the lines `line_filter` keeps (all of them when it is not active). Over more than
+        REFILTER_AT_ONCE held lines the filter is applied in steps (`refilter`), the UI responding
+        between them; a newer filter stops an older one wherever it was."""
         self.line_filter = line_filter
+        self._generation += 1
+        self.refilter = None
         width, widen = 0, self._widen
+        if line_filter.active and len(self._raws) > REFILTER_AT_ONCE and self.is_attached:
+            job = Refilter(self._generation, self._keeper(), len(self._raws), self._seqs[0])
+            self.refilter = job
+            self._shown = job.shown  # the lines kept so far are shown while the rest is judged
+            self._width = 0
+            self._sync_size()
+            self._refilter_steps(job)  # a worker (see @work): it runs between the UI's messages
+            return
         if line_filter.active:
             keep, seqs, raws, flags = self._keeper(), self._seqs, self._raws, self._flags
             shown = array("q")
@@ -303,6 +358,64 @@ class LogView(ScrollView, can_focus=True):
         self._sync_size()
         if self.following:
             self.scroll_end(animate=False, immediate=True)
+
+    @work(exclusive=True, group="refilter", exit_on_error=False)
+    async def _refilter_steps(self, job: Refilter) -> None:
+        """Apply a filter a step at a time, yielding to the UI between steps, until every held line
+        (those pulled meanwhile included) is judged; stop as soon as a newer filter was set."""
+        shown_at = time.perf_counter()
+        while job.generation == self._generation:
+            finished = self.refilter_step(job)
+            now = time.perf_counter()
+            if finished or now - shown_at >= REFILTER_SHOW_S:
+                # Redrawn a few times a second, not at every step: a redraw costs what a step does
+                # (the app's title shows `progress` at each of its refreshes).
+                shown_at = now
+                self._sync_size()
+            if finished:
+                if self.following:
+                    self.scroll_end(animate=False, immediate=True)
+                return
+            await asyncio.sleep(0)  # keys, the timer's refresh and drawing run here
+
+    def refilter_step(self, job: Refilter, budget_s: float = REFILTER_STEP_S) -> bool:
+        """Judge held lines from `job.next_seq` on for about `budget_s`; True once the job is complete
+        (it is then no longer pending). A job of an older generation does nothing."""
+        if job.generation != self._generation:
+            return True
+        deadline = time.perf_counter() + budget_s
+        seqs, raws, flags = self._seqs, self._raws, self._flags
+        keep, shown, widen = job.keep, job.shown, self._widen
+        width = job.width
+        n = len(raws)
+        pos = self._pos(job.next_seq) if n else 0  # lines evicted meanwhile are skipped; new ones are ahead
+        while pos < n:
+            stop = min(n, pos + _REFILTER_SLICE)
+            for p in range(pos, stop):
+                if keep(raws[p], flags[p]):
+                    shown.append(seqs[p])
+                    width = widen(width, p)
+            job.done += stop - pos
+            pos = stop
+            if time.perf_counter() >= deadline:
+                break
+        job.width = width
+        self._width = min(max(self._width, width), MAX_VIRTUAL_WIDTH)
+        if pos < n:
+            job.next_seq = seqs[pos]
+            return False
+        self.refilter = None
+        return True
+
+    @property
+    def progress(self) -> str:
+        """What a refilter under way has done ("filtering 40% (40,000 of 100,000 lines)"), for the
+        log's title; empty when the shown lines are complete."""
+        job = self.refilter
+        if job is None:
+            return ""
+        total = max(job.total, job.done, 1)
+        return f"filtering {100 * job.done // total}% ({job.done:,} of {total:,} lines)"
 
     def _sync_size(self) -> None:
         at_end = self.following
@@ -525,6 +638,10 @@ class LogView(ScrollView, can_focus=True):
         if parse_error:
             text.append(PARSE_MARK, self._style("logview--parse-error"))
             text.append(shown, self._style("logview--muted"))
+        elif flags & FUTURE:
+            # Left out of the clock and every figure (SPEC 3): marked, and muted whatever its status.
+            text.append(FUTURE_MARK, self._style("logview--future"))
+            text.append(shown, self._style("logview--muted"))
         else:
             parts = shown.split("|", 5)
             fields = fields_of(raw, flags)
@@ -550,7 +667,7 @@ class LogView(ScrollView, can_focus=True):
                 text.append(shown)
         if flags & CUT:
             text.append(CUT_MARKER, self._style("logview--cut"))
-        offset = len(PARSE_MARK) if parse_error else 0
+        offset = _mark_width(flags)
         if self.search is not None:
             for start, end in self.search.spans(shown):
                 text.stylize(self._style("logview--match"), start + offset, end + offset)

@@ -41,8 +41,9 @@ def test_damaged_archive_yields_the_lines_before_the_damage(tmp_path: Path, wher
     assert len(history) == 1 and history[0].message.startswith("damaged gzip archive: read up to line ")
     rows, _errs = check([tmp_path])  # rows and parse errors exactly the project reader's and parser's
     from_archive = sum(1 for r in rows.rows if r[0] == str(archive))
-    # Exactly what the reader yields (one truth): a member whose checksum fails is held back whole (it is
-    # under the 32 MiB hold, issue 13), damage found while inflating yields the lines before it.
+    # Exactly what the reader yields (one truth): the lines before the damage, whether the inflater finds
+    # it on the spot or only the checksum does (then the member was held back, and is passed on up to
+    # its first line that is not an entry: SPEC 2 and issue 13).
     assert from_archive == read
     assert [(w.file, w.message) for w in rows.warnings if w.file == str(archive)] == [
         (history[0].file, history[0].message)

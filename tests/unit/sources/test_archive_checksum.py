@@ -1,4 +1,5 @@
-"""A gzip archive damaged in the middle: a member's lines count only once its checksum passed."""
+"""A gzip archive damaged in the middle: a member's lines are held until its checksum passes; when it fails,
+the lines before the damage come through and the garbage after it does not (SPEC 2 and issue 13)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from execlog_tui.sources.reader import read_batches
+from execlog_tui.sources.reader import intact_prefix, read_batches
 
 ROOT = Path(__file__).resolve().parents[3]
 BASE_LINE = "2025-09-09T10:{m:02d}:{s:02d}.{ms:03d}Z|{comp}|CALL|{d}|SUCCESS|seq={i} user=u{u}\n"
@@ -43,10 +44,26 @@ def _crc_only_damage(member: bytes) -> bytes:
     raise AssertionError("no CRC-only damage found")
 
 
+def _intact_lines(damaged: bytes, original: bytes) -> int:
+    """Complete lines the damaged member inflates to exactly, before its first wrong byte."""
+    out = zlib.decompressobj(wbits=31).decompress(damaged[:-8])  # without its trailer: not checked
+    assert out != original
+    first_bad = next(i for i, (a, b) in enumerate(zip(out, original, strict=False)) if a != b)
+    return original.count(b"\n", 0, first_bad)
+
+
 @pytest.mark.parametrize("env", [{}, {"EXECLOG_NO_FASTPATH": "1"}], ids=["fastpath", "per-line"])
-def test_a_member_whose_checksum_fails_adds_nothing(tmp_path: Path, env: dict[str, str]) -> None:
+def test_a_member_whose_checksum_fails_yields_its_lines_before_the_damage_and_no_garbage(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    # SPEC 2: every complete line before the damage; issue 13: none of the garbage after it (before
+    # the fix the garbage came through as thousands of parse errors and hundreds of bogus entries;
+    # then, held whole, the member gave nothing at all).
     good = gzip.compress(_lines(0, 5_000))
-    bad = _crc_only_damage(gzip.compress(_lines(5_000, 20_000)))
+    original = _lines(5_000, 20_000)
+    bad = _crc_only_damage(gzip.compress(original))
+    intact = _intact_lines(bad, original)
+    assert 1_000 < intact < 19_000  # damaged in the middle
     (tmp_path / "execution.log.1.gz").write_bytes(good + bad)
     (tmp_path / "execution.log").write_bytes(_lines(25_000, 10))
     full_env = {**os.environ, "PYTHONPATH": str(ROOT), **env}
@@ -61,13 +78,39 @@ def test_a_member_whose_checksum_fails_adds_nothing(tmp_path: Path, env: dict[st
     )
     assert out.returncode == 0, out.stderr
     src = json.loads(out.stdout)["source"]
-    # The intact first member and the live file; nothing of the damaged member (before the fix: its
-    # garbage as parse errors and bogus entries).
-    assert src["entries"] == 5_010
     assert src["parse_errors"] == 0
     (warning,) = [w for w in src["warnings"] if w["file"].endswith("execution.log.1.gz")]
-    assert warning["message"].startswith("damaged gzip archive: read up to line 5000: ")
-    assert "held back until the checksum and left out" in warning["message"]
+    read_up_to = int(warning["message"].split("read up to line ")[1].split(":")[0])
+    assert warning["message"].startswith(f"damaged gzip archive: read up to line {read_up_to}: ")
+    assert "first line that is not an entry on were left out" in warning["message"]
+    # The intact member, the damaged one's lines before the damage (a line at the damage that still
+    # parses may come too: at most a few), and the live file.
+    assert 5_000 + intact <= read_up_to <= 5_000 + intact + 3
+    assert src["entries"] == read_up_to + 10
+
+
+def test_the_lines_before_the_damage_are_the_original_ones(tmp_path: Path) -> None:
+    original = _lines(0, 20_000)
+    bad = _crc_only_damage(gzip.compress(original))
+    p = tmp_path / "execution.log.1.gz"
+    p.write_bytes(bad)
+    warnings: list = []
+    got = [line for lines, _cut in read_batches(p, warnings) for line in lines]
+    intact = _intact_lines(bad, original)
+    want = original.decode().splitlines()
+    assert got[:intact] == want[:intact]
+    assert intact <= len(got) <= intact + 3
+    assert len(warnings) == 1 and warnings[0].message.startswith(f"damaged gzip archive: read up to line {len(got)}: ")
+
+
+def test_intact_prefix_stops_at_the_first_line_that_is_not_an_entry() -> None:
+    entry = b"2025-09-09T10:00:00.000Z|API|CALL|1|SUCCESS|ok\n"
+    window = entry * 3 + b"\n  \n" + entry + b"\x07garbage|x\n" + entry
+    assert intact_prefix(window) == len(entry * 4) + 4
+    assert intact_prefix(entry * 2 + entry[:10]) == len(entry * 2)  # an unfinished last line: not passed on
+    # A window that starts inside a line whose start was passed on: that rest is not judged.
+    assert intact_prefix(b"S|x\n" + entry + b"junk\n", mid_line=True) == 4 + len(entry)
+    assert intact_prefix(b"", mid_line=True) == 0
 
 
 def test_an_archive_cut_short_still_yields_every_complete_line(tmp_path: Path) -> None:

@@ -92,3 +92,17 @@ def test_raw_batches_of_a_gzip_file_are_the_decoded_ones(tmp_path: Path) -> None
     for payload, _n in read_raw_batches(p, w2, 250):
         raw.extend(payload.decode("utf-8", errors="replace").split("\n") if isinstance(payload, bytes) else payload)
     assert raw == decoded and w1 == w2
+
+
+@pytest.mark.parametrize("piece", [1, 3, 4096, 1 << 20])
+@pytest.mark.parametrize("raw", [False, True], ids=["decoded", "raw"])
+def test_empty_lines_only_then_a_cut_line(piece: int, raw: bool) -> None:
+    # Chunks of nothing but newlines take a shortcut (no split): the count, the line numbers of the
+    # warnings and the lines after them stay exact.
+    data = b"\n" * 5000 + b"y" * 300 + b"\n" + b"\n" * 777 + b"last"
+    lines, cut, warnings = split_all(data, piece, 100, raw)
+    assert len(lines) == 5000 + 1 + 777 + 1
+    assert lines[:5000] == [""] * 5000 and lines[5000] == "y" * 100 and lines[-1] == "last"
+    assert set(lines[5001:-1]) == {""}
+    assert cut == [5000]
+    assert [w.message for w in warnings] == ["line 5001 cut at 100 bytes"]

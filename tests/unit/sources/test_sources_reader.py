@@ -307,6 +307,18 @@ def test_peek_reads_only_the_start(tmp_path: Path) -> None:
     assert peek_first_timestamp(p, max_bytes=1 << 20) == 1757412000000
 
 
+@pytest.mark.parametrize("compress", [False, True], ids=["plain", "gzip"])
+def test_peek_is_bounded_by_bytes_on_blank_lines(tmp_path: Path, compress: bool) -> None:
+    # Blank lines have no length: the peek's bound must count their newlines (it read a gzip bomb of
+    # newlines to its end, a line at a time, before the set could even be ordered).
+    data = b"\n" * 70_000 + b"\r\n" * 10 + b"2025-09-09T10:00:00Z|A|B|1|INFO|x\n"
+    p = tmp_path / "execution.log.1.gz"
+    p.write_bytes(gzip.compress(data) if compress else data)
+    assert peek_first_timestamp(p) is None
+    assert peek_first_timestamp(p, max_bytes=70_100) == 1757412000000
+    assert peek_first_timestamp(p, max_bytes=70_020) is None  # the entry is cut by the bound: not looked at
+
+
 @pytest.mark.parametrize("chunk_size", [4096, 65536])
 def test_highly_compressible_archive_loses_nothing(tmp_path: Path, chunk_size: int) -> None:
     # ~1000:1 compression: one compressed piece inflates to far more than a chunk, so the reader must
