@@ -61,6 +61,8 @@ class QueryResult:
     stats: LoadStats | None = field(default=None, compare=False)
     # True when the statement had more rows than run_query's max_rows (only those were fetched).
     truncated: bool = False
+    # True when it ran out of memory over the files and ran again over tables that spill to disk.
+    spilled: bool = False
 
 
 def resolve_query(query: str, config: Config | None = None) -> str:
@@ -188,7 +190,16 @@ def run_query(
         if window is None:
             newest = None  # as_of_ms: only computed when a window needs it (an extra scan)
         return QueryResult(
-            columns, rows, tuple(stats.files), window, start, newest, tuple(stats.warnings), stats, truncated
+            columns,
+            rows,
+            tuple(stats.files),
+            window,
+            start,
+            newest,
+            tuple(stats.warnings),
+            stats,
+            truncated,
+            materialized,
         )
     finally:
         stop.set()
