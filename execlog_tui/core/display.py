@@ -160,7 +160,12 @@ def run_span(ms: float | int) -> str:
     s = int(ms // 1000)
     if s < 60:
         return f"{s} s"
-    m, s = divmod(s, 60)
+    return minutes_and_up(s)
+
+
+def minutes_and_up(seconds: int) -> str:
+    """A span of a minute or more in its two largest units: `3m 20s`, `3h 12m`, `2d 04h`."""
+    m, s = divmod(seconds, 60)
     if m < 60:
         return f"{m}m {s:02d}s"
     h, m = divmod(m, 60)

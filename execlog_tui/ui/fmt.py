@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from execlog_tui.core.display import BAND_MARKS, NO_BAND
+from execlog_tui.core.display import BAND_MARKS, NO_BAND, minutes_and_up
 from execlog_tui.core.timefmt import format_ts
 
 # A band is never shown by colour alone (SPEC 5): each has a glyph and a word, from the one table.
@@ -47,14 +47,7 @@ def age(ms: int | None) -> str:
     s = ms // 1000
     if s < 60:
         return f"{s}s"
-    m, s = divmod(s, 60)
-    if m < 60:
-        return f"{m}m {s:02d}s"
-    h, m = divmod(m, 60)
-    if h < 24:
-        return f"{h}h {m:02d}m"
-    d, h = divmod(h, 24)
-    return f"{d}d {h:02d}h"
+    return minutes_and_up(s)
 
 
 def clock(ms: int | None) -> str:

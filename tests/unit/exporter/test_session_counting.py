@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 from execlog_tui.exporter.metrics import session_reader
 from execlog_tui.exporter.server import render
 from execlog_tui.session import MonitorSession
+from tests.unit.session.test_follow import poll_until
 
 from .helpers import key, samples
 
@@ -18,15 +17,6 @@ def lines(start: int, count: int, status: str = "SUCCESS", comp: str = "API") ->
         f"2026-01-01T00:{(i // 60) % 60:02d}:{i % 60:02d}.{i % 1000:03d}Z|{comp}|CALL|5|{status}|i={i}\n"
         for i in range(start, start + count)
     )
-
-
-def poll_until(predicate: Callable[[], bool], timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return predicate()
 
 
 def test_counters_start_at_zero_when_following_starts(tmp_path: Path) -> None:
