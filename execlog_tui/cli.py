@@ -10,10 +10,10 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from execlog_tui import __version__
-from execlog_tui.core.sanitize import print_message
+from execlog_tui.core.sanitize import print_message, sanitize
 
 if TYPE_CHECKING:
     from execlog_tui.core.config import Config
@@ -167,6 +167,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--line-limit", type=_positive_int, default=64 * 1024, metavar="BYTES", help="cut longer lines (default 65536)"
     )
+    # SPEC 12: data derived from the archives, kept between runs.
+    p.add_argument(
+        "--cache-dir",
+        metavar="DIR",
+        help="where derived data is kept (default $XDG_CACHE_HOME/execlog-top, else ~/.cache/execlog-top)",
+    )
+    p.add_argument("--no-cache", action="store_true", help="neither read nor keep derived data")
+    p.add_argument(
+        "--cache-max",
+        type=_positive_int,
+        metavar="MB",
+        help="size limit of the kept data (default half the archives' size on disk, at least 64 MB)",
+    )
+    p.add_argument(
+        "--jobs",
+        type=_positive_int,
+        metavar="N",
+        help="processes reading archives on a cold start (default: the cores, at most 4; 1 reads in this one)",
+    )
+    p.add_argument("--cache-info", action="store_true", help="print what the cache holds and exit")
+    p.add_argument("--cache-clear", action="store_true", help="remove what the cache holds and exit")
     # SPEC 11: the figures for Prometheus.
     p.add_argument(
         "--exporter",
@@ -369,6 +390,58 @@ def max_buffer_lines(config: Config) -> int:
     return max(1_000, int(config.safeguards.memory_limit_mb * 1024 * 1024) // 2 // 128)
 
 
+def cache_store(args: argparse.Namespace, sets: Sequence[Any] = ()) -> Any:
+    """The derived-data store the options ask for (None with --no-cache), limited to --cache-max or
+    half the archives' size on disk."""
+    from execlog_tui.cache.store import DEFAULT_LIMIT_SHARE, MIN_LIMIT, CacheStore
+
+    if getattr(args, "no_cache", False):
+        return None
+    if args.cache_max is not None:
+        limit = args.cache_max * 1024 * 1024
+    else:
+        size = 0
+        for s in sets:
+            for m in s.archives:
+                try:
+                    size += m.path.stat().st_size
+                except OSError:
+                    pass
+        limit = max(MIN_LIMIT, int(size * DEFAULT_LIMIT_SHARE))
+    return CacheStore(Path(args.cache_dir).expanduser() if args.cache_dir else None, limit)
+
+
+def history_plans(args: argparse.Namespace, config: Any, sets: Sequence[Any]) -> Any:
+    """The feed plans of the archives (SPEC 12), or None when they cannot be used."""
+    from execlog_tui.cache.plans import Plans, default_jobs
+
+    if not Plans.usable():
+        return None
+    jobs = args.jobs if getattr(args, "jobs", None) is not None else default_jobs()
+    store = cache_store(args, sets)
+    if store is None and jobs == 1:
+        return None
+    return Plans(config, args.line_limit, store, jobs)
+
+
+def run_cache_command(args: argparse.Namespace) -> int:
+    """--cache-info and --cache-clear."""
+    store = cache_store(args)
+    if store is None:
+        raise UsageError("--cache-info and --cache-clear need the cache (not --no-cache)")
+    if args.cache_clear:
+        removed = store.clear()
+        print(f"removed {removed / 1e6:,.1f} MB from {sanitize(str(store.dir))}")
+        return 0
+    infos = store.info()
+    total = sum(i.bytes for i in infos)
+    print(f"cache: {sanitize(str(store.dir))}")
+    for i in infos:
+        print(f"  {i.kind:8} {i.items:6,} items {i.bytes / 1e6:10,.1f} MB")
+    print(f"  {'total':8} {sum(i.items for i in infos):6,} items {total / 1e6:10,.1f} MB")
+    return 0
+
+
 def run_batch(args: argparse.Namespace) -> int:
     from execlog_tui.core.engine import MetricsEngine
     from execlog_tui.core.snapshot import snapshot_to_json
@@ -408,7 +481,8 @@ def run_batch(args: argparse.Namespace) -> int:
             until = parse_user_time(args.at, newest_entry_ts(sets, engine.is_future))
         except ValueError as e:
             raise UsageError(f"--at: {e}") from None
-    result = read_history(sets, engine, until=until, line_limit=args.line_limit)
+    plans = history_plans(args, engine.config, sets) if until is None and len(sets) == 1 else None
+    result = read_history(sets, engine, until=until, line_limit=args.line_limit, plans=plans)
     if not result.readable:
         raise NoInputError(f"could not read any log file in {', '.join(args.paths or ['execution.log'])}")
     snap = engine.snapshot(as_of=until)
@@ -619,6 +693,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise UsageError("--at TIME goes with a single -b report (for a replay, use --replay --from TIME)")
         _check_stdin(args)
         _check_metrics_options(args)
+        if args.cache_info or args.cache_clear:
+            return run_cache_command(args)
         if args.prometheus_rules:
             return run_prometheus_rules(args)
         if args.grafana_dashboard:

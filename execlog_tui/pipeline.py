@@ -10,9 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from execlog_tui.cache.plans import Plans, RawBlocks
 from execlog_tui.core.engine import MetricsEngine
 from execlog_tui.core.entry import Entry, ParseError
 from execlog_tui.core.fastpath import new_feeder
+from execlog_tui.core.feedplan import PlanRecorder, apply_plan
 from execlog_tui.core.parser import LINE_LIMIT, parse_line
 from execlog_tui.core.sanitize import sanitize
 from execlog_tui.sources.follower import HistoryLimit
@@ -119,6 +121,28 @@ def _handover(path: Path, stop_at: Sequence[HistoryLimit]) -> HistoryLimit | Non
     return next((h for h in stop_at if h.applies_to(st)), None)
 
 
+def _plannable(member: Member, stop_at: Sequence[HistoryLimit]) -> bool:
+    """An archive that may have a feed plan: not the live file, not a stream, not where following starts."""
+    return not member.live and not member.stream and _handover(member.path, stop_at) is None
+
+
+class _LazyRaw:
+    """An archive's raw blocks, opened only if a plan needs a run's lines."""
+
+    def __init__(self, path: Path, line_limit: int) -> None:
+        self.path, self.line_limit = path, line_limit
+        self.blocks: RawBlocks | None = None
+
+    def __call__(self, batch: int, start: int, end: int) -> bytes:
+        if self.blocks is None:
+            self.blocks = RawBlocks(self.path, self.line_limit)
+        return self.blocks(batch, start, end)
+
+    def close(self) -> None:
+        if self.blocks is not None:
+            self.blocks.close()
+
+
 def _fill_tail(tail: deque[str], read: list[tuple[Member, int | None]], line_limit: int) -> list[tuple[str, int, int]]:
     """The newest raw lines of the members read, oldest first, at most tail.maxlen of them; returns
     where they come from: (file, first line number, lines) per member, oldest first."""
@@ -153,6 +177,7 @@ def read_history(
     progress: Progress | None = None,
     stop_at: Sequence[HistoryLimit] = (),
     lock: AbstractContextManager[object] | None = None,
+    plans: Plans | None = None,
 ) -> HistoryResult:
     """Feed every member of `sets` to `engine` in timeline order (SPEC 2 and 3).
 
@@ -162,7 +187,9 @@ def read_history(
     follower's). `tail`: a bounded deque that
     receives the raw lines, so a front end can fill its ring buffer with the newest ones at the end
     without building an object per line of a history far larger than the buffer. `lock`: held while
-    the engine is fed, so another thread may take snapshots meanwhile.
+    the engine is fed, so another thread may take snapshots meanwhile. `plans`: the archives' feed
+    plans (SPEC 12: kept in the store, or built by worker processes), used for a single set read to its
+    end (no `until`); the archives without one, and the live file, are read.
     """
     guard = lock if lock is not None else nullcontext()
     result = HistoryResult()
@@ -186,6 +213,10 @@ def read_history(
         # A stream cannot be read a second time for the tail: the per-line path keeps it as it goes.
         fast = new_feeder(engine, until) if tail is None or not sets[0].stream else None
         read: list[tuple[Member, int | None]] = []
+        planned = plans is not None and fast is not None and until is None
+        if planned:
+            assert plans is not None
+            plans.start([m.path for m in sets[0].members if _plannable(m, stop_at)])
         for member in sets[0].members:
             if until is not None and member.first_ts is not None and member.first_ts > until:
                 continue  # nothing in it can be at or before `until`
@@ -198,6 +229,22 @@ def read_history(
                 size = member.path.stat().st_size
             except OSError:
                 size = 0
+            plan = None
+            recorder = None
+            if planned and _plannable(member, stop_at):
+                assert plans is not None and fast is not None
+                plan = plans.plan_for(member.path)
+                if plan is not None:
+                    raw = _LazyRaw(member.path, line_limit)
+                    with guard:
+                        plans.stats.fed_raw += apply_plan(engine, fast, plan, raw)
+                    raw.close()
+                    done += size
+                    if progress is not None:
+                        progress(done, total)
+                    result.newest_after.append(engine.last)
+                    continue
+                recorder = fast.recorder = PlanRecorder()
             if fast is not None:
                 batches: Iterator[Any] = read_raw_batches(
                     member.path, warnings, line_limit, archive=not member.live, max_bytes=limit, stream=member.stream
@@ -206,7 +253,10 @@ def read_history(
                 batches = read_batches(
                     member.path, warnings, line_limit, archive=not member.live, max_bytes=limit, stream=member.stream
                 )
-            for lines, _cut in batches:
+            clean = True
+            for index, (lines, _cut) in enumerate(batches):
+                if recorder is not None:
+                    recorder.batch = index
                 with guard:
                     if fast is not None:
                         result.lines_after_until += fast.feed(lines)
@@ -215,14 +265,23 @@ def read_history(
                 if engine.stopped:
                     break
                 if warnings:
+                    clean = False
                     flush_warnings()
                 if progress is not None:
                     progress(done, total)
             done += size
+            if recorder is not None:
+                assert plans is not None and fast is not None
+                fast.recorder = None
+                if clean and not warnings and not engine.stopped:
+                    plans.keep(member.path, recorder.finish())
             flush_warnings()
             result.newest_after.append(engine.last)
             if handover is not None or engine.stopped:
                 break
+        if planned:
+            assert plans is not None
+            plans.close()
         if tail is not None:
             # Read again (only the newest members, only until the tail is full) rather than kept
             # while feeding: the fast path hands out blocks, and this way the tail's lines come with
