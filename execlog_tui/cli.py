@@ -10,12 +10,13 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from execlog_tui import __version__
 from execlog_tui.core.sanitize import print_message, sanitize
 
 if TYPE_CHECKING:
+    from execlog_tui.cache.plans import CacheOptions
     from execlog_tui.core.config import Config
     from execlog_tui.session import Session
 
@@ -390,43 +391,20 @@ def max_buffer_lines(config: Config) -> int:
     return max(1_000, int(config.safeguards.memory_limit_mb * 1024 * 1024) // 2 // 128)
 
 
-def cache_store(args: argparse.Namespace, sets: Sequence[Any] = ()) -> Any:
-    """The derived-data store the options ask for (None with --no-cache), limited to --cache-max or
-    half the archives' size on disk."""
-    from execlog_tui.cache.store import DEFAULT_LIMIT_SHARE, MIN_LIMIT, CacheStore
+def cache_options(args: argparse.Namespace) -> CacheOptions:
+    from execlog_tui.cache.plans import CacheOptions
 
-    if getattr(args, "no_cache", False):
-        return None
-    if args.cache_max is not None:
-        limit = args.cache_max * 1024 * 1024
-    else:
-        size = 0
-        for s in sets:
-            for m in s.archives:
-                try:
-                    size += m.path.stat().st_size
-                except OSError:
-                    pass
-        limit = max(MIN_LIMIT, int(size * DEFAULT_LIMIT_SHARE))
-    return CacheStore(Path(args.cache_dir).expanduser() if args.cache_dir else None, limit)
-
-
-def history_plans(args: argparse.Namespace, config: Any, sets: Sequence[Any]) -> Any:
-    """The feed plans of the archives (SPEC 12), or None when they cannot be used."""
-    from execlog_tui.cache.plans import Plans, default_jobs
-
-    if not Plans.usable():
-        return None
-    jobs = args.jobs if getattr(args, "jobs", None) is not None else default_jobs()
-    store = cache_store(args, sets)
-    if store is None and jobs == 1:
-        return None
-    return Plans(config, args.line_limit, store, jobs)
+    return CacheOptions(
+        directory=getattr(args, "cache_dir", None),
+        enabled=not getattr(args, "no_cache", False),
+        max_mb=getattr(args, "cache_max", None),
+        jobs=getattr(args, "jobs", None),
+    )
 
 
 def run_cache_command(args: argparse.Namespace) -> int:
     """--cache-info and --cache-clear."""
-    store = cache_store(args)
+    store = cache_options(args).store()
     if store is None:
         raise UsageError("--cache-info and --cache-clear need the cache (not --no-cache)")
     if args.cache_clear:
@@ -461,6 +439,7 @@ def run_batch(args: argparse.Namespace) -> int:
             ring_capacity=RING_CAPACITY,
             line_limit=args.line_limit,
             counting=args.metrics_listen is not None,
+            cache=cache_options(args),
         )
         server = _serving(session, args.metrics_listen, announce=True)
         try:
@@ -481,7 +460,7 @@ def run_batch(args: argparse.Namespace) -> int:
             until = parse_user_time(args.at, newest_entry_ts(sets, engine.is_future))
         except ValueError as e:
             raise UsageError(f"--at: {e}") from None
-    plans = history_plans(args, engine.config, sets) if until is None and len(sets) == 1 else None
+    plans = cache_options(args).plans(engine.config, args.line_limit, sets) if until is None else None
     result = read_history(sets, engine, until=until, line_limit=args.line_limit, plans=plans)
     if not result.readable:
         raise NoInputError(f"could not read any log file in {', '.join(args.paths or ['execution.log'])}")
@@ -580,6 +559,7 @@ class DashboardOptions:
     line_limit: int = 64 * 1024
     replay: ReplayOptions | None = None
     counting: bool = False  # SPEC 11's counters while following (--metrics-listen)
+    cache: CacheOptions | None = None  # SPEC 12: the history's archives (None: read them all)
 
     @classmethod
     def from_args(cls, args: argparse.Namespace, paths: list[str] | None = None) -> DashboardOptions:
@@ -592,6 +572,7 @@ class DashboardOptions:
             line_limit=int(args.line_limit),
             replay=replay,
             counting=getattr(args, "metrics_listen", None) is not None,
+            cache=cache_options(args),
         )
 
 
@@ -607,6 +588,7 @@ def build_session(options: DashboardOptions, config: Config) -> Session:
             ring_capacity=options.ring_capacity,
             line_limit=options.line_limit,
             counting=options.counting,
+            cache=options.cache,
         )
     from execlog_tui.replay.clock import parse_speed
     from execlog_tui.replay.session import ReplaySession

@@ -15,16 +15,18 @@ import marshal
 import multiprocessing
 import os
 import time
+from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from execlog_tui.cache.store import CacheStore, content_key, same_file
+from execlog_tui.cache.store import DEFAULT_LIMIT_SHARE, MIN_LIMIT, CacheStore, content_key, same_file
 from execlog_tui.core.config import Config
 from execlog_tui.core.engine import MetricsEngine
 from execlog_tui.core.fastpath import FastFeeder, available
 from execlog_tui.core.feedplan import PlanRecorder, plan_fingerprint
+from execlog_tui.sources.logset import LogSet
 from execlog_tui.sources.reader import SourceWarning, read_raw_batches
 
 Plan = tuple[Any, ...]
@@ -36,6 +38,44 @@ def default_jobs() -> int:
     except (AttributeError, OSError):
         cores = os.cpu_count() or 1
     return max(1, min(cores, 4))
+
+
+@dataclass(frozen=True, slots=True)
+class CacheOptions:
+    """The cache options of a run (--cache-dir, --no-cache, --cache-max, --jobs)."""
+
+    directory: str | None = None
+    enabled: bool = True
+    max_mb: int | None = None
+    jobs: int | None = None
+
+    def store(self, archives_bytes: int = 0) -> CacheStore | None:
+        """The store these options ask for (None with --no-cache), limited to --cache-max or a share
+        of the archives' size on disk."""
+        if not self.enabled:
+            return None
+        if self.max_mb is not None:
+            limit = self.max_mb * 1024 * 1024
+        else:
+            limit = max(MIN_LIMIT, int(archives_bytes * DEFAULT_LIMIT_SHARE))
+        return CacheStore(Path(self.directory).expanduser() if self.directory else None, limit)
+
+    def plans(self, config: Config, line_limit: int, sets: Sequence[LogSet]) -> Plans | None:
+        """The feed plans for reading `sets` (a single set: several are merged line by line), or None
+        when they cannot be used (no C scanner) or would do nothing (no store, one process)."""
+        if len(sets) != 1 or not Plans.usable():
+            return None
+        jobs = self.jobs if self.jobs is not None else default_jobs()
+        size = 0
+        for m in sets[0].archives:
+            try:
+                size += m.path.stat().st_size
+            except OSError:
+                pass
+        store = self.store(size)
+        if store is None and jobs == 1:
+            return None
+        return Plans(config, line_limit, store, jobs)
 
 
 def build_plan(path: Path, config: Config, line_limit: int) -> Plan | None:

@@ -70,11 +70,15 @@ class CacheStore:
 
     # ------------------------------------------------------------------------------ paths
     def _ensure(self, path: Path) -> bool:
+        """`path` (inside the store) and the store's directories, each made mode 0700."""
         try:
-            self.dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-            path.mkdir(mode=0o700, parents=True, exist_ok=True)
+            self.dir.parent.mkdir(parents=True, exist_ok=True)
+            for d in (self.dir, *reversed(path.relative_to(self.dir).parents[:-1]), path):
+                target = d if d.is_absolute() else self.dir / d
+                if not target.is_dir():
+                    target.mkdir(mode=0o700, exist_ok=True)
             return True
-        except OSError:
+        except (OSError, ValueError):
             return False
 
     def item_path(self, kind: str, key: str) -> Path:

@@ -30,6 +30,7 @@ class Feeder(Protocol):
 
     def feed_block(self, block: bytes, pos: int = 0, stop: int | None = None) -> int: ...
 
+
 PLAN_FORMAT = 1  # bumped with every change of what a plan holds or means
 RUN, LINES, ERRORS = 0, 1, 2
 
