@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from execlog_tui.core.alerts import AlertHook, AlertTracker
 from execlog_tui.core.breakers import BreakerTracker
@@ -51,6 +52,9 @@ from execlog_tui.core.windows import (
 _DEGRADED_ON = "Entering degraded mode"
 _DEGRADED_OFF = ("Leaving degraded mode", "Exiting degraded mode")
 _FAR_FUTURE = 1 << 62
+# Duration sums of buckets below this are added and taken away exactly (integers far from 2**53 even
+# summed over a window's 60 buckets).
+_EXACT_SUM = float(1 << 46)
 _FRACTION_MS: dict[str, int] = {}  # fraction text -> milliseconds, filled lazily (at most a few thousand keys)
 
 
@@ -101,6 +105,7 @@ class MetricsEngine:
         # was replaced by the other window at every snapshot, recomputing a day of minutes each time).
         self._minute_cache: dict[int, tuple[int, int, int, Agg]] = {}
         self._window_entries = 0  # entries in the 1m window at the last evaluation
+        self._win: list[Any] | None = None  # the running sum of `_window_sum`
         self.breakers = BreakerTracker(self.config.breaker, self._on_breaker)
         # SPEC 4: every entry's component goes through this cap (the fast path registers only what it tracks).
         self._cur_fractional = False  # the newest bucket holds a non-integer duration sum
@@ -180,9 +185,89 @@ class MetricsEngine:
 
     def _evaluate(self, second_ms: int) -> None:
         s = second_ms // 1000
+        lo = SHORTEST.first_bucket(second_ms)
+        agg = self._window_sum(lo, s)
+        if agg is None:
+            agg = self._window_sum_of_buckets(lo, s)
+        self._window_entries = agg.entries
+        figures = self._figures(agg, SHORTEST.seconds)
+        figures["bootstrap_ms"] = self.bootstrap_ms
+        self.alerts.evaluate(second_ms, figures)
+        self.paths.evaluate(second_ms)
+
+    def _window_sum(self, lo: int, s: int) -> Agg | None:
+        """The shortest window's totals for buckets [lo, s] from a running sum of its settled buckets
+        (those before the current one, which only a late entry changes: then the sum is made again),
+        plus the current bucket: the same totals as adding every bucket (`_window_sum_of_buckets`), in
+        time per second, not per bucket of the window. None where it could differ in the last bit: a
+        p95 condition (histograms), or a duration sum that is not a small integer (float sums then
+        depend on the order of addition)."""
+        if self._needs_p95:
+            return None
+        secs = self._secs
+        cur = self._cur_sec
+        hi = min(s, cur - 1)
+        w = self._win
+        if w is None or w[8] != self._late_version or w[0] > lo or w[1] > hi:
+            w = self._win = [lo, lo - 1, 0, 0, 0, 0.0, 0, 0, self._late_version, 0]
+        # w: [first, last, entries, errors, completed, dur_sum, hits, misses, late version, inexact buckets]
+        for sec in range(w[0], min(lo, w[1] + 1)):  # the buckets that left the window
+            b = secs.get(sec)
+            if b is not None and b.entries:
+                w[2] -= b.entries
+                w[3] -= b.errors
+                w[4] -= b.completed
+                w[6] -= b.hits
+                w[7] -= b.misses
+                if b.dur_sum.is_integer() and -_EXACT_SUM < b.dur_sum < _EXACT_SUM:
+                    w[5] -= b.dur_sum
+                else:  # kept out of the sum: while it is in the window, the buckets are added up
+                    w[9] -= 1
+        if lo > w[0]:
+            w[0] = lo
+        if w[1] < lo - 1:
+            w[1] = lo - 1
+        for sec in range(w[1] + 1, hi + 1):  # the buckets settled since
+            b = secs.get(sec)
+            if b is not None and b.entries:
+                w[2] += b.entries
+                w[3] += b.errors
+                w[4] += b.completed
+                w[6] += b.hits
+                w[7] += b.misses
+                if b.dur_sum.is_integer() and -_EXACT_SUM < b.dur_sum < _EXACT_SUM:
+                    w[5] += b.dur_sum
+                else:  # kept out of the sum: while it is in the window, the buckets are added up
+                    w[9] += 1
+        if hi > w[1]:
+            w[1] = hi
+        if w[9]:
+            return None
+        agg = Agg()
+        agg.entries, agg.errors, agg.completed, agg.dur_sum, agg.hits, agg.misses = w[2], w[3], w[4], w[5], w[6], w[7]
+        if lo <= cur <= s:
+            b = self._cur
+            if b.entries:
+                if not (b.dur_sum.is_integer() and -_EXACT_SUM < b.dur_sum < _EXACT_SUM):
+                    return None
+                agg.entries += b.entries
+                agg.errors += b.errors
+                agg.completed += b.completed
+                agg.dur_sum += b.dur_sum
+                agg.hits += b.hits
+                agg.misses += b.misses
+        if self._needs_memory:
+            for sec in range(s, lo - 1, -1):  # the newest report is in the newest bucket holding one
+                b = self._cur if sec == cur else secs.get(sec)
+                if b is not None and b.mem_last is not None:
+                    agg.mem_ts, agg.mem_last = b.mem_ts, b.mem_last
+                    break
+        return agg
+
+    def _window_sum_of_buckets(self, lo: int, s: int) -> Agg:
         agg = Agg()
         secs = self._secs
-        for sec in range(SHORTEST.first_bucket(second_ms), s + 1):
+        for sec in range(lo, s + 1):
             b = secs.get(sec)
             if b is not None and b.entries:
                 agg.entries += b.entries
@@ -196,11 +281,7 @@ class MetricsEngine:
                 if self._needs_p95:
                     for k, v in b.hist.items():
                         agg.hist[k] = agg.hist.get(k, 0) + v
-        self._window_entries = agg.entries
-        figures = self._figures(agg, SHORTEST.seconds)
-        figures["bootstrap_ms"] = self.bootstrap_ms
-        self.alerts.evaluate(second_ms, figures)
-        self.paths.evaluate(second_ms)
+        return agg
 
     @staticmethod
     def _figures(agg: Agg, seconds: int) -> dict[str, float | None]:
