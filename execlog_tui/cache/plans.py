@@ -81,7 +81,7 @@ class CacheOptions:
 def build_plan(path: Path, config: Config, line_limit: int) -> Plan | None:
     """Read the archive at `path` through a fast feeder of an engine of its own, recording; None when
     it did not read cleanly (a warning of any kind) or changed while it was read."""
-    engine = MetricsEngine(config)
+    engine = MetricsEngine(config, figures=False)  # it only plans: its figures are never read
     feeder = FastFeeder(engine)
     rec = feeder.recorder = PlanRecorder()
     warnings: list[SourceWarning] = []
@@ -161,7 +161,7 @@ class Plans:
         self.jobs = jobs
         self.stats = PlanStats()
         self.fingerprint = plan_fingerprint(MetricsEngine(config), line_limit)
-        self._ready: dict[str, Plan] = {}
+        self._ready: set[str] = set()
         self._keys: dict[str, str] = {}
         self._stats: dict[str, os.stat_result] = {}
         self._pending: dict[str, Future[bytes | None]] = {}
@@ -184,13 +184,9 @@ class Plans:
                 key = got[0]
                 self._keys[name] = key
                 self._stats[name] = got[1]
-                payload = self.store.load("plan", key)
-                if payload is not None:
-                    plan = _loads(payload)
-                    if plan is not None:
-                        self._ready[name] = plan
-                        self.stats.hits += 1
-                        continue
+                if self.store.existing("plan", key) is not None:
+                    self._ready.add(name)  # loaded (and checked) when its turn comes: one at a time
+                    continue
             missing.append(path)
         if self.jobs > 1 and len(missing) > 1:
             ctx = multiprocessing.get_context("spawn")
@@ -205,9 +201,15 @@ class Plans:
     def plan_for(self, path: Path) -> Plan | None:
         """The plan of an archive given to `start` (built now when it has no worker), or None: read it."""
         name = str(path)
-        plan = self._ready.pop(name, None)
-        if plan is not None:
-            return plan
+        if name in self._ready:
+            self._ready.discard(name)
+            assert self.store is not None
+            payload = self.store.load("plan", self._keys[name])
+            plan = _loads(payload) if payload is not None else None
+            if plan is not None:
+                self.stats.hits += 1
+                return plan
+            return None  # damaged since it was looked up: read it (and keep its plan again)
         fut = self._pending.pop(name, None)
         if fut is not None:
             t0 = time.perf_counter()

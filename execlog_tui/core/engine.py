@@ -85,9 +85,18 @@ class MetricsEngine:
     """
 
     def __init__(
-        self, config: Config | None = None, alert_hook: AlertHook | None = None, wall_ms: int | None = None
+        self,
+        config: Config | None = None,
+        alert_hook: AlertHook | None = None,
+        wall_ms: int | None = None,
+        *,
+        figures: bool = True,
     ) -> None:
         self.config = config or Config()
+        # False: an engine that only plans (core/feedplan.py: a worker recording an archive's plan):
+        # the clock, breakers, components and current bucket move as ever, but no whole second is
+        # evaluated and no second reaches the minute buckets, so its figures and alerts mean nothing.
+        self.figures = figures
         self.t: int | None = None
         self.future = 0  # entries left out as dated too far ahead of the wall clock (SPEC 3)
         self._future_files: dict[str, int] = {}  # file -> how many of them
@@ -171,7 +180,8 @@ class MetricsEngine:
                 self.breakers.tick(tm)
                 self._next_timer = self.breakers.next_timer() or _FAR_FUTURE
                 continue
-            self._evaluate(ev)
+            if self.figures:
+                self._evaluate(ev)
             nxt = ev + 1000
             if not self._window_entries and not self.alerts.critical_last_sec:
                 # The 1m window is empty: nothing changes before the next entry, skip the idle seconds,
@@ -618,7 +628,7 @@ class MetricsEngine:
         """The bucket of second `sec` when it is not the current one; for a late entry also the
         minute bucket it must reach directly (its second was already merged)."""
         if sec > self._cur_sec:
-            if self._cur_sec != NO_SEC:
+            if self._cur_sec != NO_SEC and self.figures:
                 self._merge_second(self._cur_sec, self._cur)
             self._cur_sec = sec
             self._cur = b = self._secs.open(sec)
