@@ -641,6 +641,10 @@ def run_dashboard(args: argparse.Namespace, paths: list[str] | None = None) -> i
     if "-" in options.paths:
         _stdin_off_the_terminal()
     session = build_session(options, config)
+    if options.cache is not None and options.cache.jobs != 1:
+        from execlog_tui.cache.plans import prepare_workers
+
+        prepare_workers()
     app = make_app(session, config=config, theme=theme, refresh_hz=options.refresh_hz)
     server = _serving(session, getattr(args, "metrics_listen", None))
     try:

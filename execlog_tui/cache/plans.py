@@ -149,6 +149,18 @@ class PlanStats:
     unplanned: int = 0  # archives read as before (not clean, or no plan could be made)
     fed_raw: int = 0  # runs fed from their raw lines (the state they met did not allow them)
     seconds_waiting: float = 0.0  # time the engine waited for a worker
+    workers_failed: bool = False  # no worker process could be started: read here
+
+
+def prepare_workers() -> None:
+    """Start what worker processes need while this process's standard error is still a file: the
+    dashboard replaces it (Textual), and multiprocessing's resource tracker hands it to its process."""
+    from multiprocessing import resource_tracker
+
+    try:
+        resource_tracker.ensure_running()
+    except (OSError, ValueError):
+        pass
 
 
 class Plans:
@@ -190,13 +202,22 @@ class Plans:
             missing.append(path)
         if self.jobs > 1 and len(missing) > 1:
             ctx = multiprocessing.get_context("spawn")
-            self._pool = ProcessPoolExecutor(max_workers=min(self.jobs, len(missing)), mp_context=ctx)
             store_dir = str(self.store.dir) if self.store is not None else None
-            for path in missing:
-                name = str(path)
-                self._pending[name] = self._pool.submit(
-                    _work, name, self.config, self.line_limit, store_dir, self._keys.get(name)
-                )
+            try:
+                self._pool = ProcessPoolExecutor(max_workers=min(self.jobs, len(missing)), mp_context=ctx)
+                for path in missing:
+                    name = str(path)
+                    self._pending[name] = self._pool.submit(
+                        _work, name, self.config, self.line_limit, store_dir, self._keys.get(name)
+                    )
+            except (OSError, ValueError, RuntimeError):
+                # No worker could start (no process left, a standard error without a descriptor): this
+                # process reads the archives itself, as with --jobs 1.
+                self.stats.workers_failed = True
+                self._pending.clear()
+                if self._pool is not None:
+                    self._pool.shutdown(wait=False, cancel_futures=True)
+                    self._pool = None
 
     def plan_for(self, path: Path) -> Plan | None:
         """The plan of an archive given to `start` (built now when it has no worker), or None: read it."""
