@@ -452,6 +452,7 @@ class MonitorSession:
         history = [replace(s, members=tuple(m for m in s.members if not m.stream)) for s in self.sets]
         if not self.follow:
             history = self.sets
+        plans = self.cache.plans(self.config, self.line_limit, history) if self.cache is not None else None
         result = read_history(
             history,
             self.engine,
@@ -460,8 +461,10 @@ class MonitorSession:
             progress=progress,
             stop_at=stop_at,
             lock=self.lock,
-            plans=self.cache.plans(self.config, self.line_limit, history) if self.cache is not None else None,
+            plans=plans,
         )
+        if plans is not None and plans.stats.workers_failed:
+            self._event("archives read in this process: no worker process could start")
         # Per member read, the newest timestamp fed once it was read: the evidence skips the members
         # that end before a window (empty for several merged sets).
         self.history_newest = tuple(zip(result.members, result.newest_after, strict=False))
