@@ -49,15 +49,31 @@ def unread_message(unread: Sequence[SourceWarning]) -> str:
     return sanitize(f"{len(unread):,} input file(s) could not be read: {first.file}: {first.message}{more}")
 
 
+def member_bytes(member: Member) -> int:
+    """The bytes of data a member holds: its size, or for a gzip archive the size its trailer gives
+    (ISIZE, that of its last member modulo 4 GiB: taken when it is not below the file's own size, else
+    an estimate of 7 times the compressed size). The history's progress counts these as lines arrive,
+    so it moves with what is read, not by whole files."""
+    try:
+        size = member.path.stat().st_size
+    except OSError:
+        return 0
+    if member.live or member.stream or size < 18:
+        return size
+    try:
+        with open(member.path, "rb") as f:
+            if f.read(2) != b"\x1f\x8b":
+                return size
+            f.seek(-4, os.SEEK_END)
+            isize = int.from_bytes(f.read(4), "little")
+    except OSError:
+        return size
+    return isize if isize >= size else 7 * size
+
+
 def set_size(sets: list[LogSet]) -> int:
-    total = 0
-    for s in sets:
-        for m in s.members:
-            try:
-                total += m.path.stat().st_size
-            except OSError:
-                pass
-    return total
+    """The bytes of data in all members of `sets` (`member_bytes`): the history's progress total."""
+    return sum(member_bytes(m) for s in sets for m in s.members)
 
 
 def newest_entry_ts(sets: list[LogSet], is_future: Callable[[int], bool] | None = None) -> int | None:
@@ -225,10 +241,7 @@ def read_history(
             handover = None if member.stream else _handover(member.path, stop_at)
             limit = handover.offset if handover is not None else None
             read.append((member, limit))
-            try:
-                size = member.path.stat().st_size
-            except OSError:
-                size = 0
+            size = member_bytes(member)
             plan = None
             recorder = None
             if planned and _plannable(member, stop_at):
@@ -254,6 +267,7 @@ def read_history(
                     member.path, warnings, line_limit, archive=not member.live, max_bytes=limit, stream=member.stream
                 )
             clean = True
+            fed = 0
             for index, (lines, _cut) in enumerate(batches):
                 if recorder is not None:
                     recorder.batch = index
@@ -268,7 +282,8 @@ def read_history(
                     clean = False
                     flush_warnings()
                 if progress is not None:
-                    progress(done, total)
+                    fed += len(lines) + 1 if type(lines) is bytes else sum(len(x) + 1 for x in lines)
+                    progress(min(done + fed, done + size), total)
             done += size
             if recorder is not None:
                 assert plans is not None and fast is not None
