@@ -230,10 +230,33 @@ def read_history(
         fast = new_feeder(engine, until) if tail is None or not sets[0].stream else None
         read: list[tuple[Member, int | None]] = []
         planned = plans is not None and fast is not None and until is None
+        members = sets[0].members
+        archives: list[Member] = []
+        chained = False  # the archives are every member but the live file, which comes last
+        skip = 0
         if planned:
             assert plans is not None
-            plans.start([m.path for m in sets[0].members if _plannable(m, stop_at)])
-        for member in sets[0].members:
+            archives = [m for m in members if _plannable(m, stop_at)]
+            plans.start([m.path for m in archives])
+            chained = bool(archives) and members[-1].live and list(members[:-1]) == archives
+            kept = plans.state() if chained else None
+            if kept is not None and len(kept[0]) == len(archives):
+                newest = [n for n in kept[0] if n is not None]
+                if not newest or max(newest) <= engine.future_limit:  # nothing of it is future now
+                    with guard:
+                        engine.adopt_state(kept[1])
+                    plans.stats.state_hit = True
+                    for m, after in zip(archives, kept[0], strict=True):
+                        engine.note_file(str(m.path))
+                        result.members.append(m)
+                        read.append((m, None))
+                        result.newest_after.append(after)
+                        done += member_bytes(m)
+                    skip = len(archives)
+                    if progress is not None:
+                        progress(done, total)
+        archives_clean = True
+        for member in members[skip:]:
             if until is not None and member.first_ts is not None and member.first_ts > until:
                 continue  # nothing in it can be at or before `until`
             engine.note_file(str(member.path))
@@ -256,6 +279,8 @@ def read_history(
                     if progress is not None:
                         progress(done, total)
                     result.newest_after.append(engine.last)
+                    if chained and member is archives[-1] and archives_clean:
+                        plans.keep_state(result.newest_after, engine)
                     continue
                 recorder = fast.recorder = PlanRecorder()
             if fast is not None:
@@ -290,8 +315,13 @@ def read_history(
                 fast.recorder = None
                 if clean and not warnings and not engine.stopped:
                     plans.keep(member.path, recorder.finish())
+            if warnings or not clean or engine.stopped:
+                archives_clean = False
             flush_warnings()
             result.newest_after.append(engine.last)
+            if chained and member is archives[-1] and archives_clean:
+                assert plans is not None
+                plans.keep_state(result.newest_after, engine)
             if handover is not None or engine.stopped:
                 break
         if planned:

@@ -11,6 +11,7 @@ needed.
 
 from __future__ import annotations
 
+import hashlib
 import marshal
 import multiprocessing
 import os
@@ -30,6 +31,7 @@ from execlog_tui.sources.logset import LogSet
 from execlog_tui.sources.reader import SourceWarning, read_raw_batches
 
 Plan = tuple[Any, ...]
+STATE_FORMAT = 1  # bumped with every change of what a kept state holds
 
 
 def default_jobs() -> int:
@@ -150,6 +152,7 @@ class PlanStats:
     fed_raw: int = 0  # runs fed from their raw lines (the state they met did not allow them)
     seconds_waiting: float = 0.0  # time the engine waited for a worker
     workers_failed: bool = False  # no worker process could be started: read here
+    state_hit: bool = False  # the engine's state after all the archives was kept: none was read
 
 
 def prepare_workers() -> None:
@@ -173,6 +176,9 @@ class Plans:
         self.jobs = jobs
         self.stats = PlanStats()
         self.fingerprint = plan_fingerprint(MetricsEngine(config), line_limit)
+        # A kept state depends on everything the engine is configured with (thresholds, rules, ...).
+        self.state_fingerprint = repr((STATE_FORMAT, self.fingerprint, config))
+        self._state_key: str | None = None
         self._ready: set[str] = set()
         self._keys: dict[str, str] = {}
         self._stats: dict[str, os.stat_result] = {}
@@ -200,6 +206,12 @@ class Plans:
                     self._ready.add(name)  # loaded (and checked) when its turn comes: one at a time
                     continue
             missing.append(path)
+        self._state_key = None
+        if self.store is not None and archives and all(str(p) in self._keys for p in archives):
+            chain = "\0".join(self._keys[str(p)] for p in archives)
+            self._state_key = hashlib.sha256(f"state\0{self.state_fingerprint}\0{chain}".encode()).hexdigest()
+            if self.store.existing("state", self._state_key) is not None:
+                return  # the state after every archive is kept: no archive needs reading (see `state`)
         if self.jobs > 1 and len(missing) > 1:
             ctx = multiprocessing.get_context("spawn")
             store_dir = str(self.store.dir) if self.store is not None else None
@@ -263,6 +275,35 @@ class Plans:
         if same_file(before, now):
             self.stats.built += 1
             self.store.save("plan", key, marshal.dumps(plan))
+
+    def state(self) -> tuple[list[int | None], bytes] | None:
+        """The kept state after all the archives given to `start`: (newest timestamp after each,
+        the engine's state for `adopt_state`), or None."""
+        if self.store is None or self._state_key is None:
+            return None
+        payload = self.store.load("state", self._state_key)
+        if payload is None:
+            return None
+        try:
+            newest, blob = marshal.loads(payload)
+        except (ValueError, EOFError, TypeError):
+            return None
+        if not isinstance(newest, list) or not isinstance(blob, bytes):
+            return None
+        return newest, blob
+
+    def keep_state(self, newest_after: list[int | None], engine: MetricsEngine) -> None:
+        """Keep the engine's state after every archive (read cleanly, none of them changed since it
+        was hashed, nothing from the future, no counting)."""
+        if self.store is None or self._state_key is None or engine.future or engine.counters is not None:
+            return
+        for name, before in self._stats.items():
+            try:
+                if not same_file(before, os.stat(name)):
+                    return
+            except OSError:
+                return
+        self.store.save("state", self._state_key, marshal.dumps((newest_after, engine.dump_state())))
 
     def close(self) -> None:
         if self._pool is not None:

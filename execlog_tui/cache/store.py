@@ -26,7 +26,7 @@ from execlog_tui import __version__
 _MAGIC = b"EXLGTOP\x00"
 _HEADER = struct.Struct("<8sIQ32s")  # magic, store format, payload length, digest
 STORE_FORMAT = 1
-KINDS = ("plan", "parquet")
+KINDS = ("plan", "state", "parquet")
 DEFAULT_LIMIT_SHARE = 0.5  # of the archives' size on disk, when no limit is given
 MIN_LIMIT = 64 * 1024 * 1024
 

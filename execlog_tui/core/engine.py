@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import pickle
 import time
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -605,6 +606,36 @@ class MetricsEngine:
             end = i + 3 + 3 * n_ev
             self.paths.apply_events(int(path_events[i]), bool(path_events[i + 1]), path_events[i + 3 : end])
             i = end
+
+    # ------------------------------------------------------------ kept states (SPEC 12)
+    def dump_state(self) -> bytes:
+        """This engine's whole state, to be adopted by another engine of the same configuration (the
+        derived-data cache keeps it after a set's archives): everything but the alert hook."""
+        hook = self.alerts.hook
+        self.alerts.hook = None
+        try:
+            return pickle.dumps(self, 5)
+        finally:
+            self.alerts.hook = hook
+
+    def adopt_state(self, blob: bytes) -> None:
+        """Become the engine `dump_state` saved (same configuration), keeping this one's alert hook,
+        wall clock, input files and warnings: as if the lines behind it had been fed here."""
+        other = pickle.loads(blob)
+        if not isinstance(other, MetricsEngine):
+            raise ValueError("not an engine's state")
+        keep = {
+            "config": self.config,
+            "future_limit": self.future_limit,
+            "files": self.files,
+            "feeding_file": self.feeding_file,
+            "warnings": self.warnings,
+        }
+        hook = self.alerts.hook
+        vars(self).update(vars(other))
+        vars(self).update(keep)
+        self.alerts.hook = hook
+        self.breakers.rebind(self._on_breaker)
 
     # ------------------------------------------------------------------- counters (SPEC 11)
     def start_counting(self) -> Counters:

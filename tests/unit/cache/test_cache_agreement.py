@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import gzip
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -78,12 +79,16 @@ def test_cold_warm_and_no_cache_agree(lines: list[str], cuts: list[int], planned
         if planned_under == read_under:
             assert cold == reference
         # ... then warm under the other (the plans hold nothing of thresholds or breaker rules).
-        plans = Plans(config, 64 * 1024, store, 1)
-        warm = report(d, config, plans)
-        assert warm == reference
         archives = len(list(d.glob("*.gz")))
-        assert plans.stats.hits == archives  # every archive was planned, none read
-        assert plans.stats.built == 0
+        plans = Plans(config, 64 * 1024, store, 1)
+        assert report(d, config, plans) == reference
+        if planned_under == read_under and archives:
+            assert plans.stats.state_hit  # the engine's state after the archives: none was read
+        # Without the kept states: every archive's plan, applied under this configuration.
+        shutil.rmtree(Path(tmp) / "cache" / "state", ignore_errors=True)
+        plans = Plans(config, 64 * 1024, store, 1)
+        assert report(d, config, plans) == reference
+        assert plans.stats.hits == archives and plans.stats.built == 0 and not plans.stats.state_hit
 
 
 def test_workers_build_the_same_plans(tmp_path: Path) -> None:
@@ -124,7 +129,11 @@ def test_workers_build_the_same_plans(tmp_path: Path) -> None:
     assert cold.stats.built == 3 and cold.stats.hits == 0
     warm = Plans(Config(), 64 * 1024, store, 2)
     assert report(d, Config(), warm) == reference
-    assert warm.stats.hits == 3
+    assert warm.stats.state_hit and warm.stats.hits == 0
+    shutil.rmtree(tmp_path / "cache" / "state")
+    warm = Plans(Config(), 64 * 1024, store, 2)
+    assert report(d, Config(), warm) == reference
+    assert warm.stats.hits == 3 and not warm.stats.state_hit
     # Without a store the workers still read the archives side by side.
     assert report(d, Config(), Plans(Config(), 64 * 1024, None, 2)) == reference
     # Plans made under the defaults, read under other breaker rules and a small component cap: some
@@ -134,3 +143,4 @@ def test_workers_build_the_same_plans(tmp_path: Path) -> None:
     replanned = Plans(other, 64 * 1024, store, 2)
     assert report(d, other, replanned) == report(d, other, None)
     assert replanned.stats.hits == 3 and replanned.stats.fed_raw > 0
+    assert not replanned.stats.state_hit  # a kept state is for the configuration it was made with

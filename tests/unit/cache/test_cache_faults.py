@@ -9,6 +9,7 @@ import gzip
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -60,7 +61,10 @@ def report(d: Path, plans: Plans | None) -> dict:
     return snapshot_to_json(engine.snapshot())
 
 
-def plans(store_dir: Path) -> Plans:
+def plans(store_dir: Path, states: bool = False) -> Plans:
+    """Plans over the store; without its kept states unless asked (the tests here are about plans)."""
+    if not states:
+        shutil.rmtree(store_dir / "state", ignore_errors=True)
     return Plans(Config(), LIMIT, CacheStore(store_dir), 1)
 
 
@@ -266,3 +270,38 @@ def test_no_cache_keeps_nothing(tmp_path: Path) -> None:
     opts = CacheOptions(directory=str(cache), enabled=False, jobs=1)
     assert opts.plans(Config(), LIMIT, discover([str(d)])) is None
     assert not cache.exists()
+
+
+def test_a_damaged_state_is_not_used(tmp_path: Path) -> None:
+    d, cache = tmp_path / "logs", tmp_path / "cache"
+    make_set(d)
+    reference = report(d, None)
+    report(d, plans(cache, states=True))
+    (state,) = sorted((cache / "state").rglob("*.state"))
+    p = plans(cache, states=True)
+    assert report(d, p) == reference and p.stats.state_hit
+    data = bytearray(state.read_bytes())
+    data[-5] ^= 0x01
+    state.write_bytes(bytes(data))
+    p = plans(cache, states=True)
+    assert report(d, p) == reference
+    assert not p.stats.state_hit and p.stats.hits == 2  # the plans were applied instead, and the state kept again
+    p = plans(cache, states=True)
+    assert report(d, p) == reference and p.stats.state_hit
+
+
+def test_a_state_is_for_its_wall_clock_future(tmp_path: Path) -> None:
+    """A state kept when no entry was from the future is not used by a run whose wall clock is so
+    early that some are (SPEC 3): they are read, and counted as future."""
+    d, cache = tmp_path / "logs", tmp_path / "cache"
+    make_set(d)
+    report(d, plans(cache, states=True))
+    early = T0 + 1_000_000  # inside the first archive
+    engine = MetricsEngine(Config(), wall_ms=early)
+    p = plans(cache, states=True)
+    read_history(discover([str(d)]), engine, plans=p)
+    ref = MetricsEngine(Config(), wall_ms=early)
+    read_history(discover([str(d)]), ref)
+    assert not p.stats.state_hit
+    assert snapshot_to_json(engine.snapshot()) == snapshot_to_json(ref.snapshot())
+    assert ref.future > 0
