@@ -278,7 +278,14 @@ def run_exporter_cli(args: argparse.Namespace) -> int:
     config = _load_config(args.config)
     _check_waitable(args.paths)
     check_alert_log(config, args.paths or [])
-    session = MonitorSession(args.paths, config, ring_capacity=RING_CAPACITY, line_limit=args.line_limit, counting=True)
+    session = MonitorSession(
+        args.paths,
+        config,
+        ring_capacity=RING_CAPACITY,
+        line_limit=args.line_limit,
+        counting=True,
+        cache=cache_options(args),
+    )
     try:
         return run_exporter(session, address)
     except ListenError as e:
