@@ -129,11 +129,13 @@ def detail_lines(inst: Instance, at: float) -> list[tuple[str, str | None]]:
     up = {True: "up", False: "DOWN (its last scrape failed)", None: "not scraped any more"}[inst.up]
     out.append((f"{sanitize(inst.instance)}  job {sanitize(inst.job)}  ·  {up}", row_band(inst)))
     last = (
-        "—" if inst.last_entry_s is None else f"{when(inst.last_entry_s)} ({max(0, at - inst.last_entry_s):.0f} s ago)"
+        "—"
+        if inst.last_entry_s is None
+        else f"{when(inst.last_entry_s)[11:19]} ({max(0, at - inst.last_entry_s):.0f} s ago)"
     )
     out.append(
         (
-            f"worst band {band_text(inst.band)}  ·  degraded {'YES' if inst.degraded else 'no'}  ·  last entry {last}",
+            f"worst {band_text(inst.band)}  ·  degraded {'YES' if inst.degraded else 'no'}  ·  last entry {last}",
             None,
         )
     )

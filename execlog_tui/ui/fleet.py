@@ -111,6 +111,7 @@ class FleetApp(App[int]):
         self._loading = False
         self._started = -1e9
         self._narrow: bool | None = None
+        self._form: tuple[bool, int, int] | None = None  # the columns' (narrow, width, longest instance)
         for t in builtin_themes():
             self.register_theme(t)
         if theme is not None:
@@ -127,7 +128,7 @@ class FleetApp(App[int]):
         yield Static(Text("reading Prometheus…"), id="fleet-status")
         table: DataTable[Text] = DataTable(id="fleet-rows", cursor_type="row", zebra_stripes=False)
         yield table
-        yield Static(Text(band_legend() + "  ·  Enter: the instance's figures"), id="fleet-legend")
+        yield Static(Text(band_legend() + "  ·  Enter: details"), id="fleet-legend")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -194,17 +195,20 @@ class FleetApp(App[int]):
     def _columns(self, width: int | None = None) -> None:
         width = width if width is not None else self.size.width or 80
         narrow = width < WIDE_FROM
-        if narrow == self._narrow:
+        longest = max([len("instance"), *(len(sanitize(i.instance)) for i in self.rows)])
+        form = (narrow, width, longest)
+        if form == self._form:
             return
+        self._form = form
         self._narrow = narrow
         table = self.query_one("#fleet-rows", DataTable)
         table.clear(columns=True)
         fixed = sum((NARROW_BAND if narrow and k == "band" else w) + 2 for k, _h, w, _r in COLUMNS if k != "instance")
-        room = max(12, width - fixed - 2 - 2)  # the instance column's padding, and a scrollbar's room
+        room = min(longest, max(12, width - fixed - 2 - 2))  # its padding, and a scrollbar's room
         for key, head, w, _right in COLUMNS:
             label = "" if narrow and key == "band" else head
             size = room if key == "instance" else NARROW_BAND if narrow and key == "band" else w
-            table.add_column(Text(label), key=key, width=size)
+            table.add_column(Text(label, justify="right" if _right else "left"), key=key, width=size)
         self._fill()
 
     def on_resize(self, event: events.Resize) -> None:
@@ -233,7 +237,11 @@ class FleetApp(App[int]):
 
     def _show(self) -> None:
         self.query_one("#fleet-status", Static).update(self.status_text())
-        self._fill()
+        self.rows = list(self.fleet.instances) if self.fleet is not None else []
+        before = self._form
+        self._columns()  # a longer instance name widens its column (and fills the rows)
+        if self._form == before:
+            self._fill()
         if self.fleet is not None and not self.rows and self.error is None:
             self.query_one("#fleet-status", Static).update(
                 Text("no instance exports execlog_* metrics to this Prometheus (is it scraping the exporters?)")
@@ -249,6 +257,9 @@ class FleetApp(App[int]):
 
     def action_open(self) -> None:
         self._open(self.query_one("#fleet-rows", DataTable).cursor_row)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not (action == "open" and isinstance(self.screen, InstanceScreen))
 
     def _open(self, row: int) -> None:
         if 0 <= row < len(self.rows) and not isinstance(self.screen, InstanceScreen):
