@@ -205,6 +205,7 @@ def build_fleet(url: str, at: float, got: dict[str, list[Sample]], prom_alerts: 
         alerts: dict[str, Alert] = {
             s.labels.get("alert", ""): Alert(s.labels.get("alert", ""), "firing", True, None)
             for s in mine.get("alerts", [])
+            if s.labels.get("alert")
         }
         for a in alerts_of.get(k, []):
             labels = {str(x): str(y) for x, y in (a.get("labels") or {}).items()}
