@@ -253,3 +253,17 @@ def test_label_values_from_the_server_are_inert(serve: Callable[..., str]) -> No
     shown = "\n".join(text_table(got))
     assert "\x1b" not in shown and "\x07" not in shown and "\\x1b]52;c;aGk=\\x07host" in shown
     assert build_fleet("u", 0.0, {}, []).instances == ()
+
+
+@PROMETHEUS
+def test_an_instance_that_stops_is_down_and_first(fleet: tuple[Any, dict[str, Any], PrometheusClient, Fleet]) -> None:
+    """Last in this module: it stops b's exporter."""
+    _prom, exporters, client, _got = fleet
+    b = exporters["b"].base.removeprefix("http://")
+    assert exporters["b"].stop() == 0
+    got = poll(settled(client), lambda f: isinstance(f, Fleet) and any(i.up is False for i in f.instances))
+    first = got.instances[0]
+    assert first.instance == b and first.up is False
+    assert first.windows["1m"].requests_per_second is None  # its gauges went stale with the failed scrape
+    cells = row_cells(first)
+    assert cells["band"] == "✗ down" and cells["state"] == "down" and row_cells(first, narrow=True)["band"] == "✗"
