@@ -217,6 +217,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print a Grafana dashboard (JSON) over the metrics: a row per figure, the instance as a variable",
     )
+    p.add_argument(
+        "--prometheus",
+        metavar="URL",
+        help="the fleet screen: one row per instance as the Prometheus at URL holds SPEC 11's metrics, worst "
+        "band first (with -b: a text table, -b --json: JSON)",
+    )
     p.add_argument("--version", action="version", version=f"execlog-top {__version__}")
     return p
 
@@ -267,6 +273,73 @@ def _check_metrics_options(args: argparse.Namespace) -> None:
             raise UsageError(f"{option} prints {what} of a configuration (--config FILE): no PATH or mode")
     if args.prometheus_rules and args.grafana_dashboard:
         raise UsageError("--prometheus-rules and --grafana-dashboard are two different outputs: give one")
+
+
+def _check_prometheus_options(args: argparse.Namespace) -> None:
+    """`--prometheus URL` reads Prometheus, not a log: no PATH, no other mode; UsageError otherwise."""
+    from execlog_tui.fleet.client import parse_url
+
+    try:
+        parse_url(args.prometheus)
+    except ValueError as e:
+        raise UsageError(f"--prometheus: {e}") from None
+    others = [
+        name
+        for name, given in (
+            ("PATH", bool(args.paths)),
+            ("--replay", args.replay),
+            ("--query", args.query is not None),
+            ("--evidence", args.evidence is not None),
+            ("--demo", args.demo),
+            ("--exporter", args.exporter is not None),
+            ("--metrics-listen", args.metrics_listen is not None),
+            ("--textfile", args.textfile is not None),
+            ("--prometheus-rules", args.prometheus_rules),
+            ("--grafana-dashboard", args.grafana_dashboard),
+            ("-d", args.delay is not None),
+            ("--at", args.at is not None),
+            ("--config", args.config is not None),
+        )
+        if given
+    ]
+    if others:
+        raise UsageError(
+            f"--prometheus URL reads the instances' figures and bands from Prometheus: not with {', '.join(others)}"
+        )
+
+
+def run_fleet(args: argparse.Namespace) -> int:
+    """`--prometheus URL`: the fleet screen; with -b its twin, a text table (or --json), once."""
+    from execlog_tui.fleet.client import PrometheusClient, PrometheusError
+    from execlog_tui.fleet.model import read_fleet
+
+    client = PrometheusClient(args.prometheus)
+    if args.batch:
+        from execlog_tui.fleet.table import fleet_json, text_table
+
+        try:
+            fleet = read_fleet(client)
+        except PrometheusError as e:
+            raise NoInputError(str(e)) from None
+        if args.json:
+            sys.stdout.write(json.dumps(fleet_json(fleet)) + "\n")
+        else:
+            sys.stdout.write("".join(line + "\n" for line in text_table(fleet)))
+        return EXIT_OK
+    if not (0.1 <= args.refresh <= 60):
+        raise UsageError(f"--refresh must be between 0.1 and 60 per second, got {args.refresh}")
+    from execlog_tui.ui.fleet import make_fleet_app
+    from execlog_tui.ui.themes import ThemeError, resolve_theme
+
+    try:
+        theme = resolve_theme(args.theme or "dark")
+    except ThemeError as exc:
+        raise UsageError(str(exc)) from None
+    app = make_fleet_app(client.url, lambda: read_fleet(client), theme=theme, refresh_hz=args.refresh)
+    try:
+        return int(app.run() or 0)
+    finally:
+        _install_stop_signals()
 
 
 def run_exporter_cli(args: argparse.Namespace) -> int:
@@ -685,6 +758,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.at is not None and (not args.batch or args.delay is not None or not args.at.strip()):
             raise UsageError("--at TIME goes with a single -b report (for a replay, use --replay --from TIME)")
         _check_stdin(args)
+        if args.prometheus is not None:
+            _check_prometheus_options(args)
+            return run_fleet(args)
         _check_metrics_options(args)
         if args.cache_info or args.cache_clear:
             return run_cache_command(args)
