@@ -159,6 +159,50 @@ class _LazyRaw:
             self.blocks.close()
 
 
+_TAIL_BLOCK = 1 << 20
+
+
+def _tail_start(member: Member, n: int, limit: int | None) -> tuple[int, int]:
+    """Where the last `n` lines of a plain member begin (the byte after a newline, or 0) and how many
+    lines come before that: a tail read of a 100 MB live file decodes its last lines, not all of them.
+    (0, 0) for a gzip member (read from its start)."""
+    try:
+        with open(member.path, "rb") as f:
+            if f.read(2) == b"\x1f\x8b":
+                return 0, 0
+            end = f.seek(0, os.SEEK_END)
+            if limit is not None:
+                end = min(end, limit)
+            pos, seen = end, 0
+            while pos > 0 and seen <= n:
+                step = min(_TAIL_BLOCK, pos)
+                f.seek(pos - step)
+                block = f.read(step)
+                pos -= step
+                k = len(block)
+                while seen <= n:
+                    k = block.rfind(b"\n", 0, k)
+                    if k < 0:
+                        break
+                    seen += 1
+                    if seen > n:
+                        pos += k + 1  # just after the newline that ends the line before the last n
+                        break
+            if seen <= n:
+                return 0, 0
+            f.seek(0)
+            before, left = 0, pos
+            while left > 0:
+                block = f.read(min(_TAIL_BLOCK, left))
+                if not block:
+                    break
+                before += block.count(b"\n")
+                left -= len(block)
+            return pos, before
+    except OSError:
+        return 0, 0
+
+
 def _fill_tail(tail: deque[str], read: list[tuple[Member, int | None]], line_limit: int) -> list[tuple[str, int, int]]:
     """The newest raw lines of the members read, oldest first, at most tail.maxlen of them; returns
     where they come from: (file, first line number, lines) per member, oldest first."""
@@ -169,8 +213,10 @@ def _fill_tail(tail: deque[str], read: list[tuple[Member, int | None]], line_lim
         if have >= want:
             break
         lines: deque[str] = deque(maxlen=want - have)
-        count = 0
-        for batch, _cut in read_batches(member.path, [], line_limit, archive=not member.live, max_bytes=limit):
+        start, count = _tail_start(member, want - have, limit)
+        for batch, _cut in read_batches(
+            member.path, [], line_limit, archive=not member.live, max_bytes=limit, start=start
+        ):
             lines.extend(batch)
             count += len(batch)
         newest_first.append((str(member.path), count - len(lines) + 1, lines))

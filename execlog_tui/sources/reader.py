@@ -418,6 +418,7 @@ def read_batches(
     *,
     hold_open: bool = True,
     stream: bool = False,
+    start: int = 0,
 ) -> Iterator[Batch]:
     """Yield (lines, cut) batches for one file; problems become SourceWarnings, never exceptions.
 
@@ -427,11 +428,22 @@ def read_batches(
     its magic, or a name ending in .gz). `max_bytes`: read a plain file only up to that offset (the
     live file's history, when a follower takes over from there). `hold_open=False`: no descriptor held
     between reads (many files read at once). `stream`: standard input or a FIFO, read once to its end.
+    `start`: where in a plain file to begin (the first byte of a line; `max_bytes` still counts from
+    the file's start): a tail read without the lines before it.
     """
     return cast(
         Iterator[Batch],
         _read(
-            path, warnings, line_limit, chunk_size, archive, max_bytes, raw=False, hold_open=hold_open, stream=stream
+            path,
+            warnings,
+            line_limit,
+            chunk_size,
+            archive,
+            max_bytes,
+            raw=False,
+            hold_open=hold_open,
+            stream=stream,
+            start=start,
         ),
     )
 
@@ -446,6 +458,7 @@ def _read(
     raw: bool,
     hold_open: bool = True,
     stream: bool = False,
+    start: int = 0,
 ) -> Iterator[Batch | RawBatch]:
     name = str(path)
     f: Any
@@ -471,6 +484,14 @@ def _read(
             warnings.append(SourceWarning(name, f"{CANNOT_READ} {_strerror(exc)}"))
             return
         compressed = magic == GZIP_MAGIC
+        if start and not compressed and not stream:
+            try:
+                f.seek(start)
+            except OSError as exc:
+                warnings.append(SourceWarning(name, f"{CANNOT_READ} {_strerror(exc)}"))
+                return
+            if max_bytes is not None:
+                max_bytes = max(0, max_bytes - start)
         if archive is None:
             archive = compressed or path.name.endswith(".gz")
         chunks = gzip_chunks(f, chunk_size, ARCHIVE_HOLD) if compressed else plain_chunks(f, chunk_size, max_bytes)
