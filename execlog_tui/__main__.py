@@ -2,4 +2,5 @@
 
 from execlog_tui.cli import main
 
-raise SystemExit(main())
+if __name__ == "__main__":  # not in a worker process, which imports this module as __mp_main__
+    raise SystemExit(main())

@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from execlog_tui import __version__
-from execlog_tui.core.sanitize import print_message
+from execlog_tui.core.sanitize import print_message, sanitize
 
 if TYPE_CHECKING:
+    from execlog_tui.cache.plans import CacheOptions
     from execlog_tui.core.config import Config
     from execlog_tui.session import Session
 
@@ -167,6 +168,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--line-limit", type=_positive_int, default=64 * 1024, metavar="BYTES", help="cut longer lines (default 65536)"
     )
+    # SPEC 12: data derived from the archives, kept between runs.
+    p.add_argument(
+        "--cache-dir",
+        metavar="DIR",
+        help="where derived data is kept (default $XDG_CACHE_HOME/execlog-top, else ~/.cache/execlog-top)",
+    )
+    p.add_argument("--no-cache", action="store_true", help="neither read nor keep derived data")
+    p.add_argument(
+        "--cache-max",
+        type=_positive_int,
+        metavar="MB",
+        help="size limit of the kept data (default half the archives' size on disk, at least 64 MB)",
+    )
+    p.add_argument(
+        "--jobs",
+        type=_positive_int,
+        metavar="N",
+        help="processes reading archives on a cold start (default: the cores, at most 4; 1 reads in this one)",
+    )
+    p.add_argument("--cache-info", action="store_true", help="print what the cache holds and exit")
+    p.add_argument("--cache-clear", action="store_true", help="remove what the cache holds and exit")
     # SPEC 11: the figures for Prometheus.
     p.add_argument(
         "--exporter",
@@ -194,6 +216,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--grafana-dashboard",
         action="store_true",
         help="print a Grafana dashboard (JSON) over the metrics: a row per figure, the instance as a variable",
+    )
+    p.add_argument(
+        "--prometheus",
+        metavar="URL",
+        help="the fleet screen: one row per instance as the Prometheus at URL holds SPEC 11's metrics, worst "
+        "band first (with -b: a text table, -b --json: JSON)",
     )
     p.add_argument("--version", action="version", version=f"execlog-top {__version__}")
     return p
@@ -247,6 +275,73 @@ def _check_metrics_options(args: argparse.Namespace) -> None:
         raise UsageError("--prometheus-rules and --grafana-dashboard are two different outputs: give one")
 
 
+def _check_prometheus_options(args: argparse.Namespace) -> None:
+    """`--prometheus URL` reads Prometheus, not a log: no PATH, no other mode; UsageError otherwise."""
+    from execlog_tui.fleet.client import parse_url
+
+    try:
+        parse_url(args.prometheus)
+    except ValueError as e:
+        raise UsageError(f"--prometheus: {e}") from None
+    others = [
+        name
+        for name, given in (
+            ("PATH", bool(args.paths)),
+            ("--replay", args.replay),
+            ("--query", args.query is not None),
+            ("--evidence", args.evidence is not None),
+            ("--demo", args.demo),
+            ("--exporter", args.exporter is not None),
+            ("--metrics-listen", args.metrics_listen is not None),
+            ("--textfile", args.textfile is not None),
+            ("--prometheus-rules", args.prometheus_rules),
+            ("--grafana-dashboard", args.grafana_dashboard),
+            ("-d", args.delay is not None),
+            ("--at", args.at is not None),
+            ("--config", args.config is not None),
+        )
+        if given
+    ]
+    if others:
+        raise UsageError(
+            f"--prometheus URL reads the instances' figures and bands from Prometheus: not with {', '.join(others)}"
+        )
+
+
+def run_fleet(args: argparse.Namespace) -> int:
+    """`--prometheus URL`: the fleet screen; with -b its twin, a text table (or --json), once."""
+    from execlog_tui.fleet.client import PrometheusClient, PrometheusError
+    from execlog_tui.fleet.model import read_fleet
+
+    client = PrometheusClient(args.prometheus)
+    if args.batch:
+        from execlog_tui.fleet.table import fleet_json, text_table
+
+        try:
+            fleet = read_fleet(client)
+        except PrometheusError as e:
+            raise NoInputError(str(e)) from None
+        if args.json:
+            sys.stdout.write(json.dumps(fleet_json(fleet)) + "\n")
+        else:
+            sys.stdout.write("".join(line + "\n" for line in text_table(fleet)))
+        return EXIT_OK
+    if not (0.1 <= args.refresh <= 60):
+        raise UsageError(f"--refresh must be between 0.1 and 60 per second, got {args.refresh}")
+    from execlog_tui.ui.fleet import make_fleet_app
+    from execlog_tui.ui.themes import ThemeError, resolve_theme
+
+    try:
+        theme = resolve_theme(args.theme or "dark")
+    except ThemeError as exc:
+        raise UsageError(str(exc)) from None
+    app = make_fleet_app(client.url, lambda: read_fleet(client), theme=theme, refresh_hz=args.refresh)
+    try:
+        return int(app.run() or 0)
+    finally:
+        _install_stop_signals()
+
+
 def run_exporter_cli(args: argparse.Namespace) -> int:
     """`--exporter [HOST:]PORT PATH...`: headless, serving SPEC 11's metrics until SIGTERM (exit 0)."""
     from execlog_tui.exporter.run import RING_CAPACITY, ListenError, run_exporter
@@ -256,7 +351,14 @@ def run_exporter_cli(args: argparse.Namespace) -> int:
     config = _load_config(args.config)
     _check_waitable(args.paths)
     check_alert_log(config, args.paths or [])
-    session = MonitorSession(args.paths, config, ring_capacity=RING_CAPACITY, line_limit=args.line_limit, counting=True)
+    session = MonitorSession(
+        args.paths,
+        config,
+        ring_capacity=RING_CAPACITY,
+        line_limit=args.line_limit,
+        counting=True,
+        cache=cache_options(args),
+    )
     try:
         return run_exporter(session, address)
     except ListenError as e:
@@ -369,6 +471,35 @@ def max_buffer_lines(config: Config) -> int:
     return max(1_000, int(config.safeguards.memory_limit_mb * 1024 * 1024) // 2 // 128)
 
 
+def cache_options(args: argparse.Namespace) -> CacheOptions:
+    from execlog_tui.cache.plans import CacheOptions
+
+    return CacheOptions(
+        directory=getattr(args, "cache_dir", None),
+        enabled=not getattr(args, "no_cache", False),
+        max_mb=getattr(args, "cache_max", None),
+        jobs=getattr(args, "jobs", None),
+    )
+
+
+def run_cache_command(args: argparse.Namespace) -> int:
+    """--cache-info and --cache-clear."""
+    store = cache_options(args).store()
+    if store is None:
+        raise UsageError("--cache-info and --cache-clear need the cache (not --no-cache)")
+    if args.cache_clear:
+        removed = store.clear()
+        print(f"removed {removed / 1e6:,.1f} MB from {sanitize(str(store.dir))}")
+        return 0
+    infos = store.info()
+    total = sum(i.bytes for i in infos)
+    print(f"cache: {sanitize(str(store.dir))}")
+    for i in infos:
+        print(f"  {i.kind:8} {i.items:6,} items {i.bytes / 1e6:10,.1f} MB")
+    print(f"  {'total':8} {sum(i.items for i in infos):6,} items {total / 1e6:10,.1f} MB")
+    return 0
+
+
 def run_batch(args: argparse.Namespace) -> int:
     from execlog_tui.core.engine import MetricsEngine
     from execlog_tui.core.snapshot import snapshot_to_json
@@ -388,6 +519,7 @@ def run_batch(args: argparse.Namespace) -> int:
             ring_capacity=RING_CAPACITY,
             line_limit=args.line_limit,
             counting=args.metrics_listen is not None,
+            cache=cache_options(args),
         )
         server = _serving(session, args.metrics_listen, announce=True)
         try:
@@ -408,7 +540,8 @@ def run_batch(args: argparse.Namespace) -> int:
             until = parse_user_time(args.at, newest_entry_ts(sets, engine.is_future))
         except ValueError as e:
             raise UsageError(f"--at: {e}") from None
-    result = read_history(sets, engine, until=until, line_limit=args.line_limit)
+    plans = cache_options(args).plans(engine.config, args.line_limit, sets) if until is None else None
+    result = read_history(sets, engine, until=until, line_limit=args.line_limit, plans=plans)
     if not result.readable:
         raise NoInputError(f"could not read any log file in {', '.join(args.paths or ['execution.log'])}")
     snap = engine.snapshot(as_of=until)
@@ -506,6 +639,7 @@ class DashboardOptions:
     line_limit: int = 64 * 1024
     replay: ReplayOptions | None = None
     counting: bool = False  # SPEC 11's counters while following (--metrics-listen)
+    cache: CacheOptions | None = None  # SPEC 12: the history's archives (None: read them all)
 
     @classmethod
     def from_args(cls, args: argparse.Namespace, paths: list[str] | None = None) -> DashboardOptions:
@@ -518,6 +652,7 @@ class DashboardOptions:
             line_limit=int(args.line_limit),
             replay=replay,
             counting=getattr(args, "metrics_listen", None) is not None,
+            cache=cache_options(args),
         )
 
 
@@ -533,6 +668,7 @@ def build_session(options: DashboardOptions, config: Config) -> Session:
             ring_capacity=options.ring_capacity,
             line_limit=options.line_limit,
             counting=options.counting,
+            cache=options.cache,
         )
     from execlog_tui.replay.clock import parse_speed
     from execlog_tui.replay.session import ReplaySession
@@ -585,6 +721,10 @@ def run_dashboard(args: argparse.Namespace, paths: list[str] | None = None) -> i
     if "-" in options.paths:
         _stdin_off_the_terminal()
     session = build_session(options, config)
+    if options.cache is not None and options.cache.jobs != 1:
+        from execlog_tui.cache.plans import prepare_workers
+
+        prepare_workers()
     app = make_app(session, config=config, theme=theme, refresh_hz=options.refresh_hz)
     server = _serving(session, getattr(args, "metrics_listen", None))
     try:
@@ -618,7 +758,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.at is not None and (not args.batch or args.delay is not None or not args.at.strip()):
             raise UsageError("--at TIME goes with a single -b report (for a replay, use --replay --from TIME)")
         _check_stdin(args)
+        if args.prometheus is not None:
+            _check_prometheus_options(args)
+            return run_fleet(args)
         _check_metrics_options(args)
+        if args.cache_info or args.cache_clear:
+            return run_cache_command(args)
         if args.prometheus_rules:
             return run_prometheus_rules(args)
         if args.grafana_dashboard:

@@ -10,9 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from execlog_tui.cache.plans import Plans, RawBlocks
 from execlog_tui.core.engine import MetricsEngine
 from execlog_tui.core.entry import Entry, ParseError
 from execlog_tui.core.fastpath import new_feeder
+from execlog_tui.core.feedplan import PlanRecorder, apply_plan
 from execlog_tui.core.parser import LINE_LIMIT, parse_line
 from execlog_tui.core.sanitize import sanitize
 from execlog_tui.sources.follower import HistoryLimit
@@ -47,15 +49,31 @@ def unread_message(unread: Sequence[SourceWarning]) -> str:
     return sanitize(f"{len(unread):,} input file(s) could not be read: {first.file}: {first.message}{more}")
 
 
+def member_bytes(member: Member) -> int:
+    """The bytes of data a member holds: its size, or for a gzip archive the size its trailer gives
+    (ISIZE, that of its last member modulo 4 GiB: taken when it is not below the file's own size, else
+    an estimate of 7 times the compressed size). The history's progress counts these as lines arrive,
+    so it moves with what is read, not by whole files."""
+    try:
+        size = member.path.stat().st_size
+    except OSError:
+        return 0
+    if member.live or member.stream or size < 18:
+        return size
+    try:
+        with open(member.path, "rb") as f:
+            if f.read(2) != b"\x1f\x8b":
+                return size
+            f.seek(-4, os.SEEK_END)
+            isize = int.from_bytes(f.read(4), "little")
+    except OSError:
+        return size
+    return isize if isize >= size else 7 * size
+
+
 def set_size(sets: list[LogSet]) -> int:
-    total = 0
-    for s in sets:
-        for m in s.members:
-            try:
-                total += m.path.stat().st_size
-            except OSError:
-                pass
-    return total
+    """The bytes of data in all members of `sets` (`member_bytes`): the history's progress total."""
+    return sum(member_bytes(m) for s in sets for m in s.members)
 
 
 def newest_entry_ts(sets: list[LogSet], is_future: Callable[[int], bool] | None = None) -> int | None:
@@ -119,6 +137,28 @@ def _handover(path: Path, stop_at: Sequence[HistoryLimit]) -> HistoryLimit | Non
     return next((h for h in stop_at if h.applies_to(st)), None)
 
 
+def _plannable(member: Member, stop_at: Sequence[HistoryLimit]) -> bool:
+    """An archive that may have a feed plan: not the live file, not a stream, not where following starts."""
+    return not member.live and not member.stream and _handover(member.path, stop_at) is None
+
+
+class _LazyRaw:
+    """An archive's raw blocks, opened only if a plan needs a run's lines."""
+
+    def __init__(self, path: Path, line_limit: int) -> None:
+        self.path, self.line_limit = path, line_limit
+        self.blocks: RawBlocks | None = None
+
+    def __call__(self, batch: int, start: int, end: int) -> bytes:
+        if self.blocks is None:
+            self.blocks = RawBlocks(self.path, self.line_limit)
+        return self.blocks(batch, start, end)
+
+    def close(self) -> None:
+        if self.blocks is not None:
+            self.blocks.close()
+
+
 def _fill_tail(tail: deque[str], read: list[tuple[Member, int | None]], line_limit: int) -> list[tuple[str, int, int]]:
     """The newest raw lines of the members read, oldest first, at most tail.maxlen of them; returns
     where they come from: (file, first line number, lines) per member, oldest first."""
@@ -153,6 +193,7 @@ def read_history(
     progress: Progress | None = None,
     stop_at: Sequence[HistoryLimit] = (),
     lock: AbstractContextManager[object] | None = None,
+    plans: Plans | None = None,
 ) -> HistoryResult:
     """Feed every member of `sets` to `engine` in timeline order (SPEC 2 and 3).
 
@@ -162,7 +203,9 @@ def read_history(
     follower's). `tail`: a bounded deque that
     receives the raw lines, so a front end can fill its ring buffer with the newest ones at the end
     without building an object per line of a history far larger than the buffer. `lock`: held while
-    the engine is fed, so another thread may take snapshots meanwhile.
+    the engine is fed, so another thread may take snapshots meanwhile. `plans`: the archives' feed
+    plans (SPEC 12: kept in the store, or built by worker processes), used for a single set read to its
+    end (no `until`); the archives without one, and the live file, are read.
     """
     guard = lock if lock is not None else nullcontext()
     result = HistoryResult()
@@ -186,7 +229,34 @@ def read_history(
         # A stream cannot be read a second time for the tail: the per-line path keeps it as it goes.
         fast = new_feeder(engine, until) if tail is None or not sets[0].stream else None
         read: list[tuple[Member, int | None]] = []
-        for member in sets[0].members:
+        planned = plans is not None and fast is not None and until is None
+        members = sets[0].members
+        archives: list[Member] = []
+        chained = False  # the archives are every member but the live file, which comes last
+        skip = 0
+        if planned:
+            assert plans is not None
+            archives = [m for m in members if _plannable(m, stop_at)]
+            plans.start([m.path for m in archives])
+            chained = bool(archives) and members[-1].live and list(members[:-1]) == archives
+            kept = plans.state() if chained else None
+            if kept is not None and len(kept[0]) == len(archives):
+                newest = [n for n in kept[0] if n is not None]
+                if not newest or max(newest) <= engine.future_limit:  # nothing of it is future now
+                    with guard:
+                        engine.adopt_state(kept[1])
+                    plans.stats.state_hit = True
+                    for m, after in zip(archives, kept[0], strict=True):
+                        engine.note_file(str(m.path))
+                        result.members.append(m)
+                        read.append((m, None))
+                        result.newest_after.append(after)
+                        done += member_bytes(m)
+                    skip = len(archives)
+                    if progress is not None:
+                        progress(done, total)
+        archives_clean = True
+        for member in members[skip:]:
             if until is not None and member.first_ts is not None and member.first_ts > until:
                 continue  # nothing in it can be at or before `until`
             engine.note_file(str(member.path))
@@ -194,10 +264,25 @@ def read_history(
             handover = None if member.stream else _handover(member.path, stop_at)
             limit = handover.offset if handover is not None else None
             read.append((member, limit))
-            try:
-                size = member.path.stat().st_size
-            except OSError:
-                size = 0
+            size = member_bytes(member)
+            plan = None
+            recorder = None
+            if planned and _plannable(member, stop_at):
+                assert plans is not None and fast is not None
+                plan = plans.plan_for(member.path)
+                if plan is not None:
+                    raw = _LazyRaw(member.path, line_limit)
+                    with guard:
+                        plans.stats.fed_raw += apply_plan(engine, fast, plan, raw)
+                    raw.close()
+                    done += size
+                    if progress is not None:
+                        progress(done, total)
+                    result.newest_after.append(engine.last)
+                    if chained and member is archives[-1] and archives_clean:
+                        plans.keep_state(result.newest_after, engine)
+                    continue
+                recorder = fast.recorder = PlanRecorder()
             if fast is not None:
                 batches: Iterator[Any] = read_raw_batches(
                     member.path, warnings, line_limit, archive=not member.live, max_bytes=limit, stream=member.stream
@@ -206,7 +291,11 @@ def read_history(
                 batches = read_batches(
                     member.path, warnings, line_limit, archive=not member.live, max_bytes=limit, stream=member.stream
                 )
-            for lines, _cut in batches:
+            clean = True
+            fed = 0
+            for index, (lines, _cut) in enumerate(batches):
+                if recorder is not None:
+                    recorder.batch = index
                 with guard:
                     if fast is not None:
                         result.lines_after_until += fast.feed(lines)
@@ -215,14 +304,29 @@ def read_history(
                 if engine.stopped:
                     break
                 if warnings:
+                    clean = False
                     flush_warnings()
                 if progress is not None:
-                    progress(done, total)
+                    fed += len(lines) + 1 if type(lines) is bytes else sum(len(x) + 1 for x in lines)
+                    progress(min(done + fed, done + size), total)
             done += size
+            if recorder is not None:
+                assert plans is not None and fast is not None
+                fast.recorder = None
+                if clean and not warnings and not engine.stopped:
+                    plans.keep(member.path, recorder.finish())
+            if warnings or not clean or engine.stopped:
+                archives_clean = False
             flush_warnings()
             result.newest_after.append(engine.last)
+            if chained and member is archives[-1] and archives_clean:
+                assert plans is not None
+                plans.keep_state(result.newest_after, engine)
             if handover is not None or engine.stopped:
                 break
+        if planned:
+            assert plans is not None
+            plans.close()
         if tail is not None:
             # Read again (only the newest members, only until the tail is full) rather than kept
             # while feeding: the fast path hands out blocks, and this way the tail's lines come with

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from execlog_tui.alert_log import AlertLogWriter
+from execlog_tui.cache.plans import CacheOptions
 from execlog_tui.core.alerts import AlertRecord
 from execlog_tui.core.config import Config
 from execlog_tui.core.engine import MetricsEngine
@@ -286,8 +287,10 @@ class MonitorSession:
         line_limit: int = LINE_LIMIT,
         rss_probe: RssProbe = read_rss_mb,
         counting: bool = False,
+        cache: CacheOptions | None = None,
     ) -> None:
         self.paths = list(paths) or ["execution.log"]
+        self.cache = cache  # SPEC 12: the archives' feed plans (None: every archive is read)
         self.counting = counting  # SPEC 11's counters, from the start of following (the exporter's)
         self.config = config or Config()
         self.follow = follow
@@ -449,6 +452,7 @@ class MonitorSession:
         history = [replace(s, members=tuple(m for m in s.members if not m.stream)) for s in self.sets]
         if not self.follow:
             history = self.sets
+        plans = self.cache.plans(self.config, self.line_limit, history) if self.cache is not None else None
         result = read_history(
             history,
             self.engine,
@@ -457,7 +461,10 @@ class MonitorSession:
             progress=progress,
             stop_at=stop_at,
             lock=self.lock,
+            plans=plans,
         )
+        if plans is not None and plans.stats.workers_failed:
+            self._event("archives read in this process: no worker process could start")
         # Per member read, the newest timestamp fed once it was read: the evidence skips the members
         # that end before a window (empty for several merged sets).
         self.history_newest = tuple(zip(result.members, result.newest_after, strict=False))

@@ -50,6 +50,10 @@ class BreakerTracker:
         # read in time proportional to them, not to every breaker.
         self.half_open_inferred: set[str] = set()
 
+    def rebind(self, on_transition: TransitionHook | None) -> None:
+        """Report transitions to `on_transition` from now on (an engine that adopted a kept state)."""
+        self._on_transition = on_transition
+
     def seen(self, component: str, ts: int) -> Breaker:
         b = self.breakers.get(component)
         if b is None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import math
+import pickle
 import time
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from execlog_tui.core.alerts import AlertHook, AlertTracker
 from execlog_tui.core.breakers import BreakerTracker
@@ -51,6 +53,9 @@ from execlog_tui.core.windows import (
 _DEGRADED_ON = "Entering degraded mode"
 _DEGRADED_OFF = ("Leaving degraded mode", "Exiting degraded mode")
 _FAR_FUTURE = 1 << 62
+# Duration sums of buckets below this are added and taken away exactly (integers far from 2**53 even
+# summed over a window's 60 buckets).
+_EXACT_SUM = float(1 << 46)
 _FRACTION_MS: dict[str, int] = {}  # fraction text -> milliseconds, filled lazily (at most a few thousand keys)
 
 
@@ -81,9 +86,18 @@ class MetricsEngine:
     """
 
     def __init__(
-        self, config: Config | None = None, alert_hook: AlertHook | None = None, wall_ms: int | None = None
+        self,
+        config: Config | None = None,
+        alert_hook: AlertHook | None = None,
+        wall_ms: int | None = None,
+        *,
+        figures: bool = True,
     ) -> None:
         self.config = config or Config()
+        # False: an engine that only plans (core/feedplan.py: a worker recording an archive's plan):
+        # the clock, breakers, components and current bucket move as ever, but no whole second is
+        # evaluated and no second reaches the minute buckets, so its figures and alerts mean nothing.
+        self.figures = figures
         self.t: int | None = None
         self.future = 0  # entries left out as dated too far ahead of the wall clock (SPEC 3)
         self._future_files: dict[str, int] = {}  # file -> how many of them
@@ -101,6 +115,7 @@ class MetricsEngine:
         # was replaced by the other window at every snapshot, recomputing a day of minutes each time).
         self._minute_cache: dict[int, tuple[int, int, int, Agg]] = {}
         self._window_entries = 0  # entries in the 1m window at the last evaluation
+        self._win: list[Any] | None = None  # the running sum of `_window_sum`
         self.breakers = BreakerTracker(self.config.breaker, self._on_breaker)
         # SPEC 4: every entry's component goes through this cap (the fast path registers only what it tracks).
         self._cur_fractional = False  # the newest bucket holds a non-integer duration sum
@@ -166,7 +181,8 @@ class MetricsEngine:
                 self.breakers.tick(tm)
                 self._next_timer = self.breakers.next_timer() or _FAR_FUTURE
                 continue
-            self._evaluate(ev)
+            if self.figures:
+                self._evaluate(ev)
             nxt = ev + 1000
             if not self._window_entries and not self.alerts.critical_last_sec:
                 # The 1m window is empty: nothing changes before the next entry, skip the idle seconds,
@@ -180,9 +196,89 @@ class MetricsEngine:
 
     def _evaluate(self, second_ms: int) -> None:
         s = second_ms // 1000
+        lo = SHORTEST.first_bucket(second_ms)
+        agg = self._window_sum(lo, s)
+        if agg is None:
+            agg = self._window_sum_of_buckets(lo, s)
+        self._window_entries = agg.entries
+        figures = self._figures(agg, SHORTEST.seconds)
+        figures["bootstrap_ms"] = self.bootstrap_ms
+        self.alerts.evaluate(second_ms, figures)
+        self.paths.evaluate(second_ms)
+
+    def _window_sum(self, lo: int, s: int) -> Agg | None:
+        """The shortest window's totals for buckets [lo, s] from a running sum of its settled buckets
+        (those before the current one, which only a late entry changes: then the sum is made again),
+        plus the current bucket: the same totals as adding every bucket (`_window_sum_of_buckets`), in
+        time per second, not per bucket of the window. None where it could differ in the last bit: a
+        p95 condition (histograms), or a duration sum that is not a small integer (float sums then
+        depend on the order of addition)."""
+        if self._needs_p95:
+            return None
+        secs = self._secs
+        cur = self._cur_sec
+        hi = min(s, cur - 1)
+        w = self._win
+        if w is None or w[8] != self._late_version or w[0] > lo or w[1] > hi:
+            w = self._win = [lo, lo - 1, 0, 0, 0, 0.0, 0, 0, self._late_version, 0]
+        # w: [first, last, entries, errors, completed, dur_sum, hits, misses, late version, inexact buckets]
+        for sec in range(w[0], min(lo, w[1] + 1)):  # the buckets that left the window
+            b = secs.get(sec)
+            if b is not None and b.entries:
+                w[2] -= b.entries
+                w[3] -= b.errors
+                w[4] -= b.completed
+                w[6] -= b.hits
+                w[7] -= b.misses
+                if b.dur_sum.is_integer() and -_EXACT_SUM < b.dur_sum < _EXACT_SUM:
+                    w[5] -= b.dur_sum
+                else:  # kept out of the sum: while it is in the window, the buckets are added up
+                    w[9] -= 1
+        if lo > w[0]:
+            w[0] = lo
+        if w[1] < lo - 1:
+            w[1] = lo - 1
+        for sec in range(w[1] + 1, hi + 1):  # the buckets settled since
+            b = secs.get(sec)
+            if b is not None and b.entries:
+                w[2] += b.entries
+                w[3] += b.errors
+                w[4] += b.completed
+                w[6] += b.hits
+                w[7] += b.misses
+                if b.dur_sum.is_integer() and -_EXACT_SUM < b.dur_sum < _EXACT_SUM:
+                    w[5] += b.dur_sum
+                else:  # kept out of the sum: while it is in the window, the buckets are added up
+                    w[9] += 1
+        if hi > w[1]:
+            w[1] = hi
+        if w[9]:
+            return None
+        agg = Agg()
+        agg.entries, agg.errors, agg.completed, agg.dur_sum, agg.hits, agg.misses = w[2], w[3], w[4], w[5], w[6], w[7]
+        if lo <= cur <= s:
+            b = self._cur
+            if b.entries:
+                if not (b.dur_sum.is_integer() and -_EXACT_SUM < b.dur_sum < _EXACT_SUM):
+                    return None
+                agg.entries += b.entries
+                agg.errors += b.errors
+                agg.completed += b.completed
+                agg.dur_sum += b.dur_sum
+                agg.hits += b.hits
+                agg.misses += b.misses
+        if self._needs_memory:
+            for sec in range(s, lo - 1, -1):  # the newest report is in the newest bucket holding one
+                b = self._cur if sec == cur else secs.get(sec)
+                if b is not None and b.mem_last is not None:
+                    agg.mem_ts, agg.mem_last = b.mem_ts, b.mem_last
+                    break
+        return agg
+
+    def _window_sum_of_buckets(self, lo: int, s: int) -> Agg:
         agg = Agg()
         secs = self._secs
-        for sec in range(SHORTEST.first_bucket(second_ms), s + 1):
+        for sec in range(lo, s + 1):
             b = secs.get(sec)
             if b is not None and b.entries:
                 agg.entries += b.entries
@@ -196,11 +292,7 @@ class MetricsEngine:
                 if self._needs_p95:
                     for k, v in b.hist.items():
                         agg.hist[k] = agg.hist.get(k, 0) + v
-        self._window_entries = agg.entries
-        figures = self._figures(agg, SHORTEST.seconds)
-        figures["bootstrap_ms"] = self.bootstrap_ms
-        self.alerts.evaluate(second_ms, figures)
-        self.paths.evaluate(second_ms)
+        return agg
 
     @staticmethod
     def _figures(agg: Agg, seconds: int) -> dict[str, float | None]:
@@ -515,6 +607,36 @@ class MetricsEngine:
             self.paths.apply_events(int(path_events[i]), bool(path_events[i + 1]), path_events[i + 3 : end])
             i = end
 
+    # ------------------------------------------------------------ kept states (SPEC 12)
+    def dump_state(self) -> bytes:
+        """This engine's whole state, to be adopted by another engine of the same configuration (the
+        derived-data cache keeps it after a set's archives): everything but the alert hook."""
+        hook = self.alerts.hook
+        self.alerts.hook = None
+        try:
+            return pickle.dumps(self, 5)
+        finally:
+            self.alerts.hook = hook
+
+    def adopt_state(self, blob: bytes) -> None:
+        """Become the engine `dump_state` saved (same configuration), keeping this one's alert hook,
+        wall clock, input files and warnings: as if the lines behind it had been fed here."""
+        other = pickle.loads(blob)
+        if not isinstance(other, MetricsEngine):
+            raise ValueError("not an engine's state")
+        keep = {
+            "config": self.config,
+            "future_limit": self.future_limit,
+            "files": self.files,
+            "feeding_file": self.feeding_file,
+            "warnings": self.warnings,
+        }
+        hook = self.alerts.hook
+        vars(self).update(vars(other))
+        vars(self).update(keep)
+        self.alerts.hook = hook
+        self.breakers.rebind(self._on_breaker)
+
     # ------------------------------------------------------------------- counters (SPEC 11)
     def start_counting(self) -> Counters:
         """Count what is fed from now on (the counters of SPEC 11 start at 0 when following starts)."""
@@ -537,7 +659,7 @@ class MetricsEngine:
         """The bucket of second `sec` when it is not the current one; for a late entry also the
         minute bucket it must reach directly (its second was already merged)."""
         if sec > self._cur_sec:
-            if self._cur_sec != NO_SEC:
+            if self._cur_sec != NO_SEC and self.figures:
                 self._merge_second(self._cur_sec, self._cur)
             self._cur_sec = sec
             self._cur = b = self._secs.open(sec)

@@ -24,6 +24,7 @@ from typing import Any
 from execlog_tui.core import grammar
 from execlog_tui.core.engine import MetricsEngine
 from execlog_tui.core.entry import NOT_AN_OPERATION
+from execlog_tui.core.feedplan import PlanRecorder
 from execlog_tui.core.parser import line_timestamp
 from execlog_tui.core.windows import NO_SEC, NO_TS, duration_bin
 
@@ -147,6 +148,8 @@ class FastFeeder:
         self._breaker_version = -1  # the breakers' version when `_watched` was last read
         self._slow_sec = NO_SEC  # no second is slow (every negative second is an ordinary one)
         self.stop_ts: int | None = None  # the entry after `stop` at which feed_block stopped last
+        # What this feeder did, op by op, while a plan is recorded (core/feedplan.py): None otherwise.
+        self.recorder: PlanRecorder | None = None
 
     # ------------------------------------------------------------------------------ feeding
     def feed(self, payload: Any) -> int:
@@ -163,6 +166,8 @@ class FastFeeder:
             e.stop()
             return _lines_from(payload, end)
         skipped = e.feed_lines(payload, self._until_arg)
+        if self.recorder is not None:
+            self.recorder.lines(payload)
         self._sync()
         return skipped
 
@@ -179,8 +184,10 @@ class FastFeeder:
         self._learn()
         scan = self.scanner.scan
         stop_at = self.until + 1 if stop is None else stop + 1
+        rec = self.recorder
         while True:
             pos = skip_blank(block, pos)
+            start = pos
             t = e.t
             # Lines at or after min(next timer, stop_at) come back from the scanner one at a time, as
             # special lines: a timer falls before such a line, and the first entry after `stop`
@@ -197,13 +204,18 @@ class FastFeeder:
                 e.add_run(
                     sec, ts0, ts1, n, completed, dur_sum, hits, misses, hist, comps, self._names, acts, act_hist, events
                 )
+                if rec is not None:
+                    rec.run(start, a if status == _SPECIAL else pos, run, self._names)
             if status == _END:
                 return -1
             if status == _SPECIAL:
                 g = _GARBAGE_RE.match(block, a)
                 if g is not None:
                     # Parse errors only: the engine counts them and nothing else moves.
-                    e.note_parse_errors(block.count(b"\n", a, g.end()))
+                    errors = block.count(b"\n", a, g.end())
+                    e.note_parse_errors(errors)
+                    if rec is not None:
+                        rec.errors(errors)
                     pos = g.end()
                     continue
                 if skip_blank(block, a) > a:
@@ -216,6 +228,8 @@ class FastFeeder:
                         self.stop_ts = ts
                         return a
                 e.feed_lines([line])
+                if rec is not None:
+                    rec.line(line)
                 self._sync()
 
     def resync(self) -> None:

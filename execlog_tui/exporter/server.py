@@ -14,9 +14,10 @@ from socketserver import ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from prometheus_client.exposition import choose_encoder, generate_latest, gzip_accepted
+from prometheus_client.exposition import gzip_accepted
 from prometheus_client.registry import CollectorRegistry
 
+from execlog_tui.exporter.exposition import render_families
 from execlog_tui.exporter.metrics import ExeclogCollector, Scrape
 
 DEFAULT_HOST = "127.0.0.1"  # binding elsewhere is the user's explicit choice (README)
@@ -48,10 +49,14 @@ def parse_listen(text: str) -> ListenAddress:
 
 def render(scrape: Scrape, accept: str | None = None) -> tuple[bytes, str]:
     """The exposition of one scrape in the format the Accept header asks for, and its content type."""
-    registry = CollectorRegistry(auto_describe=False)
-    registry.register(ExeclogCollector(lambda: scrape))
-    encoder, content_type = choose_encoder(accept or "")
-    return encoder(registry), content_type
+    collector = ExeclogCollector(lambda: scrape)
+
+    def registry() -> CollectorRegistry:
+        reg = CollectorRegistry(auto_describe=False)
+        reg.register(collector)
+        return reg
+
+    return render_families(collector.collect, accept, registry)
 
 
 def write_textfile(path: str, scrape: Scrape) -> None:
@@ -59,9 +64,7 @@ def write_textfile(path: str, scrape: Scrape) -> None:
     node_exporter's textfile collector never reads half a file. The temporary name does not end in
     `.prom`, so the collector ignores it; the file is readable by others (umask permitting), as the
     collector usually runs as another user."""
-    registry = CollectorRegistry(auto_describe=False)
-    registry.register(ExeclogCollector(lambda: scrape))
-    data = generate_latest(registry)
+    data = render(scrape)[0]  # the Prometheus text format, as generate_latest writes it
     tmp = f"{path}.{os.getpid()}.tmp"
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)

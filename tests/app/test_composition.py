@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from execlog_tui.cache.plans import CacheOptions
 from execlog_tui.cli import DashboardOptions, ReplayOptions, UsageError, build_parser, build_session, run_dashboard
 from execlog_tui.core.config import Config
 from execlog_tui.session import MonitorSession
@@ -16,11 +17,21 @@ SEED = str(ROOT / "sample_logs" / "seed_sample.log")
 
 
 def test_options_from_the_arguments() -> None:
-    args = build_parser().parse_args(["--buffer", "5000", "--refresh", "2", "--theme", "light", SEED])
+    args = build_parser().parse_args(
+        ["--buffer", "5000", "--refresh", "2", "--theme", "light", "--cache-dir", "/c", "--jobs", "1", SEED]
+    )
     options = DashboardOptions.from_args(args)
     assert options == DashboardOptions(
-        paths=(SEED,), theme="light", refresh_hz=2.0, ring_capacity=5000, line_limit=64 * 1024, replay=None
+        paths=(SEED,),
+        theme="light",
+        refresh_hz=2.0,
+        ring_capacity=5000,
+        line_limit=64 * 1024,
+        replay=None,
+        cache=CacheOptions(directory="/c", enabled=True, max_mb=None, jobs=1),
     )
+    no_cache = DashboardOptions.from_args(build_parser().parse_args(["--no-cache", SEED]))
+    assert no_cache.cache == CacheOptions(enabled=False)
     args = build_parser().parse_args(["--replay", "--speed", "max", "--from", "10:01", SEED])
     assert DashboardOptions.from_args(args).replay == ReplayOptions(speed="max", start="10:01", end=None)
     assert DashboardOptions.from_args(build_parser().parse_args([])).paths == ("execution.log",)

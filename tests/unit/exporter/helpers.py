@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
+import socket
+import subprocess
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Iterator
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from prometheus_client.openmetrics.parser import text_string_to_metric_families as parse_openmetrics
@@ -104,3 +113,125 @@ def samples(text: str, openmetrics: bool = False) -> dict[Key, float]:
 
 def gauges_only(parsed: dict[Key, float]) -> dict[Key, float]:
     return {k: v for k, v in parsed.items() if k[0] in GAUGES}
+
+
+# ------------------------------------------------------------------ a real Prometheus on 127.0.0.1
+def poll(fetch: Callable[[], Any], ok: Callable[[Any], bool], timeout: float = 60.0) -> Any:
+    deadline = time.monotonic() + timeout
+    got = None
+    while time.monotonic() < deadline:
+        try:
+            got = fetch()
+            if ok(got):
+                return got
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"timed out; last {got!r}")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Prometheus:
+    def __init__(self, tmp: Path, targets: list[str], rules: Path) -> None:
+        self.port = _free_port()
+        config = tmp / "prometheus.yml"
+        config.write_text(
+            json.dumps(
+                {
+                    "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
+                    "rule_files": [str(rules)],
+                    "scrape_configs": [{"job_name": "execlog", "static_configs": [{"targets": targets}]}],
+                }
+            )
+        )
+        self.log = (tmp / "prometheus.err").open("w")
+        self.proc = subprocess.Popen(
+            [
+                "prometheus",
+                f"--config.file={config}",
+                f"--storage.tsdb.path={tmp / 'tsdb'}",
+                f"--web.listen-address=127.0.0.1:{self.port}",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=self.log,
+        )
+
+    def api(self, path: str, **params: str) -> Any:
+        url = f"http://127.0.0.1:{self.port}/api/v1/{path}"
+        if params:
+            url += "?" + urllib.parse.urlencode(params)
+        with urllib.request.urlopen(url, timeout=5) as r:
+            doc = json.load(r)
+        assert doc["status"] == "success", doc
+        return doc["data"]
+
+    def query(self, expr: str) -> dict[str, float]:
+        """instance -> value."""
+        return {r["metric"].get("instance", ""): float(r["value"][1]) for r in self.api("query", query=expr)["result"]}
+
+    def firing(self) -> set[tuple[str, str, str]]:
+        """(alertname, instance, component) of the firing alerts."""
+        return {
+            (a["labels"]["alertname"], a["labels"].get("instance", ""), a["labels"].get("component", ""))
+            for a in self.api("alerts")["alerts"]
+            if a["state"] == "firing"
+        }
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.log.close()
+
+
+@contextlib.contextmanager
+def two_instances(tmp: Path, burst_on_a: bool = True) -> Iterator[tuple[Prometheus, dict[str, Any], dict[str, Any]]]:
+    """Prometheus (with the generated rules) scraping two exporters, `a` and `b`, on two generated logs;
+    with `burst_on_a`, an error burst on `a` (its API breaker opens, its 1m error rate passes 5 %)."""
+    import sys
+
+    from execlog_tui.writer import ExecutionLogger
+
+    from .test_cli_exporter import ENV, Running
+
+    rules = tmp / "execlog.rules.yml"
+    rules.write_text(
+        subprocess.run(
+            [sys.executable, "-m", "execlog_tui", "--prometheus-rules"],
+            capture_output=True,
+            text=True,
+            check=True,
+            env=ENV,
+        ).stdout
+    )
+    writers: dict[str, Any] = {}
+    exporters: dict[str, Any] = {}
+    prom = None
+    try:
+        for name in ("a", "b"):
+            d = tmp / name
+            d.mkdir()
+            w = writers[name] = ExecutionLogger(d / "execution.log", compress=False, multiprocess=False)
+            w.log("BOOTSTRAP", "COMPLETE", 254, "INFO", "ready")
+            for _ in range(50):
+                w.log("API", "CALL", 10, "SUCCESS", "ok")
+            if name == "a" and burst_on_a:
+                for _ in range(10):
+                    w.log("API", "CALL", 10, "FAILURE", "upstream down")
+            exporters[name] = Running(["--exporter", "127.0.0.1:0", str(d)])
+        prom = Prometheus(tmp, [r.base.removeprefix("http://") for r in exporters.values()], rules)
+        yield prom, exporters, writers
+    finally:
+        if prom is not None:
+            prom.stop()
+        for r in exporters.values():
+            r.stop()
+        for w in writers.values():
+            w.close()

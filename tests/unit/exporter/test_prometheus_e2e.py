@@ -6,102 +6,22 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.parse
-import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from execlog_tui.writer import ExecutionLogger
 
-from .helpers import key
+from .helpers import Prometheus, key, poll
 from .test_cli_exporter import ENV, Running
 
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(shutil.which("prometheus") is None, reason="needs prometheus (Debian: prometheus)"),
 ]
-
-
-def poll(fetch: Callable[[], Any], ok: Callable[[Any], bool], timeout: float = 60.0) -> Any:
-    deadline = time.monotonic() + timeout
-    got = None
-    while time.monotonic() < deadline:
-        try:
-            got = fetch()
-            if ok(got):
-                return got
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"timed out; last {got!r}")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Prometheus:
-    def __init__(self, tmp: Path, targets: list[str], rules: Path) -> None:
-        self.port = _free_port()
-        config = tmp / "prometheus.yml"
-        config.write_text(
-            json.dumps(
-                {
-                    "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
-                    "rule_files": [str(rules)],
-                    "scrape_configs": [{"job_name": "execlog", "static_configs": [{"targets": targets}]}],
-                }
-            )
-        )
-        self.log = (tmp / "prometheus.err").open("w")
-        self.proc = subprocess.Popen(
-            [
-                "prometheus",
-                f"--config.file={config}",
-                f"--storage.tsdb.path={tmp / 'tsdb'}",
-                f"--web.listen-address=127.0.0.1:{self.port}",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=self.log,
-        )
-
-    def api(self, path: str, **params: str) -> Any:
-        url = f"http://127.0.0.1:{self.port}/api/v1/{path}"
-        if params:
-            url += "?" + urllib.parse.urlencode(params)
-        with urllib.request.urlopen(url, timeout=5) as r:
-            doc = json.load(r)
-        assert doc["status"] == "success", doc
-        return doc["data"]
-
-    def query(self, expr: str) -> dict[str, float]:
-        """instance -> value."""
-        return {r["metric"].get("instance", ""): float(r["value"][1]) for r in self.api("query", query=expr)["result"]}
-
-    def firing(self) -> set[tuple[str, str, str]]:
-        """(alertname, instance, component) of the firing alerts."""
-        return {
-            (a["labels"]["alertname"], a["labels"].get("instance", ""), a["labels"].get("component", ""))
-            for a in self.api("alerts")["alerts"]
-            if a["state"] == "firing"
-        }
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        self.log.close()
 
 
 @pytest.fixture

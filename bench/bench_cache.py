@@ -1,0 +1,124 @@
+"""Cold against warm on the 7 x 100 MB set (SPEC 12's derived-data cache), as ratios to the
+`zcat | wc -l` floor measured in the same run: `-b --json` cold with the default workers, cold with
+`--jobs 1`, warm, and `--no-cache --jobs 1` (reading every archive in one process, as before the
+cache); the dashboard's history until it is complete (a headless session); a GROUP BY query and each
+named report, cold and warm; the cache's size on disk as a share of the archives' uncompressed size;
+peak memory summed over the process tree. Every run's output is compared with the no-cache one."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import bench_batch  # noqa: E402  (a sibling script, not a package)
+import gen_bigset  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+GROUP_BY = "SELECT component, count(*) AS n, avg(duration_ms) AS avg_ms FROM entries GROUP BY component ORDER BY n DESC"
+REPORTS = ("performance", "error_rate", "cache_efficiency", "user_patterns", "bottlenecks", "critical_paths")
+
+SESSION = """
+import sys, time
+from execlog_tui.cache.plans import CacheOptions
+from execlog_tui.session import MonitorSession
+t0 = time.perf_counter()
+s = MonitorSession([sys.argv[1]], follow=False, cache=CacheOptions(directory=sys.argv[2], enabled=sys.argv[3] == "1"))
+s.start()
+assert s.wait_history(600)
+print(f"{time.perf_counter() - t0:.3f}")
+s.stop()
+"""
+
+
+def run(cmd: list[str]) -> bench_batch.Run:
+    r = bench_batch.measure(cmd)
+    if r.returncode != 0:
+        sys.exit(f"bench_cache: {' '.join(cmd)} exited with {r.returncode}: {r.stderr.decode(errors='replace')[-500:]}")
+    return r
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--set", type=Path, help="a directory holding an execution.log set (default: the 7x100 MB one)")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--no-queries", action="store_true", help="leave out the queries (the slow part of a cold run)")
+    args = ap.parse_args(argv)
+    why = bench_batch.tool_available()
+    if why:
+        sys.exit(f"bench_cache: {why}")
+    if args.set is None:
+        gen_bigset.main([])
+        args.set = ROOT / "bench" / "data" / "bigset"
+    target = str(args.set)
+    cache = Path(tempfile.mkdtemp(prefix="bench-cache-"))
+    py = [sys.executable, "-m", "execlog_tui"]
+
+    def tool(*extra: str) -> list[str]:
+        return [*py, "--cache-dir", str(cache), *extra]
+
+    def cold() -> None:
+        shutil.rmtree(cache, ignore_errors=True)
+
+    bench_batch.measure(bench_batch.floor_command(args.set))  # warms the page cache
+    floors = [run(bench_batch.floor_command(args.set)).wall for _ in range(args.runs)]
+    floor = statistics.median(floors)
+    reference = run(tool("--no-cache", "--jobs", "1", "-b", "--json", target)).stdout
+    rows: list[tuple[str, float, float]] = []
+
+    def case(name: str, cmd: list[str], before: object = None, compare: bytes | None = None) -> None:
+        walls, rss = [], []
+        for _ in range(args.runs):
+            if callable(before):
+                before()
+            r = run(cmd)
+            if compare is not None and r.stdout != compare:
+                sys.exit(f"bench_cache: {name}: the output differs from the no-cache run")
+            walls.append(r.wall)
+            rss.append(r.tree_rss_mb)
+        rows.append((name, statistics.median(walls), max(rss)))
+
+    batch = tool("-b", "--json", target)
+    case("-b --json, --no-cache --jobs 1", tool("--no-cache", "--jobs", "1", "-b", "--json", target), compare=reference)
+    case("-b --json, cold --jobs 1", tool("--jobs", "1", "-b", "--json", target), before=cold, compare=reference)
+    case("-b --json, cold (workers)", batch, before=cold, compare=reference)
+    case("-b --json, warm", batch, compare=reference)
+    cache_bytes = sum(p.stat().st_size for p in cache.rglob("*") if p.is_file())
+    session = [sys.executable, "-c", SESSION, target, str(cache)]
+    case("dashboard history, cold", [*session, "1"], before=cold)
+    case("dashboard history, warm", [*session, "1"])
+    if not args.no_queries:
+        for name, query in [("GROUP BY", GROUP_BY), *[(f"--query {r}", r) for r in REPORTS]]:
+            cmd = tool("--query", query, "--format", "csv", target)
+            case(f"{name}, cold", cmd, before=cold)
+            case(f"{name}, warm", cmd)
+    uncompressed = 0
+    manifest = args.set / "manifest.json"
+    if manifest.exists():
+        uncompressed = int(json.loads(manifest.read_text()).get("uncompressed_bytes", 0))
+    print(f"floor `zcat | wc -l`: {floor:.2f} s (median of {args.runs})")
+    print(f"{'case':40} {'wall':>8} {'x floor':>8} {'peak RSS':>10}")
+    for name, wall, rss in rows:
+        print(f"{name:40} {wall:7.2f}s {wall / floor:7.2f}x {rss:8.1f} MB")
+    share = (
+        f" ({100 * cache_bytes / uncompressed:.1f} % of the set's {uncompressed / 2**20:,.0f} MiB uncompressed)"
+        if uncompressed
+        else ""
+    )
+    print(f"cache on disk after the batch runs: {cache_bytes / 2**20:.1f} MiB{share}")
+    out = ROOT / "bench" / "out"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "bench_cache.json").write_text(
+        json.dumps({"floor": floor, "rows": rows, "cache_bytes": cache_bytes, "uncompressed": uncompressed}, indent=1)
+    )
+    shutil.rmtree(cache, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

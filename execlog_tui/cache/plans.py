@@ -1,0 +1,325 @@
+"""Feed plans of archives (core/feedplan.py): kept in the store, built in worker processes when missing.
+
+An archive read whole and intact (no warning of any kind: no damage, no cut line) yields a plan; the
+live file, a stream, a member the followers start in, and any archive that did not read cleanly are
+read as before. `Plans.start` looks every archive up in the store (hashing it: a few hundredths of a
+second per 100 MB) and hands the missing ones to `jobs` worker processes at once, in timeline order,
+so that on a cold start the archives are read side by side while the engine is fed in order; each
+worker stores what it built. With `jobs` 1 the missing plans are built in this process, as they are
+needed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+import multiprocessing
+import os
+import time
+from collections.abc import Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from execlog_tui.cache.store import DEFAULT_LIMIT_SHARE, MIN_LIMIT, CacheStore, content_key, same_file
+from execlog_tui.core.config import Config
+from execlog_tui.core.engine import MetricsEngine
+from execlog_tui.core.fastpath import FastFeeder, available
+from execlog_tui.core.feedplan import PlanRecorder, plan_fingerprint
+from execlog_tui.sources.logset import LogSet
+from execlog_tui.sources.reader import SourceWarning, read_raw_batches
+
+Plan = tuple[Any, ...]
+STATE_FORMAT = 1  # bumped with every change of what a kept state holds
+
+
+def default_jobs() -> int:
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, 4))
+
+
+@dataclass(frozen=True, slots=True)
+class CacheOptions:
+    """The cache options of a run (--cache-dir, --no-cache, --cache-max, --jobs)."""
+
+    directory: str | None = None
+    enabled: bool = True
+    max_mb: int | None = None
+    jobs: int | None = None
+
+    def store(self, archives_bytes: int = 0) -> CacheStore | None:
+        """The store these options ask for (None with --no-cache), limited to --cache-max or a share
+        of the archives' size on disk."""
+        if not self.enabled:
+            return None
+        if self.max_mb is not None:
+            limit = self.max_mb * 1024 * 1024
+        else:
+            limit = max(MIN_LIMIT, int(archives_bytes * DEFAULT_LIMIT_SHARE))
+        return CacheStore(Path(self.directory).expanduser() if self.directory else None, limit)
+
+    def plans(self, config: Config, line_limit: int, sets: Sequence[LogSet]) -> Plans | None:
+        """The feed plans for reading `sets` (a single set: several are merged line by line), or None
+        when they cannot be used (no C scanner) or would do nothing (no store, one process)."""
+        if len(sets) != 1 or not Plans.usable():
+            return None
+        jobs = self.jobs if self.jobs is not None else default_jobs()
+        size = 0
+        for m in sets[0].archives:
+            try:
+                size += m.path.stat().st_size
+            except OSError:
+                pass
+        store = self.store(size)
+        if store is None and jobs == 1:
+            return None
+        return Plans(config, line_limit, store, jobs)
+
+
+def build_plan(path: Path, config: Config, line_limit: int) -> Plan | None:
+    """Read the archive at `path` through a fast feeder of an engine of its own, recording; None when
+    it did not read cleanly (a warning of any kind) or changed while it was read."""
+    engine = MetricsEngine(config, figures=False)  # it only plans: its figures are never read
+    feeder = FastFeeder(engine)
+    rec = feeder.recorder = PlanRecorder()
+    warnings: list[SourceWarning] = []
+    try:
+        before = os.stat(path)
+    except OSError:
+        return None
+    for i, (payload, _cut) in enumerate(read_raw_batches(path, warnings, line_limit, archive=True)):
+        if warnings:
+            return None
+        rec.batch = i
+        feeder.feed(payload)
+    if warnings:
+        return None
+    try:
+        after = os.stat(path)
+    except OSError:
+        return None
+    if not same_file(before, after):
+        return None
+    return rec.finish()
+
+
+def _work(path: str, config: Config, line_limit: int, store_dir: str | None, key: str | None) -> bytes | None:
+    """A worker's task: build the plan of one archive, store it, hand it back marshalled."""
+    plan = build_plan(Path(path), config, line_limit)
+    if plan is None:
+        return None
+    payload = marshal.dumps(plan)
+    if store_dir is not None and key is not None:
+        CacheStore(Path(store_dir)).save("plan", key, payload)
+    return payload
+
+
+class RawBlocks:
+    """The blocks of an archive read again, forward only: the raw lines of the runs a plan could not
+    apply as runs."""
+
+    def __init__(self, path: Path, line_limit: int) -> None:
+        self._warnings: list[SourceWarning] = []
+        self._it = iter(read_raw_batches(path, self._warnings, line_limit, archive=True))
+        self._index = -1
+        self._block = b""
+
+    def __call__(self, batch: int, start: int, end: int) -> bytes:
+        while self._index < batch:
+            try:
+                payload, _cut = next(self._it)
+            except StopIteration:
+                raise ValueError("the archive ended before its plan") from None
+            self._index += 1
+            self._block = payload if type(payload) is bytes else b""
+        return self._block[start:end]
+
+    def close(self) -> None:
+        close = getattr(self._it, "close", None)
+        if close is not None:
+            close()
+
+
+@dataclass(slots=True)
+class PlanStats:
+    hits: int = 0  # plans read from the store
+    built: int = 0  # plans built (and stored when there is a store)
+    unplanned: int = 0  # archives read as before (not clean, or no plan could be made)
+    fed_raw: int = 0  # runs fed from their raw lines (the state they met did not allow them)
+    seconds_waiting: float = 0.0  # time the engine waited for a worker
+    workers_failed: bool = False  # no worker process could be started: read here
+    state_hit: bool = False  # the engine's state after all the archives was kept: none was read
+
+
+def prepare_workers() -> None:
+    """Start what worker processes need while this process's standard error is still a file: the
+    dashboard replaces it (Textual), and multiprocessing's resource tracker hands it to its process."""
+    from multiprocessing import resource_tracker
+
+    try:
+        resource_tracker.ensure_running()
+    except (OSError, ValueError):
+        pass
+
+
+class Plans:
+    """The plans of one run's archives."""
+
+    def __init__(self, config: Config, line_limit: int, store: CacheStore | None, jobs: int) -> None:
+        self.config = config
+        self.line_limit = line_limit
+        self.store = store
+        self.jobs = jobs
+        self.stats = PlanStats()
+        self.fingerprint = plan_fingerprint(MetricsEngine(config), line_limit)
+        # A kept state depends on everything the engine is configured with (thresholds, rules, ...).
+        self.state_fingerprint = repr((STATE_FORMAT, self.fingerprint, config))
+        self._state_key: str | None = None
+        self._ready: set[str] = set()
+        self._keys: dict[str, str] = {}
+        self._stats: dict[str, os.stat_result] = {}
+        self._pending: dict[str, Future[bytes | None]] = {}
+        self._pool: ProcessPoolExecutor | None = None
+
+    @staticmethod
+    def usable() -> bool:
+        return available() and not os.environ.get("EXECLOG_NO_FASTPATH")
+
+    def start(self, archives: list[Path]) -> None:
+        """Look the archives up; start building the missing ones (oldest first) when there are workers."""
+        missing: list[Path] = []
+        for path in archives:
+            name = str(path)
+            key = None
+            if self.store is not None:
+                got = content_key(path, self.fingerprint)
+                if got is None:
+                    continue
+                key = got[0]
+                self._keys[name] = key
+                self._stats[name] = got[1]
+                if self.store.existing("plan", key) is not None:
+                    self._ready.add(name)  # loaded (and checked) when its turn comes: one at a time
+                    continue
+            missing.append(path)
+        self._state_key = None
+        if self.store is not None and archives and all(str(p) in self._keys for p in archives):
+            chain = "\0".join(self._keys[str(p)] for p in archives)
+            self._state_key = hashlib.sha256(f"state\0{self.state_fingerprint}\0{chain}".encode()).hexdigest()
+            if self.store.existing("state", self._state_key) is not None:
+                return  # the state after every archive is kept: no archive needs reading (see `state`)
+        if self.jobs > 1 and len(missing) > 1:
+            ctx = multiprocessing.get_context("spawn")
+            store_dir = str(self.store.dir) if self.store is not None else None
+            try:
+                self._pool = ProcessPoolExecutor(max_workers=min(self.jobs, len(missing)), mp_context=ctx)
+                for path in missing:
+                    name = str(path)
+                    self._pending[name] = self._pool.submit(
+                        _work, name, self.config, self.line_limit, store_dir, self._keys.get(name)
+                    )
+            except (OSError, ValueError, RuntimeError):
+                # No worker could start (no process left, a standard error without a descriptor): this
+                # process reads the archives itself, as with --jobs 1.
+                self.stats.workers_failed = True
+                self._pending.clear()
+                if self._pool is not None:
+                    self._pool.shutdown(wait=False, cancel_futures=True)
+                    self._pool = None
+
+    def plan_for(self, path: Path) -> Plan | None:
+        """The plan of an archive given to `start` (built now when it has no worker), or None: read it."""
+        name = str(path)
+        if name in self._ready:
+            self._ready.discard(name)
+            assert self.store is not None
+            payload = self.store.load("plan", self._keys[name])
+            plan = _loads(payload) if payload is not None else None
+            if plan is not None:
+                self.stats.hits += 1
+                return plan
+            return None  # damaged since it was looked up: read it (and keep its plan again)
+        fut = self._pending.pop(name, None)
+        if fut is not None:
+            t0 = time.perf_counter()
+            try:
+                payload = fut.result()
+            except Exception:  # a worker that died: read the archive here, as without plans
+                payload = None
+            self.stats.seconds_waiting += time.perf_counter() - t0
+            plan = _loads(payload) if payload is not None else None
+        else:
+            return None  # no worker for it: the caller reads it, recording (see `keep`)
+        if plan is None:
+            self.stats.unplanned += 1
+        else:
+            self.stats.built += 1
+        return plan
+
+    def keep(self, path: Path, plan: Plan) -> None:
+        """A plan the caller recorded while reading the archive cleanly: stored when the archive is
+        still the file that was hashed."""
+        name = str(path)
+        key = self._keys.get(name)
+        before = self._stats.get(name)
+        if self.store is None or key is None or before is None:
+            return
+        try:
+            now = os.stat(path)
+        except OSError:
+            return
+        if same_file(before, now):
+            self.stats.built += 1
+            self.store.save("plan", key, marshal.dumps(plan))
+
+    def state(self) -> tuple[list[int | None], bytes] | None:
+        """The kept state after all the archives given to `start`: (newest timestamp after each,
+        the engine's state for `adopt_state`), or None."""
+        if self.store is None or self._state_key is None:
+            return None
+        payload = self.store.load("state", self._state_key)
+        if payload is None:
+            return None
+        try:
+            newest, blob = marshal.loads(payload)
+        except (ValueError, EOFError, TypeError):
+            return None
+        if not isinstance(newest, list) or not isinstance(blob, bytes):
+            return None
+        return newest, blob
+
+    def keep_state(self, newest_after: list[int | None], engine: MetricsEngine) -> None:
+        """Keep the engine's state after every archive (read cleanly, none of them changed since it
+        was hashed, nothing from the future, no counting)."""
+        if self.store is None or self._state_key is None or engine.future or engine.counters is not None:
+            return
+        for name, before in self._stats.items():
+            try:
+                if not same_file(before, os.stat(name)):
+                    return
+            except OSError:
+                return
+        self.store.save("state", self._state_key, marshal.dumps((newest_after, engine.dump_state())))
+
+    def close(self) -> None:
+        if self._pool is not None:
+            for fut in self._pending.values():
+                fut.cancel()
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+        if self.store is not None:
+            self.store.prune()
+
+
+def _loads(payload: bytes) -> Plan | None:
+    try:
+        plan = marshal.loads(payload)
+    except (ValueError, EOFError, TypeError):
+        return None
+    if not isinstance(plan, tuple) or len(plan) != 3:
+        return None
+    return plan

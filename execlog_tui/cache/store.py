@@ -1,0 +1,235 @@
+"""The derived-data store (SPEC 12): files in the user's cache directory, each checked before use.
+
+Layout: `<dir>/<kind>/<key[:2]>/<key>.<kind>`, where the key is the SHA-256 of the archive's bytes (so a
+rotation that renames the file still finds it, and a file rewritten in place never does) and of what
+else the item depends on (`fingerprint`). An item file is a header (magic, format, payload length,
+BLAKE2b digest of the payload) and the payload. It is written to a temporary file in the same directory
+and renamed into place, so a reader sees a whole file or none; one that is short, fails its digest,
+is of another format or belongs to another user is ignored (and replaced by the next write). The
+directory is mode 0700 and files 0600: they hold log text. Using an item touches its mtime; `prune`
+removes the least recently used items until the store fits its size limit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import struct
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from execlog_tui import __version__
+
+_MAGIC = b"EXLGTOP\x00"
+_HEADER = struct.Struct("<8sIQ32s")  # magic, store format, payload length, digest
+STORE_FORMAT = 1
+KINDS = ("plan", "state", "parquet")
+DEFAULT_LIMIT_SHARE = 0.5  # of the archives' size on disk, when no limit is given
+MIN_LIMIT = 64 * 1024 * 1024
+
+
+def default_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "execlog-top"
+
+
+def content_key(path: Path, fingerprint: str) -> tuple[str, os.stat_result] | None:
+    """The key of the archive at `path` (None when it cannot be read), with its stat as hashed: a caller
+    that reads it afterwards compares the stat again to know it read the same file."""
+    try:
+        with open(path, "rb") as f:
+            st = os.fstat(f.fileno())
+            h = hashlib.sha256()
+            h.update(f"{__version__}\0{fingerprint}\0".encode())
+            while chunk := f.read(1 << 20):
+                h.update(chunk)
+    except OSError:
+        return None
+    return h.hexdigest(), st
+
+
+def same_file(a: os.stat_result, b: os.stat_result) -> bool:
+    return (a.st_dev, a.st_ino, a.st_size, a.st_mtime_ns) == (b.st_dev, b.st_ino, b.st_size, b.st_mtime_ns)
+
+
+@dataclass(frozen=True, slots=True)
+class KindInfo:
+    kind: str
+    items: int
+    bytes: int
+
+
+class CacheStore:
+    def __init__(self, directory: Path | None = None, limit: int | None = None) -> None:
+        self.dir = directory if directory is not None else default_dir()
+        self.limit = limit
+        self.write_errors = 0  # saves that failed (read-only or full directory): the run goes on
+
+    # ------------------------------------------------------------------------------ paths
+    def _ensure(self, path: Path) -> bool:
+        """`path` (inside the store) and the store's directories, each made mode 0700."""
+        try:
+            self.dir.parent.mkdir(parents=True, exist_ok=True)
+            for d in (self.dir, *reversed(path.relative_to(self.dir).parents[:-1]), path):
+                target = d if d.is_absolute() else self.dir / d
+                if not target.is_dir():
+                    target.mkdir(mode=0o700, exist_ok=True)
+            return True
+        except (OSError, ValueError):
+            return False
+
+    def item_path(self, kind: str, key: str) -> Path:
+        return self.dir / kind / key[:2] / f"{key}.{kind}"
+
+    def _trusted(self, path: Path) -> bool:
+        """Ours and private: a file of another user (or readable by others) is not used."""
+        try:
+            st = path.stat()
+        except OSError:
+            return False
+        return st.st_uid == os.getuid() and not st.st_mode & 0o077
+
+    # ------------------------------------------------------------------------------ items
+    def load(self, kind: str, key: str) -> bytes | None:
+        """The payload of an item, or None when there is none or it does not pass its checks."""
+        path = self.item_path(kind, key)
+        if not self._trusted(path):
+            return None
+        try:
+            with open(path, "rb") as f:
+                head = f.read(_HEADER.size)
+                if len(head) != _HEADER.size:
+                    return None
+                magic, fmt, length, digest = _HEADER.unpack(head)
+                if magic != _MAGIC or fmt != STORE_FORMAT or length > os.fstat(f.fileno()).st_size:
+                    return None
+                payload = f.read(length + 1)
+        except OSError:
+            return None
+        if len(payload) != length or hashlib.blake2b(payload, digest_size=32).digest() != digest:
+            return None
+        self.touch(path)
+        return payload
+
+    def save(self, kind: str, key: str, payload: bytes) -> bool:
+        """Store an item atomically; False (and counted) when the directory cannot take it."""
+        path = self.item_path(kind, key)
+        digest = hashlib.blake2b(payload, digest_size=32).digest()
+        return self._write(path, [_HEADER.pack(_MAGIC, STORE_FORMAT, len(payload), digest), payload])
+
+    def _write(self, path: Path, parts: list[bytes]) -> bool:
+        if not self._ensure(path.parent):
+            self.write_errors += 1
+            return False
+        tmp = None
+        try:
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")  # mode 0600
+            with os.fdopen(fd, "wb") as f:
+                for part in parts:
+                    f.write(part)
+            os.replace(tmp, path)
+            return True
+        except OSError:
+            self.write_errors += 1
+            if tmp is not None:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+            return False
+
+    def new_file(self, kind: str, key: str) -> tuple[Path, Path] | None:
+        """A temporary path beside the item's for a writer of its own (DuckDB's COPY), and the item's
+        path to rename it to when it is complete; None when the directory cannot take it."""
+        path = self.item_path(kind, key)
+        if not self._ensure(path.parent):
+            self.write_errors += 1
+            return None
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        os.close(fd)
+        return Path(tmp), path
+
+    def existing(self, kind: str, key: str) -> Path | None:
+        """An item written whole by another writer (renamed into place), trusted by owner and mode."""
+        path = self.item_path(kind, key)
+        if not self._trusted(path):
+            return None
+        self.touch(path)
+        return path
+
+    @staticmethod
+    def touch(path: Path) -> None:
+        try:
+            os.utime(path)
+        except OSError:
+            pass
+
+    # ------------------------------------------------------------------------------ whole store
+    def _items(self) -> Iterator[tuple[str, Path, os.stat_result]]:
+        for kind in KINDS:
+            root = self.dir / kind
+            if not root.is_dir():
+                continue
+            for sub in root.iterdir():
+                if not sub.is_dir():
+                    continue
+                for p in sub.iterdir():
+                    try:
+                        yield kind, p, p.stat()
+                    except OSError:
+                        continue
+
+    def info(self) -> list[KindInfo]:
+        counts = {k: [0, 0] for k in KINDS}
+        for kind, p, st in self._items():
+            if p.name.startswith(".tmp-"):
+                continue
+            counts[kind][0] += 1
+            counts[kind][1] += st.st_size
+        return [KindInfo(k, n, b) for k, (n, b) in counts.items()]
+
+    def prune(self, limit: int | None = None) -> int:
+        """Remove least recently used items until the store holds at most `limit` bytes (and any
+        temporary file older than an hour); returns the bytes removed."""
+        limit = self.limit if limit is None else limit
+        items = list(self._items())
+        removed = 0
+        now = max((st.st_mtime for _k, _p, st in items), default=0)
+        kept = []
+        for _kind, p, st in items:
+            if p.name.startswith(".tmp-"):
+                if now - st.st_mtime > 3600:
+                    removed += _unlink(p, st)
+                continue
+            kept.append((st.st_mtime, st.st_size, p))
+        if limit is None:
+            return removed
+        total = sum(size for _m, size, _p in kept)
+        for _mtime, size, p in sorted(kept):
+            if total <= limit:
+                break
+            try:
+                p.unlink()
+                total -= size
+                removed += size
+            except OSError:
+                continue
+        return removed
+
+    def clear(self) -> int:
+        """Remove every item (and the store's directories); returns the bytes removed."""
+        removed = sum(st.st_size for _k, _p, st in self._items())
+        for kind in KINDS:
+            shutil.rmtree(self.dir / kind, ignore_errors=True)
+        return removed
+
+
+def _unlink(p: Path, st: os.stat_result) -> int:
+    try:
+        p.unlink()
+        return st.st_size
+    except OSError:
+        return 0

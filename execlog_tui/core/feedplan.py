@@ -1,0 +1,137 @@
+"""A feed plan: what the fast path did to an engine while one archive was read, kept to do it again
+without reading the archive (SPEC 12).
+
+An archive's plan is recorded by a `FastFeeder` on an engine of its own (in a worker process, or in an
+earlier run: the derived-data cache keeps it). Its ops are the one feed path's own: runs of plain lines
+(`MetricsEngine.add_run`), lines for the per-line path (`feed_lines`) and counts of parse errors. Lines
+for the per-line path are the reference whatever the engine's state, so they are always fed as they are.
+A run depends on the state it is applied to (the clock, the next breaker timer, the future limit, the
+component cap, the HALF_OPEN breakers, a fractional second): `apply_plan` checks each run against the
+engine it feeds, exactly the conditions under which the scanner would have put its lines in a run,
+and feeds a run that fails them from the archive's raw lines through the feeder instead (`raw`: the
+lines of the run, read again). The result is the engine that reading the archive would have given,
+for any engine state before it and any configuration: what the plan holds depends only on the archive
+and on the configuration's critical paths (`plan_fingerprint`), which decide the checkpoint totals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from execlog_tui.core.engine import MetricsEngine
+
+
+class Feeder(Protocol):
+    """The fast path's feeder (core/fastpath.FastFeeder), which records plans and feeds raw runs."""
+
+    def resync(self) -> None: ...
+
+    def feed_block(self, block: bytes, pos: int = 0, stop: int | None = None) -> int: ...
+
+
+PLAN_FORMAT = 1  # bumped with every change of what a plan holds or means
+RUN, LINES, ERRORS = 0, 1, 2
+
+# The raw lines of a run: (batch index, start, end) -> that slice of the batch's block.
+RawLines = Callable[[int, int, int], bytes]
+
+
+class PlanRecorder:
+    """Collects a feeder's ops; the caller sets `batch` to the index of the block being fed."""
+
+    def __init__(self) -> None:
+        self.batch = 0
+        self.ops: list[tuple[Any, ...]] = []
+        self._names: Sequence[str] = ()
+        self._pending: list[str] = []
+        self._errors = 0
+
+    def _flush(self) -> None:
+        if self._pending:
+            self.ops.append((LINES, tuple(self._pending)))
+            self._pending = []
+        if self._errors:
+            self.ops.append((ERRORS, self._errors))
+            self._errors = 0
+
+    def run(self, start: int, end: int, run: tuple[Any, ...], names: Sequence[str]) -> None:
+        self._flush()
+        self._names = names  # the feeder's list: ids only ever append to it
+        sec, ts0, ts1, n, completed, dur_sum, hits, misses, hist, comps, (acts, act_hist), events = run
+        self.ops.append(
+            (RUN, self.batch, start, end, sec, ts0, ts1, n, completed, dur_sum, hits, misses, hist, comps)
+            + ((acts, act_hist, events) if acts or events else ())
+        )
+
+    def line(self, line: str) -> None:
+        if self._errors:
+            self._flush()
+        self._pending.append(line)
+
+    def lines(self, lines: Sequence[str]) -> None:
+        if self._errors:
+            self._flush()
+        self._pending.extend(lines)
+
+    def errors(self, n: int) -> None:
+        if self._pending:
+            self._flush()
+        self._errors += n
+
+    def finish(self) -> tuple[Any, ...]:
+        """The plan: (format, component names, ops), built of tuples, ints, floats and strings only."""
+        self._flush()
+        return (PLAN_FORMAT, tuple(self._names), self.ops)
+
+
+def plan_fingerprint(engine: MetricsEngine, line_limit: int) -> str:
+    """What a plan's content depends on besides its archive: the critical paths (checkpoint totals
+    and which components go line by line) and the line limit (which lines are cut)."""
+    return repr((PLAN_FORMAT, line_limit, engine.config.critical_paths))
+
+
+def apply_plan(engine: MetricsEngine, feeder: Feeder, plan: tuple[Any, ...], raw: RawLines) -> int:
+    """Feed `engine` as reading the plan's archive through `feeder` would; returns how many runs had
+    to be fed from their raw lines (the state they met did not allow them as runs)."""
+    fmt, names, ops = plan
+    if fmt != PLAN_FORMAT:
+        raise ValueError("a plan of another format")
+    e = engine
+    tracked = e.components.tracked
+    half_open = e.breakers.half_open_inferred
+    fed_raw = 0
+    for op in ops:
+        kind = op[0]
+        if kind == RUN:
+            sec, ts0, ts1, comps = op[4], op[5], op[6], op[13]
+            t = e.t
+            ok = (
+                t is not None
+                and ts0 >= t
+                and ts1 < e.next_timer
+                and ts1 <= e.future_limit
+                and not (sec == e.current_second and e.current_sums_fractional())
+            )
+            if ok:
+                for i in range(0, len(comps), 4):
+                    name = names[comps[i]]
+                    if name not in tracked or name in half_open:
+                        ok = False
+                        break
+            if ok:
+                if len(op) > 14:
+                    e.add_run(sec, ts0, ts1, op[7], op[8], op[9], op[10], op[11], op[12], comps, names, *op[14:])
+                else:
+                    e.add_run(sec, ts0, ts1, op[7], op[8], op[9], op[10], op[11], op[12], comps, names)
+            else:
+                fed_raw += 1
+                feeder.resync()
+                feeder.feed_block(raw(op[1], op[2], op[3]))
+                feeder.resync()
+        elif kind == LINES:
+            e.feed_lines(list(op[1]))
+        else:
+            e.note_parse_errors(op[1])
+    return fed_raw

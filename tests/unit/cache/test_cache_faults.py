@@ -1,0 +1,307 @@
+"""SPEC 12: a kept item that is truncated, bit-flipped, of another format or another user, a cache
+directory that cannot be written, two instances at once, an archive replaced under the same name and
+size, a writer's rotation between two runs: detected, rebuilt, never trusted, never a crash, and the
+report is always the one reading the archives gives."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from execlog_tui.cache.plans import CacheOptions, Plans
+from execlog_tui.cache.store import CacheStore
+from execlog_tui.core.config import Config
+from execlog_tui.core.engine import MetricsEngine
+from execlog_tui.core.snapshot import snapshot_to_json
+from execlog_tui.core.timefmt import format_ts
+from execlog_tui.pipeline import read_history
+from execlog_tui.sources.logset import discover
+
+pytestmark = pytest.mark.skipif(not Plans.usable(), reason="the C scanner is not built")
+
+T0 = 1_757_412_000_000
+WALL = T0 + 86_400_000
+LIMIT = 64 * 1024
+
+
+def lines_from(seed: int, n: int, t0: int) -> list[str]:
+    rng = random.Random(seed)
+    t, out = t0, []
+    for i in range(n):
+        t += rng.choice((0, 3, 40, 300))
+        comp = rng.choice(("API", "DB", "CACHE"))
+        status = "FAILURE" if rng.random() < 0.02 else "SUCCESS"
+        out.append(f"{format_ts(t)}|{comp}|CALL|{rng.randint(0, 400)}|{status}|i={i}")
+    return out
+
+
+def make_set(d: Path, seed: int = 1) -> None:
+    d.mkdir(parents=True, exist_ok=True)
+    a = lines_from(seed, 3000, T0)
+    b = lines_from(seed + 1, 3000, T0 + 2_000_000)
+    c = lines_from(seed + 2, 500, T0 + 4_000_000)
+    with gzip.open(d / "execution.log.2.gz", "wt") as f:
+        f.write("\n".join(a) + "\n")
+    with gzip.open(d / "execution.log.1.gz", "wt") as f:
+        f.write("\n".join(b) + "\n")
+    (d / "execution.log").write_text("\n".join(c) + "\n")
+
+
+def report(d: Path, plans: Plans | None) -> dict:
+    engine = MetricsEngine(Config(), wall_ms=WALL)
+    read_history(discover([str(d)]), engine, plans=plans)
+    return snapshot_to_json(engine.snapshot())
+
+
+def plans(store_dir: Path, states: bool = False) -> Plans:
+    """Plans over the store; without its kept states unless asked (the tests here are about plans)."""
+    if not states:
+        shutil.rmtree(store_dir / "state", ignore_errors=True)
+    return Plans(Config(), LIMIT, CacheStore(store_dir), 1)
+
+
+def plan_files(store_dir: Path) -> list[Path]:
+    return sorted(p for p in (store_dir / "plan").rglob("*.plan"))
+
+
+def test_damaged_items_are_rebuilt(tmp_path: Path) -> None:
+    d, cache = tmp_path / "logs", tmp_path / "cache"
+    make_set(d)
+    reference = report(d, None)
+    assert report(d, plans(cache)) == reference
+    items = plan_files(cache)
+    assert len(items) == 2
+    assert all(p.stat().st_mode & 0o777 == 0o600 for p in items)
+    assert (cache / "plan").stat().st_mode & 0o777 == 0o700 and cache.stat().st_mode & 0o777 == 0o700
+
+    def damage(how: str, p: Path) -> None:
+        data = bytearray(p.read_bytes())
+        if how == "truncated":
+            p.write_bytes(bytes(data[: len(data) // 2]))
+        elif how == "bit-flipped":
+            data[len(data) // 2] ^= 0x10
+            p.write_bytes(bytes(data))
+        elif how == "empty":
+            p.write_bytes(b"")
+        elif how == "other format":
+            data[8] ^= 0xFF  # the store format number in the header
+            p.write_bytes(bytes(data))
+        elif how == "garbage payload":  # a valid header and digest over bytes that are no plan
+            from execlog_tui.cache.store import CacheStore as Store
+
+            key = p.name.split(".")[0]
+            Store(cache).save("plan", key, b"\x00not a marshalled plan")
+        elif how == "readable by others":
+            p.chmod(0o644)
+
+    for how in ("truncated", "bit-flipped", "empty", "other format", "garbage payload", "readable by others"):
+        damage(how, items[0])
+        p = plans(cache)
+        assert report(d, p) == reference, how
+        assert p.stats.hits == 1 and p.stats.built == 1, how  # the damaged one was read and kept again
+        assert items[0].stat().st_mode & 0o777 == 0o600
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to give a file to another user")
+def test_an_item_of_another_user_is_not_used(tmp_path: Path) -> None:
+    d, cache = tmp_path / "logs", tmp_path / "cache"
+    make_set(d)
+    reference = report(d, None)
+    report(d, plans(cache))
+    item = plan_files(cache)[0]
+    os.chown(item, 4242, -1)
+    p = plans(cache)
+    assert report(d, p) == reference
+    assert p.stats.hits == 1 and p.stats.built == 1
+
+
+def test_a_cache_directory_that_cannot_be_written(tmp_path: Path) -> None:
+    d = tmp_path / "logs"
+    make_set(d)
+    reference = report(d, None)
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("x")  # the cache directory would have to be inside a regular file
+    p = Plans(Config(), LIMIT, CacheStore(blocker / "cache"), 1)
+    assert report(d, p) == reference
+    assert p.stats.hits == 0
+
+
+def test_a_full_cache_filesystem(tmp_path: Path) -> None:
+    d = tmp_path / "logs"
+    make_set(d)
+    reference = report(d, None)
+    mnt = tmp_path / "small"
+    mnt.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs", str(mnt)], capture_output=True).returncode:
+        pytest.skip("cannot mount a small tmpfs here")
+    try:
+        store = CacheStore(mnt / "cache")
+        p = Plans(Config(), LIMIT, store, 1)
+        assert report(d, p) == reference
+        assert store.write_errors >= 1  # the plans did not fit: the run went on without them
+        assert not list((mnt / "cache").rglob(".tmp-*"))  # nothing half-written left behind
+        p2 = Plans(Config(), LIMIT, CacheStore(mnt / "cache"), 1)
+        assert report(d, p2) == reference
+    finally:
+        subprocess.run(["umount", str(mnt)], check=False)
+
+
+def test_an_archive_replaced_by_another_of_the_same_name_and_size(tmp_path: Path) -> None:
+    d, cache = tmp_path / "logs", tmp_path / "cache"
+    make_set(d)
+    report(d, plans(cache))
+    old = d / "execution.log.1.gz"
+    size, mtime = old.stat().st_size, old.stat().st_mtime_ns
+    # Other lines, compressed to exactly the same size (padded in the gzip header's comment-free way:
+    # the FNAME field), with the old mtime put back: only the content tells them apart.
+    other = "\n".join(lines_from(99, 3000, T0 + 2_000_000)).encode() + b"\n"
+    body = gzip.compress(other, mtime=0)
+    assert len(body) < size
+    pad = size - len(body) - 1
+    header = bytearray(body[:10])
+    header[3] |= 0x08  # FNAME: a zero-terminated name after the header
+    old.write_bytes(bytes(header) + b"n" * pad + b"\x00" + body[10:])
+    os.utime(old, ns=(mtime, mtime))
+    assert old.stat().st_size == size
+    reference = report(d, None)
+    p = plans(cache)
+    assert report(d, p) == reference
+    assert p.stats.hits == 1 and p.stats.built == 1
+
+
+def test_the_writers_rotation_between_two_runs(tmp_path: Path) -> None:
+    """The project's writer rotates `.1` into `.2.gz` and `.2.gz` into `.3.gz`: the renamed archive is
+    found again, the recompressed one is read again, and the figures are those of reading."""
+    from execlog_tui.writer.logger import ExecutionLogger
+
+    d, cache = tmp_path / "logs", tmp_path / "cache"
+    d.mkdir()
+    log = ExecutionLogger(str(d / "execution.log"), max_bytes=0, backups=7)
+    t = [T0]
+
+    def write(n: int) -> None:
+        for line in lines_from(t[0], n, t[0]):
+            ts, comp, action, dur, status, details = line.split("|")
+            log.log(comp, action, float(dur), status, details)
+        t[0] += 1
+
+    write(2000)
+    log.rotate()
+    write(2000)
+    log.rotate()
+    write(300)
+    assert log.wait_compressed()
+    names = sorted(p.name for p in d.iterdir())
+    assert "execution.log.1" in names and "execution.log.2.gz" in names, names
+    p1 = plans(cache)
+    assert report(d, p1) == report(d, None)
+    assert p1.stats.built == 2
+    log.rotate()  # .2.gz -> .3.gz (a rename), .1 -> .2.gz (compressed), live -> .1
+    write(100)
+    assert log.wait_compressed()
+    log.close()
+    names = sorted(p.name for p in d.iterdir())
+    assert "execution.log.3.gz" in names, names
+    p2 = plans(cache)
+    assert report(d, p2) == report(d, None)
+    assert p2.stats.hits == 1  # the renamed .3.gz; the new .2.gz and .1 were read
+    assert p2.stats.built == 2
+
+
+def test_two_instances_starting_together(tmp_path: Path) -> None:
+    d, cache = tmp_path / "logs", tmp_path / "cache"
+    make_set(d)
+    cmd = [sys.executable, "-m", "execlog_tui", "--cache-dir", str(cache), "-b", "--json", str(d)]
+    reference = subprocess.run([*cmd[:3], "--no-cache", *cmd[5:]], capture_output=True, text=True, check=True)
+    procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True) for _ in range(2)]
+    outs = [p.communicate(timeout=120)[0] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0]
+    strip = lambda s: {k: v for k, v in json.loads(s).items() if k != "generated_at"}  # noqa: E731
+    for out in outs:
+        assert strip(out) == strip(reference.stdout)
+    warm = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    assert strip(warm.stdout) == strip(reference.stdout)
+    assert len(plan_files(cache)) == 2
+    assert not list(cache.rglob(".tmp-*"))
+
+
+def test_cache_info_and_clear(tmp_path: Path) -> None:
+    d, cache = tmp_path / "logs", tmp_path / "cache"
+    make_set(d)
+    base = [sys.executable, "-m", "execlog_tui", "--cache-dir", str(cache)]
+    subprocess.run([*base, "-b", str(d)], capture_output=True, check=True)
+    info = subprocess.run([*base, "--cache-info"], capture_output=True, text=True, check=True).stdout
+    assert "plan" in info and " 2 items" in info
+    out = subprocess.run([*base, "--cache-clear"], capture_output=True, text=True, check=True).stdout
+    assert out.startswith("removed ")
+    assert plan_files(cache) == []
+    info = subprocess.run([*base, "--cache-info"], capture_output=True, text=True, check=True).stdout
+    assert " 0 items" in info
+
+
+def test_the_size_limit_prunes_the_least_recently_used(tmp_path: Path) -> None:
+    d1, d2, cache = tmp_path / "a", tmp_path / "b", tmp_path / "cache"
+    make_set(d1, seed=1)
+    make_set(d2, seed=50)
+    report(d1, plans(cache))
+    first = plan_files(cache)
+    for p in first:
+        os.utime(p, (1, 1))  # long unused
+    one = max(p.stat().st_size for p in first)
+    store = CacheStore(cache, limit=3 * one)
+    report(d2, Plans(Config(), LIMIT, store, 1))  # closing the plans prunes the store to its limit
+    left = plan_files(cache)
+    assert sum(p.stat().st_size for p in left) <= 3 * one
+    assert not set(first) <= set(left)  # the old set's plans went first
+    assert len(set(left) - set(first)) == 2  # the new ones stayed
+
+
+def test_no_cache_keeps_nothing(tmp_path: Path) -> None:
+    d, cache = tmp_path / "logs", tmp_path / "cache"
+    make_set(d)
+    opts = CacheOptions(directory=str(cache), enabled=False, jobs=1)
+    assert opts.plans(Config(), LIMIT, discover([str(d)])) is None
+    assert not cache.exists()
+
+
+def test_a_damaged_state_is_not_used(tmp_path: Path) -> None:
+    d, cache = tmp_path / "logs", tmp_path / "cache"
+    make_set(d)
+    reference = report(d, None)
+    report(d, plans(cache, states=True))
+    (state,) = sorted((cache / "state").rglob("*.state"))
+    p = plans(cache, states=True)
+    assert report(d, p) == reference and p.stats.state_hit
+    data = bytearray(state.read_bytes())
+    data[-5] ^= 0x01
+    state.write_bytes(bytes(data))
+    p = plans(cache, states=True)
+    assert report(d, p) == reference
+    assert not p.stats.state_hit and p.stats.hits == 2  # the plans were applied instead, and the state kept again
+    p = plans(cache, states=True)
+    assert report(d, p) == reference and p.stats.state_hit
+
+
+def test_a_state_is_for_its_wall_clock_future(tmp_path: Path) -> None:
+    """A state kept when no entry was from the future is not used by a run whose wall clock is so
+    early that some are (SPEC 3): they are read, and counted as future."""
+    d, cache = tmp_path / "logs", tmp_path / "cache"
+    make_set(d)
+    report(d, plans(cache, states=True))
+    early = T0 + 1_000_000  # inside the first archive
+    engine = MetricsEngine(Config(), wall_ms=early)
+    p = plans(cache, states=True)
+    read_history(discover([str(d)]), engine, plans=p)
+    ref = MetricsEngine(Config(), wall_ms=early)
+    read_history(discover([str(d)]), ref)
+    assert not p.stats.state_hit
+    assert snapshot_to_json(engine.snapshot()) == snapshot_to_json(ref.snapshot())
+    assert ref.future > 0
