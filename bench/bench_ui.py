@@ -402,7 +402,24 @@ async def run(path: Path, args: argparse.Namespace) -> dict[str, Any]:
         lost_keys += sum(1 for s, a in pending_keys if a is None)
         elapsed = t_stop - t_start
         rss_now = rss_mb()
-        on_screen = log.shown_count and stamp_of(log._raws[-1])
+        if args.trim:
+            import ctypes
+
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+            print(f"RSS {rss_now:.1f} MB, after malloc_trim(0) {rss_mb():.1f} MB (memory freed but kept by malloc)")
+        if args.tracemalloc:
+            import tracemalloc
+
+            snap = tracemalloc.take_snapshot()
+            stats = snap.statistics("filename")
+            total_mb = sum(st.size for st in stats) / 1e6
+            print(f"tracemalloc (Python allocations since start, by file): {total_mb:.1f} MB in all; top 15:")
+            for st in stats[:15]:
+                print(f"  {st.size / 1e6:7.2f} MB  {st.count:9,d} blocks  {st.traceback[0].filename}")
+            for st in snap.statistics("lineno")[:8]:
+                fr = st.traceback[0]
+                print(f"  {st.size / 1e6:7.2f} MB  {st.count:9,d} blocks  {fr.filename}:{fr.lineno}")
+        on_screen = log.shown_count and stamp_of(log._raw(log.held_count - 1))
         gaps = [(b - a) * 1000 for a, b in pairwise(frame_times)]
 
     session.stop()
@@ -549,7 +566,17 @@ def main() -> int:
     ap.add_argument(
         "--tmux", action="store_true", help="also measure through a real terminal: execlog-top in a detached tmux pane"
     )
+    ap.add_argument(
+        "--tracemalloc",
+        action="store_true",
+        help="trace Python allocations from the start; print them by file with the full buffer (slows it)",
+    )
+    ap.add_argument("--trim", action="store_true", help="with the full buffer, also RSS after glibc's malloc_trim(0)")
     args = ap.parse_args()
+    if args.tracemalloc:
+        import tracemalloc
+
+        tracemalloc.start()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "execution.log"
         write_log(path, args.lines, int(time.time() * 1000) - args.lines)

@@ -1,9 +1,10 @@
-"""A bounded buffer of the newest N lines, kept raw (one str and one flag byte each) and parsed on demand.
+"""A bounded buffer of the newest N lines, kept raw (UTF-8 text and one flag byte each) and parsed on demand.
 
 A parsed `Entry` costs ~440 bytes (a tuple, a float, an int and a details copy besides the raw line); a
-raw line alone costs ~120. The dashboard only ever shows a screenful of the buffer, so the buffer keeps
-the raw text and a byte of flags (parse error, cut) and re-parses what is asked for: 100,000 lines
-take ~13 MB instead of ~44 MB. The flags are what a filter needs without parsing (see `fields_of`).
+raw line as a str ~120. The dashboard only ever shows a screenful of the buffer, so the buffer keeps
+the raw text and a byte of flags (parse error, cut) and re-parses what is asked for: 100,000 lines took
+~13 MB as a str each instead of ~44 MB parsed, and take ~8.5 MB as UTF-8 in chunks (`core.lines`). The
+flags are what a filter needs without parsing (see `fields_of`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import overload
 
 from execlog_tui.core.entry import Entry, ParseError
+from execlog_tui.core.lines import CHUNK, Lines
 from execlog_tui.core.parser import parse_line, token
 
 Item = Entry | ParseError
@@ -173,22 +175,28 @@ class RingBuffer:
     keeps only `item.raw` and its flags. Indexing and iterating give parsed items again (parsed on each
     access: callers that want a screenful use `lines_newest`/`raw_newest` and parse what they show).
 
-    Two lists used as rings rather than deques: the log view indexes into the middle of the buffer, and a
-    list index is O(1) where a deque's is O(n/64).
+    The text is kept as UTF-8 in chunks (`core.lines.Lines`, ~4 bytes a line besides the text instead of
+    a str object's ~57), numbered by the lines' absolute index; the flags in a bytearray, oldest first
+    (dropping from a bytearray's front is O(1) amortised). `text` is the chunked store itself, which the
+    log view shares rather than copies.
     """
 
-    __slots__ = ("_capacity", "_raws", "_flags", "_start", "_total", "_origins")
+    __slots__ = ("_capacity", "_lines", "_flags", "_total", "_origins")
 
-    def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
+    def __init__(self, capacity: int = DEFAULT_CAPACITY, *, chunk_lines: int = CHUNK) -> None:
+        """`chunk_lines`: lines per chunk of text (the default; tests use small chunks)."""
         if capacity < 1:
             raise ValueError(f"ring buffer capacity must be at least 1, got {capacity}")
         self._capacity = capacity
-        # Grow by append until full (no preallocation: a small log costs little), then overwritten in place.
-        self._raws: list[str] = []
+        self._lines = Lines(0, chunk_lines)
         self._flags = bytearray()
-        self._start = 0  # index of the oldest line once the ring is full
         self._total = 0
         self._origins = Origins()
+
+    @property
+    def text(self) -> Lines:
+        """The held lines' text, numbered by absolute index (`total - len(self)` is the oldest's)."""
+        return self._lines
 
     @property
     def capacity(self) -> int:
@@ -207,7 +215,7 @@ class RingBuffer:
     @property
     def dropped(self) -> int:
         """How many lines fell out of the buffer's front."""
-        return self._total - len(self._raws)
+        return self._total - len(self._flags)
 
     # ---- adding ----------------------------------------------------------------------------------
     def append(self, item: Item) -> None:
@@ -231,20 +239,16 @@ class RingBuffer:
         self.extend_raw(raws, flags, file=file, lines=lines, newest_ts=_newest_ts(items))
 
     def append_raw(self, raw: str, flags: int = 0, newest_ts: int = UNKNOWN_TS) -> None:
-        raws = self._raws
         self._origins.add(self._total, 1, None, None, newest_ts)
         self._total += 1
-        if len(raws) >= self._capacity:
+        fl = self._flags
+        if len(fl) >= self._capacity:
             self._origins.prune(self._total - self._capacity)
-        if len(raws) < self._capacity:
-            raws.append(raw)
-            self._flags.append(flags)
-            return
-        raws[self._start] = raw
-        self._flags[self._start] = flags
-        self._start += 1
-        if self._start == self._capacity:
-            self._start = 0
+        self._lines.append(raw)
+        fl.append(flags)
+        if len(fl) > self._capacity:
+            del fl[0]
+            self._lines.drop_before(self._total - self._capacity)
 
     def extend_raw(
         self,
@@ -270,53 +274,35 @@ class RingBuffer:
         self._origins.add(self._total, n, file, lines, newest_ts)
         self._origins.prune(self._total + n - self._capacity)
         cap = self._capacity
-        if n >= cap:
-            # Only the newest `capacity` survive: rebuild rather than overwrite line by line.
-            self._raws = list(new[n - cap :])
-            self._flags = bytearray(flags[n - cap :])
-            self._start = 0
-            self._total += n
-            return
-        raws, fl = self._raws, self._flags
-        room = cap - len(raws)
-        if room > 0:
-            take = min(room, n)
-            raws.extend(new[:take])
-            fl.extend(flags[:take])
-            self._total += take
-            if take == n:
-                return
-            new, flags = new[take:], flags[take:]
-            n = len(new)
-        # Full ring: overwrite from _start, wrapping once at most (n < cap). Equal-length slice
-        # assignments, so the bytearray is overwritten in place.
-        start = self._start
-        first = min(n, cap - start)
-        raws[start : start + first] = new[:first]
-        fl[start : start + first] = flags[:first]
-        rest = n - first
-        if rest:
-            raws[0:rest] = new[first:]
-            fl[0:rest] = flags[first:]
-            self._start = rest
-        else:
-            self._start = start + first if start + first < cap else 0
         self._total += n
+        if n >= cap:
+            # Only the newest `capacity` survive.
+            self._lines.clear(self._total - cap)
+            self._lines.extend(new[n - cap :])
+            self._flags = bytearray(flags[n - cap :])
+            return
+        self._lines.extend(new)
+        fl = self._flags
+        fl.extend(flags)
+        over = len(fl) - cap
+        if over > 0:
+            del fl[:over]
+            self._lines.drop_before(self._total - cap)
 
     # ---- reading raw -----------------------------------------------------------------------------
     def lines_newest(self, count: int) -> tuple[list[str], bytes]:
         """The newest `count` raw lines and their flags, oldest first (what the log view pulls)."""
-        n = len(self._raws)
+        n = len(self._flags)
         count = max(0, min(count, n))
         if count == 0:
             return [], b""
-        s = self._start
-        lo = s + n - count  # position of the first wanted line, unwrapped
-        if lo >= n:
-            lo -= n
-            return self._raws[lo : lo + count], bytes(self._flags[lo : lo + count])
-        # From lo to the physical end, then from 0 up to the oldest line (s), when wrapped.
-        return self._raws[lo:] + self._raws[:s], bytes(self._flags[lo:]) + bytes(self._flags[:s])
+        return self._lines.span(self._total - count, self._total), bytes(self._flags[n - count :])
+
+    def flags_newest(self, count: int) -> bytes:
+        """The flags of the newest `count` lines, oldest first (`lines_newest` without the text)."""
+        n = len(self._flags)
+        count = max(0, min(count, n))
+        return bytes(self._flags[n - count :]) if count else b""
 
     def raw_newest(self, count: int) -> list[str]:
         """The newest `count` raw lines, oldest first (the same call as the replay's LazyRing)."""
@@ -325,7 +311,7 @@ class RingBuffer:
     def origin(self, index: int) -> tuple[str, int] | None:
         """(file, 1-based line number) of the line at `index` (0 the oldest kept, -1 the newest), or
         None when it is not known (lines appended without an origin). IndexError out of range."""
-        n = len(self._raws)
+        n = len(self._flags)
         if index < 0:
             index += n
         if not 0 <= index < n:
@@ -334,7 +320,7 @@ class RingBuffer:
 
     def origins_newest(self, count: int) -> list[tuple[str, int] | None]:
         """The origins of the newest `count` lines, oldest first (as `lines_newest` gives them)."""
-        n = len(self._raws)
+        n = len(self._flags)
         count = max(0, min(count, n))
         return self._origins.span(self._total - count, count)
 
@@ -350,10 +336,10 @@ class RingBuffer:
 
     # ---- reading parsed --------------------------------------------------------------------------
     def __len__(self) -> int:
-        return len(self._raws)
+        return len(self._flags)
 
     def __iter__(self) -> Iterator[Item]:
-        raws, flags = self.lines_newest(len(self._raws))
+        raws, flags = self.lines_newest(len(self._flags))
         return map(item_of, raws, flags)
 
     @overload
@@ -363,17 +349,14 @@ class RingBuffer:
 
     def __getitem__(self, index: int | slice) -> Item | list[Item]:
         """0 is the oldest line kept, -1 the newest."""
-        n = len(self._raws)
+        n = len(self._flags)
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(n))]
         if index < 0:
             index += n
         if not 0 <= index < n:
             raise IndexError("ring buffer index out of range")
-        i = self._start + index
-        if i >= n:
-            i -= n
-        return item_of(self._raws[i], self._flags[i])
+        return item_of(self._lines.at(self._total - n + index), self._flags[index])
 
     def newest(self, count: int) -> list[Item]:
         """The newest `count` lines, parsed, oldest first."""
@@ -389,16 +372,15 @@ class RingBuffer:
         """Change the capacity; shrinking keeps the newest lines (the memory safeguard uses it)."""
         if new_capacity < 1:
             raise ValueError(f"ring buffer capacity must be at least 1, got {new_capacity}")
-        raws, flags = self.lines_newest(min(len(self._raws), new_capacity))
-        self._origins.prune(self._total - len(raws))
-        self._raws = raws
-        self._flags = bytearray(flags)
-        self._start = 0
+        n = len(self._flags)
+        keep = min(n, new_capacity)
+        self._origins.prune(self._total - keep)
+        del self._flags[: n - keep]
+        self._lines.drop_before(self._total - keep)
         self._capacity = new_capacity
 
     def clear(self) -> None:
         """Drop every line; the total is kept (it counts what arrived, not what is held)."""
         self._origins.clear(self._total)
-        self._raws = []
+        self._lines.clear(self._total)
         self._flags = bytearray()
-        self._start = 0

@@ -21,8 +21,9 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from execlog_tui.core.entry import ERROR_STATUSES, Entry, ParseError
+from execlog_tui.core.lines import Lines
 from execlog_tui.core.parser import CUT_MARKER, line_timestamp
-from execlog_tui.core.ringbuffer import CUT, FUTURE, PARSE_ERROR, UNKNOWN, fields_of, resolve_flags
+from execlog_tui.core.ringbuffer import CUT, FUTURE, PARSE_ERROR, UNKNOWN, RingBuffer, fields_of, resolve_flags
 from execlog_tui.core.sanitize import sanitize
 from execlog_tui.session import Ring
 from execlog_tui.ui.filters import LineFilter, TextMatcher
@@ -175,9 +176,10 @@ class LogView(ScrollView, can_focus=True):
         super().__init__(**kwargs)
         # Every line the ring held at the last pull, oldest first. Sequence numbers are positions in
         # everything ever appended: stable across evictions, so the current match and the filter's
-        # list survive the front being cut.
+        # list survive the front being cut. The text is numbered by sequence number too, and from the
+        # session's RingBuffer it shares the ring's chunks (no second copy of 100,000 lines).
         self._seqs = array("q")
-        self._raws: list[str] = []
+        self._text = Lines(0)
         self._flags = bytearray()
         # Sequence numbers of the lines the filter keeps; None when no filter is on (all are shown).
         self._shown: array[int] | None = None
@@ -194,11 +196,19 @@ class LogView(ScrollView, can_focus=True):
     # ---- data ------------------------------------------------------------------------------------
     @property
     def shown_count(self) -> int:
-        return len(self._raws) if self._shown is None else len(self._shown)
+        return len(self._text) if self._shown is None else len(self._shown)
 
     @property
     def held_count(self) -> int:
-        return len(self._raws)
+        return len(self._text)
+
+    def _raw(self, pos: int) -> str:
+        """The text of the held line at `pos`."""
+        return self._text.at(self._text.first + pos)
+
+    def _raw_span(self, start: int, stop: int) -> list[str]:
+        first = self._text.first
+        return self._text.span(first + start, first + stop)
 
     def seq_at(self, index: int) -> int:
         """The sequence number of the `index`-th shown line."""
@@ -217,8 +227,8 @@ class LogView(ScrollView, can_focus=True):
         pos = index if self._shown is None else self._pos(self._shown[index])
         flags = self._flags[pos]
         if flags & UNKNOWN:
-            flags = self._flags[pos] = resolve_flags(self._raws[pos], flags)
-        return self._raws[pos], flags
+            flags = self._flags[pos] = resolve_flags(self._raw(pos), flags)
+        return self._raw(pos), flags
 
     def shown_lines(self) -> list[str]:
         return [sanitize(self._raw_at(i)[0]) for i in range(self.shown_count)]
@@ -246,12 +256,13 @@ class LogView(ScrollView, can_focus=True):
             return lambda raw, _flags: search(sanitize(raw)) is not None
         return self._keep
 
-    def _widen(self, width: int, pos: int) -> int:
+    def _widen(self, width: int, pos: int, raw: str | None = None) -> int:
         """The greater of `width` and the held line at `pos`'s width on screen. Sanitising only
         lengthens a line and the marks add at most _MARKS columns, so most lines are dismissed by their
         length alone; a line of unknown kind is parsed (once: its flags are kept) only when its mark
         could make it the widest."""
-        raw = self._raws[pos]
+        if raw is None:
+            raw = self._raw(pos)
         if len(raw) + _MARKS <= width:
             return width
         flags = self._flags[pos]
@@ -266,7 +277,7 @@ class LogView(ScrollView, can_focus=True):
         if not fresh:
             return width
         start, stop = fresh.start, fresh.stop
-        raws = self._raws[start:stop]
+        raws = self._raw_span(start, stop)
         longest = max(map(len, raws))
         if longest + _MARKS <= width:
             return width  # none can be wider, whatever its marks and escapes
@@ -276,33 +287,44 @@ class LogView(ScrollView, can_focus=True):
             if joined.isascii() and joined.isprintable():
                 return max(width, longest)
         widen = self._widen
-        for pos in fresh:
-            width = widen(width, pos)
+        for pos, raw in zip(fresh, raws, strict=True):
+            width = widen(width, pos, raw)
         return width
 
     def pull(self, ring: Ring, lock: Any = None) -> int:
         """Take what the ring gained since the last pull; returns how many lines were new."""
-        raws, flags, total, held = new_lines(ring, self._seen_total, lock)
-        added = total - self._seen_total
-        if added == 0 and len(self._raws) == held:
-            return 0
-        first = total - len(raws)
-        self._seen_total = total
-        oldest = total - held
-        if len(raws) >= held:  # everything the ring holds is new: start over
-            self._seqs, self._raws, self._flags = array("q", range(first, total)), raws, bytearray(flags)
+        if isinstance(ring, RingBuffer):
+            got = self._share(ring, lock)
+            if got is None:
+                return 0
+            new, total = got
         else:
-            self._seqs.extend(range(first, total))
-            self._raws.extend(raws)
-            self._flags.extend(flags)
-        cut = bisect_left(self._seqs, oldest)
-        if cut:
-            del self._seqs[:cut], self._raws[:cut], self._flags[:cut]
-        self._drop_before(oldest)
+            raws, flags, total, held = new_lines(ring, self._seen_total, lock)
+            added = total - self._seen_total
+            if added == 0 and len(self._text) == held:
+                return 0
+            new = len(raws)
+            first = total - new
+            oldest = total - held
+            if new >= held:  # everything the ring holds is new: start over
+                self._seqs, self._flags = array("q", range(first, total)), bytearray(flags)
+                self._text = Lines(first)
+                self._text.extend(raws)
+            else:
+                self._seqs.extend(range(first, total))
+                self._text.extend(raws)
+                self._flags.extend(flags)
+            cut = bisect_left(self._seqs, oldest)
+            if cut:
+                del self._seqs[:cut], self._flags[:cut]
+                self._text.drop_before(self._text.first + cut)
+            self._drop_before(oldest)
+        added = total - self._seen_total
+        self._seen_total = total
         # Only the new lines (the held tail) are filtered and measured: a refresh costs what arrived,
         # not the buffer.
-        n = len(self._raws)
-        fresh = range(n - min(len(raws), n), n)
+        n = len(self._text)
+        fresh = range(n - min(new, n), n)
         width, widen = self._width, self._widen
         if self._shown is None:
             width = self._widen_all(width, fresh)
@@ -310,14 +332,52 @@ class LogView(ScrollView, can_focus=True):
             pass  # the refilter's steps go on to the newest held line: these are judged there
         else:
             keep, shown, seqs = self._keeper(), self._shown, self._seqs
-            held_raws, held_flags = self._raws, self._flags
-            for pos in fresh:
-                if keep(held_raws[pos], held_flags[pos]):
+            held_flags = self._flags
+            for pos, raw in zip(fresh, self._raw_span(fresh.start, fresh.stop), strict=True):
+                if keep(raw, held_flags[pos]):
                     shown.append(seqs[pos])
-                    width = widen(width, pos)
+                    width = widen(width, pos, raw)
         self._width = min(width, MAX_VIRTUAL_WIDTH)
         self._sync_size()
         return added
+
+    def _share(self, ring: RingBuffer, lock: Any) -> tuple[int, int] | None:
+        """Take the session ring's new lines by sharing its text's chunks (under its lock: a few
+        hundred references and the new flags); (lines new, the ring's total), None when nothing changed."""
+        for _ in range(5):
+            if lock is not None:
+                with lock:
+                    got = self._share_now(ring)
+                return got
+            total = ring.total
+            try:
+                got = self._share_now(ring)
+            except (RuntimeError, IndexError, ValueError):
+                continue
+            if ring.total == total:
+                return got
+        return self._share_now(ring)
+
+    def _share_now(self, ring: RingBuffer) -> tuple[int, int] | None:
+        total, held = ring.total, len(ring)
+        if total == self._seen_total and len(self._text) == held:
+            return None
+        new = min(total - self._seen_total, held)
+        first, oldest = total - new, total - held
+        text = self._text
+        if new >= held:  # everything the ring holds is new: start over
+            self._seqs, self._flags = array("q", range(first, total)), bytearray(ring.flags_newest(new))
+            self._text = text = Lines(first)
+        else:
+            self._seqs.extend(range(first, total))
+            self._flags.extend(ring.flags_newest(new))
+            cut = bisect_left(self._seqs, oldest)
+            if cut:
+                del self._seqs[:cut], self._flags[:cut]
+                text.drop_before(text.first + cut)
+        text.share_from(ring.text, total)
+        self._drop_before(oldest)
+        return new, total
 
     def _drop_before(self, oldest: int) -> None:
         if self._shown is not None:
@@ -335,8 +395,8 @@ class LogView(ScrollView, can_focus=True):
         self._generation += 1
         self.refilter = None
         width, widen = 0, self._widen
-        if line_filter.active and len(self._raws) > REFILTER_AT_ONCE and self.is_attached:
-            job = Refilter(self._generation, self._keeper(), len(self._raws), self._seqs[0])
+        if line_filter.active and len(self._text) > REFILTER_AT_ONCE and self.is_attached:
+            job = Refilter(self._generation, self._keeper(), len(self._text), self._seqs[0])
             self.refilter = job
             self._shown = job.shown  # the lines kept so far are shown while the rest is judged
             self._width = 0
@@ -344,16 +404,16 @@ class LogView(ScrollView, can_focus=True):
             self._refilter_steps(job)  # a worker (see @work): it runs between the UI's messages
             return
         if line_filter.active:
-            keep, seqs, raws, flags = self._keeper(), self._seqs, self._raws, self._flags
+            keep, seqs, flags = self._keeper(), self._seqs, self._flags
             shown = array("q")
-            for pos in range(len(raws)):
-                if keep(raws[pos], flags[pos]):
+            for pos, raw in enumerate(self._raw_span(0, len(self._text))):
+                if keep(raw, flags[pos]):
                     shown.append(seqs[pos])
-                    width = widen(width, pos)
+                    width = widen(width, pos, raw)
             self._shown = shown
         else:
             self._shown = None
-            width = self._widen_all(width, range(len(self._raws)))
+            width = self._widen_all(width, range(len(self._text)))
         self._width = min(width, MAX_VIRTUAL_WIDTH)
         self._sync_size()
         if self.following:
@@ -384,17 +444,17 @@ class LogView(ScrollView, can_focus=True):
         if job.generation != self._generation:
             return True
         deadline = time.perf_counter() + budget_s
-        seqs, raws, flags = self._seqs, self._raws, self._flags
+        seqs, flags = self._seqs, self._flags
         keep, shown, widen = job.keep, job.shown, self._widen
         width = job.width
-        n = len(raws)
+        n = len(self._text)
         pos = self._pos(job.next_seq) if n else 0  # lines evicted meanwhile are skipped; new ones are ahead
         while pos < n:
             stop = min(n, pos + _REFILTER_SLICE)
-            for p in range(pos, stop):
-                if keep(raws[p], flags[p]):
+            for p, raw in enumerate(self._raw_span(pos, stop), pos):
+                if keep(raw, flags[p]):
                     shown.append(seqs[p])
-                    width = widen(width, p)
+                    width = widen(width, p, raw)
             job.done += stop - pos
             pos = stop
             if time.perf_counter() >= deadline:

@@ -127,13 +127,16 @@ def test_length_is_bounded() -> None:
     rb = RingBuffer(1000)
     for chunk in range(100):
         rb.extend_raw([str(chunk)] * 5000)
-    assert len(rb) == 1000 and len(rb._raws) == 1000 and len(rb._flags) == 1000 and rb.total == 500_000
+    assert len(rb) == 1000 and len(rb.text) == 1000 and len(rb._flags) == 1000 and rb.total == 500_000
+    assert rb.text.nbytes() < 6 * (1000 + 1024)  # the held lines and at most a chunk dropped in part
 
 
-def test_a_full_ring_costs_its_raw_lines_not_entries() -> None:
-    """100,000 parsed lines go in; the ring keeps their raw strings (shared, not copied) and 9 bytes of
-    bookkeeping each. A ring of Entry objects cost ~300 bytes a line more than the strings."""
+def test_a_full_ring_costs_its_text_not_a_str_a_line() -> None:
+    """100,000 parsed lines go in; the ring keeps their text as UTF-8 and 5 bytes of bookkeeping each
+    (an offset and the flags). A ring of str cost ~57 bytes a line more than the text, one of Entry
+    objects ~300 more again."""
     lines = [_line(i) for i in range(100_000)]
+    text_bytes = sum(len(line.encode()) for line in lines)
     gc.collect()
     tracemalloc.start()
     try:
@@ -146,6 +149,5 @@ def test_a_full_ring_costs_its_raw_lines_not_entries() -> None:
         held = tracemalloc.get_traced_memory()[0] - before
     finally:
         tracemalloc.stop()
-    assert len(rb) == 100_000 and rb.raw_newest(1)[0] is lines[-1]
-    # The items were freed (they were ~30 MB); what the ring added is a list and a bytearray.
-    assert held < 100_000 * 12, held
+    assert len(rb) == 100_000 and rb.raw_newest(1)[0] == lines[-1] and rb.raw_newest(100_000) == lines
+    assert held < text_bytes + 100_000 * 6, (held, text_bytes)
