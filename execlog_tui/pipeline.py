@@ -18,7 +18,7 @@ from execlog_tui.core.feedplan import PlanRecorder, apply_plan
 from execlog_tui.core.parser import LINE_LIMIT, parse_line
 from execlog_tui.core.sanitize import sanitize
 from execlog_tui.sources.follower import HistoryLimit
-from execlog_tui.sources.logset import LogSet, Member
+from execlog_tui.sources.logset import LogSet, Member, member_bytes
 from execlog_tui.sources.reader import SourceWarning, read_batches, read_failed, read_raw_batches
 from execlog_tui.sources.timeline import merge_sets, merged_name
 
@@ -47,28 +47,6 @@ def unread_message(unread: Sequence[SourceWarning]) -> str:
     first = unread[0]
     more = f" (and {len(unread) - 1:,} more)" if len(unread) > 1 else ""
     return sanitize(f"{len(unread):,} input file(s) could not be read: {first.file}: {first.message}{more}")
-
-
-def member_bytes(member: Member) -> int:
-    """The bytes of data a member holds: its size, or for a gzip archive the size its trailer gives
-    (ISIZE, that of its last member modulo 4 GiB: taken when it is not below the file's own size, else
-    an estimate of 7 times the compressed size). The history's progress counts these as lines arrive,
-    so it moves with what is read, not by whole files."""
-    try:
-        size = member.path.stat().st_size
-    except OSError:
-        return 0
-    if member.live or member.stream or size < 18:
-        return size
-    try:
-        with open(member.path, "rb") as f:
-            if f.read(2) != b"\x1f\x8b":
-                return size
-            f.seek(-4, os.SEEK_END)
-            isize = int.from_bytes(f.read(4), "little")
-    except OSError:
-        return size
-    return isize if isize >= size else 7 * size
 
 
 def set_size(sets: list[LogSet]) -> int:
@@ -290,7 +268,9 @@ def read_history(
                 newest = [n for n in kept[0] if n is not None]
                 if not newest or max(newest) <= engine.future_limit:  # nothing of it is future now
                     with guard:
-                        engine.adopt_state(kept[1])
+                        engine.adopt_state(kept[1], [str(m.path) for m in archives])
+                        assert fast is not None
+                        fast.resync()  # the feeder learns the adopted engine (its slow second above all)
                     plans.stats.state_hit = True
                     for m, after in zip(archives, kept[0], strict=True):
                         engine.note_file(str(m.path))
@@ -302,77 +282,89 @@ def read_history(
                     if progress is not None:
                         progress(done, total)
         archives_clean = True
-        for member in members[skip:]:
-            if until is not None and member.first_ts is not None and member.first_ts > until:
-                continue  # nothing in it can be at or before `until`
-            engine.note_file(str(member.path))
-            result.members.append(member)
-            handover = None if member.stream else _handover(member.path, stop_at)
-            limit = handover.offset if handover is not None else None
-            read.append((member, limit))
-            size = member_bytes(member)
-            plan = None
-            recorder = None
-            if planned and _plannable(member, stop_at):
-                assert plans is not None and fast is not None
-                plan = plans.plan_for(member.path)
-                if plan is not None:
-                    raw = _LazyRaw(member.path, line_limit)
+        try:
+            for member in members[skip:]:
+                if until is not None and member.first_ts is not None and member.first_ts > until:
+                    continue  # nothing in it can be at or before `until`
+                engine.note_file(str(member.path))
+                result.members.append(member)
+                handover = None if member.stream else _handover(member.path, stop_at)
+                limit = handover.offset if handover is not None else None
+                read.append((member, limit))
+                size = member_bytes(member)
+                plan = None
+                recorder = None
+                if planned and _plannable(member, stop_at):
+                    assert plans is not None and fast is not None
+                    plan = plans.plan_for(member.path)
+                    if plan is not None:
+                        raw = _LazyRaw(member.path, line_limit)
+                        with guard:
+                            plans.stats.fed_raw += apply_plan(engine, fast, plan, raw)
+                        raw.close()
+                        done += size
+                        if progress is not None:
+                            progress(done, total)
+                        result.newest_after.append(engine.last)
+                        if chained and member is archives[-1] and archives_clean:
+                            plans.keep_state(result.newest_after, engine)
+                        continue
+                    recorder = fast.recorder = PlanRecorder()
+                if fast is not None:
+                    batches: Iterator[Any] = read_raw_batches(
+                        member.path,
+                        warnings,
+                        line_limit,
+                        archive=not member.live,
+                        max_bytes=limit,
+                        stream=member.stream,
+                    )
+                else:
+                    batches = read_batches(
+                        member.path,
+                        warnings,
+                        line_limit,
+                        archive=not member.live,
+                        max_bytes=limit,
+                        stream=member.stream,
+                    )
+                clean = True
+                fed = 0
+                for index, (lines, _cut) in enumerate(batches):
+                    if recorder is not None:
+                        recorder.batch = index
                     with guard:
-                        plans.stats.fed_raw += apply_plan(engine, fast, plan, raw)
-                    raw.close()
-                    done += size
+                        if fast is not None:
+                            result.lines_after_until += fast.feed(lines)
+                        else:
+                            result.lines_after_until += engine.feed_lines(lines, until)
+                    if engine.stopped:
+                        break
+                    if warnings:
+                        clean = False
+                        flush_warnings()
                     if progress is not None:
-                        progress(done, total)
-                    result.newest_after.append(engine.last)
-                    if chained and member is archives[-1] and archives_clean:
-                        plans.keep_state(result.newest_after, engine)
-                    continue
-                recorder = fast.recorder = PlanRecorder()
-            if fast is not None:
-                batches: Iterator[Any] = read_raw_batches(
-                    member.path, warnings, line_limit, archive=not member.live, max_bytes=limit, stream=member.stream
-                )
-            else:
-                batches = read_batches(
-                    member.path, warnings, line_limit, archive=not member.live, max_bytes=limit, stream=member.stream
-                )
-            clean = True
-            fed = 0
-            for index, (lines, _cut) in enumerate(batches):
+                        fed += len(lines) + 1 if type(lines) is bytes else sum(len(x) + 1 for x in lines)
+                        progress(min(done + fed, done + size), total)
+                done += size
                 if recorder is not None:
-                    recorder.batch = index
-                with guard:
-                    if fast is not None:
-                        result.lines_after_until += fast.feed(lines)
-                    else:
-                        result.lines_after_until += engine.feed_lines(lines, until)
-                if engine.stopped:
+                    assert plans is not None and fast is not None
+                    fast.recorder = None
+                    if clean and not warnings and not engine.stopped:
+                        plans.keep(member.path, recorder.finish())
+                if warnings or not clean or engine.stopped:
+                    archives_clean = False
+                flush_warnings()
+                result.newest_after.append(engine.last)
+                if chained and member is archives[-1] and archives_clean:
+                    assert plans is not None
+                    plans.keep_state(result.newest_after, engine)
+                if handover is not None or engine.stopped:
                     break
-                if warnings:
-                    clean = False
-                    flush_warnings()
-                if progress is not None:
-                    fed += len(lines) + 1 if type(lines) is bytes else sum(len(x) + 1 for x in lines)
-                    progress(min(done + fed, done + size), total)
-            done += size
-            if recorder is not None:
-                assert plans is not None and fast is not None
-                fast.recorder = None
-                if clean and not warnings and not engine.stopped:
-                    plans.keep(member.path, recorder.finish())
-            if warnings or not clean or engine.stopped:
-                archives_clean = False
-            flush_warnings()
-            result.newest_after.append(engine.last)
-            if chained and member is archives[-1] and archives_clean:
+        finally:
+            if planned:
                 assert plans is not None
-                plans.keep_state(result.newest_after, engine)
-            if handover is not None or engine.stopped:
-                break
-        if planned:
-            assert plans is not None
-            plans.close()
+                plans.close()  # the workers end and the store is pruned, whatever happened
         if tail is not None:
             # Read again (only the newest members, only until the tail is full) rather than kept
             # while feeding: the fast path hands out blocks, and this way the tail's lines come with

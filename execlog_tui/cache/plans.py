@@ -27,7 +27,7 @@ from execlog_tui.core.config import Config
 from execlog_tui.core.engine import MetricsEngine
 from execlog_tui.core.fastpath import FastFeeder, available
 from execlog_tui.core.feedplan import PlanRecorder, plan_fingerprint
-from execlog_tui.sources.logset import LogSet
+from execlog_tui.sources.logset import LogSet, member_bytes
 from execlog_tui.sources.reader import SourceWarning, read_raw_batches
 
 Plan = tuple[Any, ...]
@@ -53,7 +53,7 @@ class CacheOptions:
 
     def store(self, archives_bytes: int = 0) -> CacheStore | None:
         """The store these options ask for (None with --no-cache), limited to --cache-max or a share
-        of the archives' size on disk."""
+        of the archives' uncompressed size (`archives_bytes`)."""
         if not self.enabled:
             return None
         if self.max_mb is not None:
@@ -68,21 +68,23 @@ class CacheOptions:
         if len(sets) != 1 or not Plans.usable():
             return None
         jobs = self.jobs if self.jobs is not None else default_jobs()
-        size = 0
-        for m in sets[0].archives:
-            try:
-                size += m.path.stat().st_size
-            except OSError:
-                pass
-        store = self.store(size)
+        store = self.store(sum(member_bytes(m) for m in sets[0].archives))
         if store is None and jobs == 1:
             return None
         return Plans(config, line_limit, store, jobs)
 
 
-def build_plan(path: Path, config: Config, line_limit: int) -> Plan | None:
+def _identity(st: os.stat_result) -> tuple[int, int, int, int]:
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def build_plan(
+    path: Path, config: Config, line_limit: int, hashed: tuple[int, int, int, int] | None = None
+) -> Plan | None:
     """Read the archive at `path` through a fast feeder of an engine of its own, recording; None when
-    it did not read cleanly (a warning of any kind) or changed while it was read."""
+    it did not read cleanly (a warning of any kind), changed while it was read, or is no longer the
+    file that was hashed (`hashed`: its identity then; a rotation in between must not store another
+    file's plan under its key)."""
     engine = MetricsEngine(config, figures=False)  # it only plans: its figures are never read
     feeder = FastFeeder(engine)
     rec = feeder.recorder = PlanRecorder()
@@ -90,6 +92,8 @@ def build_plan(path: Path, config: Config, line_limit: int) -> Plan | None:
     try:
         before = os.stat(path)
     except OSError:
+        return None
+    if hashed is not None and _identity(before) != tuple(hashed):
         return None
     for i, (payload, _cut) in enumerate(read_raw_batches(path, warnings, line_limit, archive=True)):
         if warnings:
@@ -107,9 +111,16 @@ def build_plan(path: Path, config: Config, line_limit: int) -> Plan | None:
     return rec.finish()
 
 
-def _work(path: str, config: Config, line_limit: int, store_dir: str | None, key: str | None) -> bytes | None:
+def _work(
+    path: str,
+    config: Config,
+    line_limit: int,
+    store_dir: str | None,
+    key: str | None,
+    hashed: tuple[int, int, int, int] | None,
+) -> bytes | None:
     """A worker's task: build the plan of one archive, store it, hand it back marshalled."""
-    plan = build_plan(Path(path), config, line_limit)
+    plan = build_plan(Path(path), config, line_limit, hashed)
     if plan is None:
         return None
     payload = marshal.dumps(plan)
@@ -134,6 +145,8 @@ class RawBlocks:
                 payload, _cut = next(self._it)
             except StopIteration:
                 raise ValueError("the archive ended before its plan") from None
+            if self._warnings:
+                raise ValueError(f"the archive no longer reads cleanly: {self._warnings[0].message}")
             self._index += 1
             self._block = payload if type(payload) is bytes else b""
         return self._block[start:end]
@@ -219,8 +232,15 @@ class Plans:
                 self._pool = ProcessPoolExecutor(max_workers=min(self.jobs, len(missing)), mp_context=ctx)
                 for path in missing:
                     name = str(path)
+                    st = self._stats.get(name)
                     self._pending[name] = self._pool.submit(
-                        _work, name, self.config, self.line_limit, store_dir, self._keys.get(name)
+                        _work,
+                        name,
+                        self.config,
+                        self.line_limit,
+                        store_dir,
+                        self._keys.get(name),
+                        _identity(st) if st is not None else None,
                     )
             except (OSError, ValueError, RuntimeError):
                 # No worker could start (no process left, a standard error without a descriptor): this
@@ -234,6 +254,13 @@ class Plans:
     def plan_for(self, path: Path) -> Plan | None:
         """The plan of an archive given to `start` (built now when it has no worker), or None: read it."""
         name = str(path)
+        hashed = self._stats.get(name)
+        if hashed is not None:
+            try:
+                if not same_file(hashed, os.stat(path)):
+                    return None  # replaced since it was hashed: read as it is now (and not kept)
+            except OSError:
+                return None
         if name in self._ready:
             self._ready.discard(name)
             assert self.store is not None

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
+import re
+import stat
 import struct
 import tempfile
 from collections.abc import Iterator
@@ -27,7 +28,9 @@ _MAGIC = b"EXLGTOP\x00"
 _HEADER = struct.Struct("<8sIQ32s")  # magic, store format, payload length, digest
 STORE_FORMAT = 1
 KINDS = ("plan", "state", "parquet")
-DEFAULT_LIMIT_SHARE = 0.5  # of the archives' size on disk, when no limit is given
+DEFAULT_LIMIT_SHARE = 0.25  # of the archives' uncompressed size, when no limit is given
+_SUB = re.compile(r"[0-9a-f]{2}")
+_ITEM = re.compile(r"[0-9a-f]{64}(-[a-z0-9]+)?\.[a-z]+")
 MIN_LIMIT = 64 * 1024 * 1024
 
 
@@ -70,9 +73,16 @@ class CacheStore:
 
     # ------------------------------------------------------------------------------ paths
     def _ensure(self, path: Path) -> bool:
-        """`path` (inside the store) and the store's directories, each made mode 0700."""
+        """`path` (inside the store) and the store's directories, each made mode 0700; a store
+        directory of another user is not written to, and one of ours open to others is closed."""
         try:
             self.dir.parent.mkdir(parents=True, exist_ok=True)
+            if self.dir.is_dir():
+                st = self.dir.stat()
+                if st.st_uid != os.getuid():
+                    return False
+                if st.st_mode & 0o077:
+                    os.chmod(self.dir, 0o700)
             for d in (self.dir, *reversed(path.relative_to(self.dir).parents[:-1]), path):
                 target = d if d.is_absolute() else self.dir / d
                 if not target.is_dir():
@@ -169,18 +179,30 @@ class CacheStore:
 
     # ------------------------------------------------------------------------------ whole store
     def _items(self) -> Iterator[tuple[str, Path, os.stat_result]]:
+        """The store's own files: regular files (never through a symbolic link) of this user, named
+        as items (`<64 hex>.<kind>`, `<64 hex>-<variant>.<kind>`) or temporary files (`.tmp-*`), in
+        its `<kind>/<2 hex>/` directories. Nothing else found there is ever counted or removed."""
+        uid = os.getuid()
         for kind in KINDS:
             root = self.dir / kind
-            if not root.is_dir():
+            try:
+                subs = [e for e in os.scandir(root) if e.is_dir(follow_symlinks=False) and _SUB.fullmatch(e.name)]
+            except OSError:
                 continue
-            for sub in root.iterdir():
-                if not sub.is_dir():
+            for sub in subs:
+                try:
+                    entries = list(os.scandir(sub.path))
+                except OSError:
                     continue
-                for p in sub.iterdir():
+                for e in entries:
+                    if not (e.name.startswith(".tmp-") or _ITEM.fullmatch(e.name)):
+                        continue
                     try:
-                        yield kind, p, p.stat()
+                        st = e.stat(follow_symlinks=False)
                     except OSError:
                         continue
+                    if stat.S_ISREG(st.st_mode) and st.st_uid == uid:
+                        yield kind, Path(e.path), st
 
     def info(self) -> list[KindInfo]:
         counts = {k: [0, 0] for k in KINDS}
@@ -220,10 +242,26 @@ class CacheStore:
         return removed
 
     def clear(self) -> int:
-        """Remove every item (and the store's directories); returns the bytes removed."""
-        removed = sum(st.st_size for _k, _p, st in self._items())
+        """Remove every item of the store (its own files only, see `_items`, then the directories
+        left empty); returns the bytes removed."""
+        removed = 0
+        for _kind, p, st in list(self._items()):
+            removed += _unlink(p, st)
         for kind in KINDS:
-            shutil.rmtree(self.dir / kind, ignore_errors=True)
+            root = self.dir / kind
+            try:
+                subs = [e for e in os.scandir(root) if e.is_dir(follow_symlinks=False) and _SUB.fullmatch(e.name)]
+            except OSError:
+                continue
+            for sub in subs:
+                try:
+                    os.rmdir(sub.path)
+                except OSError:
+                    pass
+            try:
+                root.rmdir()
+            except OSError:
+                pass
         return removed
 
 

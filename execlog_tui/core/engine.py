@@ -399,7 +399,7 @@ class MetricsEngine:
         if comp not in cap.tracked:
             comp = cap.fold(comp)
             if comp == OTHER and cap.first_fold_file is None and cap.folded:
-                cap.first_fold_file = self.files[-1] if self.files else ""
+                cap.first_fold_file = self.feeding_file or (self.files[-1] if self.files else "")
         t = self.t
         in_order = t is None or ts >= t  # a late entry (dated before T) touches no run (SPEC 10)
         if t is None:
@@ -618,12 +618,18 @@ class MetricsEngine:
         finally:
             self.alerts.hook = hook
 
-    def adopt_state(self, blob: bytes) -> None:
-        """Become the engine `dump_state` saved (same configuration), keeping this one's alert hook,
-        wall clock, input files and warnings: as if the lines behind it had been fed here."""
+    def adopt_state(self, blob: bytes, archives: Sequence[str]) -> None:
+        """Become the engine `dump_state` saved (same configuration) after reading the files now
+        named `archives` (in that order), keeping this one's alert hook, wall clock, input files and
+        warnings: as if the lines behind it had been fed here. A file name the state holds (where the
+        component cap first folded) becomes the name the same archive has now."""
         other = pickle.loads(blob)
         if not isinstance(other, MetricsEngine):
             raise ValueError("not an engine's state")
+        renamed = dict(zip(other.files[: len(archives)], archives, strict=False))  # noted in reading order
+        cap = other.components
+        if cap.first_fold_file is not None:
+            cap.first_fold_file = renamed.get(cap.first_fold_file, archives[-1] if archives else "")
         keep = {
             "config": self.config,
             "future_limit": self.future_limit,

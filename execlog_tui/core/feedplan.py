@@ -134,4 +134,5 @@ def apply_plan(engine: MetricsEngine, feeder: Feeder, plan: tuple[Any, ...], raw
             e.feed_lines(list(op[1]))
         else:
             e.note_parse_errors(op[1])
+    feeder.resync()  # what comes next is fed through the feeder: its slow second, components, breakers
     return fed_raw

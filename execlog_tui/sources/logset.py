@@ -259,3 +259,25 @@ def _reading_order(m: Member) -> tuple[int, int, int]:
     r = parse_rotated(m.path.name)
     age = r.age if r is not None else (1, 0)
     return (ts, *age)
+
+
+def member_bytes(member: Member) -> int:
+    """The bytes of data a member holds: its size, or for a gzip archive the size its trailer gives
+    (ISIZE, that of its last member modulo 4 GiB: taken when it is not below the file's own size, else
+    an estimate of 7 times the compressed size). The history's progress counts these as lines arrive,
+    so it moves with what is read, not by whole files."""
+    try:
+        size = member.path.stat().st_size
+    except OSError:
+        return 0
+    if member.live or member.stream or size < 18:
+        return size
+    try:
+        with open(member.path, "rb") as f:
+            if f.read(2) != b"\x1f\x8b":
+                return size
+            f.seek(-4, os.SEEK_END)
+            isize = int.from_bytes(f.read(4), "little")
+    except OSError:
+        return size
+    return isize if isize >= size else 7 * size

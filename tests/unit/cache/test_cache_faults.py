@@ -305,3 +305,87 @@ def test_a_state_is_for_its_wall_clock_future(tmp_path: Path) -> None:
     assert not p.stats.state_hit
     assert snapshot_to_json(engine.snapshot()) == snapshot_to_json(ref.snapshot())
     assert ref.future > 0
+
+
+def test_a_fractional_second_across_the_archive_boundary(tmp_path: Path) -> None:
+    """An archive ending with a fractional duration in second S, the live file going on in S: the
+    feeder must know S is fractional after a plan or a kept state (the sum's order of addition)."""
+    d, cache = tmp_path / "logs", tmp_path / "cache"
+    d.mkdir()
+    t = T0 + 500_000
+    with gzip.open(d / "execution.log.1.gz", "wt") as f:
+        f.write(f"{format_ts(t - 3000)}|SVC|CALL|5|SUCCESS|ok\n{format_ts(t + 200)}|SVC|CALL|0.123|SUCCESS|ok\n")
+    (d / "execution.log").write_text(
+        f"{format_ts(t + 300)}|SVC|CALL|2|SUCCESS|ok\n{format_ts(t + 400)}|SVC|CALL|6|SUCCESS|ok\n"
+        f"{format_ts(t + 5000)}|SVC|CALL|1|SUCCESS|ok\n"
+    )
+    reference = report(d, None)
+    assert report(d, plans(cache, states=True)) == reference  # cold
+    p = plans(cache, states=True)
+    assert report(d, p) == reference and p.stats.state_hit  # the kept state
+    p = plans(cache)
+    assert report(d, p) == reference and p.stats.hits == 1  # the plan
+
+
+def test_an_adopted_state_names_this_runs_files(tmp_path: Path) -> None:
+    """The component cap's warning names the file where folding began: in a warm run on a copy of
+    the set elsewhere, the copy's file, not the one the state was made from."""
+    import dataclasses
+    import shutil as sh
+
+    from execlog_tui.core.config import MonitoringConfig
+
+    config = dataclasses.replace(Config(), monitoring=dataclasses.replace(MonitoringConfig(), max_components=3))
+    a, b, cache = tmp_path / "A", tmp_path / "B", tmp_path / "cache"
+    a.mkdir()
+    lines = [f"{format_ts(T0 + i * 10)}|C{i % 20}|CALL|1|SUCCESS|x" for i in range(400)]
+    with gzip.open(a / "execution.log.1.gz", "wt") as f:
+        f.write("\n".join(lines) + "\n")
+    (a / "execution.log").write_text(f"{format_ts(T0 + 10_000)}|API|CALL|1|SUCCESS|x\n")
+    sh.copytree(a, b)
+
+    def run(where: Path, p: Plans | None) -> dict:
+        engine = MetricsEngine(config, wall_ms=WALL)
+        read_history(discover([str(where)]), engine, plans=p)
+        return snapshot_to_json(engine.snapshot())
+
+    run(a, Plans(config, LIMIT, CacheStore(cache), 1))
+    p = Plans(config, LIMIT, CacheStore(cache), 1)
+    warm = run(b, p)
+    assert p.stats.state_hit
+    assert warm == run(b, None)
+    assert str(b / "execution.log.1.gz") in json.dumps(warm) and str(a) not in json.dumps(warm)
+
+
+def test_a_file_replaced_after_it_was_hashed_is_neither_planned_nor_kept(tmp_path: Path) -> None:
+    from execlog_tui.cache.plans import _identity, build_plan
+
+    d = tmp_path / "logs"
+    make_set(d)
+    archive = d / "execution.log.1.gz"
+    hashed = _identity(archive.stat())
+    other = tmp_path / "other.gz"
+    with gzip.open(other, "wt") as f:
+        f.write("\n".join(lines_from(5, 100, T0 + 2_000_000)) + "\n")
+    os.replace(other, archive)  # a rotation between the hashing and the worker's read
+    assert build_plan(archive, Config(), LIMIT, hashed) is None
+    assert build_plan(archive, Config(), LIMIT) is not None
+
+
+def test_the_store_removes_only_its_own_files(tmp_path: Path) -> None:
+    cache, victim = tmp_path / "cache", tmp_path / "victim"
+    victim.mkdir()
+    (victim / ("a" * 64 + ".plan")).write_text("not the cache's")
+    d = tmp_path / "logs"
+    make_set(d)
+    report(d, plans(cache))
+    (cache / "plan" / "zz").symlink_to(victim)  # not a store directory name, and a link
+    (cache / "plan" / "aa").symlink_to(victim)  # a store directory name, but a link
+    mine = cache / "plan" / "notes.txt"
+    mine.write_text("the user's")
+    store = CacheStore(cache)
+    store.prune(limit=0)
+    assert (victim / ("a" * 64 + ".plan")).exists() and mine.exists()
+    assert plan_files(cache) == [] or all(p.parent.name in ("aa", "zz") for p in plan_files(cache))
+    store.clear()
+    assert (victim / ("a" * 64 + ".plan")).exists() and mine.exists()

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from execlog_tui.core.engine import MetricsEngine
 from execlog_tui.core.timefmt import format_ts
-from execlog_tui.pipeline import member_bytes, read_history, set_size
-from execlog_tui.sources.logset import discover
+from execlog_tui.pipeline import read_history, set_size
+from execlog_tui.sources.logset import discover, member_bytes
 
 T0 = 1_757_412_000_000
 
