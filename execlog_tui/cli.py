@@ -424,6 +424,17 @@ def history_plans(args: argparse.Namespace, config: Any, sets: Sequence[Any]) ->
     return Plans(config, args.line_limit, store, jobs)
 
 
+def _query_store(args: argparse.Namespace) -> Any:
+    """The store of --query's columnar copies (SPEC 12), or None (--no-cache, or no set to size it by)."""
+    from execlog_tui.sources.logset import SourceError, discover
+
+    try:
+        sets = discover(args.paths or ["execution.log"])
+    except SourceError:
+        return None  # run_query says why
+    return cache_store(args, sets)
+
+
 def run_cache_command(args: argparse.Namespace) -> int:
     """--cache-info and --cache-clear."""
     store = cache_store(args)
@@ -714,7 +725,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.query is not None:
             from execlog_tui.query import run_query_cli
 
-            return run_query_cli(args)
+            return run_query_cli(args, store=_query_store(args))
         if args.batch:
             return run_batch(args)
         return run_dashboard(args)
