@@ -186,6 +186,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="processes reading archives on a cold start (default: the cores, at most 4; 1 reads in this one)",
     )
+    p.add_argument(
+        "--export",
+        nargs=2,
+        metavar=("FORMAT", "DIR"),
+        help="write the entries of PATH... to DIR as Hive-partitioned files (FORMAT parquet: DIR/date=YYYY-MM-DD/, "
+        "parse errors in DIR/parse_errors/) and exit",
+    )
     p.add_argument("--cache-info", action="store_true", help="print what the cache holds and exit")
     p.add_argument("--cache-clear", action="store_true", help="remove what the cache holds and exit")
     # SPEC 11: the figures for Prometheus.
@@ -722,6 +729,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_evidence(args)
         if args.demo:
             return run_demo(args)
+        if args.export is not None:
+            if args.query is not None or args.batch or args.replay or args.demo:
+                raise UsageError("--export runs on its own: not with --query, -b, --replay or --demo")
+            from execlog_tui.query.export import run_export_cli
+
+            return run_export_cli(args, store=_query_store(args))
         if args.query is not None:
             from execlog_tui.query import run_query_cli
 
@@ -754,7 +767,7 @@ def _check_stdin(args: argparse.Namespace) -> None:
     """`-` names standard input (a stream, read once): it must be a pipe or a file, not the terminal. The
     modes that read their input more than once (--replay, --query, --evidence) take no stream (`-`, a FIFO)."""
     paths = args.paths or []
-    if args.replay or args.query is not None or args.evidence is not None:
+    if args.replay or args.query is not None or args.evidence is not None or args.export is not None:
         from execlog_tui.core.sanitize import sanitize
         from execlog_tui.sources.reader import is_stream_path
 

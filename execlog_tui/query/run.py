@@ -85,6 +85,8 @@ def run_query(
     query_progress: Callable[[float], None] | None = None,
     max_rows: int | None = None,
     store: CacheStore | None = None,
+    writable: Path | None = None,
+    before: Sequence[str] = (),
 ) -> QueryResult:
     """Run `query` (a report name from REPORTS or SQL over `entries` and `parse_errors`) over the log
     sets at `paths`, optionally narrowed to `window` (1m, 5m, 1h, 1d) as of the newest entry.
@@ -98,6 +100,8 @@ def run_query(
     `config` shapes the reports that follow it (critical_paths: its CRITICAL_PATHS); None: the defaults.
     With `store`, the archives are read through their kept columnar copies (query/columnar.py), made when
     missing; the store is pruned to its limit after the query. None: every file is read (--no-cache).
+    `writable`: a directory the statements may also write (the export's COPY); `before`: statements run
+    (in order, no result) before `query`.
     Raises NoInput, QueryError (the database's message), QueryCancelled or ValueError (a bad window).
     """
     if window is not None and window not in WINDOW_BUCKETS:
@@ -126,7 +130,7 @@ def run_query(
         con.execute("SET temp_directory = $t", {"t": str(scratch / "spill")})  # a parameter: TMPDIR may hold '
         con.execute("SET preserve_insertion_order = true")  # line numbers follow the file order
         stats = load_sets(con, sets, line_limit=line_limit, progress=progress, cancelled=cancelled, store=store)
-        _lock_down(con, stats, scratch)
+        _lock_down(con, stats, scratch, writable)
 
         materialized = False
 
@@ -182,6 +186,8 @@ def run_query(
             if newest is not None:
                 start = window_start(window, newest)
                 create_views(con, stats, since_ms=start)
+        for statement in before:
+            execute(statement, False)
         cur, rows = execute(sql, True, None if max_rows is None else max_rows + 1)
         truncated = False
         if cur.description is None:  # a statement without a result (e.g. CREATE VIEW)
@@ -236,12 +242,15 @@ def _materialize(con: Any) -> None:
         con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT * FROM materialized_{view}")
 
 
-def _lock_down(con: Any, stats: LoadStats, scratch: Path) -> None:
+def _lock_down(con: Any, stats: LoadStats, scratch: Path, writable: Path | None = None) -> None:
     """From here on the SQL reads only the set's files and writes only DuckDB's spill directory: no
     read_text('/etc/shadow'), COPY ... TO, ATTACH of a file, INSTALL; and it cannot SET its way back."""
     files = [str(stats.paths[name]) for name in stats.fast_sql] + [str(c.path) for c in stats.copies.values()]
+    if writable is not None:
+        files.append(str(writable))  # a partitioned COPY opens the directory itself
     con.execute("SET allowed_paths = $p", {"p": files})
-    con.execute("SET allowed_directories = $d", {"d": [str(scratch) + os.sep]})
+    dirs = [str(scratch) + os.sep] + ([] if writable is None else [str(writable) + os.sep])
+    con.execute("SET allowed_directories = $d", {"d": dirs})
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
 
