@@ -30,7 +30,7 @@ class ExportError(Exception):
 
 
 def _ours(entry: str) -> bool:
-    return entry == MARKER or entry == ERRORS_DIR or entry.startswith("date=")
+    return entry in (MARKER, ERRORS_DIR) or entry.startswith("date=")
 
 
 def prepare(out: Path) -> None:

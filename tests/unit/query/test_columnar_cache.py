@@ -231,6 +231,10 @@ def test_export_round_trip(tmp_path: Path) -> None:
     assert all(str(g[-1]) == g[0].strftime("%Y-%m-%d") for g in got)  # date is the UTC day of ts
     errs = con.execute(f"SELECT * FROM read_parquet('{out}/parse_errors/*.parquet') ORDER BY file, line").fetchall()
     assert errs == run_query([d / "execution.log"], ALL_ERRORS).rows and errs
+    # The README's recipe: the five reports over the export with plain DuckDB, as --query gives them.
+    con.execute(f"CREATE VIEW entries AS SELECT * FROM read_parquet('{out}/date=*/*.parquet', hive_partitioning=true)")
+    for name in ("performance", "error_rate", "cache_efficiency", "user_patterns", "bottlenecks"):
+        assert _same(con.execute(REPORTS[name].sql).fetchall(), run_query([d / "execution.log"], name).rows), name
     marker = json.loads((out / "_execlog-top-export.json").read_text())
     assert marker["complete"] and marker["entries"] == len(got)
     # Again over an earlier export: replaced. A directory holding anything else: refused, untouched.
