@@ -29,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -108,6 +109,11 @@ class Columnar:
         self.store = store
         self.fp = fingerprint(line_limit, rules)
         self.stats = CopyStats()
+        self._lock = threading.Lock()  # builds run in threads (load.load_sets)
+
+    def _count(self, what: str) -> None:
+        with self._lock:
+            setattr(self.stats, what, getattr(self.stats, what) + 1)
 
     def key(self, path: Path) -> tuple[str, os.stat_result] | None:
         return content_key(path, self.fp)
@@ -137,7 +143,7 @@ class Columnar:
         fails on the archive (the caller sends it to the slow path) or the store cannot take it."""
         slot = self.store.new_file(KIND, key)
         if slot is None:
-            self.stats.failed += 1
+            self._count("failed")
             return None
         tmp, final = slot
         try:
@@ -147,7 +153,7 @@ class Columnar:
             )
         except Exception:  # noqa: BLE001 - duckdb.Error and kin: DuckDB cannot read this archive as we would
             _unlink(tmp)
-            self.stats.failed += 1
+            self._count("failed")
             return None
         try:
             after = os.stat(source)
@@ -156,7 +162,7 @@ class Columnar:
         digest = _digest(tmp)
         if after is None or not same_file(st, after) or digest is None:
             _unlink(tmp)  # the archive changed while it was read: nothing kept, the rows are used once
-            self.stats.failed += 1
+            self._count("failed")
             return None
         try:
             os.chmod(tmp, 0o600)
@@ -164,13 +170,13 @@ class Columnar:
         except OSError:
             _unlink(tmp)
             self.store.write_errors += 1
-            self.stats.failed += 1
+            self._count("failed")
             return None
         if not self.store.save(KIND, _sum_key(key), json.dumps({"size": digest[0], "sha256": digest[1]}).encode()):
             _unlink(final)
-            self.stats.failed += 1
+            self._count("failed")
             return None
-        self.stats.built += 1
+        self._count("built")
         return Copy(final)
 
     def _drop(self, key: str) -> None:

@@ -208,6 +208,7 @@ def load_sets(
     # (isal, in threads: it releases the GIL); a damaged one takes the reader's path. An archive whose
     # kept copy is found needs no check: a copy is only made of an archive that read cleanly.
     pool = ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1)))
+    pending: list[tuple[str, str, os.stat_result, Path, str]] = []
     try:
         probes = {
             i: pool.submit(_probe, copier, m.path, m.live) for i, m in enumerate(members) if is_gzip(m.path) or copier
@@ -236,15 +237,43 @@ def load_sets(
             stats.fast_sql[name] = sql
             stats.fast_files += 1
             if copier is not None and probe.key is not None and probe.stat is not None:
-                built = copier.build(con, probe.key, probe.stat, member.path, sql)
-                if built is not None:
-                    stats.copies[name] = built
+                pending.append((name, probe.key, probe.stat, member.path, sql))
+        if copier is not None and pending:
+            _build_copies(con, copier, pending, stats, cancelled)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
     create_views(con, stats)
     if progress is not None:
         progress(len(members), len(members), "")
     return stats
+
+
+def _build_copies(
+    con: Any,
+    copier: columnar.Columnar,
+    pending: list[tuple[str, str, os.stat_result, Path, str]],
+    stats: LoadStats,
+    cancelled: Callable[[], bool] | None,
+) -> None:
+    """The missing copies, two archives at a time (a COPY inflates one gzip stream on one core), each on a
+    cursor of its own; an archive whose copy fails stays on the fast path (demote_failing as before)."""
+
+    def one(job: tuple[str, str, os.stat_result, Path, str]) -> tuple[str, columnar.Copy | None]:
+        name, key, st, path, sql = job
+        if cancelled is not None and cancelled():
+            return name, None
+        cur = con.cursor()
+        try:
+            return name, copier.build(cur, key, st, path, sql)
+        finally:
+            cur.close()
+
+    with ThreadPoolExecutor(max_workers=max(1, min(2, os.cpu_count() or 1))) as builders:
+        for name, copy in builders.map(one, pending):
+            if copy is not None:
+                stats.copies[name] = copy
+    if cancelled is not None and cancelled():
+        raise LoadCancelled()
 
 
 @dataclass(frozen=True, slots=True)
