@@ -431,10 +431,38 @@ def history_plans(args: argparse.Namespace, config: Any, sets: Sequence[Any]) ->
     return Plans(config, args.line_limit, store, jobs)
 
 
+# The query screen runs `--query` in a child process of the dashboard: the dashboard's own cache options
+# (--no-cache, --cache-dir, --cache-max) reach that child through this variable, unless it is given its own.
+QUERY_CACHE_ENV = "EXECLOG_TUI_QUERY_CACHE"
+
+
+def pass_cache_options(args: argparse.Namespace) -> None:
+    """Hand the cache options to the child processes that run queries (the query screen's)."""
+    if args.no_cache:
+        os.environ[QUERY_CACHE_ENV] = json.dumps({"off": True})
+    elif args.cache_dir or args.cache_max is not None:
+        directory = str(Path(args.cache_dir).expanduser().resolve()) if args.cache_dir else None
+        os.environ[QUERY_CACHE_ENV] = json.dumps({"dir": directory, "max": args.cache_max})
+
+
 def _query_store(args: argparse.Namespace) -> Any:
     """The store of --query's columnar copies (SPEC 12), or None (--no-cache, or no set to size it by)."""
     from execlog_tui.sources.logset import SourceError, discover
 
+    inherited = os.environ.get(QUERY_CACHE_ENV)
+    if inherited and not (args.no_cache or args.cache_dir or args.cache_max is not None):
+        try:
+            given = json.loads(inherited)
+            args = argparse.Namespace(
+                **{
+                    **vars(args),
+                    "no_cache": bool(given.get("off")),
+                    "cache_dir": given.get("dir"),
+                    "cache_max": given.get("max"),
+                }
+            )
+        except (ValueError, AttributeError, TypeError):
+            pass  # not ours: the defaults
     try:
         sets = discover(args.paths or ["execution.log"])
     except SourceError:
@@ -741,6 +769,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_query_cli(args, store=_query_store(args))
         if args.batch:
             return run_batch(args)
+        pass_cache_options(args)  # to the query screen's child
         return run_dashboard(args)
     except UsageError as e:
         print_message(f"execlog-top: {e}")  # inert: paths, YAML keys and values the user gave are in it

@@ -252,3 +252,27 @@ def test_export_round_trip(tmp_path: Path) -> None:
     assert (out / "notes.txt").read_text() == "mine"
     bad = _cli("--export", "csv", str(tmp_path / "x"), str(d / "execution.log"), env=env)
     assert bad.returncode == 2 and "unknown export format" in bad.stderr
+
+
+def test_the_query_screens_child_inherits_the_dashboards_cache_options(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from execlog_tui.cli import QUERY_CACHE_ENV, build_parser, pass_cache_options
+
+    monkeypatch.delenv(QUERY_CACHE_ENV, raising=False)
+    pass_cache_options(build_parser().parse_args(["--no-cache", str(ROTATED)]))
+    off = os.environ[QUERY_CACHE_ENV]
+    pass_cache_options(build_parser().parse_args(["--cache-dir", str(tmp_path / "d"), str(ROTATED)]))
+    there = os.environ[QUERY_CACHE_ENV]
+    env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path / "xdg"))
+    q = "SELECT count(*) FROM entries"
+    assert _cli("--query", q, str(ROTATED), env=dict(env, **{QUERY_CACHE_ENV: off})).returncode == 0
+    assert not (tmp_path / "xdg").exists()
+    assert _cli("--query", q, str(ROTATED), env=dict(env, **{QUERY_CACHE_ENV: there})).returncode == 0
+    assert not (tmp_path / "xdg").exists()
+    assert len(list((tmp_path / "d" / "parquet").rglob("*.parquet"))) == 8
+    # The child's own options win over what it inherited.
+    own = _cli(
+        "--cache-dir", str(tmp_path / "own"), "--query", q, str(ROTATED), env=dict(env, **{QUERY_CACHE_ENV: off})
+    )
+    assert own.returncode == 0 and (tmp_path / "own" / "parquet").is_dir()
