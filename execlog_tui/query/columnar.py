@@ -149,7 +149,11 @@ class Columnar:
     def build(self, con: Any, key: str, st: os.stat_result, source: Path, judged: str) -> Copy | None:
         """Write the copy of the archive at `source` (its judged-lines SQL) into the store; None when DuckDB
         fails on the archive (the caller sends it to the slow path) or the store cannot take it."""
-        slot = self.store.new_file(KIND, key)
+        try:
+            slot = self.store.new_file(KIND, key)
+        except OSError:  # a directory that exists but takes no file (read-only, full)
+            self.store.write_errors += 1
+            slot = None
         if slot is None:
             self._count("failed")
             return None

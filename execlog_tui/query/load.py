@@ -322,12 +322,28 @@ def create_views(con: Any, stats: LoadStats, since_ms: int | None = None) -> Non
 
 
 def demote_failing(con: Any, stats: LoadStats, line_limit: int, live: frozenset[str] = frozenset()) -> int:
-    """After a query failed while reading the files: probe each fast file alone, move those DuckDB
-    cannot read to the slow path, recreate the views; returns how many were moved."""
+    """After a query failed while reading the files: probe each kept copy and each fast file alone; a copy
+    DuckDB cannot read (removed meanwhile by another instance's prune) gives way to its archive, a fast
+    file DuckDB cannot read goes to the slow path; recreate the views; returns how many were moved."""
     moved = 0
+    for name, copy in list(stats.copies.items()):
+        try:
+            con.execute(f"SELECT count(*) FROM read_parquet({sql_literal(str(copy.path))})").fetchall()
+            continue
+        except Exception:  # noqa: BLE001 - duckdb.Error and kin: gone or unreadable since it was checked
+            pass
+        del stats.copies[name]
+        moved += 1
+        if name not in stats.fast_sql:  # found in the store: its archive was intact, as its key says
+            sql = _fast_sql(stats.paths[name], line_limit)
+            if sql is None:
+                _load_slow(con, stats.paths[name], name, line_limit, stats, archive=name not in live)
+            else:
+                stats.fast_sql[name] = sql
+                stats.fast_files += 1
     for name, judged in list(stats.fast_sql.items()):
         if name in stats.copies:
-            continue  # read through its kept copy, which DuckDB wrote and read whole
+            continue  # read through its kept copy
         try:
             con.execute(f"SELECT count(p), sum(length(raw)) FROM ({judged})").fetchall()
             continue

@@ -245,7 +245,9 @@ def _materialize(con: Any) -> None:
 def _lock_down(con: Any, stats: LoadStats, scratch: Path, writable: Path | None = None) -> None:
     """From here on the SQL reads only the set's files and writes only DuckDB's spill directory: no
     read_text('/etc/shadow'), COPY ... TO, ATTACH of a file, INSTALL; and it cannot SET its way back."""
-    files = [str(stats.paths[name]) for name in stats.fast_sql] + [str(c.path) for c in stats.copies.values()]
+    # A kept copy's archive too: read through the fast path if its copy goes missing (demote_failing).
+    names = [*stats.fast_sql, *(n for n in stats.copies if n not in stats.fast_sql)]
+    files = [str(stats.paths[name]) for name in names] + [str(c.path) for c in stats.copies.values()]
     if writable is not None:
         files.append(str(writable))  # a partitioned COPY opens the directory itself
     con.execute("SET allowed_paths = $p", {"p": files})

@@ -276,3 +276,21 @@ def test_the_query_screens_child_inherits_the_dashboards_cache_options(
         "--cache-dir", str(tmp_path / "own"), "--query", q, str(ROTATED), env=dict(env, **{QUERY_CACHE_ENV: off})
     )
     assert own.returncode == 0 and (tmp_path / "own" / "parquet").is_dir()
+
+
+def test_a_copy_removed_after_it_was_checked_gives_way_to_its_archive(tmp_path: Path) -> None:
+    from execlog_tui.query.load import LINE_LIMIT, demote_failing, load_sets
+    from execlog_tui.sources.logset import discover
+
+    store = CacheStore(tmp_path / "cache")
+    plain = run_query([ROTATED], ALL_ENTRIES)
+    run_query([ROTATED], ALL_ENTRIES, store=store)  # fills the store
+    con = duckdb.connect()
+    stats = load_sets(con, discover([ROTATED]), store=store)
+    assert stats.cache is not None and stats.cache.hits == len(stats.copies) == 4
+    for p in _copies(store):
+        p.unlink()  # as another instance's prune would
+    with pytest.raises(duckdb.IOException):
+        con.execute(ALL_ENTRIES).fetchall()
+    assert demote_failing(con, stats, LINE_LIMIT) == 4
+    assert con.execute(ALL_ENTRIES).fetchall() == plain.rows
