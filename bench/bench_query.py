@@ -237,7 +237,10 @@ def _cold_warm(paths: list[str], window: str | None) -> int:
 
     from execlog_tui.query import REPORTS
 
-    print(f"{'query':<18} {'no cache s':>10} {'cold s':>8} {'warm s':>8} {'warm RSS MB':>12} {'cache MB':>9}")
+    print(
+        f"{'query':<18} {'no cache s':>10} {'cold s':>8} {'warm s':>8} {'cold RSS MB':>12} {'warm RSS MB':>12}"
+        f" {'cache MB':>9}"
+    )
     for name in [*REPORTS, "group_by"]:
         query = GROUP_BY if name == "group_by" else name
         cache = tempfile.mkdtemp(prefix="bench-query-cache-")
@@ -252,8 +255,8 @@ def _cold_warm(paths: list[str], window: str | None) -> int:
             print(f"{name:<18} FAILED: {[r.get('error') for r in (plain, cold, warm)]}", flush=True)
             continue
         print(
-            f"{name:<18} {plain['wall_s']:10.2f} {cold['wall_s']:8.2f} {warm['wall_s']:8.2f} {warm['rss_mb']:12.0f}"
-            f" {size:9.1f}",
+            f"{name:<18} {plain['wall_s']:10.2f} {cold['wall_s']:8.2f} {warm['wall_s']:8.2f} {cold['rss_mb']:12.0f}"
+            f" {warm['rss_mb']:12.0f} {size:9.1f}",
             flush=True,
         )
     return 0
