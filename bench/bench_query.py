@@ -75,20 +75,30 @@ def make_set(out: Path, files: int, mb: float, gz: bool = False) -> None:
             path.unlink()
 
 
-def _child(query: str, paths: list[str], window: str | None, memory_limit: str | None = None) -> None:
+def _child(
+    query: str, paths: list[str], window: str | None, memory_limit: str | None = None, cache: str | None = None
+) -> None:
     """Run one query in this process and print its timing as JSON on stdout."""
     from execlog_tui.query import run_query
 
     t0 = time.perf_counter()
-    extra = {"memory_limit": memory_limit, "max_rows": 10} if memory_limit else {}
+    extra: dict = {"memory_limit": memory_limit, "max_rows": 10} if memory_limit else {}
+    if cache:
+        from execlog_tui.cache.store import CacheStore
+
+        extra["store"] = CacheStore(Path(cache))
     result = run_query(paths, query, window=window, **extra)  # type: ignore[arg-type]
     wall = time.perf_counter() - t0
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"wall_s": wall, "rss_mb": rss_mb, "rows": len(result.rows)}))
 
 
-def _run_child(query: str, paths: list[str], window: str | None = None, memory_limit: str | None = None) -> dict:
+def _run_child(
+    query: str, paths: list[str], window: str | None = None, memory_limit: str | None = None, cache: str | None = None
+) -> dict:
     cmd = [sys.executable, __file__, "--child", query, *(["--window", window] if window else []), *paths]
+    if cache:
+        cmd[2:2] = ["--cache-dir", cache]
     if memory_limit:
         cmd[2:2] = ["--memory-limit", memory_limit]
     proc = subprocess.run(cmd, capture_output=True, text=True)
@@ -169,15 +179,23 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-lnav", action="store_true")
     ap.add_argument("--spill", action="store_true", help="only the GROUP BY details, line that must spill")
     ap.add_argument("--memory-limit", help="the query's memory limit (with --spill: default the program's)")
+    ap.add_argument(
+        "--cold-warm",
+        action="store_true",
+        help="each query twice with the columnar cache: cold (an empty cache, which it fills) then warm",
+    )
+    ap.add_argument("--cache-dir", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.make:
         make_set(args.make, args.files, args.mb, args.gz)
         return 0
     if args.child:
-        _child(args.child, args.paths, args.window, args.memory_limit)
+        _child(args.child, args.paths, args.window, args.memory_limit, args.cache_dir)
         return 0
     if args.spill:
         return _spill(args.paths, args.memory_limit)
+    if args.cold_warm:
+        return _cold_warm(args.paths, args.window)
     from execlog_tui.query import REPORTS
     from execlog_tui.sources.logset import discover
 
@@ -210,6 +228,37 @@ def main(argv: list[str] | None = None) -> int:
         print(f"lnav group_by       {ln['wall_s']:8.2f} {ln['rss_mb'] or 0:12.0f}")
         print(f"lnav output:\n{ln['out'].strip()}")
         print(f"ratio: execlog-top is {ln['wall_s'] / ours['wall_s']:.1f}x faster than lnav on the GROUP BY")
+    return 0
+
+
+def _cold_warm(paths: list[str], window: str | None) -> int:
+    """Each report and the GROUP BY: without the cache, cold (an empty cache it fills), warm (a full one)."""
+    import tempfile
+
+    from execlog_tui.query import REPORTS
+
+    print(
+        f"{'query':<18} {'no cache s':>10} {'cold s':>8} {'warm s':>8} {'cold RSS MB':>12} {'warm RSS MB':>12}"
+        f" {'cache MB':>9}"
+    )
+    for name in [*REPORTS, "group_by"]:
+        query = GROUP_BY if name == "group_by" else name
+        cache = tempfile.mkdtemp(prefix="bench-query-cache-")
+        try:
+            plain = _run_child(query, paths, window)
+            cold = _run_child(query, paths, window, cache=cache)
+            warm = _run_child(query, paths, window, cache=cache)
+            size = sum(f.stat().st_size for f in Path(cache).rglob("*") if f.is_file()) / 1e6
+        finally:
+            shutil.rmtree(cache, ignore_errors=True)
+        if any("error" in r for r in (plain, cold, warm)):
+            print(f"{name:<18} FAILED: {[r.get('error') for r in (plain, cold, warm)]}", flush=True)
+            continue
+        print(
+            f"{name:<18} {plain['wall_s']:10.2f} {cold['wall_s']:8.2f} {warm['wall_s']:8.2f} {cold['rss_mb']:12.0f}"
+            f" {warm['rss_mb']:12.0f} {size:9.1f}",
+            flush=True,
+        )
     return 0
 
 

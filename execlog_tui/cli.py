@@ -187,6 +187,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="processes reading archives on a cold start (default: the cores, at most 4; 1 reads in this one)",
     )
+    p.add_argument(
+        "--export",
+        nargs=2,
+        metavar=("FORMAT", "DIR"),
+        help="write the entries of PATH... to DIR as Hive-partitioned files (FORMAT parquet: DIR/date=YYYY-MM-DD/, "
+        "parse errors in DIR/parse_errors/) and exit",
+    )
     p.add_argument("--cache-info", action="store_true", help="print what the cache holds and exit")
     p.add_argument("--cache-clear", action="store_true", help="remove what the cache holds and exit")
     # SPEC 11: the figures for Prometheus.
@@ -480,6 +487,45 @@ def cache_options(args: argparse.Namespace) -> CacheOptions:
         max_mb=getattr(args, "cache_max", None),
         jobs=getattr(args, "jobs", None),
     )
+
+
+# The query screen runs `--query` in a child process of the dashboard: the dashboard's own cache options
+# (--no-cache, --cache-dir, --cache-max) reach that child through this variable, unless it is given its own.
+QUERY_CACHE_ENV = "EXECLOG_TUI_QUERY_CACHE"
+
+
+def pass_cache_options(args: argparse.Namespace) -> None:
+    """Hand the cache options to the child processes that run queries (the query screen's)."""
+    if args.no_cache:
+        os.environ[QUERY_CACHE_ENV] = json.dumps({"off": True})
+    elif args.cache_dir or args.cache_max is not None:
+        directory = str(Path(args.cache_dir).expanduser().resolve()) if args.cache_dir else None
+        os.environ[QUERY_CACHE_ENV] = json.dumps({"dir": directory, "max": args.cache_max})
+
+
+def _query_store(args: argparse.Namespace) -> Any:
+    """The store of --query's columnar copies (SPEC 12), or None (--no-cache, or no set to size it by)."""
+    from execlog_tui.sources.logset import SourceError, discover
+
+    inherited = os.environ.get(QUERY_CACHE_ENV)
+    if inherited and not (args.no_cache or args.cache_dir or args.cache_max is not None):
+        try:
+            given = json.loads(inherited)
+            args = argparse.Namespace(
+                **{
+                    **vars(args),
+                    "no_cache": bool(given.get("off")),
+                    "cache_dir": given.get("dir"),
+                    "cache_max": given.get("max"),
+                }
+            )
+        except (ValueError, AttributeError, TypeError):
+            pass  # not ours: the defaults
+    try:
+        sets = discover(args.paths or ["execution.log"])
+    except SourceError:
+        return None  # run_query says why
+    return cache_store(args, sets)
 
 
 def run_cache_command(args: argparse.Namespace) -> int:
@@ -780,12 +826,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_evidence(args)
         if args.demo:
             return run_demo(args)
+        if args.export is not None:
+            if args.query is not None or args.batch or args.replay or args.demo:
+                raise UsageError("--export runs on its own: not with --query, -b, --replay or --demo")
+            from execlog_tui.query.export import run_export_cli
+
+            return run_export_cli(args, store=_query_store(args))
         if args.query is not None:
             from execlog_tui.query import run_query_cli
 
-            return run_query_cli(args)
+            return run_query_cli(args, store=_query_store(args))
         if args.batch:
             return run_batch(args)
+        pass_cache_options(args)  # to the query screen's child
         return run_dashboard(args)
     except UsageError as e:
         print_message(f"execlog-top: {e}")  # inert: paths, YAML keys and values the user gave are in it
@@ -812,7 +865,7 @@ def _check_stdin(args: argparse.Namespace) -> None:
     """`-` names standard input (a stream, read once): it must be a pipe or a file, not the terminal. The
     modes that read their input more than once (--replay, --query, --evidence) take no stream (`-`, a FIFO)."""
     paths = args.paths or []
-    if args.replay or args.query is not None or args.evidence is not None:
+    if args.replay or args.query is not None or args.evidence is not None or args.export is not None:
         from execlog_tui.core.sanitize import sanitize
         from execlog_tui.sources.reader import is_stream_path
 

@@ -66,13 +66,13 @@ def _on_sigterm() -> threading.Event:
     return event
 
 
-def run_query_cli(args: Any) -> int:
+def run_query_cli(args: Any, store: Any = None) -> int:
     """Run args.query over args.paths and print it; messages are one line on stderr, never a traceback.
 
     Reads `query`, `paths`, and when present `format` (default table), `window`, `line_limit`, `config` (a
     YAML file: the reports that follow it, critical_paths, use its CRITICAL_PATHS). Exit status 0; 2 for a
     bad query, format, window or configuration (the database's or the configuration's own message); 1 when
-    there is no input.
+    there is no input. `store`: the derived-data store whose columnar copies the query reads (None: none).
     """
     from execlog_tui.query.output import FORMATS, format_result
     from execlog_tui.query.run import NoInput, QueryCancelled, QueryError, run_query
@@ -100,6 +100,8 @@ def run_query_cli(args: Any) -> int:
     max_rows = os.environ.get(MAX_ROWS_ENV, "")
     if max_rows.isdigit():
         kwargs["max_rows"] = int(max_rows)
+    if store is not None:
+        kwargs["store"] = store
     terminated = _on_sigterm()
     kwargs["cancelled"] = terminated.is_set
     if os.environ.get(PROGRESS_ENV) == "1":

@@ -15,6 +15,9 @@ project's reader and parser read it and the rows are bulk-loaded into tables in 
 (no temporary file). So does a path that is not valid UTF-8, which DuckDB can neither open nor hold.
 A file is sent there when its first block shows it (see _newline) or when a query over the views fails
 while reading it (run.py then calls `demote_failing`).
+
+Kept copies (columnar.py): with a store, an archive on the fast path is judged once into a Parquet file
+of its rows, and the views read that file on every later query (the live file is always read as above).
 """
 
 from __future__ import annotations
@@ -26,10 +29,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from execlog_tui.cache.store import CacheStore
 from execlog_tui.core import grammar
 from execlog_tui.core.entry import Entry, ParseError
 from execlog_tui.core.parser import LINE_LIMIT, parse_line
 from execlog_tui.core.windows import WINDOWS
+from execlog_tui.query import columnar
 from execlog_tui.query.reports import sql_literal
 from execlog_tui.sources.logset import LogSet
 from execlog_tui.sources.reader import SourceWarning, gzip_intact, is_gzip, read_batches, read_head
@@ -146,6 +151,13 @@ WHERE valid OR p.kind = 'E'
 _FILE_ERRORS = "SELECT {file} AS file, line, raw, p.reason AS reason FROM ({judged}) WHERE NOT valid AND p.kind = 'P'"
 
 
+# What a file's rows depend on, besides its bytes and the line limit: the grammar and SQL above. A kept
+# copy (columnar.py) is keyed by it; bump ROWS_FORMAT when the rows change in a way this text does not
+# show (the parser's rules are the package's version, also in the key).
+ROWS_FORMAT = 1
+RULES = "\0".join((str(ROWS_FORMAT), _HEAD, _FILE_SQL, _TS_FORMAT, _PARSED_TYPE, _FILE_ENTRIES, _FILE_ERRORS))
+
+
 @dataclass(slots=True)
 class LoadStats:
     files: list[str] = field(default_factory=list)
@@ -156,6 +168,9 @@ class LoadStats:
     # name -> the fast path's judged-lines SQL of that file (what the views are made of)
     fast_sql: dict[str, str] = field(default_factory=dict)
     paths: dict[str, Path] = field(default_factory=dict)  # name (display_name) -> the file
+    # name -> the kept columnar copy the views read for that archive (columnar.py)
+    copies: dict[str, columnar.Copy] = field(default_factory=dict)
+    cache: columnar.CopyStats | None = None  # None: no store (--no-cache)
 
 
 def display_name(path: Path) -> str:
@@ -176,19 +191,28 @@ def load_sets(
     line_limit: int = LINE_LIMIT,
     progress: LoadProgress | None = None,
     cancelled: Callable[[], bool] | None = None,
+    store: CacheStore | None = None,
 ) -> LoadStats:
     """Create the views `entries` and `parse_errors` (see create_views) over every member of `sets`;
-    files DuckDB cannot read as our reader would are parsed here, the others as queries run."""
+    files DuckDB cannot read as our reader would are parsed here, the others as queries run. With
+    `store`, the archives on the fast path are read through their kept columnar copies (built when missing)."""
     con.execute(CREATE_TABLES)
     stats = LoadStats()
     _register_parser(con, stats)
     members = [m for s in sets for m in s.members]
+    copier = None if store is None else columnar.Columnar(store, line_limit, RULES)
+    if copier is not None:
+        stats.cache = copier.stats
     # DuckDB checks no gzip CRC: an archive damaged in a way that still inflates would be read to its end
     # without the warning the project's reader gives (SPEC 2). Each archive is inflated once to check it
-    # (isal, in threads: it releases the GIL); a damaged one takes the reader's path.
+    # (isal, in threads: it releases the GIL); a damaged one takes the reader's path. An archive whose
+    # kept copy is found needs no check: a copy is only made of an archive that read cleanly.
     pool = ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1)))
+    pending: list[tuple[str, str, os.stat_result, Path, str]] = []
     try:
-        intact = {i: pool.submit(gzip_intact, m.path) for i, m in enumerate(members) if is_gzip(m.path)}
+        probes = {
+            i: pool.submit(_probe, copier, m.path, m.live) for i, m in enumerate(members) if is_gzip(m.path) or copier
+        }
         for i, member in enumerate(members):
             if cancelled is not None and cancelled():
                 raise LoadCancelled()
@@ -197,15 +221,25 @@ def load_sets(
             stats.paths[name] = member.path
             if progress is not None:
                 progress(i, len(members), name)
-            check = intact.get(i)
+            probe = probes[i].result() if i in probes else _Probe(None, None, None, False, True)
+            if probe.rebuilt and copier is not None:
+                copier.stats.rebuilt += 1
+            if probe.copy is not None and copier is not None:
+                copier.stats.hits += 1
+                stats.copies[name] = probe.copy
+                continue
             # DuckDB can neither open nor name a path that is not UTF-8: the reader's path takes it.
-            readable = (check is None or check.result()) and name == str(member.path)
+            readable = probe.intact and name == str(member.path)
             sql = _fast_sql(member.path, line_limit) if readable else None
             if sql is None:
                 _load_slow(con, member.path, name, line_limit, stats, archive=not member.live)
-            else:
-                stats.fast_sql[name] = sql
-                stats.fast_files += 1
+                continue
+            stats.fast_sql[name] = sql
+            stats.fast_files += 1
+            if copier is not None and probe.key is not None and probe.stat is not None:
+                pending.append((name, probe.key, probe.stat, member.path, sql))
+        if copier is not None and pending:
+            _build_copies(con, copier, pending, stats, cancelled)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
     create_views(con, stats)
@@ -214,12 +248,71 @@ def load_sets(
     return stats
 
 
+def _build_copies(
+    con: Any,
+    copier: columnar.Columnar,
+    pending: list[tuple[str, str, os.stat_result, Path, str]],
+    stats: LoadStats,
+    cancelled: Callable[[], bool] | None,
+) -> None:
+    """The missing copies, two archives at a time (a COPY inflates one gzip stream on one core), each on a
+    cursor of its own; an archive whose copy fails stays on the fast path (demote_failing as before)."""
+
+    def one(job: tuple[str, str, os.stat_result, Path, str]) -> tuple[str, columnar.Copy | None]:
+        name, key, st, path, sql = job
+        if cancelled is not None and cancelled():
+            return name, None
+        cur = con.cursor()
+        try:
+            return name, copier.build(cur, key, st, path, sql)
+        finally:
+            cur.close()
+
+    with ThreadPoolExecutor(max_workers=max(1, min(2, os.cpu_count() or 1))) as builders:
+        for name, copy in builders.map(one, pending):
+            if copy is not None:
+                stats.copies[name] = copy
+    if cancelled is not None and cancelled():
+        raise LoadCancelled()
+
+
+@dataclass(frozen=True, slots=True)
+class _Probe:
+    key: str | None  # the archive's key in the store (None: no store, the live file, unreadable)
+    stat: os.stat_result | None
+    copy: columnar.Copy | None  # its kept copy, checked
+    rebuilt: bool  # a kept copy failed its checks (deleted)
+    intact: bool  # not a damaged gzip
+
+
+def _probe(copier: columnar.Columnar | None, path: Path, live: bool) -> _Probe:
+    """In a thread: the archive's kept copy, else whether it is intact (gzip_intact)."""
+    key = st = None
+    rebuilt = False
+    if copier is not None and not live:
+        found = copier.key(path)
+        if found is not None:
+            key, st = found
+            copy, rebuilt = copier.lookup(key)
+            if copy is not None:
+                return _Probe(key, st, copy, rebuilt, True)
+    return _Probe(key, st, None, rebuilt, gzip_intact(path) if is_gzip(path) else True)
+
+
 def create_views(con: Any, stats: LoadStats, since_ms: int | None = None) -> None:
-    """(Re)create `entries` and `parse_errors`: the fast files' views and the slow files' rows, in file
-    order; with `since_ms`, entries before that instant are left out (a window)."""
+    """(Re)create `entries` and `parse_errors`: the fast files' views (or their kept copies) and the slow
+    files' rows, in file order; with `since_ms`, entries before that instant are left out (a window)."""
     parts_e = ["SELECT * FROM slow_entries"]
     parts_p = ["SELECT * FROM slow_errors"]
-    for name, judged in stats.fast_sql.items():
+    for name in stats.files:
+        copy = stats.copies.get(name)
+        if copy is not None:
+            parts_e.append(columnar.entries_sql(copy, name))
+            parts_p.append(columnar.errors_sql(copy, name))
+            continue
+        judged = stats.fast_sql.get(name)
+        if judged is None:
+            continue
         lit = sql_literal(name)
         parts_e.append(_FILE_ENTRIES.format(file=lit, judged=judged))
         parts_p.append(_FILE_ERRORS.format(file=lit, judged=judged))
@@ -229,10 +322,28 @@ def create_views(con: Any, stats: LoadStats, since_ms: int | None = None) -> Non
 
 
 def demote_failing(con: Any, stats: LoadStats, line_limit: int, live: frozenset[str] = frozenset()) -> int:
-    """After a query failed while reading the files: probe each fast file alone, move those DuckDB
-    cannot read to the slow path, recreate the views; returns how many were moved."""
+    """After a query failed while reading the files: probe each kept copy and each fast file alone; a copy
+    DuckDB cannot read (removed meanwhile by another instance's prune) gives way to its archive, a fast
+    file DuckDB cannot read goes to the slow path; recreate the views; returns how many were moved."""
     moved = 0
+    for name, copy in list(stats.copies.items()):
+        try:
+            con.execute(f"SELECT count(*) FROM read_parquet({sql_literal(str(copy.path))})").fetchall()
+            continue
+        except Exception:  # noqa: BLE001 - duckdb.Error and kin: gone or unreadable since it was checked
+            pass
+        del stats.copies[name]
+        moved += 1
+        if name not in stats.fast_sql:  # found in the store: its archive was intact, as its key says
+            sql = _fast_sql(stats.paths[name], line_limit)
+            if sql is None:
+                _load_slow(con, stats.paths[name], name, line_limit, stats, archive=name not in live)
+            else:
+                stats.fast_sql[name] = sql
+                stats.fast_files += 1
     for name, judged in list(stats.fast_sql.items()):
+        if name in stats.copies:
+            continue  # read through its kept copy
         try:
             con.execute(f"SELECT count(p), sum(length(raw)) FROM ({judged})").fetchall()
             continue

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from execlog_tui.cache.store import CacheStore
 from execlog_tui.core.config import Config
 from execlog_tui.core.parser import LINE_LIMIT
 from execlog_tui.query.load import (
@@ -83,6 +84,9 @@ def run_query(
     memory_limit: str = MEMORY_LIMIT,
     query_progress: Callable[[float], None] | None = None,
     max_rows: int | None = None,
+    store: CacheStore | None = None,
+    writable: Path | None = None,
+    before: Sequence[str] = (),
 ) -> QueryResult:
     """Run `query` (a report name from REPORTS or SQL over `entries` and `parse_errors`) over the log
     sets at `paths`, optionally narrowed to `window` (1m, 5m, 1h, 1d) as of the newest entry.
@@ -94,6 +98,10 @@ def run_query(
     The database reads only the set's files (and its own spill directory): no other file, no extension
     install or load, no configuration change from the SQL.
     `config` shapes the reports that follow it (critical_paths: its CRITICAL_PATHS); None: the defaults.
+    With `store`, the archives are read through their kept columnar copies (query/columnar.py), made when
+    missing; the store is pruned to its limit after the query. None: every file is read (--no-cache).
+    `writable`: a directory the statements may also write (the export's COPY); `before`: statements run
+    (in order, no result) before `query`.
     Raises NoInput, QueryError (the database's message), QueryCancelled or ValueError (a bad window).
     """
     if window is not None and window not in WINDOW_BUCKETS:
@@ -121,8 +129,8 @@ def run_query(
             _watch(con, stop, cancelled, query_progress)
         con.execute("SET temp_directory = $t", {"t": str(scratch / "spill")})  # a parameter: TMPDIR may hold '
         con.execute("SET preserve_insertion_order = true")  # line numbers follow the file order
-        stats = load_sets(con, sets, line_limit=line_limit, progress=progress, cancelled=cancelled)
-        _lock_down(con, stats, scratch)
+        stats = load_sets(con, sets, line_limit=line_limit, progress=progress, cancelled=cancelled, store=store)
+        _lock_down(con, stats, scratch, writable)
 
         materialized = False
 
@@ -178,6 +186,8 @@ def run_query(
             if newest is not None:
                 start = window_start(window, newest)
                 create_views(con, stats, since_ms=start)
+        for statement in before:
+            execute(statement, False)
         cur, rows = execute(sql, True, None if max_rows is None else max_rows + 1)
         truncated = False
         if cur.description is None:  # a statement without a result (e.g. CREATE VIEW)
@@ -205,6 +215,8 @@ def run_query(
         stop.set()
         con.close()
         shutil.rmtree(scratch, ignore_errors=True)
+        if store is not None:
+            store.prune()  # after the query: it may have been reading the copies pruning removes
 
 
 # Set when the connection opens: DuckDB would otherwise fetch an extension from the network (INSTALL, or
@@ -230,11 +242,17 @@ def _materialize(con: Any) -> None:
         con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT * FROM materialized_{view}")
 
 
-def _lock_down(con: Any, stats: LoadStats, scratch: Path) -> None:
+def _lock_down(con: Any, stats: LoadStats, scratch: Path, writable: Path | None = None) -> None:
     """From here on the SQL reads only the set's files and writes only DuckDB's spill directory: no
     read_text('/etc/shadow'), COPY ... TO, ATTACH of a file, INSTALL; and it cannot SET its way back."""
-    con.execute("SET allowed_paths = $p", {"p": [str(stats.paths[name]) for name in stats.fast_sql]})
-    con.execute("SET allowed_directories = $d", {"d": [str(scratch) + os.sep]})
+    # A kept copy's archive too: read through the fast path if its copy goes missing (demote_failing).
+    names = [*stats.fast_sql, *(n for n in stats.copies if n not in stats.fast_sql)]
+    files = [str(stats.paths[name]) for name in names] + [str(c.path) for c in stats.copies.values()]
+    if writable is not None:
+        files.append(str(writable))  # a partitioned COPY opens the directory itself
+    con.execute("SET allowed_paths = $p", {"p": files})
+    dirs = [str(scratch) + os.sep] + ([] if writable is None else [str(writable) + os.sep])
+    con.execute("SET allowed_directories = $d", {"d": dirs})
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
 

@@ -1,0 +1,99 @@
+"""Parquet (zstd) against DuckDB's own database file as the columnar copy of archives (query/columnar.py).
+
+    python bench/bench_columnar_format.py [SET_DIR]     # default bench/data/bigset
+
+For the archives of the set (not the live file): the time to write every archive's rows (the same
+judged SQL the cache uses), the size on disk, and the best of three runs of a GROUP BY over the copies
+in a fresh connection (what a warm query pays), each format in a child process of its own.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+GROUP_BY = (
+    "SELECT component, count(*) AS n, avg(duration_ms) AS avg_ms FROM {src} WHERE NOT parse_error "
+    "GROUP BY component ORDER BY component"
+)
+
+
+def _child(fmt: str, out: Path, archives: list[str]) -> dict[str, float]:
+    import duckdb
+
+    from execlog_tui.query import columnar, load
+
+    con = duckdb.connect()
+    con.execute("SET memory_limit = '160MB'")
+    con.execute("SET preserve_insertion_order = true")
+    load._register_parser(con, load.LoadStats())
+    t0 = time.perf_counter()
+    if fmt == "duckdb":
+        con.execute(f"ATTACH '{out / 'copies.duckdb'}' AS c")
+    for i, a in enumerate(archives):
+        sql = load._fast_sql(Path(a), load.LINE_LIMIT)
+        assert sql is not None
+        select = columnar._COPY_SELECT.format(judged=sql)
+        if fmt == "parquet":
+            con.execute(f"COPY ({select}) TO '{out / f'a{i}.parquet'}' (FORMAT parquet, COMPRESSION zstd)")
+        else:
+            con.execute(f"CREATE TABLE c.a{i} AS {select}")
+    if fmt == "duckdb":
+        con.execute("DETACH c")
+    write_s = time.perf_counter() - t0
+    con.close()
+    size = sum(f.stat().st_size for f in out.iterdir())
+    times = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        con = duckdb.connect()
+        if fmt == "parquet":
+            src = f"read_parquet('{out}/a*.parquet')"
+        else:
+            con.execute(f"ATTACH '{out / 'copies.duckdb'}' AS c (READ_ONLY)")
+            src = "(" + " UNION ALL ".join(f"SELECT * FROM c.a{i}" for i in range(len(archives))) + ")"
+        con.execute(GROUP_BY.format(src=src)).fetchall()
+        con.close()
+        times.append(time.perf_counter() - t0)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"write_s": write_s, "mb": size / 1e6, "group_by_s": min(times), "rss_mb": rss}
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["--child"]:
+        print(json.dumps(_child(argv[1], Path(argv[2]), argv[3:])))
+        return 0
+    from execlog_tui.sources.logset import discover
+
+    paths = argv or [str(ROOT / "bench" / "data" / "bigset")]
+    archives = [str(m.path) for s in discover(paths) for m in s.members if not m.live]
+    print(f"{len(archives)} archives, {sum(os.path.getsize(a) for a in archives) / 1e6:.0f} MB on disk")
+    print(f"{'format':<16} {'MB on disk':>10} {'write s':>8} {'GROUP BY s':>10} {'peak RSS MB':>12}")
+    for fmt in ("parquet", "duckdb"):
+        out = Path(tempfile.mkdtemp(prefix="bench-columnar-"))
+        try:
+            proc = subprocess.run(
+                [sys.executable, __file__, "--child", fmt, str(out), *archives], capture_output=True, text=True
+            )
+            if proc.returncode:
+                print(f"{fmt:<16} FAILED: {proc.stderr.strip().splitlines()[-1:]}")
+                continue
+            r = json.loads(proc.stdout.strip().splitlines()[-1])
+            print(f"{fmt:<16} {r['mb']:10.1f} {r['write_s']:8.2f} {r['group_by_s']:10.3f} {r['rss_mb']:12.0f}")
+        finally:
+            shutil.rmtree(out, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
