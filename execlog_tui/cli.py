@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from execlog_tui import __version__
 from execlog_tui.core.sanitize import print_message, sanitize
@@ -505,7 +505,7 @@ def pass_cache_options(args: argparse.Namespace) -> None:
 
 def _query_store(args: argparse.Namespace) -> Any:
     """The store of --query's columnar copies (SPEC 12), or None (--no-cache, or no set to size it by)."""
-    from execlog_tui.sources.logset import SourceError, discover
+    from execlog_tui.sources.logset import SourceError, discover, member_bytes
 
     inherited = os.environ.get(QUERY_CACHE_ENV)
     if inherited and not (args.no_cache or args.cache_dir or args.cache_max is not None):
@@ -525,7 +525,7 @@ def _query_store(args: argparse.Namespace) -> Any:
         sets = discover(args.paths or ["execution.log"])
     except SourceError:
         return None  # run_query says why
-    return cache_store(args, sets)
+    return cache_options(args).store(sum(member_bytes(m) for s in sets for m in s.archives))
 
 
 def run_cache_command(args: argparse.Namespace) -> int:
