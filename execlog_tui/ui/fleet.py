@@ -244,7 +244,7 @@ class FleetApp(App[int]):
             self._fill()
         if self.fleet is not None and not self.rows and self.error is None:
             self.query_one("#fleet-status", Static).update(
-                Text("no instance exports execlog_* metrics to this Prometheus (is it scraping the exporters?)")
+                Text("no execlog_* metrics in this Prometheus yet: is it scraping the exporters?")
             )
         if isinstance(self.screen, InstanceScreen):
             self.screen.show()
