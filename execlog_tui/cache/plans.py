@@ -95,7 +95,9 @@ def build_plan(
         return None
     if hashed is not None and _identity(before) != tuple(hashed):
         return None
-    for i, (payload, _cut) in enumerate(read_raw_batches(path, warnings, line_limit, archive=True)):
+    # No member's output is held back until its checksum passes (32 MiB a worker): a plan of a damaged
+    # archive is thrown away whole (its warning), and the output's pieces are the same either way.
+    for i, (payload, _cut) in enumerate(read_raw_batches(path, warnings, line_limit, archive=True, hold=0)):
         if warnings:
             return None
         rec.batch = i
@@ -135,7 +137,8 @@ class RawBlocks:
 
     def __init__(self, path: Path, line_limit: int) -> None:
         self._warnings: list[SourceWarning] = []
-        self._it = iter(read_raw_batches(path, self._warnings, line_limit, archive=True))
+        # Not held back either (as when the plan was made): the file is the one whose hash keys the plan.
+        self._it = iter(read_raw_batches(path, self._warnings, line_limit, archive=True, hold=0))
         self._index = -1
         self._block = b""
 

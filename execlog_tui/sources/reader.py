@@ -459,6 +459,7 @@ def _read(
     hold_open: bool = True,
     stream: bool = False,
     start: int = 0,
+    hold: int = ARCHIVE_HOLD,
 ) -> Iterator[Batch | RawBatch]:
     name = str(path)
     f: Any
@@ -494,7 +495,7 @@ def _read(
                 max_bytes = max(0, max_bytes - start)
         if archive is None:
             archive = compressed or path.name.endswith(".gz")
-        chunks = gzip_chunks(f, chunk_size, ARCHIVE_HOLD) if compressed else plain_chunks(f, chunk_size, max_bytes)
+        chunks = gzip_chunks(f, chunk_size, hold) if compressed else plain_chunks(f, chunk_size, max_bytes)
         splitter = LineSplitter(name, warnings, line_limit)
         feed = splitter.feed_raw if raw else splitter.feed
         try:
@@ -523,6 +524,7 @@ def read_raw_batches(
     max_bytes: int | None = None,
     chunk_size: int = CHUNK_SIZE,
     stream: bool = False,
+    hold: int = ARCHIVE_HOLD,
 ) -> Iterator[Batch | RawBatch]:
     """read_batches for the fast path: blocks of complete lines undecoded with their line count
     (bytes, n) where no line is over the limit, decoded (lines, cut) batches otherwise; inflated and
@@ -537,7 +539,9 @@ def read_raw_batches(
     def produce() -> None:
         mine: list[SourceWarning] = []
         try:
-            for batch in _read(path, mine, line_limit, chunk_size, archive, max_bytes, raw=True, stream=stream):
+            for batch in _read(
+                path, mine, line_limit, chunk_size, archive, max_bytes, raw=True, stream=stream, hold=hold
+            ):
                 w = mine[:]
                 mine.clear()
                 while not stop.is_set():

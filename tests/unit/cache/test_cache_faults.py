@@ -389,3 +389,23 @@ def test_the_store_removes_only_its_own_files(tmp_path: Path) -> None:
     assert plan_files(cache) == [] or all(p.parent.name in ("aa", "zz") for p in plan_files(cache))
     store.clear()
     assert (victim / ("a" * 64 + ".plan")).exists() and mine.exists()
+
+
+def test_plans_read_blocks_as_the_engine_does_without_the_checksum_hold(tmp_path: Path) -> None:
+    """Workers and a plan's raw fallback read archives without holding a member back until its checksum
+    passes: the blocks (which a plan's runs point into) are the same as with the hold."""
+    from execlog_tui.sources.reader import read_raw_batches
+
+    p = tmp_path / "multi.gz"
+    with open(p, "wb") as f:
+        for m in range(3):
+            text = "".join(f"{format_ts(T0 + m * 10_000 + j)}|API|CALL|1|SUCCESS|m={m} j={j}\n" for j in range(40_000))
+            f.write(gzip.compress(text.encode()))
+
+    def blocks(**kw: int) -> list[object]:
+        return [
+            b if isinstance(b, bytes) else tuple(b) for b, _cut in read_raw_batches(p, [], LIMIT, archive=True, **kw)
+        ]
+
+    held = blocks()
+    assert len(held) > 10 and blocks(hold=0) == held
