@@ -178,18 +178,22 @@ class CacheStore:
             pass
 
     # ------------------------------------------------------------------------------ whole store
+    def _subdirs(self, kind: str) -> list[os.DirEntry[str]]:
+        """The store's `<kind>/<2 hex>/` directories: real directories, never a link."""
+        try:
+            return [
+                e for e in os.scandir(self.dir / kind) if e.is_dir(follow_symlinks=False) and _SUB.fullmatch(e.name)
+            ]
+        except OSError:
+            return []
+
     def _items(self) -> Iterator[tuple[str, Path, os.stat_result]]:
         """The store's own files: regular files (never through a symbolic link) of this user, named
         as items (`<64 hex>.<kind>`, `<64 hex>-<variant>.<kind>`) or temporary files (`.tmp-*`), in
         its `<kind>/<2 hex>/` directories. Nothing else found there is ever counted or removed."""
         uid = os.getuid()
         for kind in KINDS:
-            root = self.dir / kind
-            try:
-                subs = [e for e in os.scandir(root) if e.is_dir(follow_symlinks=False) and _SUB.fullmatch(e.name)]
-            except OSError:
-                continue
-            for sub in subs:
+            for sub in self._subdirs(kind):
                 try:
                     entries = list(os.scandir(sub.path))
                 except OSError:
@@ -248,18 +252,13 @@ class CacheStore:
         for _kind, p, st in list(self._items()):
             removed += _unlink(p, st)
         for kind in KINDS:
-            root = self.dir / kind
-            try:
-                subs = [e for e in os.scandir(root) if e.is_dir(follow_symlinks=False) and _SUB.fullmatch(e.name)]
-            except OSError:
-                continue
-            for sub in subs:
+            for sub in self._subdirs(kind):
                 try:
                     os.rmdir(sub.path)
                 except OSError:
                     pass
             try:
-                root.rmdir()
+                (self.dir / kind).rmdir()
             except OSError:
                 pass
         return removed

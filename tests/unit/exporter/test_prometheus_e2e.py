@@ -15,7 +15,7 @@ import pytest
 
 from execlog_tui.writer import ExecutionLogger
 
-from .helpers import Prometheus, key, poll
+from .helpers import Prometheus, key, poll, two_instances
 from .test_cli_exporter import ENV, Running
 
 pytestmark = [
@@ -26,37 +26,8 @@ pytestmark = [
 
 @pytest.fixture
 def fleet(tmp_path: Path) -> Iterator[tuple[Prometheus, dict[str, Running], dict[str, ExecutionLogger]]]:
-    rules = tmp_path / "execlog.rules.yml"
-    rules.write_text(
-        subprocess.run(
-            [sys.executable, "-m", "execlog_tui", "--prometheus-rules"],
-            capture_output=True,
-            text=True,
-            check=True,
-            env=ENV,
-        ).stdout
-    )
-    writers: dict[str, ExecutionLogger] = {}
-    exporters: dict[str, Running] = {}
-    prom = None
-    try:
-        for name in ("a", "b"):
-            d = tmp_path / name
-            d.mkdir()
-            w = writers[name] = ExecutionLogger(d / "execution.log", compress=False, multiprocess=False)
-            w.log("BOOTSTRAP", "COMPLETE", 254, "INFO", "ready")
-            for _ in range(50):
-                w.log("API", "CALL", 10, "SUCCESS", "ok")
-            exporters[name] = Running(["--exporter", "127.0.0.1:0", str(d)])
-        prom = Prometheus(tmp_path, [r.base.removeprefix("http://") for r in exporters.values()], rules)
-        yield prom, exporters, writers
-    finally:
-        if prom is not None:
-            prom.stop()
-        for r in exporters.values():
-            r.stop()
-        for w in writers.values():
-            w.close()
+    with two_instances(tmp_path, burst_on_a=False) as got:  # the test writes its burst itself
+        yield got
 
 
 def test_prometheus_agrees_and_alerts_for_one_instance_only(
