@@ -191,7 +191,7 @@ class Plans:
         self.store = store
         self.jobs = jobs
         self.stats = PlanStats()
-        self.fingerprint = plan_fingerprint(MetricsEngine(config), line_limit)
+        self.fingerprint = plan_fingerprint(config, line_limit)
         # A kept state depends on everything the engine is configured with (thresholds, rules, ...).
         self.state_fingerprint = repr((STATE_FORMAT, self.fingerprint, config))
         self._state_key: str | None = None

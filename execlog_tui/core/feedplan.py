@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from execlog_tui.core.config import Config
     from execlog_tui.core.engine import MetricsEngine
 
 
@@ -86,10 +87,10 @@ class PlanRecorder:
         return (PLAN_FORMAT, tuple(self._names), self.ops)
 
 
-def plan_fingerprint(engine: MetricsEngine, line_limit: int) -> str:
+def plan_fingerprint(config: Config, line_limit: int) -> str:
     """What a plan's content depends on besides its archive: the critical paths (checkpoint totals
     and which components go line by line) and the line limit (which lines are cut)."""
-    return repr((PLAN_FORMAT, line_limit, engine.config.critical_paths))
+    return repr((PLAN_FORMAT, line_limit, config.critical_paths))
 
 
 def apply_plan(engine: MetricsEngine, feeder: Feeder, plan: tuple[Any, ...], raw: RawLines) -> int:

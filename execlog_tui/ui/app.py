@@ -46,7 +46,7 @@ from execlog_tui.ui.paths import PathsPanel, choose_layout, paths_shown
 from execlog_tui.ui.prompt import PromptBar
 from execlog_tui.ui.query_screen import QueryScreen
 from execlog_tui.ui.textpanel import TextPanel
-from execlog_tui.ui.themes import band_variable_defaults, builtin_themes, resolve_theme
+from execlog_tui.ui.themes import band_variable_defaults, install_themes, resolve_theme
 from execlog_tui.ui.tiles import MetricTile, WindowSwitch
 from execlog_tui.ui.timeline import TimelineBar
 
@@ -172,13 +172,7 @@ class ExeclogApp(App[int]):
         self._titles: dict[str, str] = {}  # border titles as last set, by selector
         self._live_incident: tuple[Incident, int] | None = None  # the last one `<` `>` went to, its line
         self.query_history: list[str] = []  # the query screen's SQL history, kept while the app runs
-        for t in builtin_themes():
-            self.register_theme(t)
-        if theme is not None:
-            self.register_theme(theme)
-            self.theme = theme.name
-        else:
-            self.theme = "execlog-dark"
+        install_themes(self, theme)
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return {**super().get_theme_variable_defaults(), **band_variable_defaults()}

@@ -25,7 +25,7 @@ from execlog_tui.core.sanitize import one_line, sanitize
 from execlog_tui.fleet.client import PrometheusError
 from execlog_tui.fleet.model import Fleet, Instance
 from execlog_tui.fleet.table import COLUMNS, NARROW_BAND, detail_lines, headline, row_band, row_cells, when
-from execlog_tui.ui.themes import band_variable_defaults, builtin_themes
+from execlog_tui.ui.themes import band_variable_defaults, install_themes
 
 # Prometheus's figures change once a scrape: on the dashboard's timer, a query starts at most this often.
 MIN_QUERY_INTERVAL_S = 1.0
@@ -112,13 +112,7 @@ class FleetApp(App[int]):
         self._started = -1e9
         self._narrow: bool | None = None
         self._form: tuple[bool, int, int] | None = None  # the columns' (narrow, width, longest instance)
-        for t in builtin_themes():
-            self.register_theme(t)
-        if theme is not None:
-            self.register_theme(theme)
-            self.theme = theme.name
-        else:
-            self.theme = "execlog-dark"
+        install_themes(self, theme)
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return {**super().get_theme_variable_defaults(), **band_variable_defaults()}

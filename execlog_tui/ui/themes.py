@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from textual.app import App
 from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
@@ -179,3 +180,15 @@ def resolve_theme(name_or_file: str) -> Theme:
 
 def builtin_themes() -> list[Theme]:
     return [load_shipped_theme(name) for name in BUILTIN_THEMES]
+
+
+def install_themes(app: App[Any], theme: Theme | None) -> None:
+    """Register the shipped themes on `app` and select `theme` (a user's, registered too) or the
+    default: the dashboard's and the fleet screen's one way to start themed."""
+    for t in builtin_themes():
+        app.register_theme(t)
+    if theme is not None:
+        app.register_theme(theme)
+        app.theme = theme.name
+    else:
+        app.theme = "execlog-dark"
