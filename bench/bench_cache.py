@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
+import shlex
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -34,6 +39,37 @@ assert s.wait_history(600)
 print(f"{time.perf_counter() - t0:.3f}")
 s.stop()
 """
+
+
+def dashboard_frames(cmd: list[str], timeout_s: float = 120.0) -> tuple[float, float, float]:
+    """The real dashboard in a detached tmux pane (200x60), its screen read back every few ms: seconds
+    from launch to the first frame, to the first frame whose Requests/s tile shows a figure, and to the
+    header leaving "history" (every panel complete). Coarse by one capture (a few ms each)."""
+    sock = f"bench-cache-{os.getpid()}"
+    tmux = ["tmux", "-L", sock]
+    marks: dict[str, float] = {}
+    figure = re.compile(r"Requests/s +([0-9][0-9.,]*)")
+    t0 = time.perf_counter()
+    subprocess.run([*tmux, "new-session", "-d", "-x", "200", "-y", "60", shlex.join(cmd)], check=True)
+    try:
+        while "complete" not in marks:
+            if time.perf_counter() - t0 > timeout_s:
+                sys.exit(f"bench_cache: the dashboard did not complete its history in {timeout_s:g} s")
+            screen = subprocess.run([*tmux, "capture-pane", "-p"], capture_output=True, text=True).stdout
+            now = time.perf_counter() - t0
+            header = screen.split("\n", 1)[0]
+            if "execlog-top" in header:
+                marks.setdefault("frame", now)
+                got = figure.search(screen)
+                if got and got.group(1).strip("0.,"):
+                    marks.setdefault("figures", now)
+                if "history" not in header:
+                    marks.setdefault("complete", now)
+            time.sleep(0.01)  # a capture is a process of its own: leave the cores to the dashboard
+    finally:
+        subprocess.run([*tmux, "kill-server"], capture_output=True)
+        (Path(f"/tmp/tmux-{os.getuid()}") / sock).unlink(missing_ok=True)
+    return marks["frame"], marks.get("figures", marks["complete"]), marks["complete"]
 
 
 def run(cmd: list[str]) -> bench_batch.Run:
@@ -92,6 +128,15 @@ def main(argv: list[str] | None = None) -> int:
     session = [sys.executable, "-c", SESSION, target, str(cache)]
     case("dashboard history, cold", [*session, "1"], before=cold)
     case("dashboard history, warm", [*session, "1"])
+    frames: list[tuple[str, tuple[float, float, float]]] = []
+    if shutil.which("tmux"):
+        for name, before in (("cold", cold), ("warm", None)):
+            got = []
+            for _ in range(args.runs):
+                if before is not None:
+                    before()
+                got.append(dashboard_frames(tool(target)))
+            frames.append((name, tuple(statistics.median(g[i] for g in got) for i in range(3))))  # type: ignore[misc]
     if not args.no_queries:
         for name, query in [("GROUP BY", GROUP_BY), *[(f"--query {r}", r) for r in REPORTS]]:
             cmd = tool("--query", query, "--format", "csv", target)
@@ -110,6 +155,13 @@ def main(argv: list[str] | None = None) -> int:
         if uncompressed
         else ""
     )
+    for name, (frame, figures, complete) in frames:
+        print(
+            f"dashboard in tmux 200x60, {name}: first frame {frame:.2f} s, first frame with figures {figures:.2f} s, "
+            f"history complete {complete:.2f} s ({complete / floor:.2f}x)"
+        )
+    if not frames:
+        print("dashboard frames: not measured (no tmux)")
     print(f"cache on disk after the batch runs: {cache_bytes / 2**20:.1f} MiB{share}")
     out = ROOT / "bench" / "out"
     out.mkdir(parents=True, exist_ok=True)
