@@ -1,9 +1,11 @@
 """Cold against warm on the 7 x 100 MB set (SPEC 12's derived-data cache), as ratios to the
 `zcat | wc -l` floor measured in the same run: `-b --json` cold with the default workers, cold with
 `--jobs 1`, warm, and `--no-cache --jobs 1` (reading every archive in one process, as before the
-cache); the dashboard's history until it is complete (a headless session); a GROUP BY query and each
-named report, cold and warm; the cache's size on disk as a share of the archives' uncompressed size;
-peak memory summed over the process tree. Every run's output is compared with the no-cache one."""
+cache); the dashboard's history until it is complete (a headless session reading it in a child
+process, as the dashboard does) and, in tmux, the real dashboard's first frame, first frame with
+figures and complete history; a GROUP BY query and each named report, cold and warm; the cache's size
+on disk as a share of the archives' uncompressed size; peak memory summed over the process tree.
+Every run's output is compared with the no-cache one."""
 
 from __future__ import annotations
 
@@ -33,7 +35,9 @@ import sys, time
 from execlog_tui.cache.plans import CacheOptions
 from execlog_tui.session import MonitorSession
 t0 = time.perf_counter()
-s = MonitorSession([sys.argv[1]], follow=False, cache=CacheOptions(directory=sys.argv[2], enabled=sys.argv[3] == "1"))
+s = MonitorSession(
+    [sys.argv[1]], cache=CacheOptions(directory=sys.argv[2], enabled=sys.argv[3] == "1"), history_process=True
+)
 s.start()
 assert s.wait_history(600)
 print(f"{time.perf_counter() - t0:.3f}")

@@ -122,7 +122,8 @@ class _Job:
 
 
 def _child(conn: Any, job: _Job) -> None:
-    """The child's work: the history on an engine like the session's, its state and the tail sent back."""
+    """The child's work: the history on an engine like the session's, its state and the tail sent back
+    (or the one-line reason it could not)."""
     with contextlib.suppress(OSError):
         # The dashboard owns the terminal: nothing of the child's may reach it.
         fd = os.open(os.devnull, os.O_WRONLY)
@@ -148,17 +149,25 @@ def _child(conn: Any, job: _Job) -> None:
             sent[1] = now
             conn.send(("state", engine.dump_state()))
 
-    read = read_session_history(
-        job.history,
-        engine,
-        line_limit=job.line_limit,
-        ring_capacity=job.ring_capacity,
-        stop_at=job.stop_at,
-        cache=job.cache,
-        progress=progress,
-    )
-    conn.send(("done", read, engine.dump_state()))
+    try:
+        read = read_session_history(
+            job.history,
+            engine,
+            line_limit=job.line_limit,
+            ring_capacity=job.ring_capacity,
+            stop_at=job.stop_at,
+            cache=job.cache,
+            progress=progress,
+        )
+        conn.send(("done", read, engine.dump_state()))
+    except Exception as e:  # noqa: BLE001 - said to the session, which reads the history itself
+        with contextlib.suppress(OSError, ValueError):
+            conn.send(("error", f"{type(e).__name__}: {e}"))
     conn.close()
+
+
+class ChildFailed(Exception):
+    """The history's child process did not read it (the message says why): read it here."""
 
 
 def read_in_child(
@@ -175,45 +184,49 @@ def read_in_child(
     stop: threading.Event,
 ) -> SessionHistory | None:
     """`read_session_history` in a child process, `engine` (fed nothing yet) taking over the child's
-    engine under `lock` as it goes and at the end. None when the child could not start or did not
-    finish (it died, or `stop` was set): `engine` is then as it was."""
+    engine under `lock` as it goes and at the end. None when `stop` was set meanwhile; ChildFailed
+    when the child could not start or did not finish. Either way `engine` is then as it was."""
     job = _Job(history, list(engine.files), engine.config, wall_ms, line_limit, ring_capacity, stop_at, cache)
     with lock:
         before = engine.dump_state()
-    done = False
     ctx = multiprocessing.get_context("spawn")
     try:
         receiver, sender = ctx.Pipe(duplex=False)
         child = ctx.Process(target=_child, args=(sender, job), name="execlog-history", daemon=False)
         child.start()
-    except (OSError, ValueError, RuntimeError, AssertionError, pickle.PicklingError):
-        return None
+    except (OSError, ValueError, RuntimeError, AssertionError, pickle.PicklingError) as e:
+        raise ChildFailed(f"no child process could start ({type(e).__name__}: {e})") from None
     sender.close()
+    done = False
     try:
         while not stop.is_set():
             if not receiver.poll(0.05):
                 if not child.is_alive() and not receiver.poll(0):
-                    return None  # it died without a word
+                    raise ChildFailed(f"its child process ended with status {child.exitcode}")
                 continue
             try:
                 message = receiver.recv()
-            except (EOFError, OSError, pickle.UnpicklingError, AttributeError, ImportError):
-                return None
-            if message[0] == "progress":
+            except (EOFError, OSError, pickle.UnpicklingError, AttributeError, ImportError) as e:
+                child.join(timeout=1.0)
+                why = f"status {child.exitcode}" if child.exitcode is not None else type(e).__name__
+                raise ChildFailed(f"its child process ended ({why})") from None
+            kind = message[0]
+            if kind == "progress":
                 progress(message[1], message[2])
-                continue
-            if message[0] == "state":
+            elif kind == "state":
                 if isinstance(message[1], bytes):
                     with lock:
                         engine.take_over(message[1])
-                continue
-            _done, read, blob = message
-            if not isinstance(read, SessionHistory) or not isinstance(blob, bytes):
-                return None
-            with lock:
-                engine.take_over(blob)
-            done = True
-            return read
+            elif kind == "error":
+                raise ChildFailed(f"its child process failed: {message[1]}")
+            else:
+                _done, read, blob = message
+                if not isinstance(read, SessionHistory) or not isinstance(blob, bytes):
+                    raise ChildFailed("its child process sent something else")
+                with lock:
+                    engine.take_over(blob)
+                done = True
+                return read
         return None
     finally:
         if not done:

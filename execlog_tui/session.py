@@ -31,10 +31,11 @@ from execlog_tui.core.engine import MetricsEngine
 from execlog_tui.core.entry import Entry, ParseError
 from execlog_tui.core.parser import LINE_LIMIT, parse_line
 from execlog_tui.core.ringbuffer import RingBuffer
+from execlog_tui.core.sanitize import sanitize
 from execlog_tui.core.snapshot import MetricsSnapshot
-from execlog_tui.history import TailChunk, read_in_child, read_session_history
+from execlog_tui.history import ChildFailed, SessionHistory, TailChunk, read_in_child, read_session_history
 from execlog_tui.pipeline import HistoryResult, set_size
-from execlog_tui.sources.follower import ROTATED, TRUNCATED, WARNING, FollowEvent, LogFollower
+from execlog_tui.sources.follower import ROTATED, TRUNCATED, WARNING, FollowEvent, HistoryLimit, LogFollower
 from execlog_tui.sources.logset import LogSet, Member, SourceError, discover
 from execlog_tui.sources.reader import SourceWarning, is_stream_path
 from execlog_tui.sources.stream import StreamFollower
@@ -459,18 +460,10 @@ class MonitorSession:
             history = self.sets
         read = None
         if self.history_process and any(s.members for s in history):
-            read = read_in_child(
-                history,
-                self.engine,
-                wall_ms=self._wall_ms,
-                line_limit=self.line_limit,
-                ring_capacity=self.ring.capacity,
-                stop_at=stop_at,
-                cache=self.cache,
-                progress=progress,
-                lock=self.lock,
-                stop=self._stop,
-            )
+            try:
+                read = self._read_in_child(history, stop_at, progress)
+            except ChildFailed as e:
+                self._event(sanitize(f"history read in the dashboard's own process: {e}"))
             if read is None and self._stop.is_set():
                 return
         if read is None:
@@ -522,6 +515,22 @@ class MonitorSession:
         gc.freeze()  # the history's objects are long-lived: keep the collector off them (follow latency)
         if not any(s.members for s in self.sets) and self._followers:
             self.mode = "waiting"  # the follower's own event says which file and why, once
+
+    def _read_in_child(
+        self, history: list[LogSet], stop_at: list[HistoryLimit], progress: Callable[[int, int], None]
+    ) -> SessionHistory | None:
+        return read_in_child(
+            history,
+            self.engine,
+            wall_ms=self._wall_ms,
+            line_limit=self.line_limit,
+            ring_capacity=self.ring.capacity,
+            stop_at=stop_at,
+            cache=self.cache,
+            progress=progress,
+            lock=self.lock,
+            stop=self._stop,
+        )
 
     @staticmethod
     def _history_dropped_newest(result: HistoryResult, chunks: list[TailChunk]) -> int | None:

@@ -110,6 +110,9 @@ def test_a_child_that_dies_part_way_leaves_the_history_to_this_process(tmp_path:
         os.kill(child.pid, signal.SIGKILL)
         assert s.wait_history(60), s.error
         assert s.engine.entries == 400_000
+        assert any(
+            e.startswith("history read in the dashboard's own process: its child process ended") for e in s.events
+        )
         ring = s.ring
         n = len(ring)
         assert snapshot_to_json(s.snapshot()) == reference["figures"]
