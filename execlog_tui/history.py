@@ -132,7 +132,11 @@ def _child(conn: Any, job: _Job) -> None:
         os.close(fd)
 
     def stop(_sig: int, _frame: object) -> None:
-        raise SystemExit(1)  # unwinds read_history, which stops the cache's workers
+        # The session is gone (the dashboard quit): end now, with the cache's workers, rather than
+        # wait for their archives (a store item is written whole or not at all).
+        for worker in multiprocessing.active_children():
+            worker.kill()
+        os._exit(1)
 
     signal.signal(signal.SIGTERM, stop)
     engine = MetricsEngine(job.config, wall_ms=job.wall_ms)
