@@ -74,16 +74,19 @@ def test_the_child_reads_what_the_session_reads(lines: list[str], cuts: list[int
             assert observe(d, CONFIGS[config], child=True, cache=cache) == here  # warm
 
 
+def big_lines(count: int, start: int = 1_757_400_000_000) -> list[str]:
+    out = []
+    for i in range(count):
+        s, ms = divmod(start + i * 5, 1000)
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(s)) + f".{ms:03d}Z"
+        status = "FAILURE" if i % 50 == 0 else "SUCCESS"
+        out.append(f"{stamp}|API|CALL|{i % 97}|{status}|request {i} {'x' * 40}")
+    return out
+
+
 def big_set(d: Path, lines: int = 400_000) -> None:
     """A set large enough that reading it takes a while (a live file of ~36 MB)."""
-    start = 1_757_400_000_000
-    with (d / "execution.log").open("w") as f:
-        for i in range(lines):
-            ts = start + i * 5
-            s, ms = divmod(ts, 1000)
-            stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(s)) + f".{ms:03d}Z"
-            status = "FAILURE" if i % 50 == 0 else "SUCCESS"
-            f.write(f"{stamp}|API|CALL|{i % 97}|{status}|request {i} {'x' * 40}\n")
+    write_rotated(d, big_lines(lines), [0])
 
 
 def wait_for(predicate: Any, what: str, timeout: float = 30.0) -> None:
@@ -123,12 +126,39 @@ def test_a_child_that_dies_part_way_leaves_the_history_to_this_process(tmp_path:
     assert not history_children()
 
 
-def test_stopping_the_session_stops_its_child(tmp_path: Path) -> None:
-    big_set(tmp_path)
-    s = MonitorSession([str(tmp_path)], ring_capacity=1000, history_process=True, wall_clock=lambda: WALL)
+def children_of(pid: int) -> set[int]:
+    out = set()
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            text = status.read_text()
+        except OSError:
+            continue
+        if f"\nPPid:\t{pid}\n" in text:
+            out.add(int(status.parent.name))
+    return out
+
+
+def alive(pid: int) -> bool:
+    try:
+        text = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return "\nState:\tZ" not in text
+
+
+def test_stopping_the_session_stops_its_child_and_the_cache_workers(tmp_path: Path) -> None:
+    logs_dir = tmp_path / "logs"
+    logs_dir.mkdir()
+    write_rotated(logs_dir, big_lines(600_000), [150_000, 300_000, 450_000])  # three archives and the live file
+    cache = CacheOptions(directory=str(tmp_path / "cache"), jobs=2)
+    s = MonitorSession([str(logs_dir)], ring_capacity=1000, cache=cache, history_process=True, wall_clock=lambda: WALL)
     s.start()
     wait_for(lambda: bool(history_children()), "the child")
+    (child,) = history_children()
+    wait_for(lambda: len(children_of(child.pid)) >= 2, "the child's cache workers")
+    grandchildren = children_of(child.pid)
     s.stop()
     wait_for(lambda: not history_children(), "the child to end", timeout=15.0)
+    wait_for(lambda: not any(alive(p) for p in grandchildren), "the cache workers to end", timeout=15.0)
     assert not s.history_done
     assert s.engine.entries == 0  # nothing of a child that did not finish is taken over
