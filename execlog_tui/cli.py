@@ -179,7 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--cache-max",
         type=_positive_int,
         metavar="MB",
-        help="size limit of the kept data (default half the archives' size on disk, at least 64 MB)",
+        help="size limit of the kept data (default a quarter of the archives' uncompressed size, at least 64 MB)",
     )
     p.add_argument(
         "--jobs",
