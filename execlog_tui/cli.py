@@ -37,6 +37,7 @@ class Terminated(SystemExit):
 
 EXIT_SIGNAL = 128  # plus the signal's number, as a shell reports it
 _STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+DEFAULT_THEME = "dark"  # the dashboard's theme unless --theme says otherwise
 
 
 def _on_stop_signal(signum: int, _frame: object) -> None:
@@ -336,12 +337,8 @@ def run_fleet(args: argparse.Namespace) -> int:
     if not (0.1 <= args.refresh <= 60):
         raise UsageError(f"--refresh must be between 0.1 and 60 per second, got {args.refresh}")
     from execlog_tui.ui.fleet import make_fleet_app
-    from execlog_tui.ui.themes import ThemeError, resolve_theme
 
-    try:
-        theme = resolve_theme(args.theme or "dark")
-    except ThemeError as exc:
-        raise UsageError(str(exc)) from None
+    theme = _dashboard_theme(args.theme or DEFAULT_THEME)
     app = make_fleet_app(client.url, lambda: read_fleet(client), theme=theme, refresh_hz=args.refresh)
     try:
         return int(app.run() or 0)
@@ -679,7 +676,7 @@ class DashboardOptions:
     """The dashboard's options, typed: what `build_session` and `make_app` are called with."""
 
     paths: tuple[str, ...]
-    theme: str = "dark"
+    theme: str = DEFAULT_THEME
     refresh_hz: float = 4.0
     ring_capacity: int = 100_000
     line_limit: int = 64 * 1024
@@ -692,7 +689,7 @@ class DashboardOptions:
         replay = ReplayOptions(speed=str(args.speed or "1"), start=args.from_, end=args.to) if args.replay else None
         return cls(
             paths=tuple(paths if paths is not None else (args.paths or ["execution.log"])),
-            theme=args.theme or "dark",
+            theme=args.theme or DEFAULT_THEME,
             refresh_hz=float(args.refresh or 4.0),
             ring_capacity=int(args.buffer or 100_000),
             line_limit=int(args.line_limit),
@@ -762,28 +759,39 @@ def run_dashboard(args: argparse.Namespace, paths: list[str] | None = None) -> i
         from execlog_tui.cache.plans import prepare_workers
 
         prepare_workers()  # the history's child process (and the cache's workers) start under Textual
+    # A theme asked for is checked before anything is read (a bad one is refused at once); the
+    # default's import overlaps the history's start.
+    theme = _dashboard_theme(options.theme) if options.theme != DEFAULT_THEME else None
+    server = _serving(session, getattr(args, "metrics_listen", None))
     # The history is read while the interface is imported and laid out (a third of a second): with a
     # warm cache the first frame already has the archives' figures.
     session.start()
-    server = None
     try:
         try:
             from execlog_tui.ui.app import make_app
-            from execlog_tui.ui.themes import ThemeError, resolve_theme
         except ImportError as e:  # pragma: no cover - textual is a dependency
             raise UsageError(f"the dashboard is not available: {e}") from None
-        try:
-            theme = resolve_theme(options.theme)
-        except ThemeError as exc:
-            raise UsageError(str(exc)) from None
+        if theme is None:
+            theme = _dashboard_theme(DEFAULT_THEME)
         app = make_app(session, config=config, theme=theme, refresh_hz=options.refresh_hz, start_session=False)
-        server = _serving(session, getattr(args, "metrics_listen", None))
         return int(app.run() or 0)
     finally:
         if server is not None:
             server.close()
         session.stop()
         _install_stop_signals()  # the app's loop handled them while it ran and restored the default
+
+
+def _dashboard_theme(name: str) -> Any:
+    """The Theme for --theme NAME|FILE (the dashboard's and the fleet screen's); UsageError for a bad one."""
+    try:
+        from execlog_tui.ui.themes import ThemeError, resolve_theme
+    except ImportError as e:  # pragma: no cover - textual is a dependency
+        raise UsageError(f"the dashboard is not available: {e}") from None
+    try:
+        return resolve_theme(name)
+    except ThemeError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def run_demo(args: argparse.Namespace) -> int:

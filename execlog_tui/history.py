@@ -39,6 +39,11 @@ _PROGRESS_EVERY_S = 0.05  # a child's progress reports, at most this often (the 
 # when it is read in the session's process), from the first report on (with a warm cache, the state
 # after every archive).
 _STATE_EVERY_S = 0.5
+STOPPED = 143  # the child's status when it was told to stop (SIGTERM): 128 + 15
+# Signals that go to the terminal's whole process group (Ctrl-C, the SSH session's hang-up): the
+# dashboard's to act on. The child never sees them (blocked before it starts: the mask is inherited),
+# so they neither print its traceback nor end it behind the session's back.
+_GROUP_SIGNALS = {signal.SIGINT, signal.SIGHUP, signal.SIGQUIT}
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,11 +137,12 @@ def _child(conn: Any, job: _Job) -> None:
         os.close(fd)
 
     def stop(_sig: int, _frame: object) -> None:
-        # The session is gone (the dashboard quit): end now, with the cache's workers, rather than
-        # wait for their archives (a store item is written whole or not at all).
+        # The session is gone (the dashboard quit): end now, the cache's workers first, rather than
+        # wait for their archives (a store item is written whole or not at all); the unwinding then
+        # releases what the workers shared (no leaked semaphore for the resource tracker to report).
         for worker in multiprocessing.active_children():
             worker.kill()
-        os._exit(1)
+        raise SystemExit(STOPPED)
 
     signal.signal(signal.SIGTERM, stop)
     engine = MetricsEngine(job.config, wall_ms=job.wall_ms)
@@ -165,8 +171,9 @@ def _child(conn: Any, job: _Job) -> None:
         )
         conn.send(("done", read, engine.dump_state()))
     except Exception as e:  # noqa: BLE001 - said to the session, which reads the history itself
+        first = (str(e).splitlines() or [""])[0]
         with contextlib.suppress(OSError, ValueError):
-            conn.send(("error", f"{type(e).__name__}: {e}"))
+            conn.send(("error", f"{type(e).__name__}: {first}"))
     conn.close()
 
 
@@ -194,24 +201,35 @@ def read_in_child(
     with lock:
         before = engine.dump_state()
     ctx = multiprocessing.get_context("spawn")
+    ends: list[Any] = []
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _GROUP_SIGNALS)
     try:
-        receiver, sender = ctx.Pipe(duplex=False)
+        receiver, sender = ends = list(ctx.Pipe(duplex=False))
         child = ctx.Process(target=_child, args=(sender, job), name="execlog-history", daemon=False)
         child.start()
-    except (OSError, ValueError, RuntimeError, AssertionError, pickle.PicklingError) as e:
-        raise ChildFailed(f"no child process could start ({type(e).__name__}: {e})") from None
+    except Exception as e:  # noqa: BLE001 - no process, a job that does not pickle...: read it here
+        for end in ends:
+            end.close()
+        first = (str(e).splitlines() or [""])[0]
+        raise ChildFailed(f"no child process could start ({type(e).__name__}: {first})") from None
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
     sender.close()
     done = False
     try:
         while not stop.is_set():
             if not receiver.poll(0.05):
                 if not child.is_alive() and not receiver.poll(0):
+                    if _stopped(child.exitcode) and stop.wait(1.0):
+                        return None  # stopped with the session (a signal to all): nothing to read
                     raise ChildFailed(f"its child process ended with status {child.exitcode}")
                 continue
             try:
                 message = receiver.recv()
             except (EOFError, OSError, pickle.UnpicklingError, AttributeError, ImportError) as e:
                 child.join(timeout=1.0)
+                if _stopped(child.exitcode) and stop.wait(1.0):
+                    return None
                 why = f"status {child.exitcode}" if child.exitcode is not None else type(e).__name__
                 raise ChildFailed(f"its child process ended ({why})") from None
             kind = message[0]
@@ -243,3 +261,8 @@ def read_in_child(
         if child.is_alive():
             child.kill()
             child.join(timeout=1.0)
+
+
+def _stopped(status: int | None) -> bool:
+    """A child ended by a signal to stop (or by its SIGTERM handler), not by a fault of its own."""
+    return status in (STOPPED, -signal.SIGTERM)

@@ -50,11 +50,10 @@ def classify_lines(
     numbers: list[int] = []
     newest = -(1 << 62)
     for i, line in enumerate(lines):
-        if line.endswith("\r"):
-            line = line[:-1]  # as `parse_line` keeps it
-        ts = line_timestamp(line)
+        text = line[:-1] if line.endswith("\r") else line  # as `parse_line` keeps an entry
+        ts = line_timestamp(text)
         if ts is not None:
-            raws.append(line)
+            raws.append(text)
             flags.append(FUTURE if is_future is not None and is_future(ts) else 0)
             numbers.append(first + i)
             if ts > newest:

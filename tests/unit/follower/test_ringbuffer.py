@@ -18,6 +18,7 @@ from execlog_tui.core.ringbuffer import (
     PARSE_ERROR,
     UNKNOWN,
     RingBuffer,
+    classify_lines,
     fields_of,
     flags_of,
     item_of,
@@ -151,3 +152,44 @@ def test_a_full_ring_costs_its_text_not_a_str_a_line() -> None:
         tracemalloc.stop()
     assert len(rb) == 100_000 and rb.raw_newest(1)[0] == lines[-1] and rb.raw_newest(100_000) == lines
     assert held < text_bytes + 100_000 * 6, (held, text_bytes)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(
+                [
+                    "",
+                    "   ",
+                    "\r",
+                    "junk\r\r",
+                    "more junk\r\r\r",
+                    "2025-09-09T10:00:00.000Z|API|CALL|5|SUCCESS|ok",
+                    "2025-09-09T10:00:00.000Z|API|CALL|5|SUCCESS|ok\r",
+                    "2025-09-09T10:00:00.000Z|API|CALL|5|SUCCESS|ok\r\r",
+                    "2025-09-09T10:00:00+02:00|API|CALL|5|SUCCESS|zone",
+                    "2025-13-45T10:00:00Z|API|CALL|5|SUCCESS|bad date",
+                    "2099-01-01T00:00:00Z|API|CALL|1|SUCCESS|far ahead",
+                    "2025-09-09T10:00:00Z|API|CALL|x|SUCCESS|bad duration",
+                ]
+            ),
+            st.text(max_size=30),
+        ),
+        max_size=40,
+    ),
+    st.integers(1, 1000),
+)
+def test_classify_lines_keeps_what_parsing_each_line_keeps(lines: list[str], first: int) -> None:
+    """The history's tail classified by timestamps (no Entry built) is what parse_line on each gives."""
+    is_future = lambda ts: ts > 4_000_000_000_000  # noqa: E731
+    raws, flags, numbers, newest = [], bytearray(), [], -(1 << 62)
+    for i, line in enumerate(lines):
+        item = parse_line(line)
+        if item is not None:
+            raws.append(item.raw)
+            flags.append(flags_of(item, is_future))
+            numbers.append(first + i)
+            if type(item) is Entry and item.ts > newest:
+                newest = item.ts
+    assert classify_lines(lines, first, is_future) == (raws, flags, numbers, newest)

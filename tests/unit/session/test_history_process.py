@@ -160,5 +160,52 @@ def test_stopping_the_session_stops_its_child_and_the_cache_workers(tmp_path: Pa
     s.stop()
     wait_for(lambda: not history_children(), "the child to end", timeout=15.0)
     wait_for(lambda: not any(alive(p) for p in grandchildren), "the cache workers to end", timeout=15.0)
+    assert s._thread is not None
+    wait_for(lambda: not s._thread.is_alive(), "the session's thread to end", timeout=15.0)
     assert not s.history_done
     assert s.engine.entries == 0  # nothing of a child that did not finish is taken over
+
+
+def test_damaged_empty_and_future_members_read_the_same_in_the_child(tmp_path: Path) -> None:
+    """Warnings (a truncated archive, an empty one), an entry from the future, a parse error and a long
+    line come back from the child as the session's own reading gives them."""
+    import gzip
+
+    d = tmp_path / "logs"
+    d.mkdir()
+
+    def line(s: int, extra: str = "") -> str:
+        return f"2025-09-09T10:00:{s:02d}Z|API|CALL|{s}|SUCCESS|n{extra}\n"
+
+    data = gzip.compress("".join(line(s) for s in range(20)).encode())
+    (d / "execution.log.3.gz").write_bytes(data[: len(data) // 2])  # cut short
+    (d / "execution.log.2.gz").write_bytes(gzip.compress(b""))  # empty
+    (d / "execution.log.1").write_text(
+        line(30, "y" * 200) + "2999-01-01T00:00:00Z|API|CALL|1|SUCCESS|future\n" + line(31)
+    )
+    (d / "execution.log").write_text(line(40) + "junk\r\r\n" + line(41))
+    here = observe(d, Config(), child=False, cache=CacheOptions(enabled=False))
+    assert here["warnings"] and here["figures"]["source"]["future"] == 1
+    assert observe(d, Config(), child=True, cache=CacheOptions(directory=str(tmp_path / "cache"))) == here
+
+
+def test_ctrl_c_and_hang_up_are_the_dashboard_s_to_act_on(tmp_path: Path) -> None:
+    """SIGINT and SIGHUP go to the terminal's whole process group: the child blocks them (no traceback
+    of its own on the terminal, no end behind the session's back) and reads on to the end."""
+    big_set(tmp_path)
+    reference = observe(tmp_path, Config(), child=False, cache=None, capacity=1000)
+    s = MonitorSession([str(tmp_path)], ring_capacity=1000, history_process=True, wall_clock=lambda: WALL)
+    s.start()
+    try:
+        wait_for(lambda: bool(history_children()), "the child")
+        (child,) = history_children()
+        status = Path(f"/proc/{child.pid}/status").read_text()
+        blocked = int(status.split("SigBlk:\t", 1)[1].split("\n", 1)[0], 16)
+        assert blocked & (1 << (signal.SIGINT - 1)) and blocked & (1 << (signal.SIGHUP - 1))
+        os.kill(child.pid, signal.SIGINT)
+        os.kill(child.pid, signal.SIGHUP)
+        assert s.wait_history(60), s.error
+        assert not any("own process" in e for e in s.events)  # the child read it
+        assert snapshot_to_json(s.snapshot()) == reference["figures"]
+    finally:
+        s.stop()
