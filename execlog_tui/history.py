@@ -138,11 +138,12 @@ def _child(conn: Any, job: _Job) -> None:
 
     def stop(_sig: int, _frame: object) -> None:
         # The session is gone (the dashboard quit): end now, the cache's workers first, rather than
-        # wait for their archives (a store item is written whole or not at all); the unwinding then
-        # releases what the workers shared (no leaked semaphore for the resource tracker to report).
+        # wait for their archives (a store item is written whole or not at all). Unwinding instead
+        # could wait on the workers' pool; the semaphores it leaves are removed by the resource
+        # tracker (which the dashboard starts silent: see `prepare_workers`).
         for worker in multiprocessing.active_children():
             worker.kill()
-        raise SystemExit(STOPPED)
+        os._exit(STOPPED)
 
     signal.signal(signal.SIGTERM, stop)
     engine = MetricsEngine(job.config, wall_ms=job.wall_ms)

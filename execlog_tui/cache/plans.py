@@ -186,13 +186,26 @@ class LiveState:
 
 def prepare_workers() -> None:
     """Start what worker processes need while this process's standard error is still a file: the
-    dashboard replaces it (Textual), and multiprocessing's resource tracker hands it to its process."""
+    dashboard replaces it (Textual), and multiprocessing's resource tracker hands it to its process.
+    The tracker's own standard error is /dev/null: the dashboard owns the terminal, and what the
+    tracker says there (that it removed semaphores a stopped worker left) would be drawn over it."""
     from multiprocessing import resource_tracker
 
+    saved = None
     try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            saved = os.dup(2)
+            os.dup2(devnull, 2)
+        finally:
+            os.close(devnull)
         resource_tracker.ensure_running()
     except (OSError, ValueError):
         pass
+    finally:
+        if saved is not None:
+            os.dup2(saved, 2)
+            os.close(saved)
 
 
 class Plans:
