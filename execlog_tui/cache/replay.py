@@ -6,9 +6,13 @@ What lies inside the rotated archives never changes, so once a pass has read arc
 part of that work that belongs to it is kept: a `Segment` with the checkpoints taken since the previous
 segment's last one, the bucket groups they added, the incidents recorded by then (in the order they
 were recorded, so that bursts of parse errors count the same), the archive's line count and its newest
-entry. Segment j is keyed by the content keys of archives 0..j in order (the names do not count: a
-rotation that renames them keeps the keys, and one that adds an archive at the newest end keeps every
-older prefix), and by everything the checkpoints depend on (the configuration, the line limit, the
+entry. When a run ends inside an archive (a first jump into the newest one), what it has of that
+archive is kept as a partial segment: it ends a chain, and a run that reads the archive to its end
+replaces it with the whole segment (same key, same predecessor).
+
+Segment j is keyed by the content keys of archives 0..j in order (the names do not count: a rotation
+that renames them keeps the keys, and one that adds an archive at the newest end keeps every older
+prefix), and by everything the checkpoints depend on (the configuration, the line limit, the
 interval, the fast path). A segment also holds the digest of the one before it, so that a chain is
 never made of segments from two different runs (their group numbers would not agree).
 
@@ -40,6 +44,7 @@ REPLAY_FORMAT = 1  # bumped with every change of what a segment holds or of how 
 # An incident recorded by the replay, as it was recorded: ("i", ts, kind, name, count) for an
 # alert, a breaker or a CRITICAL entry, ("p", ts) for a parse error placed at ts.
 JournalEntry = tuple[Any, ...]
+PARTIAL = -1  # the `lines` of a segment that ends before its archive does
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,13 +60,17 @@ class KeptCheckpoint:
 @dataclass(frozen=True, slots=True)
 class Segment:
     member: int  # the archive's index in the set (0: the oldest)
-    lines: int  # its lines
-    newest: int | None  # the newest entry of it and of every archive before it
+    lines: int  # its lines; PARTIAL: read only up to the last checkpoint
+    newest: int | None  # the newest entry of it (up to there) and of every archive before it
     groups_from: int  # the group number of `groups[0]`
     journal_from: int  # the index of `journal[0]` in the replay's record of incidents
     checkpoints: tuple[KeptCheckpoint, ...]
     groups: tuple[bytes, ...]
     journal: tuple[JournalEntry, ...]
+
+    @property
+    def partial(self) -> bool:
+        return self.lines == PARTIAL
 
     @property
     def groups_end(self) -> int:
@@ -92,8 +101,8 @@ class ReplayKeeper:
         self._keys: list[str] = []  # content keys of archives 0.. (hashed as they are needed)
         self._hashed: dict[str, os.stat_result] = {}  # each hashed archive, as it was hashed
         self._digests: list[bytes] = []  # of the payloads of the segments loaded or stored, in order
-        self.loaded = 0
-        self.stored = 0
+        self.loaded = 0  # whole segments loaded
+        self.stored = 0  # whole segments stored
 
     @classmethod
     def open(
@@ -153,11 +162,13 @@ class ReplayKeeper:
             if seg is None or not nothing_future([seg.newest], future_limit):
                 break
             out.append(seg)
+            if seg.partial:
+                break  # the end of the chain; the whole segment, when stored, replaces it
             self._digests.append(_digest(payload))
             groups, journal = seg.groups_end, seg.journal_end
             if seg.checkpoints:
                 last_ts = seg.checkpoints[-1].ts
-        self.loaded = len(out)
+        self.loaded = len(self._digests)
         return out
 
     def forget(self) -> None:
@@ -166,12 +177,14 @@ class ReplayKeeper:
         self.loaded = 0
 
     # ------------------------------------------------------------------------------ store
-    def keep(self, seg: Segment, engine: MetricsEngine, read: os.stat_result | None) -> bool:
-        """Store segment `seg.member`, the next of the chain, with `engine` as it is at the end of that
-        archive (read from the file whose stat was `read` when this run opened it). False when it may
-        not be kept: then no later segment may be either (the chain would have a gap)."""
+    def keep(self, seg: Segment, engine: MetricsEngine | bool, read: os.stat_result | None) -> bool:
+        """Store segment `seg.member`, the next of the chain, with `engine` as it is at the end of what
+        the segment covers (or whether it was `keepable` then), read from the file whose stat was
+        `read` when this run opened it. False when it may not be kept: then no later segment may be
+        either (the chain would have a gap)."""
         j = seg.member
-        if j != len(self._digests) or j >= len(self.archives) or read is None or not keepable(engine):
+        clean = keepable(engine) if isinstance(engine, MetricsEngine) else engine
+        if j != len(self._digests) or j >= len(self.archives) or read is None or not clean:
             return False
         key = self.item_key(j)
         hashed = self._hashed.get(str(self.archives[j]))
@@ -180,8 +193,9 @@ class ReplayKeeper:
         payload = _encode(seg, self._digests[-1] if self._digests else b"")
         if not self.store.save(KIND, key, payload):
             return False
-        self._digests.append(_digest(payload))
-        self.stored += 1
+        if not seg.partial:
+            self._digests.append(_digest(payload))
+            self.stored += 1
         self.store.prune()
         return True
 
@@ -231,7 +245,9 @@ def _decode(
     fmt, p, m, lines, newest, g0, j0, cks, groups, journal = items
     if fmt != REPLAY_FORMAT or p != prev or m != member or g0 != groups_from or j0 != journal_from:
         return None
-    if not _int(lines) or lines < 0 or not (newest is None or _int(newest)):
+    if not _int(lines) or lines < PARTIAL or not (newest is None or _int(newest)):
+        return None
+    if lines == PARTIAL and not cks:
         return None
     if not (isinstance(cks, list) and isinstance(groups, list) and isinstance(journal, list)):
         return None

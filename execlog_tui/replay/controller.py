@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from execlog_tui.cache.plans import CacheOptions
-from execlog_tui.cache.replay import KeptCheckpoint, ReplayKeeper, Segment, leading_archives
+from execlog_tui.cache.plans import CacheOptions, keepable
+from execlog_tui.cache.replay import PARTIAL, KeptCheckpoint, ReplayKeeper, Segment, leading_archives
 from execlog_tui.cache.store import same_file
 from execlog_tui.core.checkpoints import BucketStore
 from execlog_tui.core.config import Config
@@ -43,6 +43,8 @@ class Checkpoint:
     blob: bytes  # zlib(pickle(engine)), its settled buckets pickled as references into a BucketStore
     groups: int = 0  # the BucketStore's groups once it was dumped: it refers to none after them
     journal: int = 0  # incidents recorded by then (`_journal`)
+    keepable: bool = False  # its engine might be kept (cache/plans.py `keepable`)
+    last: int | None = None  # its engine's newest entry
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +105,7 @@ class ReplayController:
         self.kept_archives = 0  # SPEC 12: archives whose checkpoints came from the cache
         self.kept_checkpoints = 0
         self.stored_archives = 0  # archives whose checkpoints this run kept
+        self._partial_kept = 0  # checkpoints of a partial segment loaded (the archive after the last whole one)
         self._journal: list[tuple[Any, ...]] = []  # incidents as recorded (see cache/replay.py)
         self._ck_next: int | None = None
         self._warnings: list[SourceWarning] = []
@@ -425,7 +428,8 @@ class ReplayController:
             self._note_alerts()
             blob = self.store.dump(self.engine)
             groups, journal = len(self.store.groups), len(self._journal)
-            self.checkpoints.append(Checkpoint(ts, self._member, self._line, blob, groups, journal))
+            clean, last = keepable(self.engine), self.engine.last
+            self.checkpoints.append(Checkpoint(ts, self._member, self._line, blob, groups, journal, clean, last))
         self._ck_next = ts + every
 
     # ---------------------------------------------------------------------------------- seeks
@@ -498,16 +502,20 @@ class ReplayController:
         for seg in segments:
             self.store.groups.extend(seg.groups)
             self.checkpoints.extend(
-                Checkpoint(c.ts, c.member, c.line, c.blob, c.groups, c.journal) for c in seg.checkpoints
+                Checkpoint(c.ts, c.member, c.line, c.blob, c.groups, c.journal, True, seg.newest)
+                for c in seg.checkpoints
             )
             for e in seg.journal:
                 if e[0] == "i":
                     self._add_incident(Incident(e[1], e[2], e[3], e[4]))
                 else:
                     self._add_parse(e[1])
+            if seg.partial:
+                self._partial_kept = len(seg.checkpoints)  # the last one: the archive is read on from it
+                break
             self._member_lines[seg.member] = seg.lines
             self._segments.append(_SegmentEnd(len(self.checkpoints), seg.groups_end, seg.journal_end))
-        self.kept_archives, self.kept_checkpoints = len(segments), len(cks)
+        self.kept_archives, self.kept_checkpoints = len(self._segments), len(cks)
         if cks:
             self.frontier = cks[-1].ts  # every line before it has been read, as far as seeks go
 
@@ -530,14 +538,25 @@ class ReplayController:
         assert keeper is not None
         while len(self._segments) < self._archives and len(self._segments) in self._member_lines:
             j = len(self._segments)
-            seg, end = self._segment(j)
+            seg, end = self._segment(j, self._member_lines[j])
             if j in self._unclean or not keeper.keep(seg, self.engine, self._read_stats.get(j)):
                 self._keeper = None  # a chain with a gap would never be used
                 return
             self._segments.append(end)
             self.stored_archives += 1
 
-    def _segment(self, j: int) -> tuple[Segment, _SegmentEnd]:
+    def close(self) -> None:
+        """The end of the run: keep what the passes have of the archive after the last one kept whole
+        (a partial segment, when it has more checkpoints than the one loaded). The replay may go on."""
+        keeper, j = self._keeper, len(self._segments)
+        if keeper is not None and j < self._archives and j not in self._member_lines and j not in self._unclean:
+            seg, end = self._segment(j, PARTIAL)
+            if len(seg.checkpoints) > self._partial_kept:
+                last = self.checkpoints[end.checkpoints - 1]
+                if keeper.keep(seg, last.keepable, self._read_stats.get(j)):
+                    self._partial_kept = len(seg.checkpoints)
+
+    def _segment(self, j: int, lines: int) -> tuple[Segment, _SegmentEnd]:
         start = self._segments[-1] if self._segments else _SegmentEnd(1, 0, 0)  # after the start checkpoint
         end_ck = start.checkpoints
         while end_ck < len(self.checkpoints) and self.checkpoints[end_ck].member <= j:
@@ -547,8 +566,8 @@ class ReplayController:
         journal = taken[-1].journal if taken else start.journal
         seg = Segment(
             member=j,
-            lines=self._member_lines[j],
-            newest=self.engine.last,
+            lines=lines,
+            newest=self.engine.last if lines != PARTIAL or not taken else taken[-1].last,
             groups_from=start.groups,
             journal_from=start.journal,
             checkpoints=tuple(KeptCheckpoint(c.ts, c.member, c.line, c.blob, c.groups, c.journal) for c in taken),

@@ -122,6 +122,8 @@ class ReplaySession:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=3.0)
+        with self.lock:
+            self.controller.close()  # keeps what was read of the archive it stopped in (SPEC 12)
 
     def _run(self) -> None:
         try:
