@@ -5,10 +5,12 @@ future or of another file is not used."""
 from __future__ import annotations
 
 import gzip
+import marshal
 import os
 import random
 import shutil
 import tempfile
+import zlib
 from pathlib import Path
 
 import pytest
@@ -247,6 +249,17 @@ def test_a_damaged_item_is_ignored_and_rebuilt(tmp_path: Path) -> None:
     ref = controller(d, None)
     for x in (ref, c):
         x.seek(newest_archive_jump(d))
+    assert observed(c) == observed(ref)
+    # A well-formed segment whose checkpoint does not restore (a stale engine's pickle): not used.
+    good = store.load(KIND, key)
+    assert good is not None
+    items = list(marshal.loads(good))
+    ts, member, line, _blob, groups, journal = items[7][-1]
+    items[7][-1] = (ts, member, line, zlib.compress(b"not a pickle"), groups, journal)
+    assert store.save(KIND, key, marshal.dumps(tuple(items)))
+    c = controller(d, cache)
+    assert c.kept_archives == 0 and c.kept_checkpoints == 0
+    c.seek(newest_archive_jump(d))
     assert observed(c) == observed(ref)
 
 
