@@ -73,10 +73,12 @@ def item_paths(d: Path, cache: Path, config: Config | None = None) -> list[Path]
     return [keeper.store.item_path(KIND, k) for k in keys if k is not None]
 
 
-def agree(d: Path, cache: Path, config: Config, seeks: list[int]) -> tuple[ReplayController, ReplayController]:
+def agree(
+    d: Path, cache: Path, config: Config, seeks: list[int], **kw: object
+) -> tuple[ReplayController, ReplayController]:
     """No cache against the cache (cold or warm) along `seeks`: the same engine at every step, no
     incident the no-cache run knows unknown to the other, and the same incidents at the end."""
-    ref, other = controller(d, None, config), controller(d, cache, config)
+    ref, other = controller(d, None, config, **kw), controller(d, cache, config, **kw)
     for t in seeks:
         assert ref.seek(t) == other.seek(t)
         assert observed(ref) == observed(other), t
@@ -90,14 +92,16 @@ def agree(d: Path, cache: Path, config: Config, seeks: list[int]) -> tuple[Repla
     return ref, other
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     lines=logs(),
     cuts=st.lists(st.integers(0, 400), min_size=1, max_size=4),
     first=st.sampled_from(sorted(CONFIGS)),
     then=st.sampled_from(sorted(CONFIGS)),
+    fast=st.booleans(),
 )
-def test_no_cache_cold_and_warm_agree(lines: list[str], cuts: list[int], first: str, then: str) -> None:
+def test_no_cache_cold_and_warm_agree(lines: list[str], cuts: list[int], first: str, then: str, fast: bool) -> None:
+    kw: dict = {"fast": fast, "checkpoint_every_ms": 5_000}  # a checkpoint every 5 s: several in an archive
     with tempfile.TemporaryDirectory() as tmp:
         d, cache = Path(tmp) / "logs", Path(tmp) / "cache"
         d.mkdir()
@@ -106,20 +110,22 @@ def test_no_cache_cold_and_warm_agree(lines: list[str], cuts: list[int], first: 
         archives = len(list(d.glob("*.gz")))
         # A first run that jumps into the newest archive and ends there: the archives before it are
         # kept whole, what it has of that one as a partial segment.
-        part = controller(d, cache, CONFIGS[first])
+        part = controller(d, cache, CONFIGS[first], **kw)
         part.seek(seeks[0])
         part.close()
         assert part.kept_archives == 0 and part.stored_archives <= archives
-        _, cold = agree(d, cache, CONFIGS[first], seeks)
+        _, cold = agree(d, cache, CONFIGS[first], seeks, **kw)
         assert cold.kept_archives == part.stored_archives
         assert cold.kept_archives + cold.stored_archives == archives
         # Warm under the other configuration (a miss, then kept for it too), warm under the first.
-        _, other = agree(d, cache, CONFIGS[then], seeks)
+        _, other = agree(d, cache, CONFIGS[then], seeks, **kw)
         assert other.kept_archives == (archives if then == first else 0)
-        _, warm = agree(d, cache, CONFIGS[first], seeks)
+        _, warm = agree(d, cache, CONFIGS[first], seeks, **kw)
         assert warm.kept_archives == archives and warm.stored_archives == 0
         # Once more, the first jump far ahead made at once from the kept checkpoints.
-        ref, warm = controller(d, None, CONFIGS[first]), controller(d, cache, CONFIGS[first])
+        ref = controller(d, None, CONFIGS[first], **kw)
+        warm = controller(d, cache, CONFIGS[first], **kw)
+        assert warm.kept_archives == archives
         for c in (ref, warm):
             c.seek(seeks[0])
         assert observed(ref) == observed(warm)
