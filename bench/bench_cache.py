@@ -1,20 +1,27 @@
 """Cold against warm on the 7 x 100 MB set (SPEC 12's derived-data cache), as ratios to the
 `zcat | wc -l` floor measured in the same run: `-b --json` cold with the default workers, cold with
 `--jobs 1`, warm, and `--no-cache --jobs 1` (reading every archive in one process, as before the
-cache); the dashboard's history until it is complete (a headless session); a GROUP BY query and each
-named report, cold and warm; a replay's first jump into the newest archive (a headless session: from
-its start to the end of the jump), without the cache, cold and warm; the cache's size on disk as a
-share of the archives' uncompressed size; peak memory summed over the process tree. Every run's output
-is compared with the no-cache one. `--only replay` (or batch, session, queries) runs only those cases."""
+cache); the dashboard's history until it is complete (a headless session reading it in a child
+process, as the dashboard does) and, in tmux, the real dashboard's first frame, first frame with
+figures and complete history; a GROUP BY query and each named report, cold and warm; a replay's first
+jump into the newest archive (a headless session: from its start to the end of the jump), without the
+cache, cold and warm; the cache's size on disk as a share of the archives' uncompressed size; peak
+memory summed over the process tree. Every run's output is compared with the no-cache one.
+`--only replay` (or batch, session, queries) runs only those cases."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
+import shlex
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -31,12 +38,45 @@ import sys, time
 from execlog_tui.cache.plans import CacheOptions
 from execlog_tui.session import MonitorSession
 t0 = time.perf_counter()
-s = MonitorSession([sys.argv[1]], follow=False, cache=CacheOptions(directory=sys.argv[2], enabled=sys.argv[3] == "1"))
+s = MonitorSession(
+    [sys.argv[1]], cache=CacheOptions(directory=sys.argv[2], enabled=sys.argv[3] == "1"), history_process=True
+)
 s.start()
 assert s.wait_history(600)
 print(f"{time.perf_counter() - t0:.3f}")
 s.stop()
 """
+
+
+def dashboard_frames(cmd: list[str], timeout_s: float = 120.0) -> tuple[float, float, float]:
+    """The real dashboard in a detached tmux pane (200x60), its screen read back every few ms: seconds
+    from launch to the first frame, to the first frame whose Requests/s tile shows a figure, and to the
+    header leaving "history" (every panel complete). Coarse by one capture (a few ms each)."""
+    sock = f"bench-cache-{os.getpid()}"
+    tmux = ["tmux", "-L", sock]
+    marks: dict[str, float] = {}
+    figure = re.compile(r"Requests/s +([0-9][0-9.,]*)")
+    t0 = time.perf_counter()
+    subprocess.run([*tmux, "new-session", "-d", "-x", "200", "-y", "60", shlex.join(cmd)], check=True)
+    try:
+        while "complete" not in marks:
+            if time.perf_counter() - t0 > timeout_s:
+                sys.exit(f"bench_cache: the dashboard did not complete its history in {timeout_s:g} s")
+            screen = subprocess.run([*tmux, "capture-pane", "-p"], capture_output=True, text=True).stdout
+            now = time.perf_counter() - t0
+            header = screen.split("\n", 1)[0]
+            if "execlog-top" in header:
+                marks.setdefault("frame", now)
+                got = figure.search(screen)
+                if got and got.group(1).strip("0.,"):
+                    marks.setdefault("figures", now)
+                if "history" not in header:
+                    marks.setdefault("complete", now)
+            time.sleep(0.01)  # a capture is a process of its own: leave the cores to the dashboard
+    finally:
+        subprocess.run([*tmux, "kill-server"], capture_output=True)
+        (Path(f"/tmp/tmux-{os.getuid()}") / sock).unlink(missing_ok=True)
+    return marks["frame"], marks.get("figures", marks["complete"]), marks["complete"]
 
 
 # A replay's first jump: to the live file's first entry minus a minute (the newest archive's end).
@@ -129,10 +169,19 @@ def main(argv: list[str] | None = None) -> int:
     if "batch" in parts:
         batch_cases(args, tool, cold, case)
         cache_bytes = sum(p.stat().st_size for p in cache.rglob("*") if p.is_file())
+    frames: list[tuple[str, tuple[float, float, float]]] = []
     if "session" in parts:
         session = [sys.executable, "-c", SESSION, target, str(cache)]
         case("dashboard history, cold", [*session, "1"], before=cold)
         case("dashboard history, warm", [*session, "1"])
+        if shutil.which("tmux"):
+            for name, before in (("cold", cold), ("warm", None)):
+                got = []
+                for _ in range(args.runs):
+                    if before is not None:
+                        before()
+                    got.append(dashboard_frames(tool(target)))
+                frames.append((name, tuple(statistics.median(g[i] for g in got) for i in range(3))))  # type: ignore[misc]
     if "queries" in parts:
         for name, query in [("GROUP BY", GROUP_BY), *[(f"--query {r}", r) for r in REPORTS]]:
             cmd = tool("--query", query, "--format", "csv", target)
@@ -164,6 +213,13 @@ def main(argv: list[str] | None = None) -> int:
         if uncompressed
         else ""
     )
+    for name, (frame, figures, complete) in frames:
+        print(
+            f"dashboard in tmux 200x60, {name}: first frame {frame:.2f} s, first frame with figures {figures:.2f} s, "
+            f"history complete {complete:.2f} s ({complete / floor:.2f}x)"
+        )
+    if "session" in parts and not frames:
+        print("dashboard frames: not measured (no tmux)")
     if "batch" in parts:
         print(f"cache on disk after the batch runs: {cache_bytes / 2**20:.1f} MiB{share}")
     for note in notes:

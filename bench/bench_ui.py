@@ -136,7 +136,7 @@ async def run(path: Path, args: argparse.Namespace) -> dict[str, Any]:
 
     lines = args.lines
     out: dict[str, Any] = {"lines": lines, "rate": args.rate, "seconds": args.seconds, "refresh_hz": args.refresh}
-    session = MonitorSession([str(path)], Config(), ring_capacity=lines, follow=True)
+    session = MonitorSession([str(path)], Config(), ring_capacity=lines, follow=True, history_process=True)
     app = ExeclogApp(session, refresh_hz=args.refresh)
 
     # ---- instruments (wrappers on the instance: the product code is unchanged) ----

@@ -179,7 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--cache-max",
         type=_positive_int,
         metavar="MB",
-        help="size limit of the kept data (default half the archives' size on disk, at least 64 MB)",
+        help="size limit of the kept data (default a quarter of the archives' uncompressed size, at least 64 MB)",
     )
     p.add_argument(
         "--jobs",
@@ -715,6 +715,7 @@ def build_session(options: DashboardOptions, config: Config) -> Session:
             line_limit=options.line_limit,
             counting=options.counting,
             cache=options.cache,
+            history_process=True,
         )
     from execlog_tui.replay.clock import parse_speed
     from execlog_tui.replay.session import ReplaySession
@@ -754,31 +755,35 @@ def run_dashboard(args: argparse.Namespace, paths: list[str] | None = None) -> i
         )
     if options.replay is None:
         check_alert_log(config, options.paths)
-    try:
-        from execlog_tui.ui.app import make_app
-        from execlog_tui.ui.themes import ThemeError, resolve_theme
-    except ImportError as e:  # pragma: no cover - textual is a dependency
-        raise UsageError(f"the dashboard is not available: {e}") from None
-    try:
-        theme = resolve_theme(options.theme)
-    except ThemeError as exc:
-        raise UsageError(str(exc)) from None
-    if options.replay is None:
         _check_waitable(list(options.paths))
     if "-" in options.paths:
         _stdin_off_the_terminal()
     session = build_session(options, config)
-    if options.cache is not None and options.cache.jobs != 1:
+    if options.replay is None:
         from execlog_tui.cache.plans import prepare_workers
 
-        prepare_workers()
-    app = make_app(session, config=config, theme=theme, refresh_hz=options.refresh_hz)
-    server = _serving(session, getattr(args, "metrics_listen", None))
+        prepare_workers()  # the history's child process (and the cache's workers) start under Textual
+    # The history is read while the interface is imported and laid out (a third of a second): with a
+    # warm cache the first frame already has the archives' figures.
+    session.start()
+    server = None
     try:
+        try:
+            from execlog_tui.ui.app import make_app
+            from execlog_tui.ui.themes import ThemeError, resolve_theme
+        except ImportError as e:  # pragma: no cover - textual is a dependency
+            raise UsageError(f"the dashboard is not available: {e}") from None
+        try:
+            theme = resolve_theme(options.theme)
+        except ThemeError as exc:
+            raise UsageError(str(exc)) from None
+        app = make_app(session, config=config, theme=theme, refresh_hz=options.refresh_hz, start_session=False)
+        server = _serving(session, getattr(args, "metrics_listen", None))
         return int(app.run() or 0)
     finally:
         if server is not None:
             server.close()
+        session.stop()
         _install_stop_signals()  # the app's loop handled them while it ran and restored the default
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from execlog_tui.cache.plans import Plans, RawBlocks
+from execlog_tui.cache.plans import LiveState, Plans, RawBlocks
 from execlog_tui.core.engine import MetricsEngine
 from execlog_tui.core.entry import Entry, ParseError
 from execlog_tui.core.fastpath import new_feeder
@@ -257,28 +257,49 @@ def read_history(
         members = sets[0].members
         archives: list[Member] = []
         chained = False  # the archives are every member but the live file, which comes last
+        live_member: Member | None = None  # that live file, when its first bytes may be kept
+        kept_live: LiveState | None = None  # their kept state, taken: reading starts after them
         skip = 0
         if planned:
             assert plans is not None
             archives = [m for m in members if _plannable(m, stop_at)]
             plans.start([m.path for m in archives])
             chained = bool(archives) and members[-1].live and list(members[:-1]) == archives
-            kept = plans.state() if chained else None
-            if kept is not None and len(kept[0]) == len(archives):
-                newest = [n for n in kept[0] if n is not None]
-                if not newest or max(newest) <= engine.future_limit:  # nothing of it is future now
+            # The live file after every archive: its first bytes may have a kept state (with them all).
+            if members and members[-1].live and not members[-1].stream and list(members[:-1]) == archives:
+                live_member = members[-1]
+                handover = _handover(live_member.path, stop_at)
+                kept_live = plans.live_state(live_member.path, handover.offset if handover is not None else None)
+                if kept_live is not None:
+                    newest = [n for n in kept_live.newest_after if n is not None]
+                    future = bool(newest) and max(newest) > engine.future_limit
+                    if future or len(kept_live.newest_after) != len(archives) + 1:
+                        kept_live = None  # something in it is from the future now, or it is not this set's
+            kept = plans.state() if chained and kept_live is None else None
+            taken = kept_live.blob if kept_live is not None else kept[1] if kept is not None else None
+            afters = kept_live.newest_after[:-1] if kept_live is not None else kept[0] if kept is not None else []
+            if taken is not None and len(afters) == len(archives):
+                newest = [n for n in afters if n is not None]
+                if kept_live is not None or not newest or max(newest) <= engine.future_limit:
+                    names = [str(m.path) for m in archives]
+                    if kept_live is not None:
+                        assert live_member is not None
+                        names.append(str(live_member.path))
                     with guard:
-                        engine.adopt_state(kept[1], [str(m.path) for m in archives])
+                        engine.adopt_state(taken, names)
                         assert fast is not None
                         fast.resync()  # the feeder learns the adopted engine (its slow second above all)
                     plans.stats.state_hit = True
-                    for m, after in zip(archives, kept[0], strict=True):
+                    for m, after in zip(archives, afters, strict=True):
                         engine.note_file(str(m.path))
                         result.members.append(m)
                         read.append((m, None))
                         result.newest_after.append(after)
                         done += member_bytes(m)
                     skip = len(archives)
+                    if kept_live is not None:
+                        plans.stats.live_hit = kept_live.size
+                        done += kept_live.size
                     if progress is not None:
                         progress(done, total)
         archives_clean = True
@@ -310,6 +331,10 @@ def read_history(
                             plans.keep_state(result.newest_after, engine)
                         continue
                     recorder = fast.recorder = PlanRecorder()
+                start = start_line = 0
+                if member is live_member and kept_live is not None:
+                    start, start_line = kept_live.size, kept_live.lines
+                    size -= start
                 if fast is not None:
                     batches: Iterator[Any] = read_raw_batches(
                         member.path,
@@ -318,6 +343,8 @@ def read_history(
                         archive=not member.live,
                         max_bytes=limit,
                         stream=member.stream,
+                        start=start,
+                        start_line=start_line,
                     )
                 else:
                     batches = read_batches(
@@ -330,7 +357,13 @@ def read_history(
                     )
                 clean = True
                 fed = 0
+                raw_bytes = raw_lines = 0  # what whole raw blocks held (a live state is kept after them)
                 for index, (lines, _cut) in enumerate(batches):
+                    if type(lines) is bytes:
+                        raw_bytes += len(lines) + 1
+                        raw_lines += _cut
+                    else:
+                        raw_bytes = -(1 << 62)  # decoded lines (one over the limit): no live state
                     if recorder is not None:
                         recorder.batch = index
                     with guard:
@@ -359,6 +392,11 @@ def read_history(
                 if chained and member is archives[-1] and archives_clean:
                     assert plans is not None
                     plans.keep_state(result.newest_after, engine)
+                if member is live_member and archives_clean and raw_bytes > 0 and not engine.stopped:
+                    assert plans is not None
+                    plans.keep_live_state(
+                        member.path, kept_live, start + raw_bytes, start_line + raw_lines, result.newest_after, engine
+                    )
                 if handover is not None or engine.stopped:
                     break
         finally:

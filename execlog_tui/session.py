@@ -30,10 +30,12 @@ from execlog_tui.core.config import Config
 from execlog_tui.core.engine import MetricsEngine
 from execlog_tui.core.entry import Entry, ParseError
 from execlog_tui.core.parser import LINE_LIMIT, parse_line
-from execlog_tui.core.ringbuffer import RingBuffer, flags_of
+from execlog_tui.core.ringbuffer import RingBuffer
+from execlog_tui.core.sanitize import sanitize
 from execlog_tui.core.snapshot import MetricsSnapshot
-from execlog_tui.pipeline import HistoryResult, read_history, set_size
-from execlog_tui.sources.follower import ROTATED, TRUNCATED, WARNING, FollowEvent, LogFollower
+from execlog_tui.history import ChildFailed, SessionHistory, TailChunk, read_in_child, read_session_history
+from execlog_tui.pipeline import HistoryResult, set_size
+from execlog_tui.sources.follower import ROTATED, TRUNCATED, WARNING, FollowEvent, HistoryLimit, LogFollower
 from execlog_tui.sources.logset import LogSet, Member, SourceError, discover
 from execlog_tui.sources.reader import SourceWarning, is_stream_path
 from execlog_tui.sources.stream import StreamFollower
@@ -288,8 +290,12 @@ class MonitorSession:
         rss_probe: RssProbe = read_rss_mb,
         counting: bool = False,
         cache: CacheOptions | None = None,
+        history_process: bool = False,
     ) -> None:
         self.paths = list(paths) or ["execution.log"]
+        # The history read in a child process (`execlog_tui.history`): the dashboard's, whose own
+        # interpreter draws meanwhile.
+        self.history_process = history_process
         self.cache = cache  # SPEC 12: the archives' feed plans (None: every archive is read)
         self.counting = counting  # SPEC 11's counters, from the start of following (the exporter's)
         self.config = config or Config()
@@ -301,7 +307,8 @@ class MonitorSession:
         self.alert_log = AlertLogWriter(alert_path) if alert_path is not None and self._alert_log_wanted() else None
         # SPEC 3's future rule compares history with the wall clock at the start, followed lines with
         # the wall clock at their arrival (`_take`).
-        self.engine = MetricsEngine(self.config, alert_hook=self._on_alert, wall_ms=self.wall_clock())
+        self._wall_ms = self.wall_clock()
+        self.engine = MetricsEngine(self.config, alert_hook=self._on_alert, wall_ms=self._wall_ms)
         self.ring = RingBuffer(ring_capacity)
         self.memory = MemoryGuard(self.config.safeguards.memory_limit_mb, self.ring, self.lock, rss_probe=rss_probe)
         self.progress: tuple[int, int] = (0, 0)
@@ -438,7 +445,6 @@ class MonitorSession:
         stop_at = [f.history_limit for f in self._followers if f.history_limit is not None]
         total = set_size(self.sets)
         self.progress = (0, total)
-        tail: deque[str] = deque(maxlen=self.ring.capacity)
 
         def progress(done: int, all_bytes: int) -> None:
             self.progress = (done, all_bytes)
@@ -452,61 +458,48 @@ class MonitorSession:
         history = [replace(s, members=tuple(m for m in s.members if not m.stream)) for s in self.sets]
         if not self.follow:
             history = self.sets
-        plans = self.cache.plans(self.config, self.line_limit, history) if self.cache is not None else None
-        result = read_history(
-            history,
-            self.engine,
-            line_limit=self.line_limit,
-            tail=tail,
-            progress=progress,
-            stop_at=stop_at,
-            lock=self.lock,
-            plans=plans,
-        )
-        if plans is not None and plans.stats.workers_failed:
+        read = None
+        if self.history_process and any(s.members for s in history):
+            try:
+                read = self._read_in_child(history, stop_at, progress)
+            except ChildFailed as e:
+                self._event(sanitize(f"history read in the dashboard's own process: {e}"))
+            if read is None and self._stop.is_set():
+                return
+        if read is None:
+            read = read_session_history(
+                history,
+                self.engine,
+                line_limit=self.line_limit,
+                ring_capacity=self.ring.capacity,
+                stop_at=stop_at,
+                cache=self.cache,
+                progress=progress,
+                lock=self.lock,
+            )
+        if read.workers_failed:
             self._event("archives read in this process: no worker process could start")
+        result, chunks = read.result, read.chunks
         # Per member read, the newest timestamp fed once it was read: the evidence skips the members
         # that end before a window (empty for several merged sets).
         self.history_newest = tuple(zip(result.members, result.newest_after, strict=False))
         self.unread = result.unread
-        # The ring keeps raw lines and a flag byte each: parse each line only to learn its kind (and
-        # drop blanks), and let every Entry go at once, so the history never holds 100,000 of them.
-        # Each member's part of the tail is appended with its file and line numbers (`ring.origin`).
-        tail_lines = list(tail)
-        tail.clear()
-        chunks: list[tuple[str | None, int, list[str]]] = []
-        if result.tail_origins and sum(n for _f, _l, n in result.tail_origins) == len(tail_lines):
-            at = 0
-            for origin_name, first, n in result.tail_origins:
-                chunks.append((origin_name, first, tail_lines[at : at + n]))
-                at += n
-        elif tail_lines:
-            chunks.append((None, 0, tail_lines))
         with self.lock:
             self.ring.note_dropped(self._history_dropped_newest(result, chunks))
-        for name, first, lines in chunks:
-            raws: list[str] = []
-            flags = bytearray()
-            numbers: list[int] = []
-            newest = -(1 << 62)
-            for i, line in enumerate(lines):
-                item = parse_line(line)
-                if item is not None:
-                    raws.append(item.raw)
-                    flags.append(flags_of(item, self.engine.is_future))  # as fed: the start's wall clock
-                    numbers.append(first + i)
-                    if item.ts is not None and item.ts > newest:
-                        newest = item.ts
+        # Each member's part of the tail is appended with its file and line numbers (`ring.origin`).
+        for chunk in chunks:
             with self.lock:
-                if name is None:
-                    self.ring.extend_raw(raws, flags)
+                if chunk.name is None:
+                    self.ring.extend_raw(chunk.raws, chunk.flags)
                 else:
-                    self.ring.extend_raw(raws, flags, file=name, lines=numbers, newest_ts=newest)
+                    self.ring.extend_raw(
+                        chunk.raws, chunk.flags, file=chunk.name, lines=chunk.numbers, newest_ts=chunk.newest
+                    )
         for m in result.members:
             if m.live and result.tail_origins:
                 # Its lines are the tail's last ones (the tail is filled newest first), or it has none.
-                last_name, first, lines = chunks[-1]
-                count = first + len(lines) - 1 if last_name == str(m.path) else 0
+                last = chunks[-1]
+                count = last.first + last.count - 1 if last.name == str(m.path) else 0
                 self._line_counts[_file_key(m.path)] = count
         with self.lock:
             self._history_snapshot = self.engine.snapshot()
@@ -523,14 +516,30 @@ class MonitorSession:
         if not any(s.members for s in self.sets) and self._followers:
             self.mode = "waiting"  # the follower's own event says which file and why, once
 
+    def _read_in_child(
+        self, history: list[LogSet], stop_at: list[HistoryLimit], progress: Callable[[int, int], None]
+    ) -> SessionHistory | None:
+        return read_in_child(
+            history,
+            self.engine,
+            wall_ms=self._wall_ms,
+            line_limit=self.line_limit,
+            ring_capacity=self.ring.capacity,
+            stop_at=stop_at,
+            cache=self.cache,
+            progress=progress,
+            lock=self.lock,
+            stop=self._stop,
+        )
+
     @staticmethod
-    def _history_dropped_newest(result: HistoryResult, chunks: list[tuple[str | None, int, list[str]]]) -> int | None:
+    def _history_dropped_newest(result: HistoryResult, chunks: list[TailChunk]) -> int | None:
         """How new the history's lines that are not in the ring may be (None: the ring holds them all)."""
         if not result.members:
             return None
-        if not chunks or chunks[0][0] is None:
+        if not chunks or chunks[0].name is None:
             return None if not chunks else (1 << 62)  # merged sets: unknown, unless nothing was read
-        first_name, first_line, _lines = chunks[0]
+        first_name, first_line = chunks[0].name, chunks[0].first
         names = [str(m.path) for m in result.members]
         if first_name not in names or len(result.newest_after) != len(names):
             return 1 << 62

@@ -194,6 +194,19 @@ class PlanStats:
     seconds_waiting: float = 0.0  # time the engine waited for a worker
     workers_failed: bool = False  # no worker process could be started: read here
     state_hit: bool = False  # the engine's state after all the archives was kept: none was read
+    live_hit: int = 0  # bytes of the live file not fed again: its kept state after them was taken
+
+
+@dataclass(slots=True)
+class LiveState:
+    """A kept state after the archives and the first `size` bytes (`lines` lines) of the live file,
+    found for this run's live file: those bytes hash as they did (`hasher` holds them, to go on)."""
+
+    size: int
+    lines: int
+    newest_after: list[int | None]  # as `Plans.state` gives it, the live file's last
+    blob: bytes
+    hasher: Any
 
 
 def prepare_workers() -> None:
@@ -220,6 +233,7 @@ class Plans:
         # A kept state depends on everything the engine is configured with (thresholds, rules, ...).
         self.state_fingerprint = repr((STATE_FORMAT, self.fingerprint, config))
         self._state_key: str | None = None
+        self._chain: str | None = None  # the archives' keys in order (every one hashed), for a live state
         self._ready: set[str] = set()
         self._keys: dict[str, str] = {}
         self._stats: dict[str, os.stat_result] = {}
@@ -247,9 +261,11 @@ class Plans:
                     self._ready.add(name)  # loaded (and checked) when its turn comes: one at a time
                     continue
             missing.append(path)
-        self._state_key = None
-        if self.store is not None and archives and all(str(p) in self._keys for p in archives):
-            chain = "\0".join(self._keys[str(p)] for p in archives)
+        self._state_key = self._chain = None
+        if self.store is not None and all(str(p) in self._keys for p in archives):
+            self._chain = "\0".join(self._keys[str(p)] for p in archives)
+        if self.store is not None and archives and self._chain is not None:
+            chain = self._chain
             self._state_key = hashlib.sha256(f"state\0{self.state_fingerprint}\0{chain}".encode()).hexdigest()
             if self.store.existing("state", self._state_key) is not None:
                 return  # the state after every archive is kept: no archive needs reading (see `state`)
@@ -354,6 +370,95 @@ class Plans:
             return
         self.store.save("state", self._state_key, marshal.dumps((newest_after, engine.dump_state())))
 
+    # ---------------------------------------------------------------- the live file's first bytes
+    # The live file only grows (rotation renames it away): the engine's state after the archives and
+    # its first bytes is kept, keyed by the archives and the file's identity, with a SHA-256 of those
+    # bytes. A later run hashes the same bytes of its live file (read whole: a file rewritten in place
+    # does not hash the same) and takes the state when they match, then feeds only what follows.
+    def _live_key(self, st: os.stat_result) -> str | None:
+        if self.store is None or self._chain is None:
+            return None
+        ident = f"live\0{self.state_fingerprint}\0{self._chain}\0{st.st_dev}\0{st.st_ino}"
+        return hashlib.sha256(ident.encode()).hexdigest()
+
+    def live_state(self, path: Path, limit: int | None) -> LiveState | None:
+        """The kept state after the archives and the first bytes of the live file at `path` (no more
+        than `limit`), when those bytes are still what they were; None otherwise."""
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        key = self._live_key(st)
+        if key is None:
+            return None
+        assert self.store is not None
+        payload = self.store.load("live", key)
+        if payload is None:
+            return None
+        try:
+            size, lines, digest, newest, blob = marshal.loads(payload)
+        except (ValueError, EOFError, TypeError):
+            return None
+        if not (
+            isinstance(size, int)
+            and isinstance(lines, int)
+            and isinstance(digest, str)
+            and isinstance(newest, list)
+            and isinstance(blob, bytes)
+        ):
+            return None
+        if size <= 0 or size > st.st_size or (limit is not None and size > limit):
+            return None
+        hasher = _prefix_hash(path, st, size)
+        if hasher is None or hasher.hexdigest() != digest:
+            return None
+        return LiveState(size, lines, newest, blob, hasher)
+
+    def keep_live_state(
+        self,
+        path: Path,
+        base: LiveState | None,
+        size: int,
+        lines: int,
+        newest_after: list[int | None],
+        engine: MetricsEngine,
+    ) -> None:
+        """Keep the engine's state after the archives and the live file's first `size` bytes (`lines`
+        whole lines: the last byte is a newline), read cleanly (nothing from the future, no counting,
+        the archives as hashed); `base`: the kept state this run started from (its hash goes on)."""
+        if self.store is None or not keepable(engine) or size <= 0:
+            return
+        if base is not None and size <= base.size:
+            return  # nothing new: the kept one stands
+        for name, before in self._stats.items():
+            try:
+                if not same_file(before, os.stat(name)):
+                    return
+            except OSError:
+                return
+        try:
+            with open(path, "rb") as f:
+                st = os.fstat(f.fileno())
+                key = self._live_key(st)
+                if key is None or st.st_size < size:
+                    return
+                hasher = base.hasher if base is not None else hashlib.sha256()
+                f.seek(base.size if base is not None else 0)
+                left = size - (base.size if base is not None else 0)
+                chunk = b""
+                while left > 0:
+                    chunk = f.read(min(left, 1 << 20))
+                    if not chunk:
+                        return
+                    hasher.update(chunk)
+                    left -= len(chunk)
+                if not chunk.endswith(b"\n"):
+                    return  # not at a line's end (the last line was still being written)
+        except OSError:
+            return
+        payload = marshal.dumps((size, lines, hasher.hexdigest(), newest_after, engine.dump_state()))
+        self.store.save("live", key, payload)
+
     def close(self) -> None:
         if self._pool is not None:
             for fut in self._pending.values():
@@ -362,6 +467,26 @@ class Plans:
             self._pool = None
         if self.store is not None:
             self.store.prune()
+
+
+def _prefix_hash(path: Path, st: os.stat_result, size: int) -> Any:
+    """A SHA-256 of the first `size` bytes of the file at `path` (still the one `st` describes)."""
+    h = hashlib.sha256()
+    try:
+        with open(path, "rb") as f:
+            now = os.fstat(f.fileno())
+            if (now.st_dev, now.st_ino) != (st.st_dev, st.st_ino):
+                return None
+            left = size
+            while left > 0:
+                chunk = f.read(min(left, 1 << 20))
+                if not chunk:
+                    return None
+                h.update(chunk)
+                left -= len(chunk)
+    except OSError:
+        return None
+    return h
 
 
 def _loads(payload: bytes) -> Plan | None:

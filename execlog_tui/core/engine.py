@@ -623,20 +623,29 @@ class MetricsEngine:
         named `archives` (in that order), keeping this one's alert hook, wall clock, input files and
         warnings: as if the lines behind it had been fed here. A file name the state holds (where the
         component cap first folded) becomes the name the same archive has now."""
-        other = pickle.loads(blob)
-        if not isinstance(other, MetricsEngine):
-            raise ValueError("not an engine's state")
+        other = _loads_state(blob)
         renamed = dict(zip(other.files[: len(archives)], archives, strict=False))  # noted in reading order
         cap = other.components
         if cap.first_fold_file is not None:
             cap.first_fold_file = renamed.get(cap.first_fold_file, archives[-1] if archives else "")
-        keep = {
-            "config": self.config,
-            "future_limit": self.future_limit,
-            "files": self.files,
-            "feeding_file": self.feeding_file,
-            "warnings": self.warnings,
-        }
+        self._become(
+            other,
+            {
+                "config": self.config,
+                "future_limit": self.future_limit,
+                "files": self.files,
+                "feeding_file": self.feeding_file,
+                "warnings": self.warnings,
+            },
+        )
+
+    def take_over(self, blob: bytes) -> None:
+        """Become the engine `dump_state` saved in another process that was fed this engine's input
+        with its configuration and wall clock (the dashboard's history, read off the UI's interpreter):
+        all of it, its files and warnings too, with this engine's configuration object and alert hook."""
+        self._become(_loads_state(blob), {"config": self.config})
+
+    def _become(self, other: MetricsEngine, keep: dict[str, object]) -> None:
         hook = self.alerts.hook
         vars(self).update(vars(other))
         vars(self).update(keep)
@@ -886,3 +895,10 @@ class MetricsEngine:
             "cache_hit_rate": tuple(hit),
             "memory_mb": tuple(mem),
         }
+
+
+def _loads_state(blob: bytes) -> MetricsEngine:
+    other = pickle.loads(blob)
+    if not isinstance(other, MetricsEngine):
+        raise ValueError("not an engine's state")
+    return other

@@ -15,7 +15,7 @@ from typing import overload
 
 from execlog_tui.core.entry import Entry, ParseError
 from execlog_tui.core.lines import CHUNK, Lines
-from execlog_tui.core.parser import parse_line, token
+from execlog_tui.core.parser import line_timestamp, parse_line, token
 
 Item = Entry | ParseError
 
@@ -36,6 +36,36 @@ def flags_of(item: Item, is_future: Callable[[int], bool] | None = None) -> int:
     if is_future is not None and type(item) is Entry and is_future(item.ts):
         flags |= FUTURE
     return flags
+
+
+def classify_lines(
+    lines: Sequence[str], first: int, is_future: Callable[[int], bool] | None = None
+) -> tuple[list[str], bytearray, list[int], int]:
+    """The non-blank lines of `lines` (numbered from `first`) as the ring keeps them: raw text, flag byte
+    (`flags_of`) and line number each, and their newest timestamp. An entry is known by its timestamp
+    alone (`line_timestamp`: no Entry is built), so only the other lines are parsed: a history's
+    100,000-line tail is kept in about half the time `parse_line` on each line takes."""
+    raws: list[str] = []
+    flags = bytearray()
+    numbers: list[int] = []
+    newest = -(1 << 62)
+    for i, line in enumerate(lines):
+        if line.endswith("\r"):
+            line = line[:-1]  # as `parse_line` keeps it
+        ts = line_timestamp(line)
+        if ts is not None:
+            raws.append(line)
+            flags.append(FUTURE if is_future is not None and is_future(ts) else 0)
+            numbers.append(first + i)
+            if ts > newest:
+                newest = ts
+            continue
+        item = parse_line(line)
+        if item is not None:  # a parse error (blank lines are dropped)
+            raws.append(item.raw)
+            flags.append(flags_of(item, is_future))
+            numbers.append(first + i)
+    return raws, flags, numbers, newest
 
 
 def resolve_flags(raw: str, flags: int) -> int:

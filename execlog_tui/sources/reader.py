@@ -460,6 +460,7 @@ def _read(
     stream: bool = False,
     start: int = 0,
     hold: int = ARCHIVE_HOLD,
+    start_line: int = 0,
 ) -> Iterator[Batch | RawBatch]:
     name = str(path)
     f: Any
@@ -497,6 +498,7 @@ def _read(
             archive = compressed or path.name.endswith(".gz")
         chunks = gzip_chunks(f, chunk_size, hold) if compressed else plain_chunks(f, chunk_size, max_bytes)
         splitter = LineSplitter(name, warnings, line_limit)
+        splitter.lines = start_line  # the lines before `start`: warnings name lines of the whole file
         feed = splitter.feed_raw if raw else splitter.feed
         try:
             for data in chunks:
@@ -525,12 +527,15 @@ def read_raw_batches(
     chunk_size: int = CHUNK_SIZE,
     stream: bool = False,
     hold: int = ARCHIVE_HOLD,
+    start: int = 0,
+    start_line: int = 0,
 ) -> Iterator[Batch | RawBatch]:
     """read_batches for the fast path: blocks of complete lines undecoded with their line count
     (bytes, n) where no line is over the limit, decoded (lines, cut) batches otherwise; inflated and
     split in a helper thread (isal and the C line counter release the GIL: two cores share the work).
     Warnings are handed over with the batch they came with, so their order is the sequential reading's.
-    Closing the iterator stops the thread."""
+    `start` and `start_line`: a plain file read from that byte (the first of line `start_line` + 1),
+    `max_bytes` still counting from the file's start. Closing the iterator stops the thread."""
     q: queue.Queue[tuple[Batch | RawBatch | BaseException | None, list[SourceWarning]]] = queue.Queue(
         maxsize=_QUEUED_BATCHES
     )
@@ -540,7 +545,17 @@ def read_raw_batches(
         mine: list[SourceWarning] = []
         try:
             for batch in _read(
-                path, mine, line_limit, chunk_size, archive, max_bytes, raw=True, stream=stream, hold=hold
+                path,
+                mine,
+                line_limit,
+                chunk_size,
+                archive,
+                max_bytes,
+                raw=True,
+                stream=stream,
+                hold=hold,
+                start=start,
+                start_line=start_line,
             ):
                 w = mine[:]
                 mine.clear()

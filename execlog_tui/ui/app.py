@@ -26,7 +26,6 @@ from execlog_tui.core.sanitize import sanitize
 from execlog_tui.core.snapshot import WINDOW_NAMES, MetricsSnapshot, WindowFigures
 from execlog_tui.core.timefmt import format_ts, parse_user_time
 from execlog_tui.core.windows import WINDOWS_BY_NAME, coverage_note
-from execlog_tui.evidence import COMPONENT_WINDOW
 from execlog_tui.session import MEMORY_CHECK_EVERY_S, ReplayControls, Session, read_rss_mb
 from execlog_tui.ui.alerts import AlertsPanel
 from execlog_tui.ui.banner import StatusLine, StatusState, clock_notice
@@ -34,7 +33,6 @@ from execlog_tui.ui.breakers import BreakersPanel
 from execlog_tui.ui.components import ComponentsTable
 from execlog_tui.ui.detail import DetailScreen
 from execlog_tui.ui.events import EventsScreen, Notices
-from execlog_tui.ui.evidence_screen import EvidenceScreen
 from execlog_tui.ui.filters import FilterError, LineFilter, TextMatcher
 from execlog_tui.ui.fmt import count, duration, number
 from execlog_tui.ui.header import HeaderBar, HeaderState
@@ -44,7 +42,6 @@ from execlog_tui.ui.logview import LogView
 from execlog_tui.ui.messages import PromptCancelled, PromptSubmitted
 from execlog_tui.ui.paths import PathsPanel, choose_layout, paths_shown
 from execlog_tui.ui.prompt import PromptBar
-from execlog_tui.ui.query_screen import QueryScreen
 from execlog_tui.ui.textpanel import TextPanel
 from execlog_tui.ui.themes import band_variable_defaults, install_themes, resolve_theme
 from execlog_tui.ui.tiles import MetricTile, WindowSwitch
@@ -539,6 +536,8 @@ class ExeclogApp(App[int]):
             self.push_screen(HelpScreen())
 
     def action_query(self) -> None:
+        from execlog_tui.ui.query_screen import QueryScreen  # opened by few: not imported at start-up
+
         if isinstance(self.screen, QueryScreen):
             return
         session = self.session
@@ -752,6 +751,8 @@ class ExeclogApp(App[int]):
         names = table.row_names()
         if 0 <= row < len(names):
             name = names[row]
+            from execlog_tui.evidence import COMPONENT_WINDOW
+
             self.open_evidence(f"component:{name}", COMPONENT_WINDOW, label=f"component {name} ({COMPONENT_WINDOW})")
 
     @on(ComponentsTable.RowSelected, "#components")
@@ -784,6 +785,8 @@ class ExeclogApp(App[int]):
         last-entry view included)."""
         if at is None and self.snapshot is not None:
             at = self.snapshot.as_of
+        from execlog_tui.ui.evidence_screen import EvidenceScreen  # not imported at start-up
+
         self.push_screen(EvidenceScreen(self.session, figure, window, at=at, label=label))
 
     def open_detail(self) -> None:
@@ -910,6 +913,8 @@ class ExeclogApp(App[int]):
     # ---- command palette -------------------------------------------------------------------------
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
+        from execlog_tui.ui.query_screen import QueryScreen
+
         if isinstance(screen, QueryScreen):  # its own commands, not the dashboard's
             yield from screen.system_commands()
             return

@@ -86,6 +86,7 @@ def test_cold_warm_and_no_cache_agree(lines: list[str], cuts: list[int], planned
             assert plans.stats.state_hit  # the engine's state after the archives: none was read
         # Without the kept states: every archive's plan, applied under this configuration.
         shutil.rmtree(Path(tmp) / "cache" / "state", ignore_errors=True)
+        shutil.rmtree(Path(tmp) / "cache" / "live", ignore_errors=True)
         plans = Plans(config, 64 * 1024, store, 1)
         assert report(d, config, plans) == reference
         assert plans.stats.hits == archives and plans.stats.built == 0 and not plans.stats.state_hit
@@ -131,6 +132,7 @@ def test_workers_build_the_same_plans(tmp_path: Path) -> None:
     assert report(d, Config(), warm) == reference
     assert warm.stats.state_hit and warm.stats.hits == 0
     shutil.rmtree(tmp_path / "cache" / "state")
+    shutil.rmtree(tmp_path / "cache" / "live")
     warm = Plans(Config(), 64 * 1024, store, 2)
     assert report(d, Config(), warm) == reference
     assert warm.stats.hits == 3 and not warm.stats.state_hit

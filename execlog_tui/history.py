@@ -1,0 +1,245 @@
+"""A live session's history: every member read through `read_history` and the tail kept as the ring
+keeps it, in this process or in a child process.
+
+The dashboard reads its history in a child (`read_in_child`): the UI's interpreter then only draws,
+and the reading has a core and an interpreter of its own (in the dashboard's own interpreter the two
+shared one lock and the history took three times as long as `-b`). The child runs the same
+`read_session_history` on an engine of the same configuration and wall clock, and hands back the
+engine's state (`MetricsEngine.dump_state`, taken over whole) with the tail: what the session
+does with either is the same. A child that cannot start or dies is not an error: the history is then
+read in this process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import pickle
+import signal
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Any
+
+from execlog_tui.cache.plans import CacheOptions
+from execlog_tui.core.config import Config
+from execlog_tui.core.engine import MetricsEngine
+from execlog_tui.core.ringbuffer import classify_lines
+from execlog_tui.pipeline import HistoryResult, read_history
+from execlog_tui.sources.follower import HistoryLimit
+from execlog_tui.sources.logset import LogSet
+
+Progress = Callable[[int, int], None]
+_PROGRESS_EVERY_S = 0.05  # a child's progress reports, at most this often (the bar moves smoothly)
+# The engine's state so far, at most this often: the panels fill in as the history is read (as they do
+# when it is read in the session's process), from the first report on (with a warm cache, the state
+# after every archive).
+_STATE_EVERY_S = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class TailChunk:
+    """One member's part of the history's tail (None: lines of several merged sets), as the ring
+    keeps it: `count` raw lines from line `first` on, of which the non-blank ones with their flags
+    and line numbers, and their newest timestamp (`classify_lines`)."""
+
+    name: str | None
+    first: int
+    count: int
+    raws: list[str]
+    flags: bytes
+    numbers: list[int]
+    newest: int
+
+
+@dataclass(frozen=True, slots=True)
+class SessionHistory:
+    result: HistoryResult
+    chunks: list[TailChunk]
+    workers_failed: bool = False  # the archives were read in one process: no worker could start
+
+
+def read_session_history(
+    history: list[LogSet],
+    engine: MetricsEngine,
+    *,
+    line_limit: int,
+    ring_capacity: int,
+    stop_at: Sequence[HistoryLimit],
+    cache: CacheOptions | None,
+    progress: Progress | None = None,
+    lock: AbstractContextManager[Any] | None = None,
+) -> SessionHistory:
+    """Feed the history to `engine` (`read_history`, with the cache's plans) and keep its newest
+    `ring_capacity` lines classified for the ring, each member's part with its file and line numbers."""
+    tail: deque[str] = deque(maxlen=ring_capacity)
+    plans = cache.plans(engine.config, line_limit, history) if cache is not None else None
+    result = read_history(
+        history,
+        engine,
+        line_limit=line_limit,
+        tail=tail,
+        progress=progress,
+        stop_at=stop_at,
+        lock=lock,
+        plans=plans,
+    )
+    # The ring keeps raw lines and a flag byte each: a line is parsed only when its timestamp does not
+    # say it is an entry, and no Entry is kept, so the history never holds 100,000 of them.
+    lines = list(tail)
+    tail.clear()
+    parts: list[tuple[str | None, int, list[str]]] = []
+    if result.tail_origins and sum(n for _f, _l, n in result.tail_origins) == len(lines):
+        at = 0
+        for origin, first, n in result.tail_origins:
+            parts.append((origin, first, lines[at : at + n]))
+            at += n
+    elif lines:
+        parts.append((None, 0, lines))
+    chunks = []
+    for name, first, part in parts:
+        # As fed: the start's wall clock says which are from the future.
+        raws, flags, numbers, newest = classify_lines(part, first, engine.is_future)
+        chunks.append(TailChunk(name, first, len(part), raws, bytes(flags), numbers, newest))
+    return SessionHistory(result, chunks, plans is not None and plans.stats.workers_failed)
+
+
+# ------------------------------------------------------------------------------------ the child
+@dataclass(frozen=True, slots=True)
+class _Job:
+    history: list[LogSet]
+    files: list[str]  # noted by the session's engine before the history, in that order
+    config: Config
+    wall_ms: int
+    line_limit: int
+    ring_capacity: int
+    stop_at: Sequence[HistoryLimit]
+    cache: CacheOptions | None
+
+
+def _child(conn: Any, job: _Job) -> None:
+    """The child's work: the history on an engine like the session's, its state and the tail sent back
+    (or the one-line reason it could not)."""
+    with contextlib.suppress(OSError):
+        # The dashboard owns the terminal: nothing of the child's may reach it.
+        fd = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(fd, 2)
+        os.dup2(fd, 1)
+        os.close(fd)
+
+    def stop(_sig: int, _frame: object) -> None:
+        # The session is gone (the dashboard quit): end now, with the cache's workers, rather than
+        # wait for their archives (a store item is written whole or not at all).
+        for worker in multiprocessing.active_children():
+            worker.kill()
+        os._exit(1)
+
+    signal.signal(signal.SIGTERM, stop)
+    engine = MetricsEngine(job.config, wall_ms=job.wall_ms)
+    for name in job.files:
+        engine.note_file(name)
+    sent = [-_STATE_EVERY_S, -_STATE_EVERY_S]  # the last progress report, the last state
+
+    def progress(done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - sent[0] >= _PROGRESS_EVERY_S or done >= total:
+            sent[0] = now
+            conn.send(("progress", done, total))
+        if engine.entries and done < total and now - sent[1] >= _STATE_EVERY_S:
+            sent[1] = now
+            conn.send(("state", engine.dump_state()))
+
+    try:
+        read = read_session_history(
+            job.history,
+            engine,
+            line_limit=job.line_limit,
+            ring_capacity=job.ring_capacity,
+            stop_at=job.stop_at,
+            cache=job.cache,
+            progress=progress,
+        )
+        conn.send(("done", read, engine.dump_state()))
+    except Exception as e:  # noqa: BLE001 - said to the session, which reads the history itself
+        with contextlib.suppress(OSError, ValueError):
+            conn.send(("error", f"{type(e).__name__}: {e}"))
+    conn.close()
+
+
+class ChildFailed(Exception):
+    """The history's child process did not read it (the message says why): read it here."""
+
+
+def read_in_child(
+    history: list[LogSet],
+    engine: MetricsEngine,
+    *,
+    wall_ms: int,
+    line_limit: int,
+    ring_capacity: int,
+    stop_at: Sequence[HistoryLimit],
+    cache: CacheOptions | None,
+    progress: Progress,
+    lock: AbstractContextManager[Any],
+    stop: threading.Event,
+) -> SessionHistory | None:
+    """`read_session_history` in a child process, `engine` (fed nothing yet) taking over the child's
+    engine under `lock` as it goes and at the end. None when `stop` was set meanwhile; ChildFailed
+    when the child could not start or did not finish. Either way `engine` is then as it was."""
+    job = _Job(history, list(engine.files), engine.config, wall_ms, line_limit, ring_capacity, stop_at, cache)
+    with lock:
+        before = engine.dump_state()
+    ctx = multiprocessing.get_context("spawn")
+    try:
+        receiver, sender = ctx.Pipe(duplex=False)
+        child = ctx.Process(target=_child, args=(sender, job), name="execlog-history", daemon=False)
+        child.start()
+    except (OSError, ValueError, RuntimeError, AssertionError, pickle.PicklingError) as e:
+        raise ChildFailed(f"no child process could start ({type(e).__name__}: {e})") from None
+    sender.close()
+    done = False
+    try:
+        while not stop.is_set():
+            if not receiver.poll(0.05):
+                if not child.is_alive() and not receiver.poll(0):
+                    raise ChildFailed(f"its child process ended with status {child.exitcode}")
+                continue
+            try:
+                message = receiver.recv()
+            except (EOFError, OSError, pickle.UnpicklingError, AttributeError, ImportError) as e:
+                child.join(timeout=1.0)
+                why = f"status {child.exitcode}" if child.exitcode is not None else type(e).__name__
+                raise ChildFailed(f"its child process ended ({why})") from None
+            kind = message[0]
+            if kind == "progress":
+                progress(message[1], message[2])
+            elif kind == "state":
+                if isinstance(message[1], bytes):
+                    with lock:
+                        engine.take_over(message[1])
+            elif kind == "error":
+                raise ChildFailed(f"its child process failed: {message[1]}")
+            else:
+                _done, read, blob = message
+                if not isinstance(read, SessionHistory) or not isinstance(blob, bytes):
+                    raise ChildFailed("its child process sent something else")
+                with lock:
+                    engine.take_over(blob)
+                done = True
+                return read
+        return None
+    finally:
+        if not done:
+            with lock:
+                engine.take_over(before)  # nothing of a child that did not finish is kept
+        receiver.close()
+        if child.is_alive():
+            child.terminate()
+        child.join(timeout=10.0)
+        if child.is_alive():
+            child.kill()
+            child.join(timeout=1.0)

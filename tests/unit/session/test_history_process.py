@@ -1,0 +1,164 @@
+"""The dashboard's history read in a child process (execlog_tui.history): the same figures, ring,
+origins, notices and counts as reading it in the session's own process, on random rotated sets with
+and without the cache; a child that dies part way or a session stopped meanwhile."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from execlog_tui.cache.plans import CacheOptions
+from execlog_tui.core.config import Config
+from execlog_tui.core.snapshot import snapshot_to_json
+from execlog_tui.session import MonitorSession
+from tests.unit.cache.test_cache_agreement import CONFIGS, write_rotated
+from tests.unit.replay.test_replay_property import logs
+
+WALL = 1_757_500_000_000  # after every generated line: none is from the future
+
+
+def observe(d: Path, config: Config, *, child: bool, cache: CacheOptions | None, capacity: int = 300) -> dict[str, Any]:
+    s = MonitorSession(
+        [str(d)], config, ring_capacity=capacity, cache=cache, history_process=child, wall_clock=lambda: WALL
+    )
+    s.start()
+    try:
+        assert s.wait_history(60), s.error
+        ring = s.ring
+        n = len(ring)
+        return {
+            "figures": snapshot_to_json(s.snapshot()),
+            "as_of_last": snapshot_to_json(s.snapshot(as_of_last_entry=True)),
+            "ring": [(item.raw, type(item).__name__) for item in s.ring_view()],
+            "origins": ring.origins_newest(n),
+            "newest": [(str(m.path), ts) for m, ts in s.history_newest],
+            "events": s.events,
+            "unread": s.unread,
+            "line_counts": dict(s._line_counts),
+            "files": list(s.engine.files),
+            "warnings": list(s.engine.warnings),
+            "error": s.error,
+        }
+    finally:
+        s.stop()
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    lines=logs(),
+    cuts=st.lists(st.integers(0, 400), min_size=1, max_size=3),
+    config=st.sampled_from(sorted(CONFIGS)),
+    cached=st.booleans(),
+)
+def test_the_child_reads_what_the_session_reads(lines: list[str], cuts: list[int], config: str, cached: bool) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        d = Path(tmp) / "logs"
+        d.mkdir()
+        write_rotated(d, lines, cuts)
+        if len(lines) > 40:
+            with (d / "execution.log").open("a") as f:
+                f.write("garbage that is no entry\n\n2025-09-09T99:00:00Z|X|Y|1|OK|bad time\n")
+        cache = CacheOptions(directory=str(Path(tmp) / "cache")) if cached else CacheOptions(enabled=False)
+        here = observe(d, CONFIGS[config], child=False, cache=CacheOptions(enabled=False))
+        assert observe(d, CONFIGS[config], child=True, cache=cache) == here
+        if cached:
+            assert observe(d, CONFIGS[config], child=True, cache=cache) == here  # warm
+
+
+def big_lines(count: int, start: int = 1_757_400_000_000) -> list[str]:
+    out = []
+    for i in range(count):
+        s, ms = divmod(start + i * 5, 1000)
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(s)) + f".{ms:03d}Z"
+        status = "FAILURE" if i % 50 == 0 else "SUCCESS"
+        out.append(f"{stamp}|API|CALL|{i % 97}|{status}|request {i} {'x' * 40}")
+    return out
+
+
+def big_set(d: Path, lines: int = 400_000) -> None:
+    """A set large enough that reading it takes a while (a live file of ~36 MB)."""
+    write_rotated(d, big_lines(lines), [0])
+
+
+def wait_for(predicate: Any, what: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {what}")
+        time.sleep(0.01)
+
+
+def history_children() -> list[Any]:
+    return [p for p in multiprocessing.active_children() if p.name == "execlog-history"]
+
+
+def test_a_child_that_dies_part_way_leaves_the_history_to_this_process(tmp_path: Path) -> None:
+    big_set(tmp_path)
+    reference = observe(tmp_path, Config(), child=False, cache=None, capacity=1000)
+    s = MonitorSession([str(tmp_path)], ring_capacity=1000, history_process=True, wall_clock=lambda: WALL)
+    s.start()
+    try:
+        # Killed once the panels show part of its reading (a state taken over): none of it may stay.
+        wait_for(lambda: history_children() and s.engine.entries > 0, "the child's first state")
+        (child,) = history_children()
+        os.kill(child.pid, signal.SIGKILL)
+        assert s.wait_history(60), s.error
+        assert s.engine.entries == 400_000
+        assert any(
+            e.startswith("history read in the dashboard's own process: its child process ended") for e in s.events
+        )
+        ring = s.ring
+        n = len(ring)
+        assert snapshot_to_json(s.snapshot()) == reference["figures"]
+        assert [(item.raw, type(item).__name__) for item in s.ring_view()] == reference["ring"]
+        assert ring.origins_newest(n) == reference["origins"]
+    finally:
+        s.stop()
+    assert not history_children()
+
+
+def children_of(pid: int) -> set[int]:
+    out = set()
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            text = status.read_text()
+        except OSError:
+            continue
+        if f"\nPPid:\t{pid}\n" in text:
+            out.add(int(status.parent.name))
+    return out
+
+
+def alive(pid: int) -> bool:
+    try:
+        text = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return "\nState:\tZ" not in text
+
+
+def test_stopping_the_session_stops_its_child_and_the_cache_workers(tmp_path: Path) -> None:
+    logs_dir = tmp_path / "logs"
+    logs_dir.mkdir()
+    write_rotated(logs_dir, big_lines(600_000), [150_000, 300_000, 450_000])  # three archives and the live file
+    cache = CacheOptions(directory=str(tmp_path / "cache"), jobs=2)
+    s = MonitorSession([str(logs_dir)], ring_capacity=1000, cache=cache, history_process=True, wall_clock=lambda: WALL)
+    s.start()
+    wait_for(lambda: bool(history_children()), "the child")
+    (child,) = history_children()
+    wait_for(lambda: len(children_of(child.pid)) >= 2, "the child's cache workers")
+    grandchildren = children_of(child.pid)
+    s.stop()
+    wait_for(lambda: not history_children(), "the child to end", timeout=15.0)
+    wait_for(lambda: not any(alive(p) for p in grandchildren), "the cache workers to end", timeout=15.0)
+    assert not s.history_done
+    assert s.engine.entries == 0  # nothing of a child that did not finish is taken over
