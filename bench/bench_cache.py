@@ -3,9 +3,11 @@
 `--jobs 1`, warm, and `--no-cache --jobs 1` (reading every archive in one process, as before the
 cache); the dashboard's history until it is complete (a headless session reading it in a child
 process, as the dashboard does) and, in tmux, the real dashboard's first frame, first frame with
-figures and complete history; a GROUP BY query and each named report, cold and warm; the cache's size
-on disk as a share of the archives' uncompressed size; peak memory summed over the process tree.
-Every run's output is compared with the no-cache one."""
+figures and complete history; a GROUP BY query and each named report, cold and warm; a replay's first
+jump into the newest archive (a headless session: from its start to the end of the jump), without the
+cache, cold and warm; the cache's size on disk as a share of the archives' uncompressed size; peak
+memory summed over the process tree. Every run's output is compared with the no-cache one.
+`--only replay` (or batch, session, queries) runs only those cases."""
 
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_batch  # noqa: E402  (a sibling script, not a package)
@@ -76,6 +79,30 @@ def dashboard_frames(cmd: list[str], timeout_s: float = 120.0) -> tuple[float, f
     return marks["frame"], marks.get("figures", marks["complete"]), marks["complete"]
 
 
+# A replay's first jump: to the live file's first entry minus a minute (the newest archive's end).
+# Prints the snapshot there (compared between the runs); the jump's figures go to stderr.
+REPLAY = """
+import json, sys, time
+from execlog_tui.cache.plans import CacheOptions
+from execlog_tui.core.snapshot import snapshot_to_json
+from execlog_tui.replay.session import ReplaySession
+t0 = time.perf_counter()
+s = ReplaySession([sys.argv[1]], speed=1.0, cache=CacheOptions(directory=sys.argv[2], enabled=sys.argv[3] == "1"))
+live = s.sets[0].members[-1]
+target = live.first_ts - 60_000
+s.clock.pause()
+s.seek(target)
+s.settle()
+c = s.controller
+assert c.t is not None and c.t >= target - 1000, (c.t, target)
+wall = time.perf_counter() - t0
+print(json.dumps(snapshot_to_json(s.snapshot()), sort_keys=True))
+print(f"jump {wall:.3f} s, kept archives {c.kept_archives}, lines read {c.lines_read:,}", file=sys.stderr)
+s.stop()  # as the dashboard does when it quits: keeps what it has of the archive it stopped in
+"""
+PARTS = ("batch", "session", "queries", "replay")
+
+
 def run(cmd: list[str]) -> bench_batch.Run:
     r = bench_batch.measure(cmd)
     if r.returncode != 0:
@@ -83,12 +110,26 @@ def run(cmd: list[str]) -> bench_batch.Run:
     return r
 
 
+def batch_cases(args: argparse.Namespace, tool: Any, cold: Any, case: Any) -> None:
+    target = str(args.set)
+    reference = run(tool("--no-cache", "--jobs", "1", "-b", "--json", target)).stdout
+    batch = tool("-b", "--json", target)
+    case("-b --json, --no-cache --jobs 1", tool("--no-cache", "--jobs", "1", "-b", "--json", target), compare=reference)
+    case("-b --json, cold --jobs 1", tool("--jobs", "1", "-b", "--json", target), before=cold, compare=reference)
+    case("-b --json, cold (workers)", batch, before=cold, compare=reference)
+    case("-b --json, warm", batch, compare=reference)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--set", type=Path, help="a directory holding an execution.log set (default: the 7x100 MB one)")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--no-queries", action="store_true", help="leave out the queries (the slow part of a cold run)")
+    ap.add_argument("--only", action="append", choices=PARTS, help="run only these cases (repeatable)")
     args = ap.parse_args(argv)
+    parts = set(args.only or PARTS)
+    if args.no_queries:
+        parts.discard("queries")
     why = bench_batch.tool_available()
     if why:
         sys.exit(f"bench_cache: {why}")
@@ -108,10 +149,10 @@ def main(argv: list[str] | None = None) -> int:
     bench_batch.measure(bench_batch.floor_command(args.set))  # warms the page cache
     floors = [run(bench_batch.floor_command(args.set)).wall for _ in range(args.runs)]
     floor = statistics.median(floors)
-    reference = run(tool("--no-cache", "--jobs", "1", "-b", "--json", target)).stdout
     rows: list[tuple[str, float, float]] = []
+    notes: list[str] = []
 
-    def case(name: str, cmd: list[str], before: object = None, compare: bytes | None = None) -> None:
+    def case(name: str, cmd: list[str], before: object = None, compare: bytes | None = None) -> bench_batch.Run:
         walls, rss = [], []
         for _ in range(args.runs):
             if callable(before):
@@ -122,30 +163,43 @@ def main(argv: list[str] | None = None) -> int:
             walls.append(r.wall)
             rss.append(r.tree_rss_mb)
         rows.append((name, statistics.median(walls), max(rss)))
+        return r
 
-    batch = tool("-b", "--json", target)
-    case("-b --json, --no-cache --jobs 1", tool("--no-cache", "--jobs", "1", "-b", "--json", target), compare=reference)
-    case("-b --json, cold --jobs 1", tool("--jobs", "1", "-b", "--json", target), before=cold, compare=reference)
-    case("-b --json, cold (workers)", batch, before=cold, compare=reference)
-    case("-b --json, warm", batch, compare=reference)
-    cache_bytes = sum(p.stat().st_size for p in cache.rglob("*") if p.is_file())
-    session = [sys.executable, "-c", SESSION, target, str(cache)]
-    case("dashboard history, cold", [*session, "1"], before=cold)
-    case("dashboard history, warm", [*session, "1"])
+    cache_bytes = 0
+    if "batch" in parts:
+        batch_cases(args, tool, cold, case)
+        cache_bytes = sum(p.stat().st_size for p in cache.rglob("*") if p.is_file())
     frames: list[tuple[str, tuple[float, float, float]]] = []
-    if shutil.which("tmux"):
-        for name, before in (("cold", cold), ("warm", None)):
-            got = []
-            for _ in range(args.runs):
-                if before is not None:
-                    before()
-                got.append(dashboard_frames(tool(target)))
-            frames.append((name, tuple(statistics.median(g[i] for g in got) for i in range(3))))  # type: ignore[misc]
-    if not args.no_queries:
+    if "session" in parts:
+        session = [sys.executable, "-c", SESSION, target, str(cache)]
+        case("dashboard history, cold", [*session, "1"], before=cold)
+        case("dashboard history, warm", [*session, "1"])
+        if shutil.which("tmux"):
+            for name, before in (("cold", cold), ("warm", None)):
+                got = []
+                for _ in range(args.runs):
+                    if before is not None:
+                        before()
+                    got.append(dashboard_frames(tool(target)))
+                frames.append((name, tuple(statistics.median(g[i] for g in got) for i in range(3))))  # type: ignore[misc]
+    if "queries" in parts:
         for name, query in [("GROUP BY", GROUP_BY), *[(f"--query {r}", r) for r in REPORTS]]:
             cmd = tool("--query", query, "--format", "csv", target)
             case(f"{name}, cold", cmd, before=cold)
             case(f"{name}, warm", cmd)
+    if "replay" in parts:
+        replay = [sys.executable, "-c", REPLAY, target, str(cache)]
+        reference = case("replay first jump, --no-cache", [*replay, "0"]).stdout
+        for name, before in (("cold", cold), ("warm", None)):
+            r = case(f"replay first jump, {name}", [*replay, "1"], before=before, compare=reference)
+            notes.append(f"replay first jump, {name}: {r.stderr.decode(errors='replace').strip().splitlines()[-1]}")
+        kept = cache / "replay"
+        notes.append(
+            f"replay items kept: {sum(p.stat().st_size for p in kept.rglob('*.replay')) / 2**20:.1f} MiB"
+            if kept.exists()
+            else "replay items kept: none"
+        )
+
     uncompressed = 0
     manifest = args.set / "manifest.json"
     if manifest.exists():
@@ -164,12 +218,16 @@ def main(argv: list[str] | None = None) -> int:
             f"dashboard in tmux 200x60, {name}: first frame {frame:.2f} s, first frame with figures {figures:.2f} s, "
             f"history complete {complete:.2f} s ({complete / floor:.2f}x)"
         )
-    if not frames:
+    if "session" in parts and not frames:
         print("dashboard frames: not measured (no tmux)")
-    print(f"cache on disk after the batch runs: {cache_bytes / 2**20:.1f} MiB{share}")
+    if "batch" in parts:
+        print(f"cache on disk after the batch runs: {cache_bytes / 2**20:.1f} MiB{share}")
+    for note in notes:
+        print(note)
     out = ROOT / "bench" / "out"
     out.mkdir(parents=True, exist_ok=True)
-    (out / "bench_cache.json").write_text(
+    name = "bench_cache.json" if parts == set(PARTS) else f"bench_cache-{'-'.join(sorted(parts))}.json"
+    (out / name).write_text(
         json.dumps({"floor": floor, "rows": rows, "cache_bytes": cache_bytes, "uncompressed": uncompressed}, indent=1)
     )
     shutil.rmtree(cache, ignore_errors=True)

@@ -728,6 +728,7 @@ def build_session(options: DashboardOptions, config: Config) -> Session:
             end=options.replay.end,
             ring_capacity=options.ring_capacity,
             line_limit=options.line_limit,
+            cache=options.cache,
         )
     except ValueError as exc:
         raise UsageError(str(exc)) from None

@@ -16,7 +16,7 @@ import marshal
 import multiprocessing
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +32,31 @@ from execlog_tui.sources.reader import SourceWarning, read_raw_batches
 
 Plan = tuple[Any, ...]
 STATE_FORMAT = 1  # bumped with every change of what a kept state holds
+
+
+def keepable(engine: MetricsEngine) -> bool:
+    """The one rule for keeping an engine's state (a kept state, a replay's checkpoints): nothing it read
+    was left out as from the future (SPEC 3: the rule is applied when feeding, with each run's own wall
+    clock, so a state that depends on it is not kept), and it is not counting (SPEC 11)."""
+    return not engine.future and engine.counters is None
+
+
+def nothing_future(newest: Iterable[int | None], future_limit: int) -> bool:
+    """The one rule for using a kept state: nothing behind it (its newest timestamps) would be from the
+    future by this run's wall clock (`future_limit`, the engine's)."""
+    dated = [n for n in newest if n is not None]
+    return not dated or max(dated) <= future_limit
+
+
+def unchanged(hashed: Mapping[str, os.stat_result]) -> bool:
+    """Every file is still the one that was hashed (`same_file` with its stat as hashed)."""
+    for name, before in hashed.items():
+        try:
+            if not same_file(before, os.stat(name)):
+                return False
+        except OSError:
+            return False
+    return True
 
 
 def default_jobs() -> int:
@@ -354,14 +379,8 @@ class Plans:
     def keep_state(self, newest_after: list[int | None], engine: MetricsEngine) -> None:
         """Keep the engine's state after every archive (read cleanly, none of them changed since it
         was hashed, nothing from the future, no counting)."""
-        if self.store is None or self._state_key is None or engine.future or engine.counters is not None:
+        if self.store is None or self._state_key is None or not keepable(engine) or not unchanged(self._stats):
             return
-        for name, before in self._stats.items():
-            try:
-                if not same_file(before, os.stat(name)):
-                    return
-            except OSError:
-                return
         self.store.save("state", self._state_key, marshal.dumps((newest_after, engine.dump_state())))
 
     # ---------------------------------------------------------------- the live file's first bytes
@@ -420,7 +439,7 @@ class Plans:
         """Keep the engine's state after the archives and the live file's first `size` bytes (`lines`
         whole lines: the last byte is a newline), read cleanly (nothing from the future, no counting,
         the archives as hashed); `base`: the kept state this run started from (its hash goes on)."""
-        if self.store is None or engine.future or engine.counters is not None or size <= 0:
+        if self.store is None or not keepable(engine) or size <= 0:
             return
         if base is not None and size <= base.size:
             return  # nothing new: the kept one stands

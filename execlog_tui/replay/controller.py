@@ -4,11 +4,16 @@ and seeks to any log time by restoring the nearest checkpoint and replaying forw
 from __future__ import annotations
 
 import bisect
+import os
 import time
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from execlog_tui.cache.plans import CacheOptions, keepable
+from execlog_tui.cache.replay import PARTIAL, KeptCheckpoint, ReplayKeeper, Segment, leading_archives
+from execlog_tui.cache.store import same_file
 from execlog_tui.core.checkpoints import BucketStore
 from execlog_tui.core.config import Config
 from execlog_tui.core.engine import MetricsEngine
@@ -36,6 +41,19 @@ class Checkpoint:
     member: int  # where reading resumes: member index and line index in it
     line: int
     blob: bytes  # zlib(pickle(engine)), its settled buckets pickled as references into a BucketStore
+    groups: int = 0  # the BucketStore's groups once it was dumped: it refers to none after them
+    journal: int = 0  # incidents recorded by then (`_journal`)
+    keepable: bool = False  # its engine might be kept (cache/plans.py `keepable`)
+    last: int | None = None  # its engine's newest entry
+
+
+@dataclass(frozen=True, slots=True)
+class _SegmentEnd:
+    """Where the part of the work kept for an archive ends (SPEC 12, cache/replay.py)."""
+
+    checkpoints: int  # index in `checkpoints` after its last checkpoint
+    groups: int
+    journal: int
 
 
 class ReplayController:
@@ -45,6 +63,10 @@ class ReplayController:
     log time (a compressed pickle of the engine: its buckets are bounded, so each is small) with the
     member and line to resume from, and records incidents. `seek(t)` restores the latest checkpoint at
     or before t and feeds forward to t, so jumping back never rereads the set from its beginning.
+
+    With `cache` (a single set, SPEC 12), the work a pass did over each archive is kept once the pass
+    has read that archive to its end (cache/replay.py), and the next run over the same archives starts
+    with it: their checkpoints and incidents, as if a pass over them had been made in this run.
     """
 
     def __init__(
@@ -57,6 +79,7 @@ class ReplayController:
         checkpoint_every_ms: int = CHECKPOINT_EVERY_MS,
         fast: bool = True,
         wall_ms: int | None = None,
+        cache: CacheOptions | None = None,
     ) -> None:
         self.sets = sets
         # The wall clock of SPEC 3's future rule: the replay's start, for every pass and restore.
@@ -78,6 +101,12 @@ class ReplayController:
         self.done = False  # the current pass is at the end of the timeline
         self.last_ts: int | None = None  # the newest entry of the timeline, once a pass reached the end
         self.restores = 0
+        self.lines_read = 0  # lines a pass (or a refill of the ring) read from the files
+        self.kept_archives = 0  # SPEC 12: archives whose checkpoints came from the cache
+        self.kept_checkpoints = 0
+        self.stored_archives = 0  # archives whose checkpoints this run kept
+        self._partial_kept = 0  # checkpoints of a partial segment loaded (the archive after the last whole one)
+        self._journal: list[tuple[Any, ...]] = []  # incidents as recorded (see cache/replay.py)
         self._ck_next: int | None = None
         self._warnings: list[SourceWarning] = []
         self._member_lines: dict[int, int] = {}  # lines of each member a pass has read to its end
@@ -86,6 +115,23 @@ class ReplayController:
         if self.first_ts is not None:
             self._ck_next = (self.first_ts // checkpoint_every_ms + 1) * checkpoint_every_ms
         self._checkpoint_start()
+        self._keeper: ReplayKeeper | None = None
+        self._archives = 0
+        self._segments: list[_SegmentEnd] = []  # one per archive kept (loaded or stored), in order
+        self._read_stats: dict[int, os.stat_result | None] = {}  # each archive as this run opened it
+        self._unclean: set[int] = set()  # archives that read with a warning, or changed: not kept
+        if self.single and not self.store.groups:
+            self._keeper = ReplayKeeper.open(
+                cache,
+                sets[0].members,
+                config=self.config,
+                line_limit=line_limit,
+                checkpoint_every_ms=checkpoint_every_ms,
+                fast=self._feeder is not None,
+            )
+        if self._keeper is not None:
+            self._archives = len(leading_archives(sets[0].members))
+            self._load_kept()
 
     # ------------------------------------------------------------------------------- state
     @property
@@ -104,6 +150,8 @@ class ReplayController:
         else:
             self.engine = self.store.load(blob)
             self.engine.set_wall_clock(self.wall_ms)  # not taken from the checkpoint (SPEC 3)
+            if self.single:
+                self._rename_files(self.engine)
         self._feeder: FastFeeder | None = new_feeder(self.engine) if self._fast else None
         if self._feeder is not None and blob is not None:
             self._feeder.resync()  # learn the restored engine's components and breakers
@@ -132,6 +180,8 @@ class ReplayController:
             m = members[mi]
             self.engine.note_file(str(m.path))
             skip = start_line if mi == start_member else 0
+            if self._keeper is not None and mi < self._archives:
+                self._note_read(mi, m.path)
             read = 0
             if self._feeder is not None:
                 batches: Iterator[Any] = read_raw_batches(m.path, self._warnings, self.line_limit, archive=not m.live)
@@ -141,6 +191,9 @@ class ReplayController:
                 for payload, lines in batches:
                     n = lines if type(payload) is bytes else len(payload)
                     read += n
+                    self.lines_read += n
+                    if self._warnings:
+                        self._unclean.add(mi)
                     if skip:
                         self._warnings.clear()  # said already, before the checkpoint
                         if n <= skip:
@@ -159,6 +212,8 @@ class ReplayController:
                             payload = payload[skip:]
                         n, skip = n - skip, 0
                     yield mi, payload, n
+                if self._warnings:
+                    self._unclean.add(mi)  # a warning at its end (a gzip member that fails its check)
                 self._member_lines[mi] = read
             finally:
                 if isinstance(batches, Generator):
@@ -182,7 +237,9 @@ class ReplayController:
             path, archive = members[mi].path, not members[mi].live
             batches: Iterator[Any] = read_raw_batches(path, said, self.line_limit, archive=archive)
             for payload, lines in batches:
-                self._ring_add(payload, lines if type(payload) is bytes else len(payload))
+                n = lines if type(payload) is bytes else len(payload)
+                self.lines_read += n
+                self._ring_add(payload, n)
 
     def _merged_payloads(self, skip: int) -> Iterator[tuple[int, bytes | list[str], int]]:
         for s in self.sets:
@@ -234,6 +291,8 @@ class ReplayController:
             if budget is not None and fed >= budget:
                 break
             nxt = next(self._gen, None) if self._gen is not None else None
+            if self._keeper is not None:
+                self._keep_finished()
             if nxt is None:
                 self.done = self.complete = True
                 last = self.engine.last
@@ -256,6 +315,7 @@ class ReplayController:
             target = min(target, max(e.last, e.t or e.last))
         if budget is None or fed < budget:
             e.advance(target)
+            self._note_alerts()
         if e.t is not None and (self.frontier is None or e.t > self.frontier):
             self.frontier = e.t
         return e.t
@@ -309,12 +369,18 @@ class ReplayController:
         self._after_feed(before, t0, chunk)
         return j - i
 
-    def _after_feed(self, parse_errors_before: int, t_before: int | None, fed: bytes | list[str]) -> None:
+    def _note_alerts(self) -> None:
+        """The alerts fired since the last look are incidents: after each feed, and after each move of
+        the clock (an alert that fires in the seconds after the last line was fed is recorded at once,
+        not with the next line: a checkpoint never holds an alert the incidents do not)."""
         hist = self.engine.alerts.history
         if len(hist) > self._alerts_seen:
             for r in hist[self._alerts_seen :]:
                 self._add_incident(alert_incident(r.name, r.fired))
             self._alerts_seen = len(hist)
+
+    def _after_feed(self, parse_errors_before: int, t_before: int | None, fed: bytes | list[str]) -> None:
+        self._note_alerts()
         if self.engine.parse_errors > parse_errors_before:
             lines = fed.decode("utf-8", errors="replace").split("\n") if isinstance(fed, bytes) else fed
             last = t_before
@@ -334,6 +400,7 @@ class ReplayController:
         if key in self._incident_keys:
             return
         self._incident_keys.add(key)
+        self._journal.append(("i", inc.ts, inc.kind, inc.name, inc.count))
         bisect.insort(self.incidents, inc, key=lambda i: i.ts)
 
     def _add_parse(self, ts: int) -> None:
@@ -341,6 +408,7 @@ class ReplayController:
         if key in self._incident_keys:
             return  # seen on an earlier pass
         self._incident_keys.add(key)
+        self._journal.append(("p", ts))
         add_parse_error(self.incidents, ts)
 
     # ---------------------------------------------------------------------------- checkpoints
@@ -357,21 +425,34 @@ class ReplayController:
         if self._stop_ts is not None and self._stop_ts > ck:
             ts = max(ck, (self._stop_ts // every) * every)
         if not self.checkpoints or ts > self.checkpoints[-1].ts:
+            self._note_alerts()
             blob = self.store.dump(self.engine)
-            self.checkpoints.append(Checkpoint(ts, self._member, self._line, blob))
+            groups, journal = len(self.store.groups), len(self._journal)
+            clean, last = keepable(self.engine), self.engine.last
+            self.checkpoints.append(Checkpoint(ts, self._member, self._line, blob, groups, journal, clean, last))
         self._ck_next = ts + every
 
     # ---------------------------------------------------------------------------------- seeks
     def seek(self, target: int) -> int | None:
         """Move to log time `target`: forward by feeding, backward by restoring a checkpoint."""
         cur = self.engine.t
-        i = bisect.bisect_right(self.checkpoints, target + 1, key=lambda c: c.ts) - 1
-        best = self.checkpoints[i] if i >= 0 else None
         if cur is not None and target < cur:
-            self._restore(best)
-        elif best is not None and cur is not None and best.ts - 1 > cur:
-            self._restore(best)  # a checkpoint further on than we are: skip the feeding in between
+            self._restore(self._best(target))
+        else:
+            self.skip_to(target)
         return self.advance_to(target)
+
+    def _best(self, target: int) -> Checkpoint | None:
+        i = bisect.bisect_right(self.checkpoints, target + 1, key=lambda c: c.ts) - 1
+        return self.checkpoints[i] if i >= 0 else None
+
+    def skip_to(self, target: int) -> None:
+        """Restore the latest checkpoint at or before `target` when it is further on than the engine
+        (skip the feeding in between; a pass that has not read a timestamped line yet is at the start)."""
+        best = self._best(target)
+        cur = self.engine.t
+        if best is not None and best.ts - 1 > (cur if cur is not None else -_INF):
+            self._restore(best)
 
     def _restore(self, ck: Checkpoint | None) -> None:
         self.restores += 1
@@ -379,3 +460,118 @@ class ReplayController:
             self._start(0, 0, None)
         else:
             self._start(ck.member, ck.line, ck.blob)
+
+    # --------------------------------------------------------------------- kept checkpoints
+    def _rename_files(self, engine: MetricsEngine) -> None:
+        """A checkpoint kept by an earlier run names the archives as they were named then: the files it
+        has read are the set's first members in order (a single set), so each gets its name now."""
+        names = [str(m.path) for m in self.sets[0].members]
+        files = engine.files
+        if len(files) > len(names) or files == names[: len(files)]:
+            return
+        now = dict(zip(files, names, strict=False))
+        engine.files = names[: len(files)]
+        if engine.feeding_file is not None:
+            engine.feeding_file = now.get(engine.feeding_file, engine.feeding_file)
+        cap = engine.components
+        if cap.first_fold_file is not None:
+            cap.first_fold_file = now.get(cap.first_fold_file, cap.first_fold_file)
+
+    def _load_kept(self) -> None:
+        """Start with the checkpoints and incidents kept for the set's oldest archives, if any: the
+        current pass stays where it is (at the start); seeks and read-aheads restore them."""
+        keeper = self._keeper
+        assert keeper is not None
+        base = _SegmentEnd(len(self.checkpoints), len(self.store.groups), len(self._journal))
+        segments = keeper.load(self.engine.future_limit)
+        if not segments or (base.groups, base.journal) != (0, 0):
+            keeper.forget()
+            return
+        cks = [c for seg in segments for c in seg.checkpoints]
+        if cks:
+            if cks[0].ts <= self.checkpoints[-1].ts:
+                keeper.forget()
+                return
+            trial = BucketStore()
+            trial.groups = [g for seg in segments for g in seg.groups]
+            try:
+                trial.load(cks[-1].blob)  # the last one restores (its groups included): a foreign or
+            except Exception:  # noqa: BLE001 - stale item (any unpickling error) is not used
+                keeper.forget()
+                return
+        for seg in segments:
+            self.store.groups.extend(seg.groups)
+            self.checkpoints.extend(
+                Checkpoint(c.ts, c.member, c.line, c.blob, c.groups, c.journal, True, seg.newest)
+                for c in seg.checkpoints
+            )
+            for e in seg.journal:
+                if e[0] == "i":
+                    self._add_incident(Incident(e[1], e[2], e[3], e[4]))
+                else:
+                    self._add_parse(e[1])
+            if seg.partial:
+                self._partial_kept = len(seg.checkpoints)  # the last one: the archive is read on from it
+                break
+            self._member_lines[seg.member] = seg.lines
+            self._segments.append(_SegmentEnd(len(self.checkpoints), seg.groups_end, seg.journal_end))
+        self.kept_archives, self.kept_checkpoints = len(self._segments), len(cks)
+        if cks:
+            self.frontier = cks[-1].ts  # every line before it has been read, as far as seeks go
+
+    def _note_read(self, mi: int, path: Path) -> None:
+        try:
+            st: os.stat_result | None = os.stat(path)
+        except OSError:
+            st = None
+        if mi not in self._read_stats:
+            self._read_stats[mi] = st
+        else:
+            before = self._read_stats[mi]
+            if st is None or before is None or not same_file(before, st):
+                self._unclean.add(mi)  # not the file it was: what was read of it is of two files
+
+    def _keep_finished(self) -> None:
+        """Keep the work over each archive a pass has just read to its end (the engine is at that end),
+        in order; the first one that may not be kept ends the keeping for this run."""
+        keeper = self._keeper
+        assert keeper is not None
+        while len(self._segments) < self._archives and len(self._segments) in self._member_lines:
+            j = len(self._segments)
+            seg, end = self._segment(j, self._member_lines[j])
+            if j in self._unclean or not keeper.keep(seg, self.engine, self._read_stats.get(j)):
+                self._keeper = None  # a chain with a gap would never be used
+                return
+            self._segments.append(end)
+            self.stored_archives += 1
+
+    def close(self) -> None:
+        """The end of the run: keep what the passes have of the archive after the last one kept whole
+        (a partial segment, when it has more checkpoints than the one loaded). The replay may go on."""
+        keeper, j = self._keeper, len(self._segments)
+        if keeper is not None and j < self._archives and j not in self._member_lines and j not in self._unclean:
+            seg, end = self._segment(j, PARTIAL)
+            if len(seg.checkpoints) > self._partial_kept:
+                last = self.checkpoints[end.checkpoints - 1]
+                if keeper.keep(seg, last.keepable, self._read_stats.get(j)):
+                    self._partial_kept = len(seg.checkpoints)
+
+    def _segment(self, j: int, lines: int) -> tuple[Segment, _SegmentEnd]:
+        start = self._segments[-1] if self._segments else _SegmentEnd(1, 0, 0)  # after the start checkpoint
+        end_ck = start.checkpoints
+        while end_ck < len(self.checkpoints) and self.checkpoints[end_ck].member <= j:
+            end_ck += 1
+        taken = self.checkpoints[start.checkpoints : end_ck]
+        groups = taken[-1].groups if taken else start.groups
+        journal = taken[-1].journal if taken else start.journal
+        seg = Segment(
+            member=j,
+            lines=lines,
+            newest=self.engine.last if lines != PARTIAL or not taken else taken[-1].last,
+            groups_from=start.groups,
+            journal_from=start.journal,
+            checkpoints=tuple(KeptCheckpoint(c.ts, c.member, c.line, c.blob, c.groups, c.journal) for c in taken),
+            groups=tuple(self.store.groups[start.groups : groups]),
+            journal=tuple(self._journal[start.journal : journal]),
+        )
+        return seg, _SegmentEnd(end_ck, groups, journal)

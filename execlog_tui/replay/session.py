@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from execlog_tui.cache.plans import CacheOptions
 from execlog_tui.core.config import Config
 from execlog_tui.core.incidents import Incident
 from execlog_tui.core.parser import LINE_LIMIT
@@ -61,8 +62,10 @@ class ReplaySession:
         wall: Callable[[], float] = time.monotonic,
         checkpoint_every_ms: int = CHECKPOINT_EVERY_MS,
         rss_probe: RssProbe = read_rss_mb,
+        cache: CacheOptions | None = None,
     ) -> None:
-        """ValueError (one line) for a bad --from/--to; SourceError when the paths name nothing."""
+        """`cache`: where a single set's checkpoints are kept between runs (SPEC 12; None or --no-cache:
+        not kept). ValueError (one line) for a bad --from/--to; SourceError when the paths name nothing."""
         self.config = config or Config()
         self.line_limit = line_limit
         self.sets = discover(list(paths) or ["execution.log"])
@@ -74,6 +77,7 @@ class ReplaySession:
             line_limit=line_limit,
             ring_capacity=ring_capacity,
             checkpoint_every_ms=checkpoint_every_ms,
+            cache=cache,
         )
         self.reference = newest_reference(self.sets, self.controller.engine.is_future)
         self.start_ms = self._time(start, "--from") if start else self.controller.first_ts
@@ -118,6 +122,8 @@ class ReplaySession:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=3.0)
+        with self.lock:
+            self.controller.close()  # keeps what was read of the archive it stopped in (SPEC 12)
 
     def _run(self) -> None:
         try:
@@ -146,6 +152,10 @@ class ReplaySession:
             busy = False
             if self._seek_goal is not None:
                 kind, at = self._seek_goal
+                # Read ahead from the latest checkpoint on the way (one kept from an earlier run, or
+                # one behind the frontier after a jump back), not from where the replay stands: when
+                # no incident is known ahead, none lies before the last checkpoint.
+                c.skip_to(self._limit(1 << 62) if kind == "incident" else self._limit(at))
                 if kind == "incident":
                     c.advance_to(self._limit(1 << 62), budget)
                     ahead = [i for i in c.incidents if i.ts > at]

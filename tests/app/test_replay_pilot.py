@@ -136,3 +136,42 @@ async def test_live_dashboard_ignores_replay_keys() -> None:
         assert not app.query_one(PromptBar).display
         assert not app.query_one(TimelineBar).display
         assert "REPLAY" not in app.query_one(HeaderBar).plain
+
+
+@sync
+async def test_a_replay_through_the_cli_keeps_its_checkpoints_for_the_next_run(tmp_path: Path) -> None:
+    """SPEC 12 on the dashboard's path: the session `build_session` makes from the arguments, with
+    --no-cache and with a cache directory, cold then warm; a jump by the `t` prompt shows the same."""
+    import shutil
+
+    from execlog_tui.cli import DashboardOptions, build_parser, build_session
+    from execlog_tui.core.config import Config
+
+    logs, cache = tmp_path / "logs", tmp_path / "cache"
+    shutil.copytree(ROTATED, logs)
+
+    async def jump(*flags: str) -> tuple[dict, ReplaySession]:
+        args = build_parser().parse_args(["--replay", "--buffer", "1000", *flags, str(logs)])
+        session = build_session(DashboardOptions.from_args(args), Config())
+        assert isinstance(session, ReplaySession)
+        app = make_app(session, rss_probe=lambda: 42.0, start_session=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("space")  # paused: the clock stays where the jump puts it
+            await pilot.press("t", *"09:20:00", "enter")
+            session.settle()
+            app.refresh_data()
+            assert session.clock.now() == ts("09:20:00")
+            assert app.snapshot is not None
+            snap = picked(snapshot_to_json(app.snapshot))
+        session.stop()  # what the app does on quitting when it started the session
+        return snap, session
+
+    reference, plain = await jump("--no-cache")
+    assert plain.controller.stored_archives == 0 and not cache.exists()
+    cold_snap, cold = await jump("--cache-dir", str(cache))
+    warm_snap, warm = await jump("--cache-dir", str(cache))
+    assert cold_snap == reference and warm_snap == reference
+    assert cold.controller.kept_archives == 0 and cold.controller.stored_archives > 0
+    assert warm.controller.kept_archives == cold.controller.stored_archives
+    assert warm.controller.kept_checkpoints > 0
+    assert warm.controller.lines_read < cold.controller.lines_read / 2
