@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from execlog_tui.cache.plans import LiveState, Plans, RawBlocks
+from execlog_tui.cache.plans import LiveState, Plans, RawBlocks, nothing_future
 from execlog_tui.core.engine import MetricsEngine
 from execlog_tui.core.entry import Entry, ParseError
 from execlog_tui.core.fastpath import new_feeder
@@ -270,38 +270,37 @@ def read_history(
                 live_member = members[-1]
                 handover = _handover(live_member.path, stop_at)
                 kept_live = plans.live_state(live_member.path, handover.offset if handover is not None else None)
-                if kept_live is not None:
-                    newest = [n for n in kept_live.newest_after if n is not None]
-                    future = bool(newest) and max(newest) > engine.future_limit
-                    if future or len(kept_live.newest_after) != len(archives) + 1:
-                        kept_live = None  # something in it is from the future now, or it is not this set's
+                if kept_live is not None and (
+                    not nothing_future(kept_live.newest_after, engine.future_limit)
+                    or len(kept_live.newest_after) != len(archives) + 1
+                ):
+                    kept_live = None  # something in it is from the future now, or it is not this set's
             kept = plans.state() if chained and kept_live is None else None
             taken = kept_live.blob if kept_live is not None else kept[1] if kept is not None else None
             afters = kept_live.newest_after[:-1] if kept_live is not None else kept[0] if kept is not None else []
-            if taken is not None and len(afters) == len(archives):
-                newest = [n for n in afters if n is not None]
-                if kept_live is not None or not newest or max(newest) <= engine.future_limit:
-                    names = [str(m.path) for m in archives]
-                    if kept_live is not None:
-                        assert live_member is not None
-                        names.append(str(live_member.path))
-                    with guard:
-                        engine.adopt_state(taken, names)
-                        assert fast is not None
-                        fast.resync()  # the feeder learns the adopted engine (its slow second above all)
-                    plans.stats.state_hit = True
-                    for m, after in zip(archives, afters, strict=True):
-                        engine.note_file(str(m.path))
-                        result.members.append(m)
-                        read.append((m, None))
-                        result.newest_after.append(after)
-                        done += member_bytes(m)
-                    skip = len(archives)
-                    if kept_live is not None:
-                        plans.stats.live_hit = kept_live.size
-                        done += kept_live.size
-                    if progress is not None:
-                        progress(done, total)
+            usable = kept_live is not None or nothing_future(afters, engine.future_limit)
+            if taken is not None and len(afters) == len(archives) and usable:
+                names = [str(m.path) for m in archives]
+                if kept_live is not None:
+                    assert live_member is not None
+                    names.append(str(live_member.path))
+                with guard:
+                    engine.adopt_state(taken, names)
+                    assert fast is not None
+                    fast.resync()  # the feeder learns the adopted engine (its slow second above all)
+                plans.stats.state_hit = True
+                for m, after in zip(archives, afters, strict=True):
+                    engine.note_file(str(m.path))
+                    result.members.append(m)
+                    read.append((m, None))
+                    result.newest_after.append(after)
+                    done += member_bytes(m)
+                skip = len(archives)
+                if kept_live is not None:
+                    plans.stats.live_hit = kept_live.size
+                    done += kept_live.size
+                if progress is not None:
+                    progress(done, total)
         archives_clean = True
         try:
             for member in members[skip:]:
