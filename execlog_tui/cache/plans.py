@@ -456,16 +456,8 @@ class Plans:
                 if key is None or st.st_size < size:
                     return
                 hasher = base.hasher if base is not None else hashlib.sha256()
-                f.seek(base.size if base is not None else 0)
-                left = size - (base.size if base is not None else 0)
-                chunk = b""
-                while left > 0:
-                    chunk = f.read(min(left, 1 << 20))
-                    if not chunk:
-                        return
-                    hasher.update(chunk)
-                    left -= len(chunk)
-                if not chunk.endswith(b"\n"):
+                last = _hash_range(f, hasher, base.size if base is not None else 0, size)
+                if last is None or not last.endswith(b"\n"):
                     return  # not at a line's end (the last line was still being written)
         except OSError:
             return
@@ -488,18 +480,26 @@ def _prefix_hash(path: Path, st: os.stat_result, size: int) -> Any:
     try:
         with open(path, "rb") as f:
             now = os.fstat(f.fileno())
-            if (now.st_dev, now.st_ino) != (st.st_dev, st.st_ino):
+            if (now.st_dev, now.st_ino) != (st.st_dev, st.st_ino) or _hash_range(f, h, 0, size) is None:
                 return None
-            left = size
-            while left > 0:
-                chunk = f.read(min(left, 1 << 20))
-                if not chunk:
-                    return None
-                h.update(chunk)
-                left -= len(chunk)
     except OSError:
         return None
     return h
+
+
+def _hash_range(f: Any, hasher: Any, start: int, end: int) -> bytes | None:
+    """Feed bytes [start, end) of the open file `f` to `hasher`; their last chunk (b"" for none), or None
+    when the file ends before `end`. OSError as the file gives it."""
+    f.seek(start)
+    left = end - start
+    chunk = b""
+    while left > 0:
+        chunk = f.read(min(left, 1 << 20))
+        if not chunk:
+            return None
+        hasher.update(chunk)
+        left -= len(chunk)
+    return chunk
 
 
 def _loads(payload: bytes) -> Plan | None:
