@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from execlog_tui.alert_log import AlertLogWriter
-from execlog_tui.cache.plans import CacheOptions
+from execlog_tui.cache.plans import CacheOptions, nearly_kept
 from execlog_tui.core.alerts import AlertRecord
 from execlog_tui.core.config import Config
 from execlog_tui.core.engine import MetricsEngine
@@ -296,6 +296,7 @@ class MonitorSession:
         # The history read in a child process (`execlog_tui.history`): the dashboard's, whose own
         # interpreter draws meanwhile.
         self.history_process = history_process
+        self.history_in_child = False  # whether it was (see _read_history)
         self.cache = cache  # SPEC 12: the archives' feed plans (None: every archive is read)
         self.counting = counting  # SPEC 11's counters, from the start of following (the exporter's)
         self.config = config or Config()
@@ -459,7 +460,13 @@ class MonitorSession:
         if not self.follow:
             history = self.sets
         read = None
-        if self.history_process and any(s.members for s in history):
+        # A history that an earlier run kept nearly all of is read here: quicker than a child's start.
+        self.history_in_child = (
+            self.history_process
+            and any(s.members for s in history)
+            and not (self.cache is not None and nearly_kept(self.cache, self.config, self.line_limit, history))
+        )
+        if self.history_in_child:
             try:
                 read = self._read_in_child(history, stop_at, progress)
             except ChildFailed as e:

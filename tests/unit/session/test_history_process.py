@@ -26,6 +26,9 @@ from tests.unit.replay.test_replay_property import logs
 WALL = 1_757_500_000_000  # after every generated line: none is from the future
 
 
+WHERE: dict[str, bool] = {}  # observe's last session: whether its history was read in a child
+
+
 def observe(d: Path, config: Config, *, child: bool, cache: CacheOptions | None, capacity: int = 300) -> dict[str, Any]:
     s = MonitorSession(
         [str(d)], config, ring_capacity=capacity, cache=cache, history_process=child, wall_clock=lambda: WALL
@@ -33,6 +36,7 @@ def observe(d: Path, config: Config, *, child: bool, cache: CacheOptions | None,
     s.start()
     try:
         assert s.wait_history(60), s.error
+        WHERE["child"] = s.history_in_child
         ring = s.ring
         n = len(ring)
         return {
@@ -70,8 +74,11 @@ def test_the_child_reads_what_the_session_reads(lines: list[str], cuts: list[int
         cache = CacheOptions(directory=str(Path(tmp) / "cache")) if cached else CacheOptions(enabled=False)
         here = observe(d, CONFIGS[config], child=False, cache=CacheOptions(enabled=False))
         assert observe(d, CONFIGS[config], child=True, cache=cache) == here
+        assert WHERE["child"]
         if cached:
-            assert observe(d, CONFIGS[config], child=True, cache=cache) == here  # warm
+            # Warm: nearly all of it kept, so read in the session's process, from the kept states.
+            assert observe(d, CONFIGS[config], child=True, cache=cache) == here
+            assert not WHERE["child"] or not (d / "execution.log").stat().st_size
 
 
 def big_lines(count: int, start: int = 1_757_400_000_000) -> list[str]:
@@ -209,3 +216,26 @@ def test_ctrl_c_and_hang_up_are_the_dashboard_s_to_act_on(tmp_path: Path) -> Non
         assert snapshot_to_json(s.snapshot()) == reference["figures"]
     finally:
         s.stop()
+
+
+def test_a_history_kept_but_for_a_large_tail_is_read_in_the_child(tmp_path: Path) -> None:
+    """Nearly all kept (what was appended since is under NEARLY_KEPT_BYTES): read in the session's
+    process; more appended than that: in a child. The same figures either way."""
+    from execlog_tui.cache.plans import NEARLY_KEPT_BYTES
+
+    d = tmp_path / "logs"
+    d.mkdir()
+    big_set(d, 20_000)
+    cache = CacheOptions(directory=str(tmp_path / "cache"))
+    observe(d, Config(), child=True, cache=cache)
+    assert WHERE["child"]
+    observe(d, Config(), child=True, cache=cache)
+    assert not WHERE["child"]
+    live = d / "execution.log"
+    size = live.stat().st_size
+    with live.open("a") as f:
+        f.write("\n".join(big_lines(220_000, start=1_757_400_200_000)) + "\n")
+    assert live.stat().st_size - size > NEARLY_KEPT_BYTES
+    grown = observe(d, Config(), child=True, cache=cache)
+    assert WHERE["child"]
+    assert grown == observe(d, Config(), child=False, cache=CacheOptions(enabled=False))
