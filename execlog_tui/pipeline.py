@@ -19,7 +19,7 @@ from execlog_tui.core.parser import LINE_LIMIT, parse_line
 from execlog_tui.core.sanitize import sanitize
 from execlog_tui.sources.follower import HistoryLimit
 from execlog_tui.sources.logset import LogSet, Member, member_bytes
-from execlog_tui.sources.reader import SourceWarning, read_batches, read_failed, read_raw_batches
+from execlog_tui.sources.reader import SourceWarning, is_gzip, read_batches, read_failed, read_raw_batches
 from execlog_tui.sources.timeline import merge_sets, merged_name
 
 # Called after each batch with (bytes of the set read so far, bytes in all).
@@ -266,8 +266,10 @@ def read_history(
             plans.start([m.path for m in archives])
             chained = bool(archives) and members[-1].live and list(members[:-1]) == archives
             # The live file after every archive: its first bytes may have a kept state (with them all).
-            if members and members[-1].live and not members[-1].stream and list(members[:-1]) == archives:
-                live_member = members[-1]
+            # (Not a compressed one: its bytes are not the lines' bytes.)
+            last = members[-1] if members else None
+            if last and last.live and not last.stream and list(members[:-1]) == archives and not is_gzip(last.path):
+                live_member = last
                 handover = _handover(live_member.path, stop_at)
                 kept_live = plans.live_state(live_member.path, handover.offset if handover is not None else None)
                 if kept_live is not None and (
@@ -279,15 +281,21 @@ def read_history(
             taken = kept_live.blob if kept_live is not None else kept[1] if kept is not None else None
             afters = kept_live.newest_after[:-1] if kept_live is not None else kept[0] if kept is not None else []
             usable = kept_live is not None or nothing_future(afters, engine.future_limit)
+            adopted = False
             if taken is not None and len(afters) == len(archives) and usable:
                 names = [str(m.path) for m in archives]
                 if kept_live is not None:
                     assert live_member is not None
                     names.append(str(live_member.path))
-                with guard:
-                    engine.adopt_state(taken, names)
-                    assert fast is not None
-                    fast.resync()  # the feeder learns the adopted engine (its slow second above all)
+                try:
+                    with guard:
+                        engine.adopt_state(taken, names)
+                        assert fast is not None
+                        fast.resync()  # the feeder learns the adopted engine (its slow second above all)
+                    adopted = True
+                except Exception:  # noqa: BLE001 - an item that does not load as a state: a miss (untouched)
+                    kept_live = None
+            if adopted:
                 plans.stats.state_hit = True
                 for m, after in zip(archives, afters, strict=True):
                     engine.note_file(str(m.path))
@@ -331,9 +339,13 @@ def read_history(
                         continue
                     recorder = fast.recorder = PlanRecorder()
                 start = start_line = 0
-                if member is live_member and kept_live is not None:
-                    start, start_line = kept_live.size, kept_live.lines
-                    size -= start
+                hasher = None  # the live file's bytes as fed, for the state kept after them
+                if member is live_member:
+                    assert plans is not None
+                    hasher = plans.live_hasher(kept_live)
+                    if kept_live is not None:
+                        start, start_line = kept_live.size, kept_live.lines
+                        size -= start
                 if fast is not None:
                     batches: Iterator[Any] = read_raw_batches(
                         member.path,
@@ -361,6 +373,9 @@ def read_history(
                     if type(lines) is bytes:
                         raw_bytes += len(lines) + 1
                         raw_lines += _cut
+                        if hasher is not None:
+                            hasher.update(lines)
+                            hasher.update(b"\n")
                     else:
                         raw_bytes = -(1 << 62)  # decoded lines (one over the limit): no live state
                     if recorder is not None:
@@ -394,7 +409,13 @@ def read_history(
                 if member is live_member and archives_clean and raw_bytes > 0 and not engine.stopped:
                     assert plans is not None
                     plans.keep_live_state(
-                        member.path, kept_live, start + raw_bytes, start_line + raw_lines, result.newest_after, engine
+                        member.path,
+                        start + raw_bytes,
+                        start_line + raw_lines,
+                        hasher,
+                        result.newest_after,
+                        engine,
+                        kept_live,
                     )
                 if handover is not None or engine.stopped:
                     break

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from execlog_tui import __version__
 from execlog_tui.cache.store import DEFAULT_LIMIT_SHARE, MIN_LIMIT, CacheStore, content_key, same_file
 from execlog_tui.core.config import Config
 from execlog_tui.core.engine import MetricsEngine
@@ -426,39 +427,37 @@ class Plans:
             return None
         return LiveState(size, lines, newest, blob, hasher)
 
+    @staticmethod
+    def live_hasher(base: LiveState | None) -> Any:
+        """What hashes the live file's bytes as they are fed (going on from `base`'s, when taken)."""
+        return base.hasher if base is not None else hashlib.sha256()
+
     def keep_live_state(
         self,
         path: Path,
-        base: LiveState | None,
         size: int,
         lines: int,
+        hasher: Any,
         newest_after: list[int | None],
         engine: MetricsEngine,
+        base: LiveState | None = None,
     ) -> None:
         """Keep the engine's state after the archives and the live file's first `size` bytes (`lines`
-        whole lines: the last byte is a newline), read cleanly (nothing from the future, no counting,
-        the archives as hashed); `base`: the kept state this run started from (its hash goes on)."""
+        whole lines, the last byte a newline), read cleanly (nothing from the future, no counting, the
+        archives as hashed): `hasher` has had exactly the bytes fed (a file rewritten while it was
+        read cannot pass another's hash for them); `base`: the kept state this run started from."""
         if self.store is None or not keepable(engine) or size <= 0:
             return
         if base is not None and size <= base.size:
             return  # nothing new: the kept one stands
-        for name, before in self._stats.items():
-            try:
-                if not same_file(before, os.stat(name)):
-                    return
-            except OSError:
-                return
+        if not unchanged(self._stats):
+            return
         try:
-            with open(path, "rb") as f:
-                st = os.fstat(f.fileno())
-                key = self._live_key(st)
-                if key is None or st.st_size < size:
-                    return
-                hasher = base.hasher if base is not None else hashlib.sha256()
-                last = _hash_range(f, hasher, base.size if base is not None else 0, size)
-                if last is None or not last.endswith(b"\n"):
-                    return  # not at a line's end (the last line was still being written)
+            st = os.stat(path)
         except OSError:
+            return
+        key = self._live_key(st)
+        if key is None:
             return
         payload = marshal.dumps((size, lines, hasher.hexdigest(), newest_after, engine.dump_state()))
         self.store.save("live", key, payload)
@@ -477,8 +476,9 @@ class Plans:
 
 
 def state_fingerprint(config: Config, line_limit: int) -> str:
-    """What a kept state depends on: everything the engine is configured with (thresholds, rules, ...)."""
-    return repr((STATE_FORMAT, plan_fingerprint(config, line_limit), config))
+    """What a kept state depends on: everything the engine is configured with (thresholds, rules, ...),
+    and the version that pickled it (a state is the engine's own objects)."""
+    return repr((STATE_FORMAT, __version__, plan_fingerprint(config, line_limit), config))
 
 
 NEARLY_KEPT_BYTES = 16 << 20  # what a history may have to feed past its kept state and still be "nearly kept"

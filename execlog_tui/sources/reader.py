@@ -486,6 +486,9 @@ def _read(
             warnings.append(SourceWarning(name, f"{CANNOT_READ} {_strerror(exc)}"))
             return
         compressed = magic == GZIP_MAGIC
+        if start_line and (compressed or stream):
+            # Lines counted from a byte offset that a compressed file or a stream cannot start at.
+            raise ValueError(f"{name}: a start line in a compressed file or a stream")
         if start and not compressed and not stream:
             try:
                 f.seek(start)

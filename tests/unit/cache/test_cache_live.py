@@ -197,3 +197,39 @@ def test_warnings_after_the_kept_bytes_name_the_file_s_own_lines(tmp_path: Path)
     assert plans.stats.live_hit
     assert got == report(d, Config(), None)
     assert any("cut" in message for _file, message in got["_warnings"])
+
+
+def test_a_compressed_live_file_keeps_no_state(tmp_path: Path) -> None:
+    """A live file in gzip (its bytes are not its lines' bytes): read whole every time, never doubled."""
+    import gzip
+
+    d = tmp_path / "logs"
+    d.mkdir()
+    (d / "execution.log").write_bytes(
+        gzip.compress(b"2025-09-09T10:00:45Z|API|CALL|678|FAILURE|jtxat25kjbx19v65uhs\n", mtime=0)
+    )
+    store = CacheStore(tmp_path / "cache")
+    for _ in range(3):
+        got, plans = warm(d, store)
+        assert got == report(d, Config(), None) and plans.stats.live_hit == 0
+    assert not list((tmp_path / "cache").rglob("*.live"))
+
+
+def test_a_kept_state_that_does_not_load_is_a_miss(tmp_path: Path) -> None:
+    """An item that passes the store's checksum but holds no engine (another build's, a moved class): the
+    file is read as without it, and the state kept again."""
+    import marshal
+    import pickle
+
+    d, live, store = setup(tmp_path)
+    warm(d, store)
+    for item in (tmp_path / "cache" / "live").rglob("*.live"):
+        key = item.name[: -len(".live")]
+        kept = marshal.loads(store.load("live", key) or b"")
+        if isinstance(kept, tuple):
+            size, lines_, digest, newest, _blob = kept
+            store.save("live", key, marshal.dumps((size, lines_, digest, newest, pickle.dumps({"not": "an engine"}))))
+    got, plans = warm(d, store)
+    assert got == report(d, Config(), None) and plans.stats.live_hit == 0
+    got, plans = warm(d, store)
+    assert got == report(d, Config(), None) and plans.stats.live_hit == live.stat().st_size
