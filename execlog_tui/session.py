@@ -379,7 +379,8 @@ class MonitorSession:
         if as_of_last_entry and self._history_snapshot is not None and self._quiet():
             return self._history_snapshot
         with self.lock:
-            return self.engine.snapshot()
+            # While the history is read, more entries dated T may come: T's second is not settled.
+            return self.engine.snapshot(settle=self.history_done)
 
     def ring_view(self) -> list[Entry | ParseError]:
         with self.lock:

@@ -744,16 +744,21 @@ class MetricsEngine:
     def note_warning(self, file: str, message: str) -> None:
         self.warnings.append(SourceWarningView(file, message))
 
-    def snapshot(self, as_of: int | None = None) -> MetricsSnapshot:
-        """The figures as of the clock (or of `as_of` >= the clock, which moves the clock there)."""
+    def snapshot(self, as_of: int | None = None, *, settle: bool = True) -> MetricsSnapshot:
+        """The figures as of the clock (or of `as_of` >= the clock, which moves the clock there).
+
+        `settle`: evaluate T itself when it is a whole second (SPEC 7), for good. Only when nothing more
+        dated T can come: a look while the input is still being fed (a frame during the history, a
+        replay between its steps) passes False, else the second would be judged before the rest of
+        its entries and stay so (an alert a second late, in every view and in what the cache keeps)."""
         if as_of is not None:
             self.advance(as_of)
         t = self.t
         if t is None:
             t = as_of  # nothing read at or before `as_of`: empty figures, as of that time
         else:
-            # Settle the whole seconds up to and including T (T itself when it is a whole second).
-            self._advance(t, inclusive=True)
+            # Settle the whole seconds before T, and T itself when it is a whole second and may be settled.
+            self._advance(t, inclusive=settle)
         windows = {}
         day: Agg | None = None
         acts = {}

@@ -99,6 +99,7 @@ class ReplayController:
         self.frontier: int | None = None  # the newest log time any pass has reached
         self.complete = False  # a pass reached the end of the timeline
         self.done = False  # the current pass is at the end of the timeline
+        self.settled = True  # every line up to the clock was fed (see advance_to)
         self.last_ts: int | None = None  # the newest entry of the timeline, once a pass reached the end
         self.restores = 0
         self.lines_read = 0  # lines a pass (or a refill of the ring) read from the files
@@ -313,7 +314,10 @@ class ReplayController:
         e = self.engine
         if self.done and e.last is not None:
             target = min(target, max(e.last, e.t or e.last))
-        if budget is None or fed < budget:
+        # Every line up to the target was fed unless the budget cut the step short: only then may a
+        # frame settle the clock's own second (MetricsEngine.snapshot's `settle`).
+        self.settled = budget is None or fed < budget
+        if self.settled:
             e.advance(target)
             self._note_alerts()
         if e.t is not None and (self.frontier is None or e.t > self.frontier):

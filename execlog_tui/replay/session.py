@@ -231,7 +231,8 @@ class ReplaySession:
 
     def snapshot(self, as_of_last_entry: bool = False) -> MetricsSnapshot:
         with self.lock:
-            return self.controller.engine.snapshot()
+            c = self.controller
+            return c.engine.snapshot(settle=c.settled)
 
     def view(self) -> ReplayView:
         c = self.controller
