@@ -35,6 +35,7 @@ from execlog_tui.core.snapshot import (
     WindowFigures,
 )
 from execlog_tui.core.timefmt import _epoch_seconds, timestamp_from_match
+from execlog_tui.core.totals import add_comps, add_pairs
 from execlog_tui.core.windows import (
     LONGEST,
     MINUTE_BUCKETS,
@@ -562,24 +563,9 @@ class MetricsEngine:
         if completed:
             b.completed += completed
             b.dur_sum += dur_sum
-            h = b.hist
-            for i in range(0, len(hist), 2):
-                k = hist[i]
-                h[k] = h.get(k, 0) + hist[i + 1]
-        bc = b.comps
-        tracked = self.components.tracked
-        for i in range(0, len(comps), 4):
-            name = names[int(comps[i])]
-            if name not in tracked:  # registered by a feeder from another engine (a replay's restore)
-                name = self.components.fold(name)
-            c = bc.get(name)
-            if c is None:
-                bc[name] = [comps[i + 1], 0, comps[i + 2], comps[i + 3]]
-            else:
-                c[0] += comps[i + 1]
-                c[2] += comps[i + 2]
-                if comps[i + 3] > c[3]:
-                    c[3] = comps[i + 3]
+            add_pairs(b.hist, hist)
+        # A name not tracked was registered by a feeder from another engine (a replay's restore): folded.
+        add_comps(b.comps, comps, names, self.components.tracked, self.components.fold)
         if hits:
             b.hits += hits
         if misses:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from execlog_tui.core.totals import merge_comps, merge_counts
+
 
 @dataclass(frozen=True, slots=True)
 class WindowSpec:
@@ -137,9 +139,8 @@ class ActTotals:
             self.dur_min = other.dur_min
         if other.dur_max > self.dur_max:
             self.dur_max = other.dur_max
-        hist = self.hist
-        for k, v in other.hist.items():
-            hist[k] = hist.get(k, 0) + v
+        if other.hist:
+            merge_counts(self.hist, other.hist)
 
 
 class Agg:
@@ -198,9 +199,8 @@ class Agg:
         self.dur_sum += other.dur_sum
         self.hits += other.hits
         self.misses += other.misses
-        hist = self.hist
-        for k, v in other.hist.items():
-            hist[k] = hist.get(k, 0) + v
+        if other.hist:
+            merge_counts(self.hist, other.hist)
         if other.mem_last is not None:
             if other.mem_ts >= self.mem_ts:
                 self.mem_ts = other.mem_ts
@@ -210,18 +210,8 @@ class Agg:
         if other.acts:
             for act_id, a in other.acts.items():
                 self.act(act_id).merge(a)
-        if with_components:
-            comps = self.comps
-            for name, c in other.comps.items():
-                mine = comps.get(name)
-                if mine is None:
-                    comps[name] = list(c)
-                else:
-                    mine[0] += c[0]
-                    mine[1] += c[1]
-                    mine[2] += c[2]
-                    if c[3] > mine[3]:
-                        mine[3] = c[3]
+        if with_components and other.comps:
+            merge_comps(self.comps, other.comps)
 
     def subtract_counts(self, other: Agg) -> None:
         """Remove a bucket that left a running total (memory and histogram are not kept in those)."""

@@ -1,0 +1,236 @@
+/* Optional accelerator for execlog_tui.core.totals: the loops that add one bucket's totals into
+ * another (per-component rows, duration histograms), run for every second a log covers.
+ *
+ * Each function does exactly what its Python twin in core/totals.py does, through the same object
+ * operations (PyNumber_InPlaceAdd, rich comparison, dict get/set), so results are identical to the
+ * last bit and of the same types; only the interpreter's loop overhead is gone. */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#define TOTALS_ABI 1 /* bumped with every change of this module's interface */
+
+/* dst[key] = dst.get(key, 0) + value */
+static int
+add_one(PyObject *dst, PyObject *key, PyObject *value, PyObject *zero)
+{
+    PyObject *old = PyDict_GetItemWithError(dst, key); /* borrowed */
+    if (old == NULL) {
+        if (PyErr_Occurred())
+            return -1;
+        old = zero;
+    }
+    PyObject *sum = PyNumber_Add(old, value);
+    if (sum == NULL)
+        return -1;
+    int rc = PyDict_SetItem(dst, key, sum);
+    Py_DECREF(sum);
+    return rc;
+}
+
+static PyObject *zero_int; /* 0 */
+
+static PyObject *
+merge_counts(PyObject *self, PyObject *args)
+{
+    PyObject *dst, *src;
+    if (!PyArg_ParseTuple(args, "O!O!:merge_counts", &PyDict_Type, &dst, &PyDict_Type, &src))
+        return NULL;
+    if (dst == src) {
+        PyErr_SetString(PyExc_ValueError, "merge_counts: a dict merged into itself");
+        return NULL;
+    }
+    Py_ssize_t pos = 0;
+    PyObject *k, *v;
+    while (PyDict_Next(src, &pos, &k, &v)) {
+        if (add_one(dst, k, v, zero_int) < 0)
+            return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+add_pairs(PyObject *self, PyObject *args)
+{
+    PyObject *dst, *flat;
+    if (!PyArg_ParseTuple(args, "O!O:add_pairs", &PyDict_Type, &dst, &flat))
+        return NULL;
+    PyObject *seq = PySequence_Fast(flat, "add_pairs: the pairs must be a sequence");
+    if (seq == NULL)
+        return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    PyObject **items = PySequence_Fast_ITEMS(seq);
+    for (Py_ssize_t i = 0; i + 1 < n; i += 2) {
+        if (add_one(dst, items[i], items[i + 1], zero_int) < 0) {
+            Py_DECREF(seq);
+            return NULL;
+        }
+    }
+    Py_DECREF(seq);
+    Py_RETURN_NONE;
+}
+
+/* A component's row [entries, errors, duration sum, duration max]: mine[j] += c[j] for j < 3 (or
+ * only 0 and 2 when `skip_errors`), mine[3] = c[3] when c[3] > mine[3]. */
+static int
+add_row(PyObject *mine, PyObject *e, PyObject *err, PyObject *dur, PyObject *mx)
+{
+    if (!PyList_CheckExact(mine) || PyList_GET_SIZE(mine) != 4) {
+        PyErr_SetString(PyExc_TypeError, "a component's totals must be a list of 4");
+        return -1;
+    }
+    PyObject *vals[3] = {e, err, dur};
+    for (int j = 0; j < 3; j++) {
+        if (vals[j] == NULL)
+            continue;
+        PyObject *cur = PyList_GET_ITEM(mine, j);
+        PyObject *sum = PyNumber_InPlaceAdd(cur, vals[j]);
+        if (sum == NULL)
+            return -1;
+        PyList_SET_ITEM(mine, j, sum); /* steals sum */
+        Py_DECREF(cur);
+    }
+    PyObject *cur = PyList_GET_ITEM(mine, 3);
+    int gt = PyObject_RichCompareBool(mx, cur, Py_GT);
+    if (gt < 0)
+        return -1;
+    if (gt) {
+        Py_INCREF(mx);
+        PyList_SET_ITEM(mine, 3, mx);
+        Py_DECREF(cur);
+    }
+    return 0;
+}
+
+static PyObject *
+merge_comps(PyObject *self, PyObject *args)
+{
+    PyObject *dst, *src;
+    if (!PyArg_ParseTuple(args, "O!O!:merge_comps", &PyDict_Type, &dst, &PyDict_Type, &src))
+        return NULL;
+    if (dst == src) {
+        PyErr_SetString(PyExc_ValueError, "merge_comps: a dict merged into itself");
+        return NULL;
+    }
+    Py_ssize_t pos = 0;
+    PyObject *name, *c;
+    while (PyDict_Next(src, &pos, &name, &c)) {
+        if (!PyList_CheckExact(c) || PyList_GET_SIZE(c) != 4) {
+            PyErr_SetString(PyExc_TypeError, "a component's totals must be a list of 4");
+            return NULL;
+        }
+        PyObject *mine = PyDict_GetItemWithError(dst, name); /* borrowed */
+        if (mine == NULL) {
+            if (PyErr_Occurred())
+                return NULL;
+            PyObject *copy = PyList_GetSlice(c, 0, 4);
+            if (copy == NULL)
+                return NULL;
+            int rc = PyDict_SetItem(dst, name, copy);
+            Py_DECREF(copy);
+            if (rc < 0)
+                return NULL;
+            continue;
+        }
+        /* c may change while mine is added to only when they are one list (never: two buckets) */
+        if (add_row(mine, PyList_GET_ITEM(c, 0), PyList_GET_ITEM(c, 1), PyList_GET_ITEM(c, 2),
+                    PyList_GET_ITEM(c, 3)) < 0)
+            return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+/* add_comps(dst, flat, names, tracked, fold): flat (component id, entries, duration sum, max) rows,
+ * ids into names; a name not in `tracked` is replaced by fold(name). */
+static PyObject *
+add_comps(PyObject *self, PyObject *args)
+{
+    PyObject *dst, *flat, *names, *tracked, *fold;
+    if (!PyArg_ParseTuple(args, "O!OOOO:add_comps", &PyDict_Type, &dst, &flat, &names, &tracked, &fold))
+        return NULL;
+    PyObject *seq = PySequence_Fast(flat, "add_comps: the rows must be a sequence");
+    if (seq == NULL)
+        return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    PyObject **items = PySequence_Fast_ITEMS(seq);
+    for (Py_ssize_t i = 0; i + 3 < n; i += 4) {
+        PyObject *idx = PyNumber_Long(items[i]); /* int(comps[i]) */
+        if (idx == NULL)
+            goto fail;
+        PyObject *name = PyObject_GetItem(names, idx); /* new reference */
+        Py_DECREF(idx);
+        if (name == NULL)
+            goto fail;
+        int known = PySequence_Contains(tracked, name);
+        if (known < 0) {
+            Py_DECREF(name);
+            goto fail;
+        }
+        if (!known) {
+            PyObject *folded = PyObject_CallOneArg(fold, name);
+            Py_DECREF(name);
+            if (folded == NULL)
+                goto fail;
+            name = folded;
+        }
+        PyObject *mine = PyDict_GetItemWithError(dst, name); /* borrowed */
+        int rc;
+        if (mine == NULL) {
+            if (PyErr_Occurred()) {
+                Py_DECREF(name);
+                goto fail;
+            }
+            PyObject *row = PyList_New(4);
+            if (row == NULL) {
+                Py_DECREF(name);
+                goto fail;
+            }
+            PyObject *vals[4] = {items[i + 1], zero_int, items[i + 2], items[i + 3]};
+            for (int j = 0; j < 4; j++) {
+                Py_INCREF(vals[j]);
+                PyList_SET_ITEM(row, j, vals[j]);
+            }
+            rc = PyDict_SetItem(dst, name, row);
+            Py_DECREF(row);
+        }
+        else {
+            rc = add_row(mine, items[i + 1], NULL, items[i + 2], items[i + 3]);
+        }
+        Py_DECREF(name);
+        if (rc < 0)
+            goto fail;
+    }
+    Py_DECREF(seq);
+    Py_RETURN_NONE;
+fail:
+    Py_DECREF(seq);
+    return NULL;
+}
+
+static PyMethodDef module_methods[] = {
+    {"merge_counts", merge_counts, METH_VARARGS, "dst[k] = dst.get(k, 0) + v for each k, v of src."},
+    {"add_pairs", add_pairs, METH_VARARGS, "dst[k] = dst.get(k, 0) + v for each (k, v) pair of a flat sequence."},
+    {"merge_comps", merge_comps, METH_VARARGS, "Add one bucket's component rows into another's."},
+    {"add_comps", add_comps, METH_VARARGS, "Add a run's flat component rows into a bucket's."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef totalsmodule = {
+    PyModuleDef_HEAD_INIT, "execlog_tui._totals", "Bucket totals added in C (see core/totals.py).", -1,
+    module_methods,
+};
+
+PyMODINIT_FUNC
+PyInit__totals(void)
+{
+    zero_int = PyLong_FromLong(0);
+    if (zero_int == NULL)
+        return NULL;
+    PyObject *m = PyModule_Create(&totalsmodule);
+    if (m == NULL)
+        return NULL;
+    if (PyModule_AddIntConstant(m, "ABI", TOTALS_ABI) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

@@ -1,0 +1,87 @@
+"""Adding one bucket's totals into another: the loops run for every second a log covers (a run of
+plain lines into its second's bucket, a second into its minute, buckets into a window's sum).
+
+Each function here is the reference; the optional C extension `execlog_tui._totals` does exactly the
+same through the same object operations (so the same results to the last bit, of the same types) and
+is used when it is built and speaks this module's interface (`TOTALS_ABI`). A test runs both on
+random totals and compares them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Sequence
+from typing import Any
+
+TOTALS_ABI = 1  # the extension's interface this module speaks (`_totals.ABI`)
+
+# component -> [entries, errors, duration sum, duration max]
+CompRows = dict[str, list[float]]
+
+
+def py_merge_counts(dst: dict[Any, Any], src: dict[Any, Any]) -> None:
+    """dst[k] += v for every k, v of src (a missing k counts from 0): histograms."""
+    for k, v in src.items():
+        dst[k] = dst.get(k, 0) + v
+
+
+def py_add_pairs(dst: dict[Any, Any], flat: Sequence[Any]) -> None:
+    """dst[k] += v for every (k, v) pair of a flat sequence k0, v0, k1, v1, ...: a run's histogram."""
+    for i in range(0, len(flat) - 1, 2):
+        k = flat[i]
+        dst[k] = dst.get(k, 0) + flat[i + 1]
+
+
+def py_merge_comps(dst: CompRows, src: CompRows) -> None:
+    """Add one bucket's component rows into another's (a row absent from dst is copied)."""
+    for name, c in src.items():
+        mine = dst.get(name)
+        if mine is None:
+            dst[name] = list(c)
+        else:
+            mine[0] += c[0]
+            mine[1] += c[1]
+            mine[2] += c[2]
+            if c[3] > mine[3]:
+                mine[3] = c[3]
+
+
+def py_add_comps(
+    dst: CompRows, flat: Sequence[float], names: Sequence[str], tracked: Collection[str], fold: Callable[[str], str]
+) -> None:
+    """Add a run's rows, flat (component id, entries, duration sum, duration max) with ids into
+    `names`, none of them an error; a name not in `tracked` counts as `fold(name)`."""
+    for i in range(0, len(flat) - 3, 4):
+        name = names[int(flat[i])]
+        if name not in tracked:
+            name = fold(name)
+        c = dst.get(name)
+        if c is None:
+            dst[name] = [flat[i + 1], 0, flat[i + 2], flat[i + 3]]
+        else:
+            c[0] += flat[i + 1]
+            c[2] += flat[i + 2]
+            if flat[i + 3] > c[3]:
+                c[3] = flat[i + 3]
+
+
+merge_counts: Callable[[dict[Any, Any], dict[Any, Any]], None] = py_merge_counts
+add_pairs: Callable[[dict[Any, Any], Sequence[Any]], None] = py_add_pairs
+merge_comps: Callable[[CompRows, CompRows], None] = py_merge_comps
+AddComps = Callable[[CompRows, Sequence[float], Sequence[str], Collection[str], Callable[[str], str]], None]
+add_comps: AddComps = py_add_comps
+
+try:
+    from execlog_tui import _totals
+
+    if getattr(_totals, "ABI", None) == TOTALS_ABI:  # an extension built from an older _totals.c: not used
+        merge_counts = _totals.merge_counts
+        add_pairs = _totals.add_pairs
+        merge_comps = _totals.merge_comps
+        add_comps = _totals.add_comps
+except ImportError:  # pragma: no cover - built wherever a compiler is (the package works without it)
+    pass
+
+
+def accelerated() -> bool:
+    """Whether the C versions are in use."""
+    return merge_comps is not py_merge_comps

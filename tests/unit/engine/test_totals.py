@@ -1,0 +1,100 @@
+"""The C versions of the bucket-total loops (`execlog_tui._totals`) do exactly what their Python
+references in core/totals.py do: same values to the last bit, same types (int stays int), same rows
+created, on random totals."""
+
+from __future__ import annotations
+
+import copy
+import shutil
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from execlog_tui.core import totals
+
+needs_c = pytest.mark.skipif(shutil.which("gcc") is None and shutil.which("cc") is None, reason="no C compiler here")
+
+_num = st.one_of(
+    st.integers(-(10**6), 10**6),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from([0.1, 0.2, 1e16, -0.0, 2.0**53]),
+)
+_names = st.sampled_from(["API", "CACHE", "AUTH", "DB", "OTHER", "X"])
+_rows = st.dictionaries(_names, st.lists(_num, min_size=4, max_size=4), max_size=6)
+_hist = st.dictionaries(st.integers(0, 2000), st.integers(0, 10**9), max_size=8)
+
+
+def _same(a: object, b: object) -> bool:
+    """Equal with types, NaN equal to NaN and -0.0 told from 0.0 (repr does both)."""
+    return repr(a) == repr(b)
+
+
+@needs_c
+def test_the_extension_is_built_with_the_expected_interface() -> None:
+    from execlog_tui import _totals
+
+    assert _totals.ABI == totals.TOTALS_ABI, "rebuild the extension: pip install -e ."
+    assert totals.accelerated()
+
+
+@needs_c
+@settings(max_examples=400, deadline=None)
+@given(_rows, _rows, _hist, _hist)
+def test_merges_agree(
+    dst: dict[str, list[float]], src: dict[str, list[float]], h1: dict[int, int], h2: dict[int, int]
+) -> None:
+    from execlog_tui import _totals
+
+    d_py, d_c = copy.deepcopy(dst), copy.deepcopy(dst)
+    totals.py_merge_comps(d_py, src)
+    _totals.merge_comps(d_c, src)
+    assert _same(d_py, d_c)
+    for name, row in d_c.items():  # a row copied from src is a copy, not src's list
+        assert name not in src or row is not src[name]
+    g_py, g_c = dict(h1), dict(h1)
+    totals.py_merge_counts(g_py, h2)
+    _totals.merge_counts(g_c, h2)
+    assert _same(g_py, g_c)
+    flat = [x for kv in h2.items() for x in kv]
+    g_py, g_c = dict(h1), dict(h1)
+    totals.py_add_pairs(g_py, flat)
+    _totals.add_pairs(g_c, tuple(flat))
+    assert _same(g_py, g_c)
+
+
+@needs_c
+@settings(max_examples=400, deadline=None)
+@given(_rows, st.lists(st.tuples(st.integers(0, 5), _num, _num, _num), max_size=8))
+def test_run_rows_agree(dst: dict[str, list[float]], rows: list[tuple[int, float, float, float]]) -> None:
+    from execlog_tui import _totals
+
+    names = ("API", "CACHE", "AUTH", "DB", "NEW1", "NEW2")
+    tracked = {"API", "CACHE", "AUTH", "DB", "OTHER"}
+    folded: list[str] = []
+
+    def fold(name: str) -> str:
+        folded.append(name)
+        return "OTHER"
+
+    flat = tuple(float(x) if i % 4 == 0 else x for row in rows for i, x in enumerate(row))
+    d_py, d_c = copy.deepcopy(dst), copy.deepcopy(dst)
+    totals.py_add_comps(d_py, flat, names, tracked, fold)
+    calls_py, folded[:] = list(folded), []
+    _totals.add_comps(d_c, flat, names, tracked, fold)
+    assert _same(d_py, d_c) and calls_py == folded
+
+
+@needs_c
+def test_errors_are_raised_not_crashed() -> None:
+    from execlog_tui import _totals
+
+    with pytest.raises(TypeError):
+        _totals.merge_comps({"A": [1, 0, 1.0, 1.0]}, {"A": [1, 2]})
+    with pytest.raises(TypeError):
+        _totals.add_comps({}, (0.0, 1, 2, 3), ("A",), set(), lambda n: n + 1)  # type: ignore[operator]
+    with pytest.raises(IndexError):
+        _totals.add_comps({}, (5.0, 1, 2, 3), ("A",), {"A"}, str)
+    with pytest.raises(ValueError):
+        d = {1: 1}
+        _totals.merge_counts(d, d)
