@@ -17,7 +17,7 @@
 
 #include "_scan_grammar.h" /* the line grammar's constants, generated from core/grammar.py */
 
-#define SCAN_ABI 3    /* bumped with every change of scan()'s or add_component()'s interface */
+#define SCAN_ABI 4    /* bumped with every change of the module's interface (scan, add_component, line_timestamps) */
 #define MAXC 64       /* registered components */
 #define MAXNAME 32    /* longest registered component name */
 #define NBINS 2048    /* histogram bins (duration_bin of 999999999 is about 914) */
@@ -112,18 +112,22 @@ floor_div(int64_t a, int64_t b)
 /* The epoch second of 'YYYY-MM-DDTHH:MM:SS' (already checked for shape); EPOCH_NONE when impossible
  * or outside the years GRAMMAR_YEAR_MIN..GRAMMAR_YEAR_MAX (SPEC 1). Dates before 1970 are negative. */
 static int64_t
+epoch_plain(const char *p)
+{
+    int64_t y = D2(p) * 100 + D2(p + 2);
+    int mo = D2(p + 5), d = D2(p + 8), h = D2(p + 11), mi = D2(p + 14), se = D2(p + 17);
+    if (y < GRAMMAR_YEAR_MIN || y > GRAMMAR_YEAR_MAX || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo)
+        || h > 23 || mi > 59 || se > 59)
+        return EPOCH_NONE;
+    return days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se;
+}
+
+static int64_t
 epoch_of(Scanner *s, const char *p)
 {
     if (s->have_prefix && memcmp(p, s->last_prefix, 19) == 0)
         return s->last_epoch;
-    int64_t y = D2(p) * 100 + D2(p + 2);
-    int mo = D2(p + 5), d = D2(p + 8), h = D2(p + 11), mi = D2(p + 14), se = D2(p + 17);
-    int64_t r;
-    if (y < GRAMMAR_YEAR_MIN || y > GRAMMAR_YEAR_MAX || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo)
-        || h > 23 || mi > 59 || se > 59)
-        r = EPOCH_NONE;
-    else
-        r = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se;
+    int64_t r = epoch_plain(p);
     memcpy(s->last_prefix, p, 19);
     s->last_epoch = r;
     s->have_prefix = 1;
@@ -789,7 +793,121 @@ static PyTypeObject ScannerType = {
     .tp_doc = "Aggregates runs of plain log lines; see execlog_tui.core.fastpath.",
 };
 
+/* The timestamp (epoch ms) of a line C is sure is an entry: ASCII, 'YYYY-MM-DDTHH:MM:SS', an optional
+ * fraction, no zone or Z, tokens of printable ASCII, an integer duration of at most 9 digits, then the
+ * status's separator (the details are anything). INT64_MIN for every other line: Python decides. */
+static int64_t
+entry_ts(const char *p, Py_ssize_t n, char *last_prefix, int64_t *last_epoch, int *have)
+{
+    const char *le = p + n;
+    if (n < 20)
+        return INT64_MIN;
+    if (!(ISD(p[0]) && ISD(p[1]) && ISD(p[2]) && ISD(p[3]) && p[4] == '-' && ISD(p[5]) && ISD(p[6])
+          && p[7] == '-' && ISD(p[8]) && ISD(p[9]) && p[10] == 'T' && ISD(p[11]) && ISD(p[12])
+          && p[13] == ':' && ISD(p[14]) && ISD(p[15]) && p[16] == ':' && ISD(p[17]) && ISD(p[18])))
+        return INT64_MIN;
+    const char *q = p + 19;
+    int64_t ms = 0;
+    if (*q == '.') {
+        q++;
+        const char *f = q;
+        while (q < le && ISD(*q))
+            q++;
+        Py_ssize_t nf = q - f;
+        if (nf < 1 || nf > GRAMMAR_FRACTION_DIGITS)
+            return INT64_MIN;
+        ms = (f[0] - '0') * 100;
+        if (nf > 1)
+            ms += (f[1] - '0') * 10;
+        if (nf > 2)
+            ms += f[2] - '0';
+    }
+    if (q < le && *q == 'Z')
+        q++;
+    if (q >= le || *q != GRAMMAR_SEP)
+        return INT64_MIN;
+    int64_t sec;
+    if (*have && memcmp(p, last_prefix, 19) == 0)
+        sec = *last_epoch;
+    else {
+        sec = epoch_plain(p);
+        memcpy(last_prefix, p, 19);
+        *last_epoch = sec;
+        *have = 1;
+    }
+    if (sec == EPOCH_NONE)
+        return INT64_MIN;
+    const char *ce = token(q + 1, le);
+    if (ce == NULL)
+        return INT64_MIN;
+    const char *ae = token(ce + 1, le);
+    if (ae == NULL)
+        return INT64_MIN;
+    const char *du = ae + 1, *de = du;
+    while (de < le && ISD(*de))
+        de++;
+    if (de == du || de - du > 9 || de >= le || *de != GRAMMAR_SEP)
+        return INT64_MIN;
+    if (token(de + 1, le) == NULL)
+        return INT64_MIN;
+    return sec * 1000 + ms;
+}
+
+/* line_timestamps(lines) -> list: for each str, its timestamp when C is sure it is an entry (see
+ * entry_ts), else None (Python's parser decides). */
+static PyObject *
+line_timestamps(PyObject *self, PyObject *args)
+{
+    PyObject *lines;
+    if (!PyArg_ParseTuple(args, "O:line_timestamps", &lines))
+        return NULL;
+    PyObject *seq = PySequence_Fast(lines, "line_timestamps: the lines must be a sequence");
+    if (seq == NULL)
+        return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    PyObject **items = PySequence_Fast_ITEMS(seq);
+    PyObject *out = PyList_New(n);
+    if (out == NULL) {
+        Py_DECREF(seq);
+        return NULL;
+    }
+    char last_prefix[19];
+    int64_t last_epoch = 0, last_ts = INT64_MIN;
+    int have = 0;
+    PyObject *last_obj = NULL; /* borrowed from out: neighbours share their millisecond often */
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *line = items[i];
+        int64_t ts = INT64_MIN;
+        if (PyUnicode_Check(line) && PyUnicode_IS_ASCII(line))
+            ts = entry_ts((const char *)PyUnicode_DATA(line), PyUnicode_GET_LENGTH(line), last_prefix, &last_epoch,
+                          &have);
+        PyObject *v;
+        if (ts == INT64_MIN) {
+            v = Py_None;
+            Py_INCREF(v);
+        }
+        else if (last_obj != NULL && ts == last_ts) {
+            v = last_obj;
+            Py_INCREF(v);
+        }
+        else {
+            v = PyLong_FromLongLong(ts);
+            if (v == NULL) {
+                Py_DECREF(out);
+                Py_DECREF(seq);
+                return NULL;
+            }
+            last_obj = v;
+            last_ts = ts;
+        }
+        PyList_SET_ITEM(out, i, v);
+    }
+    Py_DECREF(seq);
+    return out;
+}
+
 static PyMethodDef module_methods[] = {
+    {"line_timestamps", line_timestamps, METH_VARARGS, "Each line's timestamp when C is sure it is an entry, else None."},
     {"count_lines", count_lines, METH_VARARGS, "Lines in the block (newline-separated), -1 when one is longer than limit bytes."},
     {NULL, NULL, 0, NULL},
 };

@@ -27,6 +27,8 @@ _Reg = tuple[bytes, int, int, int]
 
 ABI: int
 
+def line_timestamps(lines: Sequence[str], /) -> list[int | None]: ...
+
 class Scanner:
     def __init__(self, bounds: Sequence[int], /) -> None: ...
     def scan(

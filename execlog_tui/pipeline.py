@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from execlog_tui.cache.plans import LiveState, Plans, RawBlocks, nothing_future
 from execlog_tui.core.engine import MetricsEngine
@@ -140,10 +140,12 @@ class _LazyRaw:
 _TAIL_BLOCK = 1 << 20
 
 
-def _tail_start(member: Member, n: int, limit: int | None) -> tuple[int, int]:
+def _tail_start(member: Member, n: int, limit: int | None, known: tuple[int, int] | None = None) -> tuple[int, int]:
     """Where the last `n` lines of a plain member begin (the byte after a newline, or 0) and how many
     lines come before that: a tail read of a 100 MB live file decodes its last lines, not all of them.
-    (0, 0) for a gzip member (read from its start)."""
+    (0, 0) for a gzip member (read from its start). `known`: (offset, lines) where the bytes before
+    `offset` hold that many lines (as fed): only the newlines between there and the tail are counted
+    (when the byte before `offset` is still a newline; else every newline before the tail)."""
     try:
         with open(member.path, "rb") as f:
             if f.read(2) == b"\x1f\x8b":
@@ -168,22 +170,39 @@ def _tail_start(member: Member, n: int, limit: int | None) -> tuple[int, int]:
                         break
             if seen <= n:
                 return 0, 0
-            f.seek(0)
-            before, left = 0, pos
-            while left > 0:
-                block = f.read(min(_TAIL_BLOCK, left))
-                if not block:
-                    break
-                before += block.count(b"\n")
-                left -= len(block)
-            return pos, before
+            if known is not None and 0 < known[0] <= end:
+                off, lines = known
+                f.seek(off - 1)
+                if f.read(1) == b"\n":
+                    lo, hi = min(pos, off), max(pos, off)
+                    between = _count_newlines(f, lo, hi - lo)
+                    return pos, lines - between if pos <= off else lines + between
+            return pos, _count_newlines(f, 0, pos)
     except OSError:
         return 0, 0
 
 
-def _fill_tail(tail: deque[str], read: list[tuple[Member, int | None]], line_limit: int) -> list[tuple[str, int, int]]:
+def _count_newlines(f: BinaryIO, at: int, size: int) -> int:
+    f.seek(at)
+    count = 0
+    while size > 0:
+        block = f.read(min(_TAIL_BLOCK, size))
+        if not block:
+            break
+        count += block.count(b"\n")
+        size -= len(block)
+    return count
+
+
+def _fill_tail(
+    tail: deque[str],
+    read: list[tuple[Member, int | None]],
+    line_limit: int,
+    known: dict[Path, tuple[int, int]] | None = None,
+) -> list[tuple[str, int, int]]:
     """The newest raw lines of the members read, oldest first, at most tail.maxlen of them; returns
-    where they come from: (file, first line number, lines) per member, oldest first."""
+    where they come from: (file, first line number, lines) per member, oldest first. `known`: a
+    member's (offset, lines before it) as fed, when whole blocks of it were (see `_tail_start`)."""
     want = tail.maxlen or 0
     newest_first: list[tuple[str, int, deque[str]]] = []
     have = 0
@@ -191,7 +210,7 @@ def _fill_tail(tail: deque[str], read: list[tuple[Member, int | None]], line_lim
         if have >= want:
             break
         lines: deque[str] = deque(maxlen=want - have)
-        start, count = _tail_start(member, want - have, limit)
+        start, count = _tail_start(member, want - have, limit, (known or {}).get(member.path))
         for batch, _cut in read_batches(
             member.path, [], line_limit, archive=not member.live, max_bytes=limit, start=start
         ):
@@ -253,6 +272,7 @@ def read_history(
         # A stream cannot be read a second time for the tail: the per-line path keeps it as it goes.
         fast = new_feeder(engine, until) if tail is None or not sets[0].stream else None
         read: list[tuple[Member, int | None]] = []
+        fed_lines: dict[Path, tuple[int, int]] = {}  # a member's (offset, lines before it) as fed
         planned = plans is not None and fast is not None and until is None
         members = sets[0].members
         archives: list[Member] = []
@@ -406,6 +426,8 @@ def read_history(
                 if chained and member is archives[-1] and archives_clean:
                     assert plans is not None
                     plans.keep_state(result.newest_after, engine)
+                if raw_bytes >= 0 and not member.stream:
+                    fed_lines[member.path] = (start + raw_bytes, start_line + raw_lines)
                 if member is live_member and archives_clean and raw_bytes > 0 and not engine.stopped:
                     assert plans is not None
                     plans.keep_live_state(
@@ -427,7 +449,7 @@ def read_history(
             # Read again (only the newest members, only until the tail is full) rather than kept
             # while feeding: the fast path hands out blocks, and this way the tail's lines come with
             # their file and line numbers.
-            result.tail_origins = _fill_tail(tail, read, line_limit)
+            result.tail_origins = _fill_tail(tail, read, line_limit, fed_lines)
     elif sets:
         for s in sets:
             for member in s.members:

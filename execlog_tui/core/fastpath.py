@@ -25,17 +25,11 @@ from execlog_tui.core import grammar
 from execlog_tui.core.engine import MetricsEngine
 from execlog_tui.core.entry import NOT_AN_OPERATION
 from execlog_tui.core.feedplan import PlanRecorder
-from execlog_tui.core.parser import line_timestamp
+from execlog_tui.core.parser import SCAN_ABI, line_timestamp
+from execlog_tui.core.parser import scan_extension as _scan
 from execlog_tui.core.windows import NO_SEC, NO_TS, duration_bin
 
-SCAN_ABI = 3  # the scanner interface this module speaks (`_scan.ABI`, bumped with every change of it)
-try:
-    from execlog_tui import _scan
-
-    if getattr(_scan, "ABI", None) != SCAN_ABI:  # an extension built from an older _scan.c
-        _scan = None  # type: ignore[assignment]  # as if not built: the per-line path, same results
-except ImportError:  # built without a C compiler: the per-line path does everything
-    _scan = None  # type: ignore[assignment]  # the module or None: mypy cannot type an optional extension
+__all__ = ["SCAN_ABI", "FastFeeder", "available", "bin_bounds", "count_lines", "new_feeder", "skip_blank"]
 
 _FAR_FUTURE = 1 << 62
 _END, _SPECIAL, _RUN = 0, 1, 2

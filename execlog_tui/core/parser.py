@@ -4,10 +4,22 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Sequence
 
 from execlog_tui.core import grammar
 from execlog_tui.core.entry import Entry, ParseError
 from execlog_tui.core.timefmt import TIMESTAMP_RE, timestamp_from_match
+
+SCAN_ABI = 4  # the C scanner's interface this package speaks (`_scan.ABI`, bumped with every change of it)
+try:
+    from execlog_tui import _scan as scan_extension
+
+    if getattr(scan_extension, "ABI", None) != SCAN_ABI:  # an extension built from an older _scan.c
+        scan_extension = None  # type: ignore[assignment]  # as if not built: the Python paths, same results
+except ImportError:  # built without a C compiler: Python does everything
+    scan_extension = None  # type: ignore[assignment]  # the module or None: mypy cannot type an optional extension
+
+__all__ = ["SCAN_ABI", "scan_extension"]  # and the public names below, imported by name
 
 LINE_LIMIT = 64 * 1024
 CUT_MARKER = " [cut]"
@@ -85,6 +97,18 @@ def _reason(line: str) -> str:
     if _TOKEN_BAD_RE.search(status):
         return f"status contains white space: {status[:40]!r}"
     return "malformed line"  # not reached for lines the fast path refused for a reason above
+
+
+def entry_timestamps(lines: Sequence[str]) -> list[int | None]:
+    """`line_timestamp` of each line: the C scanner's for the lines it is sure are entries (plain
+    UTC ones, by far the most), Python's for the others."""
+    if scan_extension is None:
+        return [line_timestamp(line) for line in lines]
+    out: list[int | None] = scan_extension.line_timestamps(lines)
+    for i, ts in enumerate(out):
+        if ts is None:
+            out[i] = line_timestamp(lines[i])
+    return out
 
 
 def line_timestamp(line: str) -> int | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections import deque
 import tempfile
 from pathlib import Path
 
@@ -32,9 +33,12 @@ def report(
     d: Path, config: Config, plans: Plans | None, wall: int = WALL, stop_at: list[HistoryLimit] | None = None
 ) -> dict:
     engine = MetricsEngine(config, wall_ms=wall)
-    read_history(discover([str(d)]), engine, plans=plans, stop_at=stop_at or [])
+    tail: deque[str] = deque(maxlen=40)
+    result = read_history(discover([str(d)]), engine, plans=plans, stop_at=stop_at or [], tail=tail)
     out = snapshot_to_json(engine.snapshot())
     out["_warnings"] = [(w.file, w.message) for w in engine.warnings]
+    # The log view's tail and where its lines come from (their line numbers counted from what was fed).
+    out["_tail"] = (list(tail), result.tail_origins)
     return out
 
 
