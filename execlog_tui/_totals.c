@@ -7,7 +7,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
-#define TOTALS_ABI 1 /* bumped with every change of this module's interface */
+#define TOTALS_ABI 2 /* bumped with every change of this module's interface */
 
 /* dst[key] = dst.get(key, 0) + value */
 static int
@@ -206,7 +206,196 @@ fail:
     return NULL;
 }
 
+/* ---- critical-path checkpoint totals (core/windows.py ActTotals: slots entries, errors, dur_sum,
+ * dur_min, dur_max, hist) */
+static PyObject *s_entries, *s_errors, *s_dur_sum, *s_dur_min, *s_dur_max, *s_hist;
+
+/* obj.name += value */
+static int
+add_attr(PyObject *obj, PyObject *name, PyObject *value)
+{
+    PyObject *cur = PyObject_GetAttr(obj, name);
+    if (cur == NULL)
+        return -1;
+    PyObject *sum = PyNumber_InPlaceAdd(cur, value);
+    Py_DECREF(cur);
+    if (sum == NULL)
+        return -1;
+    int rc = PyObject_SetAttr(obj, name, sum);
+    Py_DECREF(sum);
+    return rc;
+}
+
+/* obj.name = value when value `op` obj.name (Py_LT: a new minimum, Py_GT: a new maximum) */
+static int
+extreme_attr(PyObject *obj, PyObject *name, PyObject *value, int op)
+{
+    PyObject *cur = PyObject_GetAttr(obj, name);
+    if (cur == NULL)
+        return -1;
+    int better = PyObject_RichCompareBool(value, cur, op);
+    Py_DECREF(cur);
+    if (better < 0)
+        return -1;
+    return better ? PyObject_SetAttr(obj, name, value) : 0;
+}
+
+/* dst.get(key) or dst[key] = new(): a new reference */
+static PyObject *
+act_of(PyObject *dst, PyObject *key, PyObject *new)
+{
+    PyObject *a = PyDict_GetItemWithError(dst, key);
+    if (a != NULL) {
+        Py_INCREF(a);
+        return a;
+    }
+    if (PyErr_Occurred())
+        return NULL;
+    a = PyObject_CallNoArgs(new);
+    if (a == NULL)
+        return NULL;
+    if (PyDict_SetItem(dst, key, a) < 0) {
+        Py_DECREF(a);
+        return NULL;
+    }
+    return a;
+}
+
+/* The counts of one histogram (a dict) added into another's */
+static int
+merge_hist_of(PyObject *mine, PyObject *other)
+{
+    PyObject *h1 = PyObject_GetAttr(mine, s_hist);
+    if (h1 == NULL)
+        return -1;
+    PyObject *h2 = PyObject_GetAttr(other, s_hist);
+    if (h2 == NULL) {
+        Py_DECREF(h1);
+        return -1;
+    }
+    int rc = 0;
+    if (!PyDict_CheckExact(h1) || !PyDict_CheckExact(h2) || h1 == h2) {
+        PyErr_SetString(PyExc_TypeError, "a checkpoint's histogram must be a dict of its own");
+        rc = -1;
+    }
+    else {
+        Py_ssize_t pos = 0;
+        PyObject *k, *v;
+        while (rc == 0 && PyDict_Next(h2, &pos, &k, &v))
+            rc = add_one(h1, k, v, zero_int);
+    }
+    Py_DECREF(h1);
+    Py_DECREF(h2);
+    return rc;
+}
+
+/* merge_acts(dst, src, new): ActTotals.merge of each of src's into dst's (new() where dst has none) */
+static PyObject *
+merge_acts(PyObject *self, PyObject *args)
+{
+    PyObject *dst, *src, *new;
+    if (!PyArg_ParseTuple(args, "O!O!O:merge_acts", &PyDict_Type, &dst, &PyDict_Type, &src, &new))
+        return NULL;
+    if (dst == src) {
+        PyErr_SetString(PyExc_ValueError, "merge_acts: a dict merged into itself");
+        return NULL;
+    }
+    Py_ssize_t pos = 0;
+    PyObject *key, *other;
+    while (PyDict_Next(src, &pos, &key, &other)) {
+        PyObject *mine = act_of(dst, key, new);
+        if (mine == NULL)
+            return NULL;
+        int rc = -1;
+        PyObject *e = NULL, *er = NULL, *ds = NULL, *mn = NULL, *mx = NULL;
+        if ((e = PyObject_GetAttr(other, s_entries)) && (er = PyObject_GetAttr(other, s_errors))
+            && (ds = PyObject_GetAttr(other, s_dur_sum)) && (mn = PyObject_GetAttr(other, s_dur_min))
+            && (mx = PyObject_GetAttr(other, s_dur_max)) && add_attr(mine, s_entries, e) == 0
+            && add_attr(mine, s_errors, er) == 0 && add_attr(mine, s_dur_sum, ds) == 0
+            && extreme_attr(mine, s_dur_min, mn, Py_LT) == 0 && extreme_attr(mine, s_dur_max, mx, Py_GT) == 0
+            && (mine == other ? (PyErr_SetString(PyExc_ValueError, "merge_acts: totals merged into themselves"), -1)
+                              : merge_hist_of(mine, other))
+                   == 0)
+            rc = 0;
+        Py_XDECREF(e);
+        Py_XDECREF(er);
+        Py_XDECREF(ds);
+        Py_XDECREF(mn);
+        Py_XDECREF(mx);
+        Py_DECREF(mine);
+        if (rc < 0)
+            return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+/* add_acts(dst, acts, act_hist, new): a run's flat (act id, entries, duration sum, min, max) rows and
+ * (act id, bin, count) histogram triples into a bucket's checkpoint totals (every act of the histogram
+ * has its row among the rows) */
+static PyObject *
+add_acts(PyObject *self, PyObject *args)
+{
+    PyObject *dst, *acts, *act_hist, *new;
+    if (!PyArg_ParseTuple(args, "O!OOO:add_acts", &PyDict_Type, &dst, &acts, &act_hist, &new))
+        return NULL;
+    PyObject *seq = PySequence_Fast(acts, "add_acts: the rows must be a sequence");
+    if (seq == NULL)
+        return NULL;
+    PyObject *hseq = PySequence_Fast(act_hist, "add_acts: the histogram must be a sequence");
+    if (hseq == NULL) {
+        Py_DECREF(seq);
+        return NULL;
+    }
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq), hn = PySequence_Fast_GET_SIZE(hseq);
+    PyObject **items = PySequence_Fast_ITEMS(seq), **hitems = PySequence_Fast_ITEMS(hseq);
+    for (Py_ssize_t i = 0; i + 4 < n; i += 5) {
+        PyObject *key = PyNumber_Long(items[i]); /* int(acts[i]) */
+        if (key == NULL)
+            goto fail;
+        PyObject *a = act_of(dst, key, new);
+        Py_DECREF(key);
+        if (a == NULL)
+            goto fail;
+        PyObject *count = PyNumber_Long(items[i + 1]);
+        int rc = count != NULL && add_attr(a, s_entries, count) == 0 && add_attr(a, s_dur_sum, items[i + 2]) == 0
+                         && extreme_attr(a, s_dur_min, items[i + 3], Py_LT) == 0
+                         && extreme_attr(a, s_dur_max, items[i + 4], Py_GT) == 0
+                     ? 0
+                     : -1;
+        Py_XDECREF(count);
+        Py_DECREF(a);
+        if (rc < 0)
+            goto fail;
+    }
+    for (Py_ssize_t i = 0; i + 2 < hn; i += 3) {
+        PyObject *a = PyDict_GetItemWithError(dst, hitems[i]); /* borrowed */
+        if (a == NULL) {
+            if (!PyErr_Occurred())
+                PyErr_SetObject(PyExc_KeyError, hitems[i]);
+            goto fail;
+        }
+        PyObject *h = PyObject_GetAttr(a, s_hist);
+        if (h == NULL)
+            goto fail;
+        int rc = PyDict_CheckExact(h) ? add_one(h, hitems[i + 1], hitems[i + 2], zero_int) : -1;
+        if (!PyDict_CheckExact(h))
+            PyErr_SetString(PyExc_TypeError, "a checkpoint's histogram must be a dict");
+        Py_DECREF(h);
+        if (rc < 0)
+            goto fail;
+    }
+    Py_DECREF(seq);
+    Py_DECREF(hseq);
+    Py_RETURN_NONE;
+fail:
+    Py_DECREF(seq);
+    Py_DECREF(hseq);
+    return NULL;
+}
+
 static PyMethodDef module_methods[] = {
+    {"merge_acts", merge_acts, METH_VARARGS, "Merge one bucket's checkpoint totals into another's."},
+    {"add_acts", add_acts, METH_VARARGS, "Add a run's flat checkpoint totals into a bucket's."},
     {"merge_counts", merge_counts, METH_VARARGS, "dst[k] = dst.get(k, 0) + v for each k, v of src."},
     {"add_pairs", add_pairs, METH_VARARGS, "dst[k] = dst.get(k, 0) + v for each (k, v) pair of a flat sequence."},
     {"merge_comps", merge_comps, METH_VARARGS, "Add one bucket's component rows into another's."},
@@ -224,6 +413,10 @@ PyInit__totals(void)
 {
     zero_int = PyLong_FromLong(0);
     if (zero_int == NULL)
+        return NULL;
+    if (!(s_entries = PyUnicode_InternFromString("entries")) || !(s_errors = PyUnicode_InternFromString("errors"))
+        || !(s_dur_sum = PyUnicode_InternFromString("dur_sum")) || !(s_dur_min = PyUnicode_InternFromString("dur_min"))
+        || !(s_dur_max = PyUnicode_InternFromString("dur_max")) || !(s_hist = PyUnicode_InternFromString("hist")))
         return NULL;
     PyObject *m = PyModule_Create(&totalsmodule);
     if (m == NULL)

@@ -35,7 +35,7 @@ from execlog_tui.core.snapshot import (
     WindowFigures,
 )
 from execlog_tui.core.timefmt import _epoch_seconds, timestamp_from_match
-from execlog_tui.core.totals import add_comps, add_pairs
+from execlog_tui.core.totals import add_acts, add_comps, add_pairs
 from execlog_tui.core.windows import (
     LONGEST,
     MINUTE_BUCKETS,
@@ -44,6 +44,7 @@ from execlog_tui.core.windows import (
     SECOND_BUCKETS,
     SHORTEST,
     WINDOWS,
+    ActTotals,
     Agg,
     BucketSeries,
     WindowSpec,
@@ -571,21 +572,7 @@ class MetricsEngine:
         if misses:
             b.misses += misses
         if acts:
-            bacts = b.acts
-            for i in range(0, len(acts), 5):
-                a = bacts.get(acts[i])  # type: ignore[call-overload]  # ids are ints inside the flat floats
-                if a is None:
-                    a = b.act(int(acts[i]))
-                a.entries += int(acts[i + 1])
-                a.dur_sum += acts[i + 2]
-                if acts[i + 3] < a.dur_min:
-                    a.dur_min = acts[i + 3]
-                if acts[i + 4] > a.dur_max:
-                    a.dur_max = acts[i + 4]
-            for i in range(0, len(act_hist), 3):
-                h = bacts[act_hist[i]].hist  # every act of the histogram has its totals above
-                k = act_hist[i + 1]
-                h[k] = h.get(k, 0) + act_hist[i + 2]
+            add_acts(b.acts, acts, act_hist, ActTotals)
         i = 0
         while i < len(path_events):
             n_ev = int(path_events[i + 2])

@@ -10,9 +10,9 @@ random totals and compares them.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
-from typing import Any
+from typing import Any, Protocol
 
-TOTALS_ABI = 1  # the extension's interface this module speaks (`_totals.ABI`)
+TOTALS_ABI = 2  # the extension's interface this module speaks (`_totals.ABI`)
 
 # component -> [entries, errors, duration sum, duration max]
 CompRows = dict[str, list[float]]
@@ -64,11 +64,55 @@ def py_add_comps(
                 c[3] = flat[i + 3]
 
 
+class ActLike(Protocol):
+    """What these functions need of `core.windows.ActTotals` (a critical path's checkpoint totals)."""
+
+    entries: int
+    errors: int
+    dur_sum: float
+    dur_min: float
+    dur_max: float
+    hist: dict[int, int]
+
+    def merge(self, other: Any) -> None: ...
+
+
+def py_merge_acts(dst: dict[int, Any], src: dict[int, Any], new: Callable[[], Any]) -> None:
+    """Each of src's checkpoint totals merged (`ActTotals.merge`) into dst's (`new()` where dst has none)."""
+    for act_id, a in src.items():
+        mine = dst.get(act_id)
+        if mine is None:
+            mine = dst[act_id] = new()
+        mine.merge(a)
+
+
+def py_add_acts(dst: dict[int, Any], acts: Sequence[float], act_hist: Sequence[Any], new: Callable[[], Any]) -> None:
+    """A run's checkpoint totals into its bucket's: `acts` flat (act id, entries, duration sum, min,
+    max), none of them an error; `act_hist` flat (act id, bin, count), each act among the rows."""
+    for i in range(0, len(acts) - 4, 5):
+        act_id = int(acts[i])
+        a: ActLike | None = dst.get(act_id)
+        if a is None:
+            a = dst[act_id] = new()
+        a.entries += int(acts[i + 1])
+        a.dur_sum += acts[i + 2]
+        if acts[i + 3] < a.dur_min:
+            a.dur_min = acts[i + 3]
+        if acts[i + 4] > a.dur_max:
+            a.dur_max = acts[i + 4]
+    for i in range(0, len(act_hist) - 2, 3):
+        h = dst[act_hist[i]].hist
+        k = act_hist[i + 1]
+        h[k] = h.get(k, 0) + act_hist[i + 2]
+
+
 merge_counts: Callable[[dict[Any, Any], dict[Any, Any]], None] = py_merge_counts
 add_pairs: Callable[[dict[Any, Any], Sequence[Any]], None] = py_add_pairs
 merge_comps: Callable[[CompRows, CompRows], None] = py_merge_comps
 AddComps = Callable[[CompRows, Sequence[float], Sequence[str], Collection[str], Callable[[str], str]], None]
 add_comps: AddComps = py_add_comps
+merge_acts: Callable[[dict[int, Any], dict[int, Any], Callable[[], Any]], None] = py_merge_acts
+add_acts: Callable[[dict[int, Any], Sequence[float], Sequence[Any], Callable[[], Any]], None] = py_add_acts
 
 try:
     from execlog_tui import _totals
@@ -78,6 +122,8 @@ try:
         add_pairs = _totals.add_pairs
         merge_comps = _totals.merge_comps
         add_comps = _totals.add_comps
+        merge_acts = _totals.merge_acts
+        add_acts = _totals.add_acts
 except ImportError:  # pragma: no cover - built wherever a compiler is (the package works without it)
     pass
 

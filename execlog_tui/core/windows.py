@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from execlog_tui.core.totals import merge_comps, merge_counts
+from execlog_tui.core.totals import merge_acts, merge_comps, merge_counts
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,8 +208,7 @@ class Agg:
             if other.mem_max is not None and (self.mem_max is None or other.mem_max > self.mem_max):
                 self.mem_max = other.mem_max
         if other.acts:
-            for act_id, a in other.acts.items():
-                self.act(act_id).merge(a)
+            merge_acts(self.acts, other.acts, ActTotals)
         if with_components and other.comps:
             merge_comps(self.comps, other.comps)
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections import deque
 import tempfile
+from collections import deque
 from pathlib import Path
 
 import pytest

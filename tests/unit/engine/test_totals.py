@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import copy
 import shutil
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from execlog_tui.core import totals
+from execlog_tui.core.windows import ActTotals
 
 needs_c = pytest.mark.skipif(shutil.which("gcc") is None and shutil.which("cc") is None, reason="no C compiler here")
 
@@ -98,3 +100,54 @@ def test_errors_are_raised_not_crashed() -> None:
     with pytest.raises(ValueError):
         d = {1: 1}
         _totals.merge_counts(d, d)
+
+
+_act = st.tuples(_num, st.integers(0, 5), _num, _num, _num, _hist)
+
+
+def _acts(rows: dict[int, tuple[float, int, float, float, float, dict[int, int]]]) -> dict[int, ActTotals]:
+    out = {}
+    for k, (entries, errors, dur_sum, lo, hi, hist) in rows.items():
+        a = out[k] = ActTotals()
+        a.entries, a.errors, a.dur_sum, a.dur_min, a.dur_max, a.hist = entries, errors, dur_sum, lo, hi, dict(hist)  # type: ignore[assignment]
+    return out
+
+
+def _view(acts: dict[int, ActTotals]) -> str:
+    return repr(
+        sorted(
+            (k, a.entries, a.errors, a.dur_sum, a.dur_min, a.dur_max, sorted(a.hist.items())) for k, a in acts.items()
+        )
+    )
+
+
+@needs_c
+@settings(max_examples=300, deadline=None)
+@given(
+    st.dictionaries(st.integers(0, 6), _act, max_size=4),
+    st.dictionaries(st.integers(0, 6), _act, max_size=4),
+    st.lists(st.tuples(st.integers(0, 6), st.integers(0, 99), _num, _num, _num), max_size=5),
+    st.lists(st.tuples(st.integers(0, 2000), st.integers(1, 50)), max_size=6),
+)
+def test_checkpoint_totals_agree(
+    dst: dict[int, Any],
+    src: dict[int, Any],
+    rows: list[tuple[int, int, float, float, float]],
+    bins: list[tuple[int, int]],
+) -> None:
+    from execlog_tui import _totals
+
+    d_py, d_c = _acts(dst), _acts(dst)
+    totals.py_merge_acts(d_py, _acts(src), ActTotals)
+    _totals.merge_acts(d_c, _acts(src), ActTotals)
+    assert _view(d_py) == _view(d_c)
+    # A run's rows (act ids as the flat floats carry them) and a histogram over acts among them.
+    flat = tuple(float(x) if i < 2 else x for row in rows for i, x in enumerate(row))
+    ids = [row[0] for row in rows]
+    hist = tuple(x for j, (b, c) in enumerate(bins) if ids for x in (ids[j % len(ids)], b, c))
+    d_py, d_c = _acts(dst), _acts(dst)
+    totals.py_add_acts(d_py, flat, hist, ActTotals)
+    _totals.add_acts(d_c, flat, hist, ActTotals)
+    assert _view(d_py) == _view(d_c)
+    with pytest.raises(KeyError):
+        _totals.add_acts({}, (), (99, 1, 1), ActTotals)
