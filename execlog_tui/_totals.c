@@ -42,7 +42,13 @@ merge_counts(PyObject *self, PyObject *args)
     Py_ssize_t pos = 0;
     PyObject *k, *v;
     while (PyDict_Next(src, &pos, &k, &v)) {
-        if (add_one(dst, k, v, zero_int) < 0)
+        /* held: adding may run Python code (a number type's __add__) that changes src */
+        Py_INCREF(k);
+        Py_INCREF(v);
+        int rc = add_one(dst, k, v, zero_int);
+        Py_DECREF(k);
+        Py_DECREF(v);
+        if (rc < 0)
             return NULL;
     }
     Py_RETURN_NONE;
@@ -54,11 +60,11 @@ add_pairs(PyObject *self, PyObject *args)
     PyObject *dst, *flat;
     if (!PyArg_ParseTuple(args, "O!O:add_pairs", &PyDict_Type, &dst, &flat))
         return NULL;
-    PyObject *seq = PySequence_Fast(flat, "add_pairs: the pairs must be a sequence");
+    PyObject *seq = PySequence_Tuple(flat);
     if (seq == NULL)
         return NULL;
-    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
-    PyObject **items = PySequence_Fast_ITEMS(seq);
+    Py_ssize_t n = PyTuple_GET_SIZE(seq);
+    PyObject **items = ((PyTupleObject *)seq)->ob_item;
     for (Py_ssize_t i = 0; i + 1 < n; i += 2) {
         if (add_one(dst, items[i], items[i + 1], zero_int) < 0) {
             Py_DECREF(seq);
@@ -82,21 +88,30 @@ add_row(PyObject *mine, PyObject *e, PyObject *err, PyObject *dur, PyObject *mx)
     for (int j = 0; j < 3; j++) {
         if (vals[j] == NULL)
             continue;
-        PyObject *cur = PyList_GET_ITEM(mine, j);
-        PyObject *sum = PyNumber_InPlaceAdd(cur, vals[j]);
-        if (sum == NULL)
+        if (PyList_GET_SIZE(mine) != 4) {
+            PyErr_SetString(PyExc_TypeError, "a component's totals must be a list of 4");
             return -1;
-        PyList_SET_ITEM(mine, j, sum); /* steals sum */
+        }
+        PyObject *cur = PyList_GET_ITEM(mine, j);
+        Py_INCREF(cur);
+        PyObject *sum = PyNumber_InPlaceAdd(cur, vals[j]);
         Py_DECREF(cur);
+        if (sum == NULL || PyList_SetItem(mine, j, sum) < 0) /* steals sum; checks the index */
+            return -1;
+    }
+    if (PyList_GET_SIZE(mine) != 4) {
+        PyErr_SetString(PyExc_TypeError, "a component's totals must be a list of 4");
+        return -1;
     }
     PyObject *cur = PyList_GET_ITEM(mine, 3);
+    Py_INCREF(cur);
     int gt = PyObject_RichCompareBool(mx, cur, Py_GT);
+    Py_DECREF(cur);
     if (gt < 0)
         return -1;
     if (gt) {
         Py_INCREF(mx);
-        PyList_SET_ITEM(mine, 3, mx);
-        Py_DECREF(cur);
+        return PyList_SetItem(mine, 3, mx); /* steals mx; checks the index */
     }
     return 0;
 }
@@ -131,9 +146,24 @@ merge_comps(PyObject *self, PyObject *args)
                 return NULL;
             continue;
         }
-        /* c may change while mine is added to only when they are one list (never: two buckets) */
-        if (add_row(mine, PyList_GET_ITEM(c, 0), PyList_GET_ITEM(c, 1), PyList_GET_ITEM(c, 2),
-                    PyList_GET_ITEM(c, 3)) < 0)
+        if (mine == c) {
+            PyErr_SetString(PyExc_ValueError, "merge_comps: a row added to itself");
+            return NULL;
+        }
+        /* held: adding may run Python code that changes src, dst or the rows */
+        Py_INCREF(mine);
+        Py_INCREF(c);
+        PyObject *vals[4];
+        for (int j = 0; j < 4; j++) {
+            vals[j] = PyList_GET_ITEM(c, j);
+            Py_INCREF(vals[j]);
+        }
+        int rc = add_row(mine, vals[0], vals[1], vals[2], vals[3]);
+        for (int j = 0; j < 4; j++)
+            Py_DECREF(vals[j]);
+        Py_DECREF(c);
+        Py_DECREF(mine);
+        if (rc < 0)
             return NULL;
     }
     Py_RETURN_NONE;
@@ -147,11 +177,11 @@ add_comps(PyObject *self, PyObject *args)
     PyObject *dst, *flat, *names, *tracked, *fold;
     if (!PyArg_ParseTuple(args, "O!OOOO:add_comps", &PyDict_Type, &dst, &flat, &names, &tracked, &fold))
         return NULL;
-    PyObject *seq = PySequence_Fast(flat, "add_comps: the rows must be a sequence");
+    PyObject *seq = PySequence_Tuple(flat);
     if (seq == NULL)
         return NULL;
-    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
-    PyObject **items = PySequence_Fast_ITEMS(seq);
+    Py_ssize_t n = PyTuple_GET_SIZE(seq);
+    PyObject **items = ((PyTupleObject *)seq)->ob_item;
     for (Py_ssize_t i = 0; i + 3 < n; i += 4) {
         PyObject *idx = PyNumber_Long(items[i]); /* int(comps[i]) */
         if (idx == NULL)
@@ -281,8 +311,13 @@ merge_hist_of(PyObject *mine, PyObject *other)
     else {
         Py_ssize_t pos = 0;
         PyObject *k, *v;
-        while (rc == 0 && PyDict_Next(h2, &pos, &k, &v))
+        while (rc == 0 && PyDict_Next(h2, &pos, &k, &v)) {
+            Py_INCREF(k);
+            Py_INCREF(v);
             rc = add_one(h1, k, v, zero_int);
+            Py_DECREF(k);
+            Py_DECREF(v);
+        }
     }
     Py_DECREF(h1);
     Py_DECREF(h2);
@@ -303,9 +338,14 @@ merge_acts(PyObject *self, PyObject *args)
     Py_ssize_t pos = 0;
     PyObject *key, *other;
     while (PyDict_Next(src, &pos, &key, &other)) {
+        Py_INCREF(key); /* held: new() and the adds may run Python code that changes src */
+        Py_INCREF(other);
         PyObject *mine = act_of(dst, key, new);
-        if (mine == NULL)
+        Py_DECREF(key);
+        if (mine == NULL) {
+            Py_DECREF(other);
             return NULL;
+        }
         int rc = -1;
         PyObject *e = NULL, *er = NULL, *ds = NULL, *mn = NULL, *mx = NULL;
         if ((e = PyObject_GetAttr(other, s_entries)) && (er = PyObject_GetAttr(other, s_errors))
@@ -323,6 +363,7 @@ merge_acts(PyObject *self, PyObject *args)
         Py_XDECREF(mn);
         Py_XDECREF(mx);
         Py_DECREF(mine);
+        Py_DECREF(other);
         if (rc < 0)
             return NULL;
     }
@@ -338,16 +379,16 @@ add_acts(PyObject *self, PyObject *args)
     PyObject *dst, *acts, *act_hist, *new;
     if (!PyArg_ParseTuple(args, "O!OOO:add_acts", &PyDict_Type, &dst, &acts, &act_hist, &new))
         return NULL;
-    PyObject *seq = PySequence_Fast(acts, "add_acts: the rows must be a sequence");
+    PyObject *seq = PySequence_Tuple(acts);
     if (seq == NULL)
         return NULL;
-    PyObject *hseq = PySequence_Fast(act_hist, "add_acts: the histogram must be a sequence");
+    PyObject *hseq = PySequence_Tuple(act_hist);
     if (hseq == NULL) {
         Py_DECREF(seq);
         return NULL;
     }
-    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq), hn = PySequence_Fast_GET_SIZE(hseq);
-    PyObject **items = PySequence_Fast_ITEMS(seq), **hitems = PySequence_Fast_ITEMS(hseq);
+    Py_ssize_t n = PyTuple_GET_SIZE(seq), hn = PyTuple_GET_SIZE(hseq);
+    PyObject **items = ((PyTupleObject *)seq)->ob_item, **hitems = ((PyTupleObject *)hseq)->ob_item;
     for (Py_ssize_t i = 0; i + 4 < n; i += 5) {
         PyObject *key = PyNumber_Long(items[i]); /* int(acts[i]) */
         if (key == NULL)

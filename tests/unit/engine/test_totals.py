@@ -151,3 +151,47 @@ def test_checkpoint_totals_agree(
     assert _view(d_py) == _view(d_c)
     with pytest.raises(KeyError):
         _totals.add_acts({}, (), (99, 1, 1), ActTotals)
+
+
+@needs_c
+def test_code_run_meanwhile_cannot_crash_it() -> None:
+    """A number whose addition empties the dicts being merged, a callback that raises or mutates: an
+    exception or a result, never a crash (what the C code holds stays alive)."""
+    from execlog_tui import _totals
+
+    src: dict[Any, Any] = {}
+    dst: dict[Any, Any] = {}
+
+    class Hostile(float):
+        def __add__(self, other: object) -> float:
+            src.clear()
+            dst.clear()
+            return 1.0
+
+        __radd__ = __iadd__ = __add__  # type: ignore[assignment]
+
+    for k in range(50):
+        src[k], dst[k] = Hostile(1.0), Hostile(2.0)
+    _totals.merge_counts(dst, src)  # the C loop ends where the emptied dict does (Python's raises)
+    assert dst == {0: 1.0}
+    src.update({f"c{k}": [Hostile(1.0), 0, 1.0, 1.0] for k in range(50)})
+    dst.update({f"c{k}": [Hostile(1.0), 0, 1.0, 1.0] for k in range(50)})
+    _totals.merge_comps(dst, src)
+    assert dst == {}  # emptied by the first addition, which went into a row no longer held
+
+    def boom() -> ActTotals:
+        raise ZeroDivisionError
+
+    with pytest.raises(ZeroDivisionError):
+        _totals.merge_acts({}, {1: ActTotals()}, boom)
+    with pytest.raises(ZeroDivisionError):
+        _totals.add_acts({}, (1.0, 1, 1.0, 1.0, 1.0), (), boom)
+    rows = [0.0, 1, 1.0, 1.0]
+
+    def grow(name: str) -> str:
+        rows.extend([0.0] * 400)  # the rows are read from a copy: this changes nothing here
+        return "OTHER"
+
+    out: dict[str, list[float]] = {}
+    _totals.add_comps(out, rows, ("A",), set(), grow)
+    assert out == {"OTHER": [1, 0, 1.0, 1.0]}
