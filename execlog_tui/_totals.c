@@ -1,13 +1,38 @@
 /* Optional accelerator for execlog_tui.core.totals: the loops that add one bucket's totals into
  * another (per-component rows, duration histograms), run for every second a log covers.
  *
- * Each function does exactly what its Python twin in core/totals.py does, through the same object
- * operations (PyNumber_InPlaceAdd, rich comparison, dict get/set), so results are identical to the
- * last bit and of the same types; only the interpreter's loop overhead is gone. */
+ * Each function does what its Python twin in core/totals.py does, through the same object operations
+ * (PyNumber_InPlaceAdd, rich comparison, dict get/set), so results are identical to the last bit and
+ * of the same types; only the interpreter's loop overhead is gone. Whatever it reads is held while code
+ * may run (a number's addition, a key's __eq__, a callback), and a dict that changes size while it is
+ * iterated raises RuntimeError, as Python's iteration does. A component's row must be a list of 4 (the
+ * engine's): anything else raises TypeError. */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
 #define TOTALS_ABI 2 /* bumped with every change of this module's interface */
+
+/* dst.get(key) as a new reference: NULL with no error when absent, or when its value is None (as
+ * Python's `dst.get(key) is None`) */
+static PyObject *
+get_held(PyObject *dst, PyObject *key)
+{
+    PyObject *v = PyDict_GetItemWithError(dst, key); /* borrowed */
+    if (v == NULL || v == Py_None)
+        return NULL;
+    Py_INCREF(v);
+    return v;
+}
+
+/* After a step of a loop over `src`: RuntimeError, as Python's, when its size changed meanwhile */
+static int
+unchanged(PyObject *src, Py_ssize_t size)
+{
+    if (PyDict_GET_SIZE(src) == size)
+        return 0;
+    PyErr_SetString(PyExc_RuntimeError, "dictionary changed size during iteration");
+    return -1;
+}
 
 /* dst[key] = dst.get(key, 0) + value */
 static int
@@ -19,7 +44,9 @@ add_one(PyObject *dst, PyObject *key, PyObject *value, PyObject *zero)
             return -1;
         old = zero;
     }
+    Py_INCREF(old);
     PyObject *sum = PyNumber_Add(old, value);
+    Py_DECREF(old);
     if (sum == NULL)
         return -1;
     int rc = PyDict_SetItem(dst, key, sum);
@@ -35,20 +62,15 @@ merge_counts(PyObject *self, PyObject *args)
     PyObject *dst, *src;
     if (!PyArg_ParseTuple(args, "O!O!:merge_counts", &PyDict_Type, &dst, &PyDict_Type, &src))
         return NULL;
-    if (dst == src) {
-        PyErr_SetString(PyExc_ValueError, "merge_counts: a dict merged into itself");
-        return NULL;
-    }
-    Py_ssize_t pos = 0;
+    Py_ssize_t pos = 0, size = PyDict_GET_SIZE(src);
     PyObject *k, *v;
     while (PyDict_Next(src, &pos, &k, &v)) {
-        /* held: adding may run Python code (a number type's __add__) that changes src */
         Py_INCREF(k);
         Py_INCREF(v);
         int rc = add_one(dst, k, v, zero_int);
         Py_DECREF(k);
         Py_DECREF(v);
-        if (rc < 0)
+        if (rc < 0 || unchanged(src, size) < 0)
             return NULL;
     }
     Py_RETURN_NONE;
@@ -122,48 +144,40 @@ merge_comps(PyObject *self, PyObject *args)
     PyObject *dst, *src;
     if (!PyArg_ParseTuple(args, "O!O!:merge_comps", &PyDict_Type, &dst, &PyDict_Type, &src))
         return NULL;
-    if (dst == src) {
-        PyErr_SetString(PyExc_ValueError, "merge_comps: a dict merged into itself");
-        return NULL;
-    }
-    Py_ssize_t pos = 0;
+    Py_ssize_t pos = 0, size = PyDict_GET_SIZE(src);
     PyObject *name, *c;
     while (PyDict_Next(src, &pos, &name, &c)) {
+        Py_INCREF(name);
+        Py_INCREF(c);
+        int rc = -1;
+        PyObject *mine = get_held(dst, name);
+        if (PyErr_Occurred())
+            goto step;
         if (!PyList_CheckExact(c) || PyList_GET_SIZE(c) != 4) {
             PyErr_SetString(PyExc_TypeError, "a component's totals must be a list of 4");
-            return NULL;
+            goto step;
         }
-        PyObject *mine = PyDict_GetItemWithError(dst, name); /* borrowed */
         if (mine == NULL) {
-            if (PyErr_Occurred())
-                return NULL;
             PyObject *copy = PyList_GetSlice(c, 0, 4);
-            if (copy == NULL)
-                return NULL;
-            int rc = PyDict_SetItem(dst, name, copy);
-            Py_DECREF(copy);
-            if (rc < 0)
-                return NULL;
-            continue;
+            if (copy != NULL) {
+                rc = PyDict_SetItem(dst, name, copy);
+                Py_DECREF(copy);
+            }
+            goto step;
         }
-        if (mine == c) {
-            PyErr_SetString(PyExc_ValueError, "merge_comps: a row added to itself");
-            return NULL;
-        }
-        /* held: adding may run Python code that changes src, dst or the rows */
-        Py_INCREF(mine);
-        Py_INCREF(c);
         PyObject *vals[4];
         for (int j = 0; j < 4; j++) {
             vals[j] = PyList_GET_ITEM(c, j);
             Py_INCREF(vals[j]);
         }
-        int rc = add_row(mine, vals[0], vals[1], vals[2], vals[3]);
+        rc = add_row(mine, vals[0], vals[1], vals[2], vals[3]);
         for (int j = 0; j < 4; j++)
             Py_DECREF(vals[j]);
+    step:
+        Py_XDECREF(mine);
         Py_DECREF(c);
-        Py_DECREF(mine);
-        if (rc < 0)
+        Py_DECREF(name);
+        if (rc < 0 || unchanged(src, size) < 0)
             return NULL;
     }
     Py_RETURN_NONE;
@@ -202,7 +216,7 @@ add_comps(PyObject *self, PyObject *args)
                 goto fail;
             name = folded;
         }
-        PyObject *mine = PyDict_GetItemWithError(dst, name); /* borrowed */
+        PyObject *mine = get_held(dst, name);
         int rc;
         if (mine == NULL) {
             if (PyErr_Occurred()) {
@@ -224,6 +238,7 @@ add_comps(PyObject *self, PyObject *args)
         }
         else {
             rc = add_row(mine, items[i + 1], NULL, items[i + 2], items[i + 3]);
+            Py_DECREF(mine);
         }
         Py_DECREF(name);
         if (rc < 0)
@@ -274,13 +289,9 @@ extreme_attr(PyObject *obj, PyObject *name, PyObject *value, int op)
 static PyObject *
 act_of(PyObject *dst, PyObject *key, PyObject *new)
 {
-    PyObject *a = PyDict_GetItemWithError(dst, key);
-    if (a != NULL) {
-        Py_INCREF(a);
+    PyObject *a = get_held(dst, key);
+    if (a != NULL || PyErr_Occurred())
         return a;
-    }
-    if (PyErr_Occurred())
-        return NULL;
     a = PyObject_CallNoArgs(new);
     if (a == NULL)
         return NULL;
@@ -304,12 +315,12 @@ merge_hist_of(PyObject *mine, PyObject *other)
         return -1;
     }
     int rc = 0;
-    if (!PyDict_CheckExact(h1) || !PyDict_CheckExact(h2) || h1 == h2) {
-        PyErr_SetString(PyExc_TypeError, "a checkpoint's histogram must be a dict of its own");
+    if (!PyDict_CheckExact(h1) || !PyDict_CheckExact(h2)) {
+        PyErr_SetString(PyExc_TypeError, "a checkpoint's histogram must be a dict");
         rc = -1;
     }
     else {
-        Py_ssize_t pos = 0;
+        Py_ssize_t pos = 0, size = PyDict_GET_SIZE(h2);
         PyObject *k, *v;
         while (rc == 0 && PyDict_Next(h2, &pos, &k, &v)) {
             Py_INCREF(k);
@@ -317,6 +328,8 @@ merge_hist_of(PyObject *mine, PyObject *other)
             rc = add_one(h1, k, v, zero_int);
             Py_DECREF(k);
             Py_DECREF(v);
+            if (rc == 0)
+                rc = unchanged(h2, size);
         }
     }
     Py_DECREF(h1);
@@ -331,11 +344,7 @@ merge_acts(PyObject *self, PyObject *args)
     PyObject *dst, *src, *new;
     if (!PyArg_ParseTuple(args, "O!O!O:merge_acts", &PyDict_Type, &dst, &PyDict_Type, &src, &new))
         return NULL;
-    if (dst == src) {
-        PyErr_SetString(PyExc_ValueError, "merge_acts: a dict merged into itself");
-        return NULL;
-    }
-    Py_ssize_t pos = 0;
+    Py_ssize_t pos = 0, size = PyDict_GET_SIZE(src);
     PyObject *key, *other;
     while (PyDict_Next(src, &pos, &key, &other)) {
         Py_INCREF(key); /* held: new() and the adds may run Python code that changes src */
@@ -353,9 +362,7 @@ merge_acts(PyObject *self, PyObject *args)
             && (mx = PyObject_GetAttr(other, s_dur_max)) && add_attr(mine, s_entries, e) == 0
             && add_attr(mine, s_errors, er) == 0 && add_attr(mine, s_dur_sum, ds) == 0
             && extreme_attr(mine, s_dur_min, mn, Py_LT) == 0 && extreme_attr(mine, s_dur_max, mx, Py_GT) == 0
-            && (mine == other ? (PyErr_SetString(PyExc_ValueError, "merge_acts: totals merged into themselves"), -1)
-                              : merge_hist_of(mine, other))
-                   == 0)
+            && merge_hist_of(mine, other) == 0)
             rc = 0;
         Py_XDECREF(e);
         Py_XDECREF(er);
@@ -364,7 +371,7 @@ merge_acts(PyObject *self, PyObject *args)
         Py_XDECREF(mx);
         Py_DECREF(mine);
         Py_DECREF(other);
-        if (rc < 0)
+        if (rc < 0 || unchanged(src, size) < 0)
             return NULL;
     }
     Py_RETURN_NONE;

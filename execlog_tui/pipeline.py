@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -138,14 +139,16 @@ class _LazyRaw:
 
 
 _TAIL_BLOCK = 1 << 20
+FedLines = tuple[int, int, int, int]  # (offset, lines before it, device, inode) of a member as fed
 
 
-def _tail_start(member: Member, n: int, limit: int | None, known: tuple[int, int] | None = None) -> tuple[int, int]:
+def _tail_start(member: Member, n: int, limit: int | None, known: FedLines | None = None) -> tuple[int, int]:
     """Where the last `n` lines of a plain member begin (the byte after a newline, or 0) and how many
     lines come before that: a tail read of a 100 MB live file decodes its last lines, not all of them.
-    (0, 0) for a gzip member (read from its start). `known`: (offset, lines) where the bytes before
-    `offset` hold that many lines (as fed): only the newlines between there and the tail are counted
-    (when the byte before `offset` is still a newline; else every newline before the tail)."""
+    (0, 0) for a gzip member (read from its start). `known`: (offset, lines, device, inode): the bytes
+    before `offset` of that file held that many lines as they were fed, so only the newlines between
+    there and the tail are counted (when it is still that file and the byte before `offset` still a
+    newline; else every newline before the tail)."""
     try:
         with open(member.path, "rb") as f:
             if f.read(2) == b"\x1f\x8b":
@@ -170,8 +173,9 @@ def _tail_start(member: Member, n: int, limit: int | None, known: tuple[int, int
                         break
             if seen <= n:
                 return 0, 0
-            if known is not None and 0 < known[0] <= end:
-                off, lines = known
+            st = os.fstat(f.fileno())
+            if known is not None and 0 < known[0] <= end and known[2:] == (st.st_dev, st.st_ino):
+                off, lines = known[:2]
                 f.seek(off - 1)
                 if f.read(1) == b"\n":
                     lo, hi = min(pos, off), max(pos, off)
@@ -198,7 +202,7 @@ def _fill_tail(
     tail: deque[str],
     read: list[tuple[Member, int | None]],
     line_limit: int,
-    known: dict[Path, tuple[int, int]] | None = None,
+    known: dict[Path, FedLines] | None = None,
 ) -> list[tuple[str, int, int]]:
     """The newest raw lines of the members read, oldest first, at most tail.maxlen of them; returns
     where they come from: (file, first line number, lines) per member, oldest first. `known`: a
@@ -272,7 +276,7 @@ def read_history(
         # A stream cannot be read a second time for the tail: the per-line path keeps it as it goes.
         fast = new_feeder(engine, until) if tail is None or not sets[0].stream else None
         read: list[tuple[Member, int | None]] = []
-        fed_lines: dict[Path, tuple[int, int]] = {}  # a member's (offset, lines before it) as fed
+        fed_lines: dict[Path, FedLines] = {}  # a member's (offset, lines before it, device, inode) as fed
         planned = plans is not None and fast is not None and until is None
         members = sets[0].members
         archives: list[Member] = []
@@ -427,7 +431,9 @@ def read_history(
                     assert plans is not None
                     plans.keep_state(result.newest_after, engine)
                 if raw_bytes >= 0 and not member.stream:
-                    fed_lines[member.path] = (start + raw_bytes, start_line + raw_lines)
+                    with contextlib.suppress(OSError):
+                        st = os.stat(member.path)
+                        fed_lines[member.path] = (start + raw_bytes, start_line + raw_lines, st.st_dev, st.st_ino)
                 if member is live_member and archives_clean and raw_bytes > 0 and not engine.stopped:
                     assert plans is not None
                     plans.keep_live_state(

@@ -1,10 +1,12 @@
 """Adding one bucket's totals into another: the loops run for every second a log covers (a run of
 plain lines into its second's bucket, a second into its minute, buckets into a window's sum).
 
-Each function here is the reference; the optional C extension `execlog_tui._totals` does exactly the
-same through the same object operations (so the same results to the last bit, of the same types) and
-is used when it is built and speaks this module's interface (`TOTALS_ABI`). A test runs both on
-random totals and compares them.
+Each function here is the reference; the optional C extension `execlog_tui._totals` does the same
+through the same object operations (so the same results to the last bit, of the same types, and the
+same RuntimeError when a dict being merged from changes size meanwhile) and is used when it is built
+and speaks this module's interface (`TOTALS_ABI`). It takes a component's row only as the engine
+makes it, a list of 4 (anything else: TypeError), and reads flat rows from a copy. A test runs both on
+random totals and on hostile ones and compares them.
 """
 
 from __future__ import annotations

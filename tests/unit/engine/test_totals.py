@@ -88,7 +88,7 @@ def test_run_rows_agree(dst: dict[str, list[float]], rows: list[tuple[int, float
 
 
 @needs_c
-def test_errors_are_raised_not_crashed() -> None:
+def test_errors_and_odd_input_as_in_python() -> None:
     from execlog_tui import _totals
 
     with pytest.raises(TypeError):
@@ -97,9 +97,22 @@ def test_errors_are_raised_not_crashed() -> None:
         _totals.add_comps({}, (0.0, 1, 2, 3), ("A",), set(), lambda n: n + 1)  # type: ignore[operator]
     with pytest.raises(IndexError):
         _totals.add_comps({}, (5.0, 1, 2, 3), ("A",), {"A"}, str)
-    with pytest.raises(ValueError):
-        d = {1: 1}
-        _totals.merge_counts(d, d)
+    # A dict merged into itself doubles, a value None counts as absent: as Python's `.get(k) is None`.
+    for c_fn, py_fn, make in (
+        (_totals.merge_counts, totals.py_merge_counts, lambda: {1: 2, 5: 7}),
+        (_totals.merge_comps, totals.py_merge_comps, lambda: {"A": [1, 0, 2.5, 3.0], "B": [2, 1, 1.0, 1.0]}),
+    ):
+        d_c, d_py = make(), make()
+        c_fn(d_c, d_c)
+        py_fn(d_py, d_py)
+        assert _same(d_c, d_py)
+    d_c, d_py = {"A": None}, {"A": None}
+    _totals.merge_comps(d_c, {"A": [1, 2, 3.0, 4.0]})  # type: ignore[dict-item]
+    totals.py_merge_comps(d_py, {"A": [1, 2, 3.0, 4.0]})  # type: ignore[arg-type]
+    assert _same(d_c, d_py)
+    acts = _acts({1: (3, 1, 2.0, 1.0, 1.5, {4: 1})})
+    _totals.merge_acts(acts, acts, ActTotals)
+    assert _view(acts) == _view(_acts({1: (6, 2, 4.0, 1.0, 1.5, {4: 2})}))
 
 
 _act = st.tuples(_num, st.integers(0, 5), _num, _num, _num, _hist)
@@ -155,8 +168,9 @@ def test_checkpoint_totals_agree(
 
 @needs_c
 def test_code_run_meanwhile_cannot_crash_it() -> None:
-    """A number whose addition empties the dicts being merged, a callback that raises or mutates: an
-    exception or a result, never a crash (what the C code holds stays alive)."""
+    """A number whose addition empties the dicts being merged, a key whose comparison does, callbacks
+    that raise, grow the rows or the dict: an exception as Python's or a result, never a crash or an
+    endless loop (what the C code reads is held while code runs)."""
     from execlog_tui import _totals
 
     src: dict[Any, Any] = {}
@@ -170,14 +184,43 @@ def test_code_run_meanwhile_cannot_crash_it() -> None:
 
         __radd__ = __iadd__ = __add__  # type: ignore[assignment]
 
-    for k in range(50):
-        src[k], dst[k] = Hostile(1.0), Hostile(2.0)
-    _totals.merge_counts(dst, src)  # the C loop ends where the emptied dict does (Python's raises)
-    assert dst == {0: 1.0}
-    src.update({f"c{k}": [Hostile(1.0), 0, 1.0, 1.0] for k in range(50)})
-    dst.update({f"c{k}": [Hostile(1.0), 0, 1.0, 1.0] for k in range(50)})
-    _totals.merge_comps(dst, src)
-    assert dst == {}  # emptied by the first addition, which went into a row no longer held
+    for c_fn, py_fn in ((_totals.merge_counts, totals.py_merge_counts), (_totals.merge_comps, totals.py_merge_comps)):
+        for impl in (c_fn, py_fn):
+            src.clear()
+            dst.clear()
+            if impl in (_totals.merge_counts, totals.py_merge_counts):
+                for k in range(50):
+                    src[k], dst[k] = Hostile(1.0), Hostile(2.0)
+            else:
+                src.update({f"c{k}": [Hostile(1.0), 0, 1.0, 1.0] for k in range(50)})
+                dst.update({f"c{k}": [Hostile(1.0), 0, 1.0, 1.0] for k in range(50)})
+            with pytest.raises(RuntimeError, match="changed size during iteration"):
+                impl(dst, src)
+
+    class Key:
+        """A key whose comparison empties the dict being merged from."""
+
+        def __hash__(self) -> int:
+            return 7
+
+        def __eq__(self, other: object) -> bool:
+            src.clear()
+            return False
+
+    for impl2 in (_totals.merge_comps, totals.py_merge_comps):
+        src.clear()
+        src[Key()] = [10**20, 0, 1.5, 2.5]
+        dst = {Key(): [1, 0, 1.0, 1.0]}
+        with pytest.raises(RuntimeError):
+            impl2(dst, src)
+    grown = {1: ActTotals()}
+
+    def more() -> ActTotals:
+        grown[len(grown) + 1] = ActTotals()
+        return ActTotals()
+
+    with pytest.raises(RuntimeError):  # never an endless loop
+        _totals.merge_acts({}, grown, more)
 
     def boom() -> ActTotals:
         raise ZeroDivisionError
