@@ -129,7 +129,11 @@ def run_query(
             _watch(con, stop, cancelled, query_progress)
         con.execute("SET temp_directory = $t", {"t": str(scratch / "spill")})  # a parameter: TMPDIR may hold '
         con.execute("SET preserve_insertion_order = true")  # line numbers follow the file order
-        stats = load_sets(con, sets, line_limit=line_limit, progress=progress, cancelled=cancelled, store=store)
+        tails = scratch / "tails"
+        tails.mkdir()
+        stats = load_sets(
+            con, sets, line_limit=line_limit, progress=progress, cancelled=cancelled, store=store, scratch=tails
+        )
         _lock_down(con, stats, scratch, writable)
 
         materialized = False
@@ -246,8 +250,10 @@ def _lock_down(con: Any, stats: LoadStats, scratch: Path, writable: Path | None 
     """From here on the SQL reads only the set's files and writes only DuckDB's spill directory: no
     read_text('/etc/shadow'), COPY ... TO, ATTACH of a file, INSTALL; and it cannot SET its way back."""
     # A kept copy's archive too: read through the fast path if its copy goes missing (demote_failing).
-    names = [*stats.fast_sql, *(n for n in stats.copies if n not in stats.fast_sql)]
+    # A live file read through its kept copy too, for the same reason.
+    names = list(dict.fromkeys([*stats.fast_sql, *stats.copies, *stats.live]))
     files = [str(stats.paths[name]) for name in names] + [str(c.path) for c in stats.copies.values()]
+    files += [str(live.prefix.path) for live in stats.live.values() if live.prefix is not None]
     if writable is not None:
         files.append(str(writable))  # a partitioned COPY opens the directory itself
     con.execute("SET allowed_paths = $p", {"p": files})
