@@ -139,9 +139,10 @@ def lookup(store: CacheStore, ident: str) -> tuple[Prefix | None, bool]:
 
 def probe(store: CacheStore, fp: str, path: Path, name: str, tail: Path) -> tuple[LiveRead | None, bool]:
     """In a thread: the live file's kept copy when its bytes are still those, and the bytes after it
-    copied to the file `tail` (in the query's scratch directory); without one (a first query, or a file rewritten), where its last complete line
-    ends, hashed, for the copy to be built. None: nothing to keep or to use (compressed, empty, no
-    complete line, unreadable). The bool: a kept copy failed its checks."""
+    copied to the file `tail` (in the query's scratch directory); without one (a first query, a file
+    rewritten), where its last complete line ends, hashed, for a copy to be built. None: nothing to
+    keep or to use (compressed, empty, no complete line, unreadable). The bool: a kept copy failed
+    its checks."""
     try:
         f = open(path, "rb")  # noqa: SIM115 - closed by the `with` below; failing to open reads as without a copy
     except OSError:
