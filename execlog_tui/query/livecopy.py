@@ -55,7 +55,11 @@ TAIL_NAME = "live-tail"
 
 
 def fingerprint(line_limit: int, rules: str) -> str:
-    h = hashlib.sha256(f"{LIVE_FORMAT}\0{__version__}\0{columnar.fingerprint(line_limit, rules)}".encode())
+    """What a copy's rows depend on besides the file's bytes, but DuckDB's version: that is checked in the
+    item (`Prefix.duckdb`), so that the file can be looked up and hashed before DuckDB is imported."""
+    h = hashlib.sha256(
+        f"{LIVE_FORMAT}\0{__version__}\0{columnar.COPY_FORMAT}\0{line_limit}\0{columnar.copy_select('')}\0{rules}".encode()
+    )
     return "live-" + h.hexdigest()[:32]
 
 
@@ -68,6 +72,7 @@ class Prefix:
     size: int
     lines: int
     digest: str  # SHA-256 of those bytes
+    duckdb: str  # the version of DuckDB that judged them
 
 
 @dataclass(slots=True)
@@ -114,7 +119,7 @@ def lookup(store: CacheStore, ident: str) -> tuple[Prefix | None, bool]:
         return None, False
     try:
         item = json.loads(payload)
-        key, size, lines, digest = item["rows"], item["size"], item["lines"], item["sha256"]
+        key, size, lines, digest, version = item["rows"], item["size"], item["lines"], item["sha256"], item["duckdb"]
         want = [item["rows_size"], item["rows_sha256"]]
         if not (
             isinstance(key, str)
@@ -122,6 +127,7 @@ def lookup(store: CacheStore, ident: str) -> tuple[Prefix | None, bool]:
             and type(size) is int
             and type(lines) is int
             and isinstance(digest, str)
+            and isinstance(version, str)
             and 0 < lines <= size
         ):
             raise ValueError
@@ -134,15 +140,17 @@ def lookup(store: CacheStore, ident: str) -> tuple[Prefix | None, bool]:
         columnar.unlink(store.item_path(KIND, key))
         columnar.unlink(store.item_path(KIND, ident))
         return None, True
-    return Prefix(path, key, size, lines, digest), False
+    return Prefix(path, key, size, lines, digest, version), False
 
 
-def probe(store: CacheStore, fp: str, path: Path, name: str, tail: Path) -> tuple[LiveRead | None, bool]:
+def probe(
+    store: CacheStore, fp: str, path: Path, name: str, tail: Path, use_kept: bool = True
+) -> tuple[LiveRead | None, bool]:
     """In a thread: the live file's kept copy when its bytes are still those, and the bytes after it
     copied to the file `tail` (in the query's scratch directory); without one (a first query, a file
     rewritten), where its last complete line ends, hashed, for a copy to be built. None: nothing to
     keep or to use (compressed, empty, no complete line, unreadable). The bool: a kept copy failed
-    its checks."""
+    its checks. `use_kept` False: a kept copy is not used (made by another DuckDB), only replaced."""
     try:
         f = open(path, "rb")  # noqa: SIM115 - closed by the `with` below; failing to open reads as without a copy
     except OSError:
@@ -156,7 +164,7 @@ def probe(store: CacheStore, fp: str, path: Path, name: str, tail: Path) -> tupl
             found, damaged = lookup(store, ident)
             h = hashlib.sha256()
             prefix = None
-            if found is not None and found.size <= st.st_size:
+            if use_kept and found is not None and found.size <= st.st_size:
                 f.seek(0)
                 if _hash_range(f, h, found.size) and h.hexdigest() == found.digest:
                     prefix = found
@@ -249,6 +257,8 @@ def keep(con: Any, store: CacheStore, live: LiveRead, judged: str) -> Prefix | N
     file itself (`judged`: its judged lines, load._FILE_SQL) when there is no copy yet, else from the
     copy's rows and the tail's (`judged`: the tail's, `numbered`). None when DuckDB fails on the lines,
     the store cannot take the copy or (a first copy) the file's first bytes changed while it was read."""
+    import duckdb  # imported by the caller already
+
     upto = f"SELECT * FROM ({judged}) WHERE line <= {int(live.complete_lines)}"
     if live.prefix is None:
         select = columnar.copy_select(upto)
@@ -292,13 +302,14 @@ def keep(con: Any, store: CacheStore, live: LiveRead, judged: str) -> Prefix | N
         "sha256": live.digest,
         "rows_size": got[0],
         "rows_sha256": got[1],
+        "duckdb": duckdb.__version__,
     }
     if not store.save(KIND, live.ident, json.dumps(item).encode()):
         columnar.unlink(final)
         return None
     if live.found is not None and live.found.key != key:
         columnar.unlink(live.found.path)  # replaced (a reader of it falls back: load.demote_failing)
-    return Prefix(final, key, live.complete, live.complete_lines, live.digest)
+    return Prefix(final, key, live.complete, live.complete_lines, live.digest, duckdb.__version__)
 
 
 def _still(live: LiveRead) -> bool:

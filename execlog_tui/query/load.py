@@ -199,12 +199,16 @@ def load_sets(
     cancelled: Callable[[], bool] | None = None,
     store: CacheStore | None = None,
     scratch: Path | None = None,
+    early: LiveProbes | None = None,
 ) -> LoadStats:
     """Create the views `entries` and `parse_errors` (see create_views) over every member of `sets`;
     files DuckDB cannot read as our reader would are parsed here, the others as queries run. With
     `store`, the archives on the fast path are read through their kept columnar copies (built when missing),
     and, with `scratch` too (a directory of the query's own, which the views may read), the live file
-    through the copy of its first lines (livecopy.py), the bytes after them copied there."""
+    through the copy of its first lines (livecopy.py), the bytes after them copied there. `early`: those
+    files' probes, started by the caller (LiveProbes, the same sets, store and scratch); closed here."""
+    import duckdb
+
     con.execute(CREATE_TABLES)
     stats = LoadStats()
     _register_parser(con, stats)
@@ -218,20 +222,11 @@ def load_sets(
     # kept copy is found needs no check: a copy is only made of an archive that read cleanly.
     pool = ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1)))
     pending: list[tuple[str, str, os.stat_result, Path, str]] = []
-    live_fp = livecopy.fingerprint(line_limit, RULES) if store is not None and scratch is not None else None
     pending_live: list[livecopy.LiveRead] = []
+    if early is None and store is not None and scratch is not None:
+        early = LiveProbes(sets, store, line_limit, scratch)
     try:
-        # The live file's first (the longest: it hashes the file's bytes), then the archives'.
-        live_probes = {
-            i: pool.submit(livecopy.probe, store, live_fp, m.path, str(m.path), scratch / f"{livecopy.TAIL_NAME}-{i}")
-            for i, m in enumerate(members)
-            if store is not None
-            and live_fp is not None
-            and scratch is not None
-            and m.live
-            and not m.stream
-            and display_name(m.path) == str(m.path)
-        }
+        live_probes = early.futures if early is not None else {}
         probes = {
             i: pool.submit(_probe, copier, m.path, m.live) for i, m in enumerate(members) if is_gzip(m.path) or copier
         }
@@ -255,6 +250,9 @@ def load_sets(
                 live, damaged = live_probes[i].result()
                 if damaged:
                     copier.stats.rebuilt += 1
+                if live is not None and live.prefix is not None and live.prefix.duckdb != duckdb.__version__:
+                    assert early is not None
+                    live, _damaged = early.again(i, member.path)  # judged by another DuckDB: made again
                 if live is not None and live.prefix is not None:
                     copier.stats.hits += 1
                     stats.live[name] = live
@@ -278,10 +276,42 @@ def load_sets(
             _build_copies(con, copier, pending, stats, cancelled, pending_live, line_limit)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+        if early is not None:
+            early.close()
     create_views(con, stats)
     if progress is not None:
         progress(len(members), len(members), "")
     return stats
+
+
+class LiveProbes:
+    """The live files' probes (livecopy.probe), in threads from as soon as the set is known: a caller may
+    start them before DuckDB is imported (run_query), which a probe does not need, so that hashing a
+    live file's first bytes (hashlib releases the GIL) overlaps the import."""
+
+    def __init__(self, sets: list[LogSet], store: CacheStore, line_limit: int, scratch: Path) -> None:
+        self.store = store
+        self.scratch = scratch
+        self.fp = livecopy.fingerprint(line_limit, RULES)
+        members = [m for s in sets for m in s.members]
+        wanted = [
+            (i, m.path)
+            for i, m in enumerate(members)
+            if m.live and not m.stream and display_name(m.path) == str(m.path)
+        ]
+        self._pool = ThreadPoolExecutor(max_workers=max(1, min(2, len(wanted))))
+        self.futures = {i: self._pool.submit(self._probe, i, path) for i, path in wanted}
+
+    def _probe(self, i: int, path: Path, use_kept: bool = True) -> tuple[livecopy.LiveRead | None, bool]:
+        tail = self.scratch / f"{livecopy.TAIL_NAME}-{i}"
+        return livecopy.probe(self.store, self.fp, path, str(path), tail, use_kept)
+
+    def again(self, i: int, path: Path) -> tuple[livecopy.LiveRead | None, bool]:
+        """Member `i`'s probe made again, its kept copy not used (only replaced when a new one is kept)."""
+        return self._probe(i, path, use_kept=False)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _build_copies(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 import os
 import random
 from pathlib import Path
@@ -142,7 +143,7 @@ def test_a_corrupted_copy_is_a_miss(tmp_path: Path) -> None:
     store = CacheStore(tmp_path / "cache")
     queries = [ALL_ENTRIES, ALL_ERRORS]
     _agree(live, store, queries)
-    for damage in ("flip", "truncate", "side", "empty-side"):
+    for damage in ("flip", "truncate", "side", "empty-side", "another-duckdb"):
         (copy,) = _copies(store)
         side = [p for p in (store.dir / KIND).rglob(f"*.{KIND}") if p != copy][0]
         if damage == "flip":
@@ -151,6 +152,10 @@ def test_a_corrupted_copy_is_a_miss(tmp_path: Path) -> None:
             copy.write_bytes(bytes(b))
         elif damage == "truncate":
             copy.write_bytes(copy.read_bytes()[:100])
+        elif damage == "another-duckdb":  # a copy judged by another version: made again, replaced
+            item = json.loads(store.load(KIND, side.stem) or b"")
+            item["duckdb"] = "0.0.1"
+            assert store.save(KIND, side.stem, json.dumps(item).encode())
         elif damage == "side":
             side.write_bytes(side.read_bytes()[:-3])
         else:
@@ -159,6 +164,7 @@ def test_a_corrupted_copy_is_a_miss(tmp_path: Path) -> None:
         assert got["hits"] == 0 and got["built"] == 1, damage
         assert got["rebuilt"] == (1 if damage in ("flip", "truncate") else 0), damage
         assert _agree(live, store, queries)["hits"] == 1
+        assert len(_copies(store)) == 1, damage
 
 
 def test_a_copy_removed_after_it_was_checked_gives_way_to_the_file(tmp_path: Path) -> None:
