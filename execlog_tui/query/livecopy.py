@@ -9,7 +9,8 @@ copied into the query's scratch directory as they are read (the bytes judged are
 judged there by the same SQL as any file (load._fast_sql, lines numbered on from `lines` + 1), or by
 the project's reader and parser when DuckDB cannot read them as the reader would. A live file shorter
 than its copy or rewritten in place (the hash differs), a compressed one, or no store (--no-cache):
-the file is read whole, as without a copy. Nothing the reader's slow path read is ever kept (its
+the file is read whole, as without a copy; one grown by more than TAIL_MAX since its copy is judged
+whole into a new copy (the scratch directory may be small). Nothing the reader's slow path read is ever kept (its
 warnings would be lost), nor a prefix that ends inside a line.
 
 Keyed by the file's identity (device, inode) and what its rows depend on (columnar.fingerprint: the
@@ -49,6 +50,9 @@ KIND = "livepq"
 LIVE_FORMAT = 1
 REKEEP_MIN = 4 << 20  # bytes of complete lines after the copy before it is extended (and REKEEP_SHARE)
 REKEEP_SHARE = 8  # ... and at least 1/REKEEP_SHARE of the copy's size
+# The most bytes after a copy that are copied into the scratch directory (TMPDIR, maybe small): a file
+# grown by more is judged whole again, into a new copy (one slow query after a long pause).
+TAIL_MAX = 64 << 20
 _CHUNK = 1 << 20
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 TAIL_NAME = "live-tail"
@@ -164,7 +168,7 @@ def probe(
             found, damaged = lookup(store, ident)
             h = hashlib.sha256()
             prefix = None
-            if use_kept and found is not None and found.size <= st.st_size:
+            if use_kept and found is not None and found.size <= st.st_size <= found.size + TAIL_MAX:
                 f.seek(0)
                 if _hash_range(f, h, found.size) and h.hexdigest() == found.digest:
                     prefix = found
@@ -196,8 +200,8 @@ def probe(
                     pos += len(chunk)
                 end = pos
                 if prefix is None:
-                    if complete == 0:
-                        return None, damaged  # no complete line: nothing to keep
+                    if complete == 0 or end - complete > TAIL_MAX:
+                        return None, damaged  # no complete line (or a huge last one): nothing to keep
                     # The tail: what follows the last complete line, which the new copy will hold.
                     out = open(tail, "wb")  # noqa: SIM115 - closed below
                     start, lines = complete, complete_lines

@@ -8,6 +8,8 @@ import os
 import random
 from pathlib import Path
 
+import pytest
+
 from execlog_tui.cache.store import CacheStore
 from execlog_tui.core.parser import LINE_LIMIT
 from execlog_tui.query import REPORTS, run_query
@@ -227,3 +229,24 @@ def test_a_crlf_live_file(tmp_path: Path) -> None:
     _append(live, b"2025-09-10T01:00:00.000Z|API|CALL|5|SUCCESS|lf only\n")  # mixed: the reader's
     mixed = _agree(live, store)
     assert mixed["hits"] == 1 and mixed["tail_slow"] == 1
+
+
+def test_a_file_grown_past_the_tail_limit_is_judged_whole_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from execlog_tui.query import livecopy
+
+    d = tmp_path / "logs"
+    d.mkdir()
+    live = d / "execution.log"
+    rng = random.Random(6)
+    live.write_text("\n".join(_random_lines(rng, 400, 80_000_000_000)) + "\n")
+    store = CacheStore(tmp_path / "cache")
+    queries = [ALL_ENTRIES, ALL_ERRORS]
+    assert _agree(live, store, queries)["built"] == 1
+    monkeypatch.setattr(livecopy, "TAIL_MAX", 1000)  # a scratch directory that takes 1000 bytes a tail
+    _append(live, ("\n".join(_random_lines(rng, 100, 90_000_000_000)) + "\n").encode())
+    again = _agree(live, store, queries)
+    assert again["hits"] == 0 and again["built"] == 1 and again["kept_lines"] == live.read_bytes().count(b"\n")
+    assert len(_copies(store)) == 1
+    assert _agree(live, store, queries)["hits"] == 1
