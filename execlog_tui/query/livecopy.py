@@ -13,10 +13,11 @@ the file is read whole, as without a copy; one grown by more than TAIL_MAX since
 whole into a new copy (the scratch directory may be small). Nothing the reader's slow path read is ever kept (its
 warnings would be lost), nor a prefix that ends inside a line.
 
-Keyed by the file's identity (device, inode) and what its rows depend on (columnar.fingerprint: the
-line limit, the grammar and SQL, DuckDB's version; this module's format; the package's version), not
-by the archives: its rows do not depend on them, and a rotation makes another live file (another
-inode) anyway; whatever the identity finds is checked by the hash. The key names a side item
+Keyed by the file's identity (device, inode) and what its rows depend on (the line limit, the grammar
+and SQL, this module's and columnar's formats, the package's version; DuckDB's version is in the item,
+checked once DuckDB is imported, so that the file is hashed while it is), not by the archives: its
+rows do not depend on them, and a rotation makes another live file (another inode) anyway; whatever
+the identity finds is checked by the hash. The key names a side item
 (store.save, checksummed) with size, lines, digest and the Parquet file's key, size and SHA-256; the
 Parquet file's key is of the prefix it holds (its end and digest), so a copy replaced by another
 instance is never read for the one this query checked (it is deleted: that query then fails over to
