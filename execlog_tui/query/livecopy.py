@@ -273,11 +273,11 @@ def keep(con: Any, store: CacheStore, live: LiveRead, judged: str) -> Prefix | N
         )
     key = _rows_key(live.ident, live.complete, live.digest)
     try:
-        slot = store.new_file(KIND, key)
-    except OSError:
+        slot = store.new_file(KIND, key)  # None (and counted) when the directory cannot take it
+    except OSError:  # a directory that exists but takes no file (read-only, full)
+        store.write_errors += 1
         slot = None
     if slot is None:
-        store.write_errors += 1
         return None
     tmp, final = slot
     try:
