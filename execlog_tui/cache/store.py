@@ -27,7 +27,7 @@ from execlog_tui import __version__
 _MAGIC = b"EXLGTOP\x00"
 _HEADER = struct.Struct("<8sIQ32s")  # magic, store format, payload length, digest
 STORE_FORMAT = 1
-KINDS = ("plan", "state", "live", "parquet", "replay")
+KINDS = ("plan", "state", "live", "parquet", "livepq", "replay")
 DEFAULT_LIMIT_SHARE = 0.25  # of the archives' uncompressed size, when no limit is given
 _SUB = re.compile(r"[0-9a-f]{2}")
 _ITEM = re.compile(r"[0-9a-f]{64}(-[a-z0-9]+)?\.[a-z]+")

@@ -95,7 +95,7 @@ class CopyStats:
     failed: int = 0  # could not be built (DuckDB failed on the archive, or the store refused it)
 
 
-def _digest(path: Path) -> tuple[int, str] | None:
+def file_digest(path: Path) -> tuple[int, str] | None:
     try:
         with open(path, "rb") as f:
             h = hashlib.sha256()
@@ -137,7 +137,7 @@ class Columnar:
         if meta is not None and path is not None:
             try:
                 want = json.loads(meta)
-                got = _digest(path)
+                got = file_digest(path)
                 ok = got is not None and [got[0], got[1]] == [want["size"], want["sha256"]]
             except (ValueError, KeyError, TypeError):
                 ok = False
@@ -164,43 +164,48 @@ class Columnar:
                 "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 262144)"
             )
         except Exception:  # noqa: BLE001 - duckdb.Error and kin: DuckDB cannot read this archive as we would
-            _unlink(tmp)
+            unlink(tmp)
             self._count("failed")
             return None
         try:
             after = os.stat(source)
         except OSError:
             after = None
-        digest = _digest(tmp)
+        digest = file_digest(tmp)
         if after is None or not same_file(st, after) or digest is None:
-            _unlink(tmp)  # the archive changed while it was read: nothing kept, the rows are used once
+            unlink(tmp)  # the archive changed while it was read: nothing kept, the rows are used once
             self._count("failed")
             return None
         try:
             os.chmod(tmp, 0o600)
             os.replace(tmp, final)
         except OSError:
-            _unlink(tmp)
+            unlink(tmp)
             self.store.write_errors += 1
             self._count("failed")
             return None
         if not self.store.save(KIND, _sum_key(key), json.dumps({"size": digest[0], "sha256": digest[1]}).encode()):
-            _unlink(final)
+            unlink(final)
             self._count("failed")
             return None
         self._count("built")
         return Copy(final)
 
     def _drop(self, key: str) -> None:
-        _unlink(self.store.item_path(KIND, key))
-        _unlink(self.store.item_path(KIND, _sum_key(key)))
+        unlink(self.store.item_path(KIND, key))
+        unlink(self.store.item_path(KIND, _sum_key(key)))
 
 
-def _unlink(path: Path) -> None:
+def unlink(path: Path) -> None:
     try:
         path.unlink()
     except OSError:
         pass
+
+
+def copy_select(judged: str) -> str:
+    """The stored columns from a file's judged lines (load._FILE_SQL, or a query over it)."""
+    return _COPY_SELECT.format(judged=judged)
 
 
 def entries_sql(copy: Copy, name: str) -> str:

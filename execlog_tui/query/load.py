@@ -17,7 +17,9 @@ A file is sent there when its first block shows it (see _newline) or when a quer
 while reading it (run.py then calls `demote_failing`).
 
 Kept copies (columnar.py): with a store, an archive on the fast path is judged once into a Parquet file
-of its rows, and the views read that file on every later query (the live file is always read as above).
+of its rows, and the views read that file on every later query. The live file's rows up to its last
+complete line are kept the same way (livecopy.py): a later query whose live file still begins with
+those bytes reads the copy and judges only the bytes after it, as above.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from execlog_tui.core import grammar
 from execlog_tui.core.entry import Entry, ParseError
 from execlog_tui.core.parser import LINE_LIMIT, parse_line
 from execlog_tui.core.windows import WINDOWS
-from execlog_tui.query import columnar
+from execlog_tui.query import columnar, livecopy
 from execlog_tui.query.reports import sql_literal
 from execlog_tui.sources.logset import LogSet
 from execlog_tui.sources.reader import SourceWarning, gzip_intact, is_gzip, read_batches, read_head
@@ -58,6 +60,8 @@ CREATE TEMP TABLE slow_entries (
     ts_ms BIGINT            -- the same instant as epoch milliseconds
 );
 CREATE TEMP TABLE slow_errors (file VARCHAR, line BIGINT, raw VARCHAR, reason VARCHAR);
+CREATE TEMP TABLE tail_entries AS SELECT * FROM slow_entries;  -- a live file's tail the slow path read
+CREATE TEMP TABLE tail_errors AS SELECT * FROM slow_errors;
 """
 
 # The field separator (core/grammar.py), in the regex and as a literal in SQL.
@@ -171,6 +175,8 @@ class LoadStats:
     # name -> the kept columnar copy the views read for that archive (columnar.py)
     copies: dict[str, columnar.Copy] = field(default_factory=dict)
     cache: columnar.CopyStats | None = None  # None: no store (--no-cache)
+    # name -> how the views read that live file through its kept copy (livecopy.py; absent: whole)
+    live: dict[str, livecopy.LiveRead] = field(default_factory=dict)
 
 
 def display_name(path: Path) -> str:
@@ -192,10 +198,17 @@ def load_sets(
     progress: LoadProgress | None = None,
     cancelled: Callable[[], bool] | None = None,
     store: CacheStore | None = None,
+    scratch: Path | None = None,
+    early: LiveProbes | None = None,
 ) -> LoadStats:
     """Create the views `entries` and `parse_errors` (see create_views) over every member of `sets`;
     files DuckDB cannot read as our reader would are parsed here, the others as queries run. With
-    `store`, the archives on the fast path are read through their kept columnar copies (built when missing)."""
+    `store`, the archives on the fast path are read through their kept columnar copies (built when missing),
+    and, with `scratch` too (a directory of the query's own, which the views may read), the live file
+    through the copy of its first lines (livecopy.py), the bytes after them copied there. `early`: those
+    files' probes, started by the caller (LiveProbes, the same sets, store and scratch); closed here."""
+    import duckdb
+
     con.execute(CREATE_TABLES)
     stats = LoadStats()
     _register_parser(con, stats)
@@ -209,7 +222,11 @@ def load_sets(
     # kept copy is found needs no check: a copy is only made of an archive that read cleanly.
     pool = ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1)))
     pending: list[tuple[str, str, os.stat_result, Path, str]] = []
+    pending_live: list[livecopy.LiveRead] = []
+    if early is None and store is not None and scratch is not None:
+        early = LiveProbes(sets, store, line_limit, scratch)
     try:
+        live_probes = early.futures if early is not None else {}
         probes = {
             i: pool.submit(_probe, copier, m.path, m.live) for i, m in enumerate(members) if is_gzip(m.path) or copier
         }
@@ -228,6 +245,21 @@ def load_sets(
                 copier.stats.hits += 1
                 stats.copies[name] = probe.copy
                 continue
+            live = None
+            if i in live_probes and copier is not None:
+                live, damaged = live_probes[i].result()
+                if damaged:
+                    copier.stats.rebuilt += 1
+                if live is not None and live.prefix is not None and live.prefix.duckdb != duckdb.__version__:
+                    assert early is not None
+                    live, _damaged = early.again(i, member.path)  # judged by another DuckDB: made again
+                if live is not None and live.prefix is not None:
+                    copier.stats.hits += 1
+                    stats.live[name] = live
+                    _judge_tail(con, live, line_limit, stats)
+                    if live.rekeep():
+                        pending_live.append(live)
+                    continue
             # DuckDB can neither open nor name a path that is not UTF-8: the reader's path takes it.
             readable = probe.intact and name == str(member.path)
             sql = _fast_sql(member.path, line_limit) if readable else None
@@ -236,16 +268,50 @@ def load_sets(
                 continue
             stats.fast_sql[name] = sql
             stats.fast_files += 1
+            if live is not None:
+                pending_live.append(live)  # its first copy, from the file itself
             if copier is not None and probe.key is not None and probe.stat is not None:
                 pending.append((name, probe.key, probe.stat, member.path, sql))
-        if copier is not None and pending:
-            _build_copies(con, copier, pending, stats, cancelled)
+        if copier is not None and (pending or pending_live):
+            _build_copies(con, copier, pending, stats, cancelled, pending_live, line_limit)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+        if early is not None:
+            early.close()
     create_views(con, stats)
     if progress is not None:
         progress(len(members), len(members), "")
     return stats
+
+
+class LiveProbes:
+    """The live files' probes (livecopy.probe), in threads from as soon as the set is known: a caller may
+    start them before DuckDB is imported (run_query), which a probe does not need, so that hashing a
+    live file's first bytes (hashlib releases the GIL) overlaps the import."""
+
+    def __init__(self, sets: list[LogSet], store: CacheStore, line_limit: int, scratch: Path) -> None:
+        self.store = store
+        self.scratch = scratch
+        self.fp = livecopy.fingerprint(line_limit, RULES)
+        members = [m for s in sets for m in s.members]
+        wanted = [
+            (i, m.path)
+            for i, m in enumerate(members)
+            if m.live and not m.stream and display_name(m.path) == str(m.path)
+        ]
+        self._pool = ThreadPoolExecutor(max_workers=max(1, min(2, len(wanted))))
+        self.futures = {i: self._pool.submit(self._probe, i, path) for i, path in wanted}
+
+    def _probe(self, i: int, path: Path, use_kept: bool = True) -> tuple[livecopy.LiveRead | None, bool]:
+        tail = self.scratch / f"{livecopy.TAIL_NAME}-{i}"
+        return livecopy.probe(self.store, self.fp, path, str(path), tail, use_kept)
+
+    def again(self, i: int, path: Path) -> tuple[livecopy.LiveRead | None, bool]:
+        """Member `i`'s probe made again, its kept copy not used (only replaced when a new one is kept)."""
+        return self._probe(i, path, use_kept=False)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _build_copies(
@@ -254,9 +320,13 @@ def _build_copies(
     pending: list[tuple[str, str, os.stat_result, Path, str]],
     stats: LoadStats,
     cancelled: Callable[[], bool] | None,
+    pending_live: list[livecopy.LiveRead],
+    line_limit: int,
 ) -> None:
     """The missing copies, two archives at a time (a COPY inflates one gzip stream on one core), each on a
-    cursor of its own; an archive whose copy fails stays on the fast path (demote_failing as before)."""
+    cursor of its own; an archive whose copy fails stays on the fast path (demote_failing as before).
+    The live files' copies first (a first one judges the whole file: the longest job): a first copy that
+    fails leaves its file read whole; a longer one that fails, the one kept and the tail."""
 
     def one(job: tuple[str, str, os.stat_result, Path, str]) -> tuple[str, columnar.Copy | None]:
         name, key, st, path, sql = job
@@ -268,12 +338,73 @@ def _build_copies(
         finally:
             cur.close()
 
+    def live_one(live: livecopy.LiveRead) -> livecopy.Prefix | None:
+        if cancelled is not None and cancelled():
+            return None
+        judged = stats.fast_sql[live.name] if live.prefix is None else live.tail_sql
+        if judged is None:
+            return None
+        cur = con.cursor()
+        try:
+            return livecopy.keep(cur, copier.store, live, judged)
+        finally:
+            cur.close()
+
     with ThreadPoolExecutor(max_workers=max(1, min(2, os.cpu_count() or 1))) as builders:
+        kept = [builders.submit(live_one, live) for live in pending_live]
         for name, copy in builders.map(one, pending):
             if copy is not None:
                 stats.copies[name] = copy
+        for live, fut in zip(pending_live, kept, strict=True):
+            prefix = fut.result()
+            if prefix is None:
+                copier.stats.failed += 1
+                if live.prefix is None:
+                    continue  # read whole, as without a copy
+            else:
+                copier.stats.built += 1
+                first = live.prefix is None
+                live.prefix = prefix
+                if first:
+                    _judge_tail(con, live, line_limit, stats)
+            stats.live[live.name] = live
     if cancelled is not None and cancelled():
         raise LoadCancelled()
+
+
+def _judge_tail(con: Any, live: livecopy.LiveRead, line_limit: int, stats: LoadStats) -> None:
+    """The bytes after a live file's copy, as any file: DuckDB's judged lines over their copy in the
+    scratch directory, else the reader's and parser's rows in the tail tables."""
+    if live.tail is None:
+        return
+    sql = _fast_sql(live.tail, line_limit)
+    if sql is not None:
+        live.tail_sql = livecopy.numbered(sql, live.base_lines)
+    else:
+        _load_tail_slow(con, live, line_limit, stats)
+
+
+def _load_tail_slow(con: Any, live: livecopy.LiveRead, line_limit: int, stats: LoadStats) -> None:
+    """A live file's tail through the reader and parser (from its copy: the bytes hashed), its lines and
+    warnings numbered in the whole file, the warnings naming the live file."""
+    source = live.tail
+    assert source is not None
+    live.tail_sql = None
+    live.tail_slow = True
+    warnings: list[SourceWarning] = []
+
+    def rows() -> Iterator[tuple[Any, ...]]:
+        n = live.base_lines
+        for lines, cut in read_batches(source, warnings, line_limit, archive=False, start_line=live.base_lines):
+            for i, text in enumerate(lines):
+                row = _row(parse_line(text, i in cut) if cut else parse_line(text), live.name, n + i + 1)
+                if row is not None:
+                    yield row
+            n += len(lines)
+
+    _bulk_load(con, rows(), "tail_entries", "tail_errors")
+    tail = str(source)
+    stats.warnings.extend(SourceWarning(str(live.path), w.message) if w.file == tail else w for w in warnings)
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,6 +436,19 @@ def create_views(con: Any, stats: LoadStats, since_ms: int | None = None) -> Non
     parts_e = ["SELECT * FROM slow_entries"]
     parts_p = ["SELECT * FROM slow_errors"]
     for name in stats.files:
+        live = stats.live.get(name)
+        if live is not None and live.prefix is not None:
+            lit = sql_literal(name)
+            parts_e.append(livecopy.entries_sql(live.prefix, name))
+            parts_p.append(livecopy.errors_sql(live.prefix, name))
+            if live.tail_sql is not None:
+                after = f"SELECT * FROM ({live.tail_sql}) WHERE line > {int(live.prefix.lines)}"
+                parts_e.append(_FILE_ENTRIES.format(file=lit, judged=after))
+                parts_p.append(_FILE_ERRORS.format(file=lit, judged=after))
+            elif live.tail_slow:
+                parts_e.append(f"SELECT * FROM tail_entries WHERE file = {lit}")
+                parts_p.append(f"SELECT * FROM tail_errors WHERE file = {lit}")
+            continue
         copy = stats.copies.get(name)
         if copy is not None:
             parts_e.append(columnar.entries_sql(copy, name))
@@ -326,6 +470,28 @@ def demote_failing(con: Any, stats: LoadStats, line_limit: int, live: frozenset[
     DuckDB cannot read (removed meanwhile by another instance's prune) gives way to its archive, a fast
     file DuckDB cannot read goes to the slow path; recreate the views; returns how many were moved."""
     moved = 0
+    for name, kept in list(stats.live.items()):
+        if kept.prefix is None:
+            continue
+        try:
+            con.execute(f"SELECT count(*) FROM read_parquet({sql_literal(str(kept.prefix.path))})").fetchall()
+        except Exception:  # noqa: BLE001 - duckdb.Error and kin: gone or unreadable since it was checked
+            del stats.live[name]  # the file whole, as without a copy
+            moved += 1
+            if name not in stats.fast_sql:
+                sql = _fast_sql(kept.path, line_limit)
+                if sql is None:
+                    _load_slow(con, kept.path, name, line_limit, stats, archive=False)
+                else:
+                    stats.fast_sql[name] = sql
+                    stats.fast_files += 1
+            continue
+        if kept.tail_sql is not None:
+            try:
+                con.execute(f"SELECT count(p), sum(length(raw)) FROM ({kept.tail_sql})").fetchall()
+            except Exception:  # noqa: BLE001 - DuckDB cannot read the tail as our reader would
+                _load_tail_slow(con, kept, line_limit, stats)
+                moved += 1
     for name, copy in list(stats.copies.items()):
         try:
             con.execute(f"SELECT count(*) FROM read_parquet({sql_literal(str(copy.path))})").fetchall()
@@ -342,7 +508,7 @@ def demote_failing(con: Any, stats: LoadStats, line_limit: int, live: frozenset[
                 stats.fast_sql[name] = sql
                 stats.fast_files += 1
     for name, judged in list(stats.fast_sql.items()):
-        if name in stats.copies:
+        if name in stats.copies or name in stats.live:
             continue  # read through its kept copy
         try:
             con.execute(f"SELECT count(p), sum(length(raw)) FROM ({judged})").fetchall()
@@ -434,6 +600,8 @@ def _row(item: Entry | ParseError | None, name: str, line: int) -> tuple[Any, ..
 
 
 def _load_slow(con: Any, path: Path, name: str, line_limit: int, stats: LoadStats, archive: bool) -> None:
+    """A file through the project's reader and parser, into the slow tables."""
+
     def rows() -> Iterator[tuple[Any, ...]]:
         n = 0
         for lines, cut in read_batches(path, stats.warnings, line_limit, archive=archive):
@@ -451,8 +619,11 @@ def _load_slow(con: Any, path: Path, name: str, line_limit: int, stats: LoadStat
 _BATCH_ROWS = 50_000
 
 
-def _bulk_load(con: Any, rows: Iterable[tuple[Any, ...]]) -> None:
-    """Entries ("E", ...) and parse errors ("P", ...) from Python into slow_entries and slow_errors.
+def _bulk_load(
+    con: Any, rows: Iterable[tuple[Any, ...]], entries_table: str = "slow_entries", errors_table: str = "slow_errors"
+) -> None:
+    """Entries ("E", ...) and parse errors ("P", ...) from Python into slow_entries and slow_errors
+    (or the tables named, of their columns).
 
     In batches of NumPy arrays that DuckDB scans where they are: nothing is written to disk (a temporary
     CSV file wrote 22 MB/s and filled a small TMPDIR), and memory stays a batch's worth.
@@ -463,42 +634,41 @@ def _bulk_load(con: Any, rows: Iterable[tuple[Any, ...]]) -> None:
         if row[0] == "E":
             entries.append(row)
             if len(entries) >= _BATCH_ROWS:
-                _insert(con, "slow_entries", entries)
+                _insert(con, entries_table, "E", entries)
                 entries = []
         else:
             errors.append(row)
             if len(errors) >= _BATCH_ROWS:
-                _insert(con, "slow_errors", errors)
+                _insert(con, errors_table, "P", errors)
                 errors = []
     if entries:
-        _insert(con, "slow_entries", entries)
+        _insert(con, entries_table, "E", entries)
     if errors:
-        _insert(con, "slow_errors", errors)
+        _insert(con, errors_table, "P", errors)
 
 
+# By the rows' kind: entries (E), parse errors (P).
 _INSERT = {
-    "slow_entries": (
-        "INSERT INTO slow_entries SELECT make_timestamp(c1 * 1000), c2, c3, c4, c5, c6, c7, c8, c1 FROM {b}"
-    ),
-    "slow_errors": "INSERT INTO slow_errors SELECT c1, c2, c3, c4 FROM {b}",
+    "E": "INSERT INTO {t} SELECT make_timestamp(c1 * 1000), c2, c3, c4, c5, c6, c7, c8, c1 FROM {b}",
+    "P": "INSERT INTO {t} SELECT c1, c2, c3, c4 FROM {b}",
 }
-_INT_COLUMNS = {"slow_entries": (1, 8), "slow_errors": (2,)}
-_FLOAT_COLUMNS = {"slow_entries": (4,), "slow_errors": ()}
+_INT_COLUMNS = {"E": (1, 8), "P": (2,)}
+_FLOAT_COLUMNS = {"E": (4,), "P": ()}
 
 
-def _insert(con: Any, table: str, rows: list[tuple[Any, ...]]) -> None:
+def _insert(con: Any, table: str, kind: str, rows: list[tuple[Any, ...]]) -> None:
     import numpy as np  # a dependency of --query (DuckDB's Python functions need it too)
 
     batch: dict[str, Any] = {}
     for i, column in enumerate(zip(*rows, strict=True)):
         if i == 0:
             continue  # the kind
-        dtype: Any = np.int64 if i in _INT_COLUMNS[table] else np.float64 if i in _FLOAT_COLUMNS[table] else object
+        dtype: Any = np.int64 if i in _INT_COLUMNS[kind] else np.float64 if i in _FLOAT_COLUMNS[kind] else object
         batch[f"c{i}"] = np.array(column, dtype=dtype)
     name = "execlog_batch"
     con.register(name, batch)
     try:
-        con.execute(_INSERT[table].format(b=name))
+        con.execute(_INSERT[kind].format(t=table, b=name))
     finally:
         con.unregister(name)
 

@@ -16,6 +16,7 @@ from execlog_tui.core.config import Config
 from execlog_tui.core.parser import LINE_LIMIT
 from execlog_tui.query.load import (
     WINDOW_BUCKETS,
+    LiveProbes,
     LoadCancelled,
     LoadProgress,
     LoadStats,
@@ -113,9 +114,20 @@ def run_query(
     if not any(m.path.exists() for s in sets for m in s.members):
         raise NoInput("no log file to read in " + ", ".join(str(p) for p in paths or ["execution.log"]))
     sql = resolve_query(query, config)
-    import duckdb  # only now: the dashboard does not pay for the SQL engine until a query runs
-
     scratch = Path(tempfile.mkdtemp(prefix="execlog-query-"))
+    tails = scratch / "tails"
+    early = None
+    try:
+        tails.mkdir()
+        if store is not None:
+            early = LiveProbes(sets, store, line_limit, tails)  # hashing while DuckDB is imported
+        import duckdb  # only now: the dashboard does not pay for the SQL engine until a query runs
+    except BaseException:
+        if early is not None:
+            early.close()
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise
+
     live = frozenset(display_name(m.path) for s in sets for m in s.members if m.live)
     # In memory; spills to scratch/spill beyond memory_limit. No extension is fetched or loaded on demand.
     con = duckdb.connect(config=_LOCKED_EXTENSIONS)
@@ -129,7 +141,16 @@ def run_query(
             _watch(con, stop, cancelled, query_progress)
         con.execute("SET temp_directory = $t", {"t": str(scratch / "spill")})  # a parameter: TMPDIR may hold '
         con.execute("SET preserve_insertion_order = true")  # line numbers follow the file order
-        stats = load_sets(con, sets, line_limit=line_limit, progress=progress, cancelled=cancelled, store=store)
+        stats = load_sets(
+            con,
+            sets,
+            line_limit=line_limit,
+            progress=progress,
+            cancelled=cancelled,
+            store=store,
+            scratch=tails,
+            early=early,
+        )
         _lock_down(con, stats, scratch, writable)
 
         materialized = False
@@ -213,6 +234,8 @@ def run_query(
         )
     finally:
         stop.set()
+        if early is not None:
+            early.close()  # when loading did not (a failure before it)
         con.close()
         shutil.rmtree(scratch, ignore_errors=True)
         if store is not None:
@@ -246,8 +269,10 @@ def _lock_down(con: Any, stats: LoadStats, scratch: Path, writable: Path | None 
     """From here on the SQL reads only the set's files and writes only DuckDB's spill directory: no
     read_text('/etc/shadow'), COPY ... TO, ATTACH of a file, INSTALL; and it cannot SET its way back."""
     # A kept copy's archive too: read through the fast path if its copy goes missing (demote_failing).
-    names = [*stats.fast_sql, *(n for n in stats.copies if n not in stats.fast_sql)]
+    # A live file read through its kept copy too, for the same reason.
+    names = list(dict.fromkeys([*stats.fast_sql, *stats.copies, *stats.live]))
     files = [str(stats.paths[name]) for name in names] + [str(c.path) for c in stats.copies.values()]
+    files += [str(live.prefix.path) for live in stats.live.values() if live.prefix is not None]
     if writable is not None:
         files.append(str(writable))  # a partitioned COPY opens the directory itself
     con.execute("SET allowed_paths = $p", {"p": files})

@@ -419,6 +419,7 @@ def read_batches(
     hold_open: bool = True,
     stream: bool = False,
     start: int = 0,
+    start_line: int = 0,
 ) -> Iterator[Batch]:
     """Yield (lines, cut) batches for one file; problems become SourceWarnings, never exceptions.
 
@@ -429,7 +430,8 @@ def read_batches(
     live file's history, when a follower takes over from there). `hold_open=False`: no descriptor held
     between reads (many files read at once). `stream`: standard input or a FIFO, read once to its end.
     `start`: where in a plain file to begin (the first byte of a line; `max_bytes` still counts from
-    the file's start): a tail read without the lines before it.
+    the file's start): a tail read without the lines before it. `start_line`: the lines before the
+    bytes read (a plain file's), so that warnings name lines of the whole file.
     """
     return cast(
         Iterator[Batch],
@@ -444,6 +446,7 @@ def read_batches(
             hold_open=hold_open,
             stream=stream,
             start=start,
+            start_line=start_line,
         ),
     )
 

@@ -63,12 +63,12 @@ def _three_ways(paths: list[str | Path], store: CacheStore, queries: list[str] =
 def test_sample_sets_cold_warm_and_no_cache_agree(tmp_path: Path) -> None:
     store = CacheStore(tmp_path / "cache")
     _three_ways([SEED], store)
-    assert _items(store) == 0  # a live file alone: nothing kept
+    assert _items(store) == 2  # a live file alone: the copy of its lines and its side item (livecopy.py)
     _three_ways([ROTATED], store)
     archives = len(list(ROTATED.glob("execution.log.*")))
-    assert _items(store) == 2 * archives  # a copy and its checksum each
+    assert _items(store) == 2 * archives + 4  # a copy and its checksum each, and each live file's
     warm = run_query([ROTATED], ROW_SQL, store=store)
-    assert warm.stats is not None and warm.stats.cache is not None and warm.stats.cache.hits == archives
+    assert warm.stats is not None and warm.stats.cache is not None and warm.stats.cache.hits == archives + 1
 
 
 def _random_lines(rng: random.Random, n: int, start_ms: int) -> list[str]:
@@ -136,7 +136,7 @@ def test_generated_set_and_a_rotation_that_renames(tmp_path: Path) -> None:
     renamed |= {str(d / f"execution.log.{o}.gz"): str(d / f"execution.log.{n}.gz") for o, n in [(3, 4), (2, 3)]}
     after = run_query([d / "execution.log"], ALL_ENTRIES, store=store)
     assert after.stats is not None and after.stats.cache is not None
-    assert after.stats.cache.hits == 3 and after.stats.cache.built == 0
+    assert after.stats.cache.hits == 4 and after.stats.cache.built == 0  # the live file's copy too
     assert _items(store) == n  # nothing new kept: every archive hit
     file_col = after.columns.index("file")
     expected = sorted(tuple(renamed.get(v, v) if i == file_col else v for i, v in enumerate(r)) for r in before)
@@ -187,7 +187,8 @@ def test_an_archive_the_slow_path_reads_is_not_kept(tmp_path: Path) -> None:
     plain = run_query([d / "execution.log"], ALL_ENTRIES, line_limit=100)
     cold = run_query([d / "execution.log"], ALL_ENTRIES, line_limit=100, store=store)
     assert cold.rows == plain.rows
-    assert _items(store) == 0
+    assert _items(store) == 2  # the live file's copy and its side item: no archive's
+    assert not list((store.dir / "parquet").rglob("*.parquet"))
 
 
 def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
