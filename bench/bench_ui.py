@@ -134,6 +134,10 @@ async def run(path: Path, args: argparse.Namespace) -> dict[str, Any]:
     from execlog_tui.ui.app import ExeclogApp
     from execlog_tui.ui.logview import LogView
 
+    if not args.history_here:
+        from execlog_tui.cache.plans import prepare_workers
+
+        prepare_workers()  # as the CLI does: without it no child can start under Textual (stderr replaced)
     lines = args.lines
     out: dict[str, Any] = {"lines": lines, "rate": args.rate, "seconds": args.seconds, "refresh_hz": args.refresh}
     session = MonitorSession([str(path)], Config(), ring_capacity=lines, follow=True, history_process=True)
@@ -301,6 +305,8 @@ async def run(path: Path, args: argparse.Namespace) -> dict[str, Any]:
             await asyncio.sleep(0.05)
         out["history_s"] = time.perf_counter() - t0
         history_total = session.ring.total
+        out["history_in_child"] = session.history_in_child and not any("own process" in e for e in session.events)
+        print(f"history read in {'a child process' if out['history_in_child'] else 'this process'}")
         print(
             f"history of {lines:,} lines read and shown in {out['history_s']:.2f} s "
             f"(ring holds {len(session.ring):,}, total {history_total:,})"
@@ -570,6 +576,12 @@ def main() -> int:
         "--tracemalloc",
         action="store_true",
         help="trace Python allocations from the start; print them by file with the full buffer (slows it)",
+    )
+    ap.add_argument(
+        "--history-here",
+        action="store_true",
+        help="read the history in this process (the dashboard reads it in a child; before this flag the"
+        " bench did not start the child's resource tracker as the CLI does, so its child never started)",
     )
     ap.add_argument("--trim", action="store_true", help="with the full buffer, also RSS after glibc's malloc_trim(0)")
     args = ap.parse_args()

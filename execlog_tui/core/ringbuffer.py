@@ -9,6 +9,7 @@ flags are what a filter needs without parsing (see `fields_of`).
 
 from __future__ import annotations
 
+from array import array
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import overload
@@ -102,33 +103,48 @@ UNKNOWN_TS = 1 << 62  # stands for "some line of unknown time": later than any w
 class Origins:
     """Where each line of a ring came from (file, line number), kept as segments of consecutive lines,
     and how new the lines that left the ring were (whether the ring still holds every line of a
-    window). Lines are numbered by their absolute index: 0 is the first line ever appended."""
+    window). Lines are numbered by their absolute index: 0 is the first line ever appended.
 
-    __slots__ = ("_starts", "_segs", "_head", "_dropped_newest")
+    A segment is four machine integers in arrays (its start, its first line number, its newest
+    timestamp, its file's index in `_names`, -1 for none): a followed log that writes a line at a time
+    makes a segment per line, and a tuple of Python ints each took ~140 bytes (14 MB for a full ring)."""
+
+    __slots__ = ("_starts", "_firsts", "_newest", "_files", "_names", "_ids", "_head", "_dropped_newest")
 
     def __init__(self) -> None:
-        self._starts: list[int] = []
-        self._segs: list[tuple[str | None, int, int]] = []  # (file, first line number, newest ts)
+        self._starts = array("q")
+        self._firsts = array("q")  # the segment's first line number in its file (0: no file)
+        self._newest = array("q")  # the newest timestamp among its lines
+        self._files = array("i")  # index in _names, -1 when the lines' origin is unknown
+        self._names: list[str] = []
+        self._ids: dict[str, int] = {}
         self._head = 0  # segments before it have left the ring
         self._dropped_newest: int | None = None  # the newest ts of a line that left the ring
+
+    def _push(self, start: int, file: int, first: int, newest_ts: int) -> None:
+        self._starts.append(start)
+        self._files.append(file)
+        self._firsts.append(first)
+        self._newest.append(newest_ts)
 
     def add(self, start: int, n: int, file: str | None, lines: Sequence[int] | None, newest_ts: int) -> None:
         """n lines appended at absolute index `start`: their line numbers in `file` (None: unknown)."""
         if n <= 0:
             return
         if file is None or lines is None:
-            segs = self._segs
-            if len(segs) > self._head and segs[-1][0] is None:
-                self._segs[-1] = (None, 0, max(segs[-1][2], newest_ts))  # extend the origin-less run
+            if len(self._files) > self._head and self._files[-1] < 0:
+                self._newest[-1] = max(self._newest[-1], newest_ts)  # extend the origin-less run
                 return
-            self._starts.append(start)
-            segs.append((None, 0, newest_ts))
+            self._push(start, -1, 0, newest_ts)
             return
+        fid = self._ids.get(file)
+        if fid is None:
+            fid = self._ids[file] = len(self._names)
+            self._names.append(file)
         first = 0
         for i in range(1, n + 1):
             if i == n or lines[i] != lines[i - 1] + 1:
-                self._starts.append(start + first)
-                self._segs.append((file, lines[first], newest_ts))
+                self._push(start + first, fid, lines[first], newest_ts)
                 first = i
 
     def note_dropped(self, newest_ts: int | None) -> None:
@@ -139,46 +155,48 @@ class Origins:
 
     def prune(self, first_kept: int) -> None:
         """Forget the segments that lie wholly before absolute index `first_kept`."""
-        starts, segs = self._starts, self._segs
+        starts, newest = self._starts, self._newest
         head = self._head
         while head + 1 < len(starts) and starts[head + 1] <= first_kept:
-            self.note_dropped(segs[head][2])
+            self.note_dropped(newest[head])
             head += 1
         if head < len(starts) and starts[head] < first_kept:
             # Partly dropped: what left may be as new as the segment's newest line.
-            self.note_dropped(segs[head][2])
+            self.note_dropped(newest[head])
         if head > 1024 and head * 2 > len(starts):
-            del starts[:head], segs[:head]
+            for column in (starts, self._firsts, newest, self._files):
+                del column[:head]
             head = 0
         self._head = head
 
     def clear(self, dropped_from: int) -> None:
         self.prune(dropped_from)
-        for seg in self._segs[self._head :]:
-            self.note_dropped(seg[2])
-        self._starts, self._segs, self._head = [], [], 0
+        if len(self._newest) > self._head:
+            self.note_dropped(max(self._newest[self._head :]))
+        self._starts, self._firsts, self._newest, self._files = array("q"), array("q"), array("q"), array("i")
+        self._head = 0
 
     def origin(self, absolute: int) -> tuple[str, int] | None:
         i = bisect_right(self._starts, absolute, self._head) - 1
         if i < self._head:
             return None
-        file, first, _ts = self._segs[i]
-        return None if file is None else (file, first + absolute - self._starts[i])
+        fid = self._files[i]
+        return None if fid < 0 else (self._names[fid], self._firsts[i] + absolute - self._starts[i])
 
     def span(self, first: int, n: int) -> list[tuple[str, int] | None]:
         """The origins of the n lines from absolute index `first` on."""
         out: list[tuple[str, int] | None] = []
-        starts, segs = self._starts, self._segs
+        starts = self._starts
         i = bisect_right(starts, first, self._head) - 1
         at, end = first, first + n
         while at < end:
             nxt = starts[i + 1] if i + 1 < len(starts) else end
             count = min(nxt, end) - at
-            file, line0, _ts = segs[i] if i >= self._head else (None, 0, 0)
-            if file is None:
+            fid = self._files[i] if i >= self._head else -1
+            if fid < 0:
                 out.extend([None] * count)
             else:
-                base = line0 + at - starts[i]
+                file, base = self._names[fid], self._firsts[i] + at - starts[i]
                 out.extend([(file, base + k) for k in range(count)])
             at += count
             i += 1

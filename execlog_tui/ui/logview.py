@@ -37,6 +37,7 @@ REFILTER_AT_ONCE = 20_000
 REFILTER_STEP_S = 0.025
 REFILTER_SHOW_S = 0.2  # how often the lines kept so far and the progress are redrawn meanwhile
 _REFILTER_SLICE = 512  # lines between two looks at the clock
+_WIDEN_SLICE = 4096  # lines measured at once (`_widen_all`): a few hundred KiB of str at a time
 WARNING_STATUSES = frozenset({"WARNING", "DEGRADED", "RETRY"})
 MUTED_STATUSES = frozenset({"DEBUG", "SKIPPED"})
 PARSE_MARK = "✗ PARSE "
@@ -274,6 +275,12 @@ class LogView(ScrollView, can_focus=True):
     def _widen_all(self, width: int, fresh: range) -> int:
         """`_widen` over the fresh positions, without a Python step per line in the common case: at
         50,000 lines/s a refresh brings ~12,000 lines, of which the screen shows a few dozen."""
+        if len(fresh) > _WIDEN_SLICE:
+            # A whole buffer (the history's first pull) a slice at a time: decoded at once, its 100,000
+            # lines as str took ~20 MB for an instant, which the allocator kept (RSS) long after.
+            for at in range(fresh.start, fresh.stop, _WIDEN_SLICE):
+                width = self._widen_all(width, range(at, min(at + _WIDEN_SLICE, fresh.stop)))
+            return width
         if not fresh:
             return width
         start, stop = fresh.start, fresh.stop
@@ -333,10 +340,12 @@ class LogView(ScrollView, can_focus=True):
         else:
             keep, shown, seqs = self._keeper(), self._shown, self._seqs
             held_flags = self._flags
-            for pos, raw in zip(fresh, self._raw_span(fresh.start, fresh.stop), strict=True):
-                if keep(raw, held_flags[pos]):
-                    shown.append(seqs[pos])
-                    width = widen(width, pos, raw)
+            for at in range(fresh.start, fresh.stop, _WIDEN_SLICE):
+                part = range(at, min(at + _WIDEN_SLICE, fresh.stop))
+                for pos, raw in zip(part, self._raw_span(part.start, part.stop), strict=True):
+                    if keep(raw, held_flags[pos]):
+                        shown.append(seqs[pos])
+                        width = widen(width, pos, raw)
         self._width = min(width, MAX_VIRTUAL_WIDTH)
         self._sync_size()
         return added
