@@ -67,7 +67,8 @@ class KindInfo:
 
 class CacheStore:
     def __init__(self, directory: Path | None = None, limit: int | None = None) -> None:
-        self.dir = directory if directory is not None else default_dir()
+        # Absolute: a relative --cache-dir is the directory it names now, whatever is made inside it.
+        self.dir = (directory if directory is not None else default_dir()).absolute()
         self.limit = limit
         self.write_errors = 0  # saves that failed (read-only or full directory): the run goes on
 

@@ -215,6 +215,11 @@ def probe(
                             break
                         out.write(chunk)
                         left -= len(chunk)
+                if end > start:
+                    f.seek(start)
+                    if f.read(2) == GZIP_MAGIC:
+                        # Its tail would read as a compressed file of its own: the file is read whole.
+                        return None, damaged
             finally:
                 if out is not None:
                     out.close()

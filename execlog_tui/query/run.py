@@ -171,6 +171,7 @@ def run_query(
                 except (
                     duckdb.InvalidInputException,
                     duckdb.IOException,
+                    duckdb.PermissionException,  # a kept copy gone since its check: a pattern matching nothing
                     duckdb.ConversionException,
                     duckdb.InternalException,
                 ) as exc:

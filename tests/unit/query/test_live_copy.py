@@ -250,3 +250,32 @@ def test_a_file_grown_past_the_tail_limit_is_judged_whole_again(
     assert again["hits"] == 0 and again["built"] == 1 and again["kept_lines"] == live.read_bytes().count(b"\n")
     assert len(_copies(store)) == 1
     assert _agree(live, store, queries)["hits"] == 1
+
+
+def test_a_tail_that_begins_as_gzip_does_reads_the_file_whole(tmp_path: Path) -> None:
+    """The bytes after the kept copy start with gzip's magic (a parse error line): the tail is not
+    read as a compressed file of its own (it raised), the file is read whole, as without the cache."""
+    d = tmp_path / "logs"
+    d.mkdir()
+    live = d / "execution.log"
+    rng = random.Random(9)
+    live.write_text("\n".join(_random_lines(rng, 300, 80_000_000_000)) + "\n")
+    store = CacheStore(tmp_path / "cache")
+    assert _agree(live, store)["built"] == 1
+    _append(live, b"\x1f\x8b junk line\n2025-09-10T01:00:00.000Z|API|CALL|5|SUCCESS|after\n")
+    got = _agree(live, store)
+    assert got["kept_lines"] == 0 and got["failed"] == 0
+    _append(live, ("\n".join(_random_lines(rng, 50, 90_000_000_000)) + "\n").encode())
+    assert _agree(live, store)["kept_lines"] == 0
+
+
+def test_a_relative_cache_directory_keeps_items(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    d = tmp_path / "logs"
+    d.mkdir()
+    live = d / "execution.log"
+    live.write_text("\n".join(_random_lines(random.Random(2), 100, 80_000_000_000)) + "\n")
+    monkeypatch.chdir(tmp_path)
+    store = CacheStore(Path("rel-cache"))
+    assert _agree(live, store, [ALL_ENTRIES])["built"] == 1 and store.write_errors == 0
+    assert len(_copies(CacheStore(tmp_path / "rel-cache"))) == 1
+    assert _agree(live, store, [ALL_ENTRIES])["hits"] == 1
