@@ -219,17 +219,17 @@ typedef struct {
     int m[MAXM];
 } Line;
 
-/* Parse one line [p, le) (no newline). P_OK fills `out`; P_SKIP: well-formed and after `until`. */
-static int
-parse(Scanner *s, const char *p, const char *le, int64_t until, Line *out)
+/* A line's timestamp as C reads it, [p, le) holding at least 20 bytes: 'YYYY-MM-DDTHH:MM:SS' (shape
+ * only: the date is checked by epoch_of), an optional fraction of 1..GRAMMAR_FRACTION_DIGITS digits
+ * (its milliseconds in *ms), an optional Z, then the separator, whose position it returns; NULL for
+ * anything else (a zone offset among them): Python decides. */
+static const char *
+ts_head(const char *p, const char *le, int64_t *ms_out)
 {
-    Py_ssize_t n = le - p;
-    if (n < 30)
-        return P_SPECIAL;
     if (!(ISD(p[0]) && ISD(p[1]) && ISD(p[2]) && ISD(p[3]) && p[4] == '-' && ISD(p[5]) && ISD(p[6])
           && p[7] == '-' && ISD(p[8]) && ISD(p[9]) && p[10] == 'T' && ISD(p[11]) && ISD(p[12])
           && p[13] == ':' && ISD(p[14]) && ISD(p[15]) && p[16] == ':' && ISD(p[17]) && ISD(p[18])))
-        return P_SPECIAL;
+        return NULL;
     const char *q = p + 19;
     int64_t ms = 0;
     if (*q == '.') {
@@ -239,7 +239,7 @@ parse(Scanner *s, const char *p, const char *le, int64_t until, Line *out)
             q++;
         Py_ssize_t nf = q - f;
         if (nf < 1 || nf > GRAMMAR_FRACTION_DIGITS)
-            return P_SPECIAL;
+            return NULL;
         ms = (f[0] - '0') * 100;
         if (nf > 1)
             ms += (f[1] - '0') * 10;
@@ -249,6 +249,21 @@ parse(Scanner *s, const char *p, const char *le, int64_t until, Line *out)
     if (q < le && *q == 'Z')
         q++;
     if (q >= le || *q != GRAMMAR_SEP)
+        return NULL;
+    *ms_out = ms;
+    return q;
+}
+
+/* Parse one line [p, le) (no newline). P_OK fills `out`; P_SKIP: well-formed and after `until`. */
+static int
+parse(Scanner *s, const char *p, const char *le, int64_t until, Line *out)
+{
+    Py_ssize_t n = le - p;
+    if (n < 30)
+        return P_SPECIAL;
+    int64_t ms;
+    const char *q = ts_head(p, le, &ms);
+    if (q == NULL)
         return P_SPECIAL; /* a zone offset, or anything else: Python decides */
     int64_t sec = epoch_of(s, p);
     if (sec == EPOCH_NONE)
@@ -802,29 +817,9 @@ entry_ts(const char *p, Py_ssize_t n, char *last_prefix, int64_t *last_epoch, in
     const char *le = p + n;
     if (n < 20)
         return INT64_MIN;
-    if (!(ISD(p[0]) && ISD(p[1]) && ISD(p[2]) && ISD(p[3]) && p[4] == '-' && ISD(p[5]) && ISD(p[6])
-          && p[7] == '-' && ISD(p[8]) && ISD(p[9]) && p[10] == 'T' && ISD(p[11]) && ISD(p[12])
-          && p[13] == ':' && ISD(p[14]) && ISD(p[15]) && p[16] == ':' && ISD(p[17]) && ISD(p[18])))
-        return INT64_MIN;
-    const char *q = p + 19;
-    int64_t ms = 0;
-    if (*q == '.') {
-        q++;
-        const char *f = q;
-        while (q < le && ISD(*q))
-            q++;
-        Py_ssize_t nf = q - f;
-        if (nf < 1 || nf > GRAMMAR_FRACTION_DIGITS)
-            return INT64_MIN;
-        ms = (f[0] - '0') * 100;
-        if (nf > 1)
-            ms += (f[1] - '0') * 10;
-        if (nf > 2)
-            ms += f[2] - '0';
-    }
-    if (q < le && *q == 'Z')
-        q++;
-    if (q >= le || *q != GRAMMAR_SEP)
+    int64_t ms;
+    const char *q = ts_head(p, le, &ms);
+    if (q == NULL)
         return INT64_MIN;
     int64_t sec;
     if (*have && memcmp(p, last_prefix, 19) == 0)
