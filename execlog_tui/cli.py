@@ -16,7 +16,7 @@ from execlog_tui import __version__
 from execlog_tui.core.sanitize import print_message, sanitize
 
 if TYPE_CHECKING:
-    from execlog_tui.cache.plans import CacheOptions
+    from execlog_tui.cache.options import CacheOptions
     from execlog_tui.core.config import Config
     from execlog_tui.session import Session
 
@@ -476,7 +476,7 @@ def max_buffer_lines(config: Config) -> int:
 
 
 def cache_options(args: argparse.Namespace) -> CacheOptions:
-    from execlog_tui.cache.plans import CacheOptions
+    from execlog_tui.cache.options import CacheOptions
 
     return CacheOptions(
         directory=getattr(args, "cache_dir", None),
@@ -583,7 +583,9 @@ def run_batch(args: argparse.Namespace) -> int:
             until = parse_user_time(args.at, newest_entry_ts(sets, engine.is_future))
         except ValueError as e:
             raise UsageError(f"--at: {e}") from None
-    plans = cache_options(args).plans(engine.config, args.line_limit, sets) if until is None else None
+    from execlog_tui.cache.plans import plans_for
+
+    plans = plans_for(cache_options(args), engine.config, args.line_limit, sets) if until is None else None
     result = read_history(sets, engine, until=until, line_limit=args.line_limit, plans=plans)
     if not result.readable:
         raise NoInputError(f"could not read any log file in {', '.join(args.paths or ['execution.log'])}")

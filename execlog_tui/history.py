@@ -26,7 +26,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
-from execlog_tui.cache.plans import CacheOptions
+from execlog_tui.cache.plans import CacheOptions, plans_for
 from execlog_tui.core.config import Config
 from execlog_tui.core.engine import MetricsEngine
 from execlog_tui.core.ringbuffer import classify_lines
@@ -83,7 +83,7 @@ def read_session_history(
     """Feed the history to `engine` (`read_history`, with the cache's plans) and keep its newest
     `ring_capacity` lines classified for the ring, each member's part with its file and line numbers."""
     tail: deque[str] = deque(maxlen=ring_capacity)
-    plans = cache.plans(engine.config, line_limit, history) if cache is not None else None
+    plans = plans_for(cache, engine.config, line_limit, history) if cache is not None else None
     result = read_history(
         history,
         engine,

@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from execlog_tui import __version__
-from execlog_tui.cache.store import DEFAULT_LIMIT_SHARE, MIN_LIMIT, CacheStore, content_key, same_file
+from execlog_tui.cache.options import CacheOptions as CacheOptions
+from execlog_tui.cache.store import CacheStore, content_key, same_file
 from execlog_tui.core.config import Config
 from execlog_tui.core.engine import MetricsEngine
 from execlog_tui.core.fastpath import FastFeeder, available
@@ -66,38 +67,6 @@ def default_jobs() -> int:
     except (AttributeError, OSError):
         cores = os.cpu_count() or 1
     return max(1, min(cores, 4))
-
-
-@dataclass(frozen=True, slots=True)
-class CacheOptions:
-    """The cache options of a run (--cache-dir, --no-cache, --cache-max, --jobs)."""
-
-    directory: str | None = None
-    enabled: bool = True
-    max_mb: int | None = None
-    jobs: int | None = None
-
-    def store(self, archives_bytes: int = 0) -> CacheStore | None:
-        """The store these options ask for (None with --no-cache), limited to --cache-max or a share
-        of the archives' uncompressed size (`archives_bytes`)."""
-        if not self.enabled:
-            return None
-        if self.max_mb is not None:
-            limit = self.max_mb * 1024 * 1024
-        else:
-            limit = max(MIN_LIMIT, int(archives_bytes * DEFAULT_LIMIT_SHARE))
-        return CacheStore(Path(self.directory).expanduser() if self.directory else None, limit)
-
-    def plans(self, config: Config, line_limit: int, sets: Sequence[LogSet]) -> Plans | None:
-        """The feed plans for reading `sets` (a single set: several are merged line by line), or None
-        when they cannot be used (no C scanner) or would do nothing (no store, one process)."""
-        if len(sets) != 1 or not Plans.usable():
-            return None
-        jobs = self.jobs if self.jobs is not None else default_jobs()
-        store = self.store(sum(member_bytes(m) for m in sets[0].archives))
-        if store is None and jobs == 1:
-            return None
-        return Plans(config, line_limit, store, jobs)
 
 
 def _identity(st: os.stat_result) -> tuple[int, int, int, int]:
@@ -486,6 +455,18 @@ NEARLY_KEPT_BYTES = 16 << 20  # what a history may have to feed past its kept st
 
 def _end_key(state_fingerprint: str, st: os.stat_result) -> str:
     return hashlib.sha256(f"live-end\0{state_fingerprint}\0{st.st_dev}\0{st.st_ino}".encode()).hexdigest()
+
+
+def plans_for(cache: CacheOptions, config: Config, line_limit: int, sets: Sequence[LogSet]) -> Plans | None:
+    """The feed plans for reading `sets` (a single set: several are merged line by line) with the options
+    `cache`, or None when they cannot be used (no C scanner) or would do nothing (no store, one process)."""
+    if len(sets) != 1 or not Plans.usable():
+        return None
+    jobs = cache.jobs if cache.jobs is not None else default_jobs()
+    store = cache.store(sum(member_bytes(m) for m in sets[0].archives))
+    if store is None and jobs == 1:
+        return None
+    return Plans(config, line_limit, store, jobs)
 
 
 def nearly_kept(cache: CacheOptions, config: Config, line_limit: int, sets: Sequence[LogSet]) -> bool:

@@ -25,6 +25,8 @@ from execlog_tui.core import grammar
 from execlog_tui.core.engine import MetricsEngine
 from execlog_tui.core.entry import NOT_AN_OPERATION
 from execlog_tui.core.feedplan import PlanRecorder
+from execlog_tui.core.linecount import available as available
+from execlog_tui.core.linecount import count_lines as count_lines
 from execlog_tui.core.parser import SCAN_ABI, line_timestamp
 from execlog_tui.core.parser import scan_extension as _scan
 from execlog_tui.core.windows import NO_SEC, NO_TS, duration_bin
@@ -70,40 +72,6 @@ def _lines_from(block: bytes, pos: int) -> int:
     if pos >= len(block):
         return 0
     return block.count(b"\n", pos) + (0 if block.endswith(b"\n") else 1)
-
-
-def available() -> bool:
-    return _scan is not None
-
-
-def count_lines(block: bytes, limit: int) -> int:
-    """The lines of a block of newline-separated lines (the C line counter), or -1 when one of them is
-    longer than `limit` bytes or the extension is not built: the caller then splits and decodes it."""
-    if _scan is None:
-        return -1
-    if limit > 0 and block.count(b"\n", 0, _DENSE_PROBE) * _DENSE_LINE > _DENSE_PROBE:
-        return _count_dense(block, limit)
-    n: int = _scan.count_lines(block, limit)
-    return n
-
-
-# The C line counter costs a memchr call a line: on a block of blank lines (a gzip bomb of newlines) that
-# is 2 ms per 256 KiB, eight times what one count of the newlines and a probe every `limit` bytes cost.
-# A block whose first bytes hold lines shorter than _DENSE_LINE on average is counted that way.
-_DENSE_PROBE = 256
-_DENSE_LINE = 4
-
-
-def _count_dense(block: bytes, limit: int) -> int:
-    """count_lines by one count of the newlines, and a look at the line holding every limit-th byte: a
-    line longer than `limit` spans more than `limit` bytes, so it holds one of them."""
-    n = len(block)
-    for p in range(limit, n, limit):
-        start = block.rfind(b"\n", 0, p) + 1
-        end = block.find(b"\n", p)
-        if (n if end < 0 else end) - start > limit:
-            return -1
-    return block.count(b"\n") + 1
 
 
 def bin_bounds() -> list[int]:

@@ -112,8 +112,7 @@ _PARSED_TYPE = (
 # the parser's verdict `p`. A duration over 300 characters goes to the parser: 309 digits overflow a float,
 # which the parser calls a parse error and CAST would make infinity.
 _FILE_SQL = """
-SELECT line, raw, valid, t, f2, f3, f4, f5, head_len,
-       CASE WHEN NOT valid THEN execlog_parse(raw) END AS p
+SELECT line, raw, valid, t, f2, f3, f4, f5, head_len, {parse} AS p
 FROM (
     SELECT *, coalesce(ok, false) AS valid
     FROM (
@@ -154,12 +153,18 @@ WHERE valid OR p.kind = 'E'
 
 _FILE_ERRORS = "SELECT {file} AS file, line, raw, p.reason AS reason FROM ({judged}) WHERE NOT valid AND p.kind = 'P'"
 
+# A judged line's `p`: the parser's verdict (execlog_parse, registered by _need_parser) on a line the grammar
+# refused. A file whose every line the grammar accepts (a live file's tail is checked: _judge_tail) is judged
+# without it: DuckDB's Python functions import NumPy, a seventh of a warm query's start.
+_PARSE = "CASE WHEN NOT valid THEN execlog_parse(raw) END"
+_NO_PARSE = f"CAST(NULL AS {_PARSED_TYPE})"
+
 
 # What a file's rows depend on, besides its bytes and the line limit: the grammar and SQL above. A kept
 # copy (columnar.py) is keyed by it; bump ROWS_FORMAT when the rows change in a way this text does not
 # show (the parser's rules are the package's version, also in the key).
 ROWS_FORMAT = 1
-RULES = "\0".join((str(ROWS_FORMAT), _HEAD, _FILE_SQL, _TS_FORMAT, _PARSED_TYPE, _FILE_ENTRIES, _FILE_ERRORS))
+RULES = "\0".join((str(ROWS_FORMAT), _HEAD, _FILE_SQL, _PARSE, _TS_FORMAT, _PARSED_TYPE, _FILE_ENTRIES, _FILE_ERRORS))
 
 
 @dataclass(slots=True)
@@ -177,6 +182,7 @@ class LoadStats:
     cache: columnar.CopyStats | None = None  # None: no store (--no-cache)
     # name -> how the views read that live file through its kept copy (livecopy.py; absent: whole)
     live: dict[str, livecopy.LiveRead] = field(default_factory=dict)
+    parser: bool = False  # execlog_parse is registered (_need_parser)
 
 
 def display_name(path: Path) -> str:
@@ -211,7 +217,6 @@ def load_sets(
 
     con.execute(CREATE_TABLES)
     stats = LoadStats()
-    _register_parser(con, stats)
     members = [m for s in sets for m in s.members]
     copier = None if store is None else columnar.Columnar(store, line_limit, RULES)
     if copier is not None:
@@ -350,6 +355,8 @@ def _build_copies(
         finally:
             cur.close()
 
+    if pending or any(live.prefix is None or _PARSE in (live.tail_sql or "") for live in pending_live):
+        _need_parser(con, stats)
     with ThreadPoolExecutor(max_workers=max(1, min(2, os.cpu_count() or 1))) as builders:
         kept = [builders.submit(live_one, live) for live in pending_live]
         for name, copy in builders.map(one, pending):
@@ -379,7 +386,12 @@ def _judge_tail(con: Any, live: livecopy.LiveRead, line_limit: int, stats: LoadS
         return
     sql = _fast_sql(live.tail, line_limit)
     if sql is not None:
-        live.tail_sql = livecopy.numbered(sql, live.base_lines)
+        bare = sql.replace(_PARSE, _NO_PARSE)
+        try:
+            refused = con.execute(f"SELECT count(*) FROM ({bare}) WHERE NOT valid").fetchall()[0][0]
+        except Exception:  # noqa: BLE001 - duckdb.Error and kin: a query over it fails too (demote_failing)
+            refused = None
+        live.tail_sql = livecopy.numbered(bare if refused == 0 else sql, live.base_lines)
     else:
         _load_tail_slow(con, live, line_limit, stats)
 
@@ -460,6 +472,8 @@ def create_views(con: Any, stats: LoadStats, since_ms: int | None = None) -> Non
         lit = sql_literal(name)
         parts_e.append(_FILE_ENTRIES.format(file=lit, judged=judged))
         parts_p.append(_FILE_ERRORS.format(file=lit, judged=judged))
+    if any(_PARSE in part for part in parts_e):
+        _need_parser(con, stats)
     where = "" if since_ms is None else f" WHERE ts_ms >= {int(since_ms)}"
     con.execute("CREATE OR REPLACE TEMP VIEW entries AS SELECT * FROM (" + "\nUNION ALL\n".join(parts_e) + ")" + where)
     con.execute("CREATE OR REPLACE TEMP VIEW parse_errors AS " + "\nUNION ALL\n".join(parts_p))
@@ -469,6 +483,7 @@ def demote_failing(con: Any, stats: LoadStats, line_limit: int, live: frozenset[
     """After a query failed while reading the files: probe each kept copy and each fast file alone; a copy
     DuckDB cannot read (removed meanwhile by another instance's prune) gives way to its archive, a fast
     file DuckDB cannot read goes to the slow path; recreate the views; returns how many were moved."""
+    _need_parser(con, stats)
     moved = 0
     for name, kept in list(stats.live.items()):
         if kept.prefix is None:
@@ -524,8 +539,11 @@ def demote_failing(con: Any, stats: LoadStats, line_limit: int, live: frozenset[
     return moved
 
 
-def _register_parser(con: Any, stats: LoadStats) -> None:
-    """`execlog_parse(raw)`: the engine's parse_line, for the lines the SQL grammar refuses."""
+def _need_parser(con: Any, stats: LoadStats) -> None:
+    """`execlog_parse(raw)`, registered once: the engine's parse_line, for the lines the SQL grammar refuses."""
+    if stats.parser:
+        return
+    stats.parser = True
 
     def judge(raw: str) -> tuple[Any, ...]:
         stats.rescued_lines += 1
@@ -585,6 +603,7 @@ def _fast_sql(path: Path, line_limit: int) -> str | None:
         compression="gzip" if compressed else "none",
         max_line=int(line_limit),
         newline=newline,
+        parse=_PARSE,
         # Each scan holds a few buffers, and a query may scan every file at once
         # (UNION ALL): DuckDB's default (32 MiB) would not fit the memory limit.
         buffer=max(_BUFFER, 4 * int(line_limit)),

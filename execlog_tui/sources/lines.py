@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from execlog_tui.core.fastpath import available as fastpath_available
-from execlog_tui.core.fastpath import count_lines
+from execlog_tui.core.linecount import available as fastpath_available
+from execlog_tui.core.linecount import count_lines
 
 # Cut-line warnings per file before they are summarised: a file of giant lines must not flood the report.
 MAX_CUT_WARNINGS = 10

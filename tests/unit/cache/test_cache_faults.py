@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from execlog_tui.cache.plans import CacheOptions, Plans
+from execlog_tui.cache.plans import CacheOptions, Plans, plans_for
 from execlog_tui.cache.store import CacheStore
 from execlog_tui.core.config import Config
 from execlog_tui.core.engine import MetricsEngine
@@ -272,7 +272,7 @@ def test_no_cache_keeps_nothing(tmp_path: Path) -> None:
     d, cache = tmp_path / "logs", tmp_path / "cache"
     make_set(d)
     opts = CacheOptions(directory=str(cache), enabled=False, jobs=1)
-    assert opts.plans(Config(), LIMIT, discover([str(d)])) is None
+    assert plans_for(opts, Config(), LIMIT, discover([str(d)])) is None
     assert not cache.exists()
 
 

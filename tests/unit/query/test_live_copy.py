@@ -279,3 +279,28 @@ def test_a_relative_cache_directory_keeps_items(tmp_path: Path, monkeypatch: pyt
     assert _agree(live, store, [ALL_ENTRIES])["built"] == 1 and store.write_errors == 0
     assert len(_copies(CacheStore(tmp_path / "rel-cache"))) == 1
     assert _agree(live, store, [ALL_ENTRIES])["hits"] == 1
+
+
+def test_a_tail_the_grammar_accepts_whole_is_judged_without_the_parser(tmp_path: Path) -> None:
+    """DuckDB's Python functions import NumPy (a seventh of a warm query's start): a warm query whose
+    live tail the SQL grammar accepts line by line registers no parser; one refused line brings it back,
+    and the rows are --no-cache's either way."""
+    d = tmp_path / "logs"
+    _make_set(d)
+    live = d / "execution.log"
+    store = CacheStore(tmp_path / "cache")
+    _agree(live, store)  # the archives' and the live file's copies
+    _append(live, b"2025-09-10T01:00:00.000Z|API|CALL|5|SUCCESS|a clean tail\n" * 3)
+    assert _agree(live, store)["hits"] == 4
+    warm = run_query([live], ALL_ENTRIES, store=store)
+    assert warm.stats is not None and not warm.stats.parser
+    assert warm.stats.live[str(live)].tail_sql is not None
+    _append(live, b"\n\n")  # blank lines: DuckDB reads them as NULL, the views drop them unjudged
+    assert _agree(live, store)["hits"] == 4
+    blank = run_query([live], ALL_ENTRIES, store=store)
+    assert blank.stats is not None and not blank.stats.parser
+    for refused in (b"2025-09-10T01:00:01Z|API|CALL|5|SUCCESS|no fraction\n", b"not an entry\n"):
+        _append(live, refused)
+        assert _agree(live, store)["hits"] == 4
+        again = run_query([live], ALL_ENTRIES, store=store)
+        assert again.stats is not None and again.stats.parser and again.stats.rescued_lines >= 1
