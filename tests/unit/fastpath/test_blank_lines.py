@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from execlog_tui import _scan
-from execlog_tui.core import fastpath
+from execlog_tui.core import fastpath, linecount
 from execlog_tui.core.engine import MetricsEngine
 from execlog_tui.core.timefmt import format_ts
 
@@ -92,7 +92,7 @@ def test_blank_line_rule_is_the_parsers() -> None:
 def test_dense_line_count_is_the_c_counters(parts: list[int], limit: int) -> None:
     block = b"\n".join(b"x" * n for n in parts)
     assert fastpath.count_lines(block, limit) == _scan.count_lines(block, limit)
-    assert fastpath._count_dense(block, limit) == _scan.count_lines(block, limit)
+    assert linecount._count_dense(block, limit) == _scan.count_lines(block, limit)
 
 
 def _batch(path: Path, env: dict[str, str]) -> dict:
