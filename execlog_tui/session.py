@@ -531,13 +531,14 @@ class MonitorSession:
                 # What is read from here on (SPEC 11); with the history's end under one lock, so no
                 # scrape sees the history read and no counters.
                 self.engine.start_counting()
+            if not any(s.members for s in self.sets) and self._followers:
+                # Before history_done: the first report after the history (-b -d) already says it waits.
+                self.mode = "waiting"  # the follower's own event says which file and why, once
             self.history_done = True
             self.data_version += 1
         del read, chunks
         gc.freeze()  # the history's objects are long-lived: keep the collector off them (follow latency)
         release_freed_memory()
-        if not any(s.members for s in self.sets) and self._followers:
-            self.mode = "waiting"  # the follower's own event says which file and why, once
 
     def _read_in_child(
         self, history: list[LogSet], stop_at: list[HistoryLimit], progress: Callable[[int, int], None]

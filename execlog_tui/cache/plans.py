@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from execlog_tui import __version__
+from execlog_tui.cache.digest import PrefixDigest, feed
 from execlog_tui.cache.options import CacheOptions as CacheOptions
 from execlog_tui.cache.store import CacheStore, content_key, same_file
 from execlog_tui.core.config import Config
@@ -233,7 +234,7 @@ class Plans:
             name = str(path)
             key = None
             if self.store is not None:
-                got = content_key(path, self.fingerprint)
+                got = content_key(path, self.fingerprint, self.store)
                 if got is None:
                     continue
                 key = got[0]
@@ -354,9 +355,10 @@ class Plans:
 
     # ---------------------------------------------------------------- the live file's first bytes
     # The live file only grows (rotation renames it away): the engine's state after the archives and
-    # its first bytes is kept, keyed by the archives and the file's identity, with a SHA-256 of those
-    # bytes. A later run hashes the same bytes of its live file (read whole: a file rewritten in place
-    # does not hash the same) and takes the state when they match, then feeds only what follows.
+    # its first bytes is kept, keyed by the archives and the file's identity, with the digest of those
+    # bytes (cache/digest.PrefixDigest). A later run hashes the same bytes of its live file (read whole:
+    # a file rewritten in place does not hash the same) and takes the state when they match, then feeds
+    # only what follows.
     def _live_key(self, st: os.stat_result) -> str | None:
         if self.store is None or self._chain is None:
             return None
@@ -399,7 +401,7 @@ class Plans:
     @staticmethod
     def live_hasher(base: LiveState | None) -> Any:
         """What hashes the live file's bytes as they are fed (going on from `base`'s, when taken)."""
-        return base.hasher if base is not None else hashlib.sha256()
+        return base.hasher if base is not None else PrefixDigest()
 
     def keep_live_state(
         self,
@@ -491,32 +493,17 @@ def nearly_kept(cache: CacheOptions, config: Config, line_limit: int, sets: Sequ
     return isinstance(size, int) and 0 < size <= st.st_size <= size + NEARLY_KEPT_BYTES
 
 
-def _prefix_hash(path: Path, st: os.stat_result, size: int) -> Any:
-    """A SHA-256 of the first `size` bytes of the file at `path` (still the one `st` describes)."""
-    h = hashlib.sha256()
+def _prefix_hash(path: Path, st: os.stat_result, size: int) -> PrefixDigest | None:
+    """The digest (PrefixDigest) of the first `size` bytes of the file at `path` (still the one `st` describes)."""
+    h = PrefixDigest()
     try:
         with open(path, "rb") as f:
             now = os.fstat(f.fileno())
-            if (now.st_dev, now.st_ino) != (st.st_dev, st.st_ino) or _hash_range(f, h, 0, size) is None:
+            if (now.st_dev, now.st_ino) != (st.st_dev, st.st_ino) or not feed(f, h, size):
                 return None
     except OSError:
         return None
     return h
-
-
-def _hash_range(f: Any, hasher: Any, start: int, end: int) -> bytes | None:
-    """Feed bytes [start, end) of the open file `f` to `hasher`; their last chunk (b"" for none), or None
-    when the file ends before `end`. OSError as the file gives it."""
-    f.seek(start)
-    left = end - start
-    chunk = b""
-    while left > 0:
-        chunk = f.read(min(left, 1 << 20))
-        if not chunk:
-            return None
-        hasher.update(chunk)
-        left -= len(chunk)
-    return chunk
 
 
 def _loads(payload: bytes) -> Plan | None:

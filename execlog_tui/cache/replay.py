@@ -131,7 +131,7 @@ class ReplayKeeper:
     def _content_key(self, j: int) -> str | None:
         while len(self._keys) <= j:
             path = self.archives[len(self._keys)]
-            got = content_key(path, KIND)
+            got = content_key(path, KIND, self.store)
             if got is None:
                 return None
             self._keys.append(got[0])

@@ -2,7 +2,8 @@
 
 Layout: `<dir>/<kind>/<key[:2]>/<key>.<kind>`, where the key is the SHA-256 of the archive's bytes (so a
 rotation that renames the file still finds it, and a file rewritten in place never does) and of what
-else the item depends on (`fingerprint`). An item file is a header (magic, format, payload length,
+else the item depends on (`fingerprint`); the key found is remembered under the archive's stat (kind
+`ident`, see content_key). An item file is a header (magic, format, payload length,
 BLAKE2b digest of the payload) and the payload. It is written to a temporary file in the same directory
 and renamed into place, so a reader sees a whole file or none; one that is short, fails its digest,
 is of another format or belongs to another user is ignored (and replaced by the next write). The
@@ -18,6 +19,7 @@ import re
 import stat
 import struct
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,9 +29,12 @@ from execlog_tui import __version__
 _MAGIC = b"EXLGTOP\x00"
 _HEADER = struct.Struct("<8sIQ32s")  # magic, store format, payload length, digest
 STORE_FORMAT = 1
-KINDS = ("plan", "state", "live", "parquet", "livepq", "replay")
+IDENT_KIND = "ident"  # an archive's key remembered under its stat (content_key)
+KINDS = ("plan", "state", "live", "parquet", "livepq", "replay", IDENT_KIND)
+SETTLED_S = 2.0
 DEFAULT_LIMIT_SHARE = 0.25  # of the archives' uncompressed size, when no limit is given
 _SUB = re.compile(r"[0-9a-f]{2}")
+_KEY = re.compile(rb"[0-9a-f]{64}")
 _ITEM = re.compile(r"[0-9a-f]{64}(-[a-z0-9]+)?\.[a-z]+")
 MIN_LIMIT = 64 * 1024 * 1024
 
@@ -39,19 +44,46 @@ def default_dir() -> Path:
     return Path(base) / "execlog-top"
 
 
-def content_key(path: Path, fingerprint: str) -> tuple[str, os.stat_result] | None:
+def content_key(path: Path, fingerprint: str, store: CacheStore | None = None) -> tuple[str, os.stat_result] | None:
     """The key of the archive at `path` (None when it cannot be read), with its stat as hashed: a caller
-    that reads it afterwards compares the stat again to know it read the same file."""
+    that reads it afterwards compares the stat again to know it read the same file.
+
+    The key is a SHA-256 of the file's bytes; with `store`, the key found for a file is remembered under
+    its full stat (device, inode, size, mtime and ctime in nanoseconds: git's index check), so that the
+    next run does not read the archive to know it. Any write to the file, any chmod, rename or link
+    changes its ctime, which no program can set back: a file rewritten in place (even with its mtime
+    restored) is hashed again, so is one renamed by rotation (once). A stat is remembered only when
+    SETTLED_S have passed since its last change (a write within the file system's clock tick would not
+    show in the stat) and the file did not change while it was hashed."""
     try:
         with open(path, "rb") as f:
             st = os.fstat(f.fileno())
+            memo = None
+            if store is not None and time.time() - max(st.st_mtime, st.st_ctime) > SETTLED_S:
+                memo = _stat_key(fingerprint, st)
+                known = store.load(IDENT_KIND, memo)
+                if known is not None and _KEY.fullmatch(known):
+                    return known.decode("ascii"), st
             h = hashlib.sha256()
             h.update(f"{__version__}\0{fingerprint}\0".encode())
             while chunk := f.read(1 << 20):
                 h.update(chunk)
+            after = os.fstat(f.fileno())
     except OSError:
         return None
-    return h.hexdigest(), st
+    key = h.hexdigest()
+    if memo is not None and store is not None and _full_stat(after) == _full_stat(st):
+        store.save(IDENT_KIND, memo, key.encode("ascii"))
+    return key, st
+
+
+def _full_stat(st: os.stat_result) -> tuple[int, int, int, int, int]:
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def _stat_key(fingerprint: str, st: os.stat_result) -> str:
+    ident = "\0".join(map(str, ("ident", __version__, fingerprint, *_full_stat(st))))
+    return hashlib.sha256(ident.encode()).hexdigest()
 
 
 def same_file(a: os.stat_result, b: os.stat_result) -> bool:

@@ -184,7 +184,8 @@ class Safeguards:
 
 
 # SPEC 10: a checkpoint whose configured name differs from the actions that writers log for it.
-CHECKPOINT_ACTIONS: dict[str, tuple[str, ...]] = {"HIT_MISS": ("HIT", "MISS"), "VALIDATION": ("VALIDATION", "VALIDATE")}
+HIT_MISS = "HIT_MISS"  # the checkpoint whose actions are HIT and MISS (its hits and misses are counted)
+CHECKPOINT_ACTIONS: dict[str, tuple[str, ...]] = {HIT_MISS: ("HIT", "MISS"), "VALIDATION": ("VALIDATION", "VALIDATE")}
 BOOTSTRAP_PATH = "bootstrap"
 BOOTSTRAP_TIMEOUT_MS = 30_000  # SPEC 10: a path named bootstrap without a timeout has 30 seconds
 

@@ -16,12 +16,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from execlog_tui.core.alerts import AlertTracker
-from execlog_tui.core.config import CriticalPath
+from execlog_tui.core.config import HIT_MISS, CriticalPath
 from execlog_tui.core.snapshot import PathView, ReachedView, RunView, StageFigures
 from execlog_tui.core.windows import WINDOWS, ActTotals
 
 RUNNING, COMPLETE, FAILED, SUPERSEDED = "running", "complete", "failed", "superseded"
-HIT_MISS = "HIT_MISS"
 _HIT, _MISS = "HIT", "MISS"
 
 

@@ -12,7 +12,8 @@ numbers are per file and stay valid. The live file, streams and the archives the
 (damaged, invalid UTF-8, long lines, mixed line endings: anything DuckDB fails on) are never kept.
 
 Parquet files carry no store header, so each has a side item (store.save, checksummed) with its size
-and SHA-256; a copy whose size or digest differs, or which DuckDB cannot read, is deleted and rebuilt.
+and CRC-32 (cache/digest.file_checksum); a copy whose size or checksum differs, or which DuckDB cannot
+read, is deleted and rebuilt.
 
 Why Parquet and not DuckDB's own database file: measured on the bench set (bench/data/bigset, its six
 100 MB archives, 9.3 M lines, 55 MB of gzip; `python bench/bench_columnar_format.py`, one archive after
@@ -42,12 +43,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from execlog_tui.cache.digest import file_checksum
 from execlog_tui.cache.store import CacheStore, content_key, same_file
+from execlog_tui.query import sqlengine
 from execlog_tui.query.reports import sql_literal
 
 KIND = "parquet"
-# Bump when the copy's columns or the rows it holds change without load.py's SQL changing.
-COPY_FORMAT = 1
+# Bump when the copy's columns, the rows it holds or its side item change without load.py's SQL changing.
+COPY_FORMAT = 2
 
 # The stored columns (no file name), from one file's judged lines (load._FILE_SQL).
 _COPY_SELECT = """
@@ -76,8 +79,7 @@ ERRORS_SQL = "SELECT {file} AS file, line, raw, reason FROM read_parquet({path})
 
 def fingerprint(line_limit: int, rules: str) -> str:
     """What a copy's rows depend on besides the archive's bytes (and the package's version)."""
-    import duckdb
-
+    duckdb = sqlengine.duckdb()
     h = hashlib.sha256(f"{COPY_FORMAT}\0{line_limit}\0{duckdb.__version__}\0{_COPY_SELECT}\0{rules}".encode())
     return "columnar-" + h.hexdigest()[:32]
 
@@ -93,17 +95,6 @@ class CopyStats:
     built: int = 0
     rebuilt: int = 0  # a kept copy failed its checks and was built again
     failed: int = 0  # could not be built (DuckDB failed on the archive, or the store refused it)
-
-
-def file_digest(path: Path) -> tuple[int, str] | None:
-    try:
-        with open(path, "rb") as f:
-            h = hashlib.sha256()
-            while chunk := f.read(1 << 20):
-                h.update(chunk)
-            return os.fstat(f.fileno()).st_size, h.hexdigest()
-    except OSError:
-        return None
 
 
 def _sum_key(key: str) -> str:
@@ -124,10 +115,10 @@ class Columnar:
             setattr(self.stats, what, getattr(self.stats, what) + 1)
 
     def key(self, path: Path) -> tuple[str, os.stat_result] | None:
-        return content_key(path, self.fp)
+        return content_key(path, self.fp, self.store)
 
     def lookup(self, key: str) -> tuple[Copy | None, bool]:
-        """The kept copy of `key` when it passes its checks (its side item, then its size and SHA-256), and
+        """The kept copy of `key` when it passes its checks (its side item, then its size and CRC-32), and
         whether a kept copy failed them (it is then deleted: the caller builds it again). Thread-safe."""
         meta = self.store.load(KIND, _sum_key(key))
         path = self.store.existing(KIND, key)
@@ -137,8 +128,8 @@ class Columnar:
         if meta is not None and path is not None:
             try:
                 want = json.loads(meta)
-                got = file_digest(path)
-                ok = got is not None and [got[0], got[1]] == [want["size"], want["sha256"]]
+                got = file_checksum(path)
+                ok = got is not None and [got[0], got[1]] == [want["size"], want["crc32"]]
             except (ValueError, KeyError, TypeError):
                 ok = False
         if not ok:
@@ -171,7 +162,7 @@ class Columnar:
             after = os.stat(source)
         except OSError:
             after = None
-        digest = file_digest(tmp)
+        digest = file_checksum(tmp)
         if after is None or not same_file(st, after) or digest is None:
             unlink(tmp)  # the archive changed while it was read: nothing kept, the rows are used once
             self._count("failed")
@@ -184,7 +175,7 @@ class Columnar:
             self.store.write_errors += 1
             self._count("failed")
             return None
-        if not self.store.save(KIND, _sum_key(key), json.dumps({"size": digest[0], "sha256": digest[1]}).encode()):
+        if not self.store.save(KIND, _sum_key(key), json.dumps({"size": digest[0], "crc32": digest[1]}).encode()):
             unlink(final)
             self._count("failed")
             return None

@@ -3,30 +3,30 @@
 The live file only grows until rotation renames it away, so the rows of its first bytes stay what they
 were. After a query read it, its rows up to its last complete line (byte offset `size`, `lines` lines)
 are kept as a Parquet file with the columns of an archive's copy (columnar.py, the same SQL), with the
-SHA-256 of those bytes. A later query hashes the same bytes of its live file and, when they match, the
-views read the copy for lines 1..`lines` and only the bytes after `size` fresh (the tail): those are
-copied into the query's scratch directory as they are read (the bytes judged are the bytes hashed) and
-judged there by the same SQL as any file (load._fast_sql, lines numbered on from `lines` + 1), or by
-the project's reader and parser when DuckDB cannot read them as the reader would. A live file shorter
-than its copy or rewritten in place (the hash differs), a compressed one, or no store (--no-cache):
-the file is read whole, as without a copy; one grown by more than TAIL_MAX since its copy is judged
-whole into a new copy (the scratch directory may be small). Nothing the reader's slow path read is ever kept (its
-warnings would be lost), nor a prefix that ends inside a line.
+digest of those bytes (cache/digest.PrefixDigest). A later query hashes the same bytes of its live file
+and, when they match, the views read the copy for lines 1..`lines` and only the bytes after `size` fresh
+(the tail): those are copied into the query's scratch directory as they are read (the bytes judged are
+the bytes hashed) and judged there by the same SQL as any file (load._fast_sql, lines numbered on from
+`lines` + 1), or by the project's reader and parser when DuckDB cannot read them as the reader would. A
+live file shorter than its copy or rewritten in place (the hash differs), a compressed one, or no store
+(--no-cache): the file is read whole, as without a copy; one grown by more than TAIL_MAX since its copy
+is judged whole into a new copy (the scratch directory may be small). Nothing the reader's slow path
+read is ever kept (its warnings would be lost), nor a prefix that ends inside a line.
 
 Keyed by the file's identity (device, inode) and what its rows depend on (the line limit, the grammar
 and SQL, this module's and columnar's formats, the package's version; DuckDB's version is in the item,
-checked once DuckDB is imported, so that the file is hashed while it is), not by the archives: its
-rows do not depend on them, and a rotation makes another live file (another inode) anyway; whatever
-the identity finds is checked by the hash. The key names a side item
-(store.save, checksummed) with size, lines, digest and the Parquet file's key, size and SHA-256; the
-Parquet file's key is of the prefix it holds (its end and digest), so a copy replaced by another
-instance is never read for the one this query checked (it is deleted: that query then fails over to
-reading the file whole, as when a prune removes a copy, load.demote_failing).
+checked once DuckDB is imported, so that the file is hashed while it is), not by the archives: its rows
+do not depend on them, and a rotation makes another live file (another inode) anyway; whatever the
+identity finds is checked by the hash. The key names a side item (store.save, checksummed) with size,
+lines, digest and the Parquet file's key, size and CRC-32; the Parquet file's key is of the prefix it
+holds (its end and digest), so a copy replaced by another instance is never read for the one this query
+checked (it is deleted: that query then fails over to reading the file whole, as when a prune removes a
+copy, load.demote_failing).
 
 A first copy is judged by DuckDB from the live file itself (a pass it needed anyway), limited to the
 lines of the prefix hashed before; the prefix is hashed again after the COPY and kept only when both
-hashes agree. When the tail's complete lines grow past REKEEP_MIN bytes and an eighth of the copy, a
-new copy is written from the old copy's rows and the tail's (no pass over the bytes kept).
+hashes agree. When the tail's complete lines grow past REKEEP_MIN bytes and an eighth of the copy, a new
+copy is written from the old copy's rows and the tail's (no pass over the bytes kept).
 """
 
 from __future__ import annotations
@@ -41,14 +41,15 @@ from pathlib import Path
 from typing import Any
 
 from execlog_tui import __version__
+from execlog_tui.cache.digest import PrefixDigest, feed, file_checksum
 from execlog_tui.cache.store import CacheStore
-from execlog_tui.query import columnar
+from execlog_tui.query import columnar, sqlengine
 from execlog_tui.query.reports import sql_literal
 from execlog_tui.sources.reader import GZIP_MAGIC
 
 KIND = "livepq"
 # Bump when what a live copy holds changes without columnar's or load.py's SQL changing.
-LIVE_FORMAT = 1
+LIVE_FORMAT = 2
 REKEEP_MIN = 4 << 20  # bytes of complete lines after the copy before it is extended (and REKEEP_SHARE)
 REKEEP_SHARE = 8  # ... and at least 1/REKEEP_SHARE of the copy's size
 # The most bytes after a copy that are copied into the scratch directory (TMPDIR, maybe small): a file
@@ -76,7 +77,7 @@ class Prefix:
     key: str
     size: int
     lines: int
-    digest: str  # SHA-256 of those bytes
+    digest: str  # PrefixDigest of those bytes
     duckdb: str  # the version of DuckDB that judged them
 
 
@@ -96,7 +97,7 @@ class LiveRead:
     tail: Path | None  # bytes [start, end) copied into the scratch directory (None: none)
     complete: int  # the end of the last complete line before `end`
     complete_lines: int
-    digest: str  # SHA-256 of bytes [0, complete)
+    digest: str  # PrefixDigest of bytes [0, complete)
     tail_sql: str | None = None  # the tail's judged lines (load._FILE_SQL), numbered in the whole file
     tail_slow: bool = False  # the tail's rows are in the tail tables (the reader's path read it)
 
@@ -118,14 +119,14 @@ def _rows_key(ident: str, size: int, digest: str) -> str:
 
 def lookup(store: CacheStore, ident: str) -> tuple[Prefix | None, bool]:
     """The copy kept under `ident` when it passes its checks (the side item's, then the Parquet file's
-    size and SHA-256), and whether a kept one failed them (it is then deleted)."""
+    size and CRC-32), and whether a kept one failed them (it is then deleted)."""
     payload = store.load(KIND, ident)
     if payload is None:
         return None, False
     try:
         item = json.loads(payload)
-        key, size, lines, digest, version = item["rows"], item["size"], item["lines"], item["sha256"], item["duckdb"]
-        want = [item["rows_size"], item["rows_sha256"]]
+        key, size, lines, digest, version = item["rows"], item["size"], item["lines"], item["digest"], item["duckdb"]
+        want = [item["rows_size"], item["rows_crc32"]]
         if not (
             isinstance(key, str)
             and _HEX64.fullmatch(key)
@@ -140,7 +141,7 @@ def lookup(store: CacheStore, ident: str) -> tuple[Prefix | None, bool]:
         columnar.unlink(store.item_path(KIND, ident))
         return None, True
     path = store.existing(KIND, key)
-    got = columnar.file_digest(path) if path is not None else None
+    got = file_checksum(path) if path is not None else None
     if path is None or got is None or [got[0], got[1]] != want:
         columnar.unlink(store.item_path(KIND, key))
         columnar.unlink(store.item_path(KIND, ident))
@@ -167,14 +168,14 @@ def probe(
                 return None, False
             ident = _ident(fp, st)
             found, damaged = lookup(store, ident)
-            h = hashlib.sha256()
+            h = PrefixDigest()
             prefix = None
             if use_kept and found is not None and found.size <= st.st_size <= found.size + TAIL_MAX:
                 f.seek(0)
-                if _hash_range(f, h, found.size) and h.hexdigest() == found.digest:
+                if feed(f, h, found.size) and h.hexdigest() == found.digest:
                     prefix = found
                 else:
-                    h = hashlib.sha256()
+                    h = PrefixDigest()
             start, lines = (prefix.size, prefix.lines) if prefix is not None else (0, 0)
             out = open(tail, "wb") if prefix is not None else None  # noqa: SIM115 - closed below
             try:
@@ -245,18 +246,6 @@ def probe(
     )
 
 
-def _hash_range(f: Any, h: Any, size: int) -> bool:
-    """Feed the next `size` bytes of `f` to `h`; False when the file ends first."""
-    left = size
-    while left > 0:
-        chunk = f.read(min(_CHUNK, left))
-        if not chunk:
-            return False
-        h.update(chunk)
-        left -= len(chunk)
-    return True
-
-
 def numbered(judged: str, base_lines: int) -> str:
     """A tail's judged lines (load._FILE_SQL over its copy) with the line numbers of the whole file."""
     return f"SELECT * REPLACE (line + {int(base_lines)} AS line) FROM ({judged})"
@@ -267,7 +256,7 @@ def keep(con: Any, store: CacheStore, live: LiveRead, judged: str) -> Prefix | N
     file itself (`judged`: its judged lines, load._FILE_SQL) when there is no copy yet, else from the
     copy's rows and the tail's (`judged`: the tail's, `numbered`). None when DuckDB fails on the lines,
     the store cannot take the copy or (a first copy) the file's first bytes changed while it was read."""
-    import duckdb  # imported by the caller already
+    duckdb = sqlengine.duckdb()  # imported by the caller already
 
     upto = f"SELECT * FROM ({judged}) WHERE line <= {int(live.complete_lines)}"
     if live.prefix is None:
@@ -295,7 +284,7 @@ def keep(con: Any, store: CacheStore, live: LiveRead, judged: str) -> Prefix | N
     if live.prefix is None and not _still(live):
         columnar.unlink(tmp)  # its first bytes changed while DuckDB read them: the rows are used once
         return None
-    got = columnar.file_digest(tmp)
+    got = file_checksum(tmp)
     try:
         if got is None:
             raise OSError
@@ -309,9 +298,9 @@ def keep(con: Any, store: CacheStore, live: LiveRead, judged: str) -> Prefix | N
         "rows": key,
         "size": live.complete,
         "lines": live.complete_lines,
-        "sha256": live.digest,
+        "digest": live.digest,
         "rows_size": got[0],
-        "rows_sha256": got[1],
+        "rows_crc32": got[1],
         "duckdb": duckdb.__version__,
     }
     if not store.save(KIND, live.ident, json.dumps(item).encode()):
@@ -324,13 +313,13 @@ def keep(con: Any, store: CacheStore, live: LiveRead, judged: str) -> Prefix | N
 
 def _still(live: LiveRead) -> bool:
     """The live file's first `complete` bytes hash as they did before DuckDB read them."""
-    h = hashlib.sha256()
+    h = PrefixDigest()
     try:
         with open(live.path, "rb") as f:
             now = os.fstat(f.fileno())
             if (now.st_dev, now.st_ino) != (live.st.st_dev, live.st.st_ino):
                 return False
-            if not _hash_range(f, h, live.complete):
+            if not feed(f, h, live.complete):
                 return False
     except OSError:
         return False

@@ -36,7 +36,7 @@ from execlog_tui.core import grammar
 from execlog_tui.core.entry import Entry, ParseError
 from execlog_tui.core.parser import LINE_LIMIT, parse_line
 from execlog_tui.core.windows import WINDOWS
-from execlog_tui.query import columnar, livecopy
+from execlog_tui.query import columnar, livecopy, sqlengine
 from execlog_tui.query.reports import sql_literal
 from execlog_tui.sources.logset import LogSet
 from execlog_tui.sources.reader import SourceWarning, gzip_intact, is_gzip, read_batches, read_head
@@ -213,8 +213,7 @@ def load_sets(
     and, with `scratch` too (a directory of the query's own, which the views may read), the live file
     through the copy of its first lines (livecopy.py), the bytes after them copied there. `early`: those
     files' probes, started by the caller (LiveProbes, the same sets, store and scratch); closed here."""
-    import duckdb
-
+    duckdb = sqlengine.duckdb()
     con.execute(CREATE_TABLES)
     stats = LoadStats()
     members = [m for s in sets for m in s.members]

@@ -6,8 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from execlog_tui.core.config import CHECKPOINT_ACTIONS, Config, CriticalPath
-from execlog_tui.core.critical_paths import HIT_MISS
+from execlog_tui.core.config import CHECKPOINT_ACTIONS, HIT_MISS, Config, CriticalPath
 from execlog_tui.core.entry import COMPLETION_STATUSES, ERROR_STATUSES, NOT_AN_OPERATION
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from execlog_tui.cache.store import CacheStore
 from execlog_tui.core.config import Config
 from execlog_tui.core.parser import LINE_LIMIT
+from execlog_tui.query import sqlengine
 from execlog_tui.query.load import (
     WINDOW_BUCKETS,
     LiveProbes,
@@ -121,7 +122,7 @@ def run_query(
         tails.mkdir()
         if store is not None:
             early = LiveProbes(sets, store, line_limit, tails)  # hashing while DuckDB is imported
-        import duckdb  # only now: the dashboard does not pay for the SQL engine until a query runs
+        duckdb = sqlengine.duckdb()  # only now: the dashboard does not pay for the SQL engine until a query runs
     except BaseException:
         if early is not None:
             early.close()

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from execlog_tui.cache import store as store_module
 from execlog_tui.cache.plans import CacheOptions, Plans, plans_for
-from execlog_tui.cache.store import CacheStore
+from execlog_tui.cache.store import IDENT_KIND, CacheStore
 from execlog_tui.core.config import Config
 from execlog_tui.core.engine import MetricsEngine
 from execlog_tui.core.snapshot import snapshot_to_json
@@ -156,10 +157,24 @@ def test_a_full_cache_filesystem(tmp_path: Path) -> None:
         subprocess.run(["umount", str(mnt)], check=False)
 
 
-def test_an_archive_replaced_by_another_of_the_same_name_and_size(tmp_path: Path) -> None:
+@pytest.fixture(params=["hashed", "remembered"])
+def remembered(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> bool:
+    """Both ways an archive's key is found: hashed, or remembered under its stat (store.content_key),
+    which a file written this second never is (SETTLED_S): "remembered" lifts that guard."""
+    if request.param == "remembered":
+        monkeypatch.setattr(store_module, "SETTLED_S", -1.0)
+    return request.param == "remembered"
+
+
+def idents(store_dir: Path) -> int:
+    return len(list((store_dir / IDENT_KIND).rglob(f"*.{IDENT_KIND}")))
+
+
+def test_an_archive_replaced_by_another_of_the_same_name_and_size(tmp_path: Path, remembered: bool) -> None:
     d, cache = tmp_path / "logs", tmp_path / "cache"
     make_set(d)
     report(d, plans(cache))
+    assert idents(cache) == (2 if remembered else 0)
     old = d / "execution.log.1.gz"
     size, mtime = old.stat().st_size, old.stat().st_mtime_ns
     # Other lines, compressed to exactly the same size (padded in the gzip header's comment-free way:
@@ -176,10 +191,10 @@ def test_an_archive_replaced_by_another_of_the_same_name_and_size(tmp_path: Path
     reference = report(d, None)
     p = plans(cache)
     assert report(d, p) == reference
-    assert p.stats.hits == 1 and p.stats.built == 1
+    assert p.stats.hits == 1 and p.stats.built == 1  # the other archive: by its remembered key when so
 
 
-def test_the_writers_rotation_between_two_runs(tmp_path: Path) -> None:
+def test_the_writers_rotation_between_two_runs(tmp_path: Path, remembered: bool) -> None:
     """The project's writer rotates `.1` into `.2.gz` and `.2.gz` into `.3.gz`: the renamed archive is
     found again, the recompressed one is read again, and the figures are those of reading."""
     from execlog_tui.writer.logger import ExecutionLogger
