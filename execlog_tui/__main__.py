@@ -1,6 +1,6 @@
 """Allow `python -m execlog_tui`."""
 
-from execlog_tui.cli import main
+from execlog_tui.cli import run
 
 if __name__ == "__main__":  # not in a worker process, which imports this module as __mp_main__
-    raise SystemExit(main())
+    run()

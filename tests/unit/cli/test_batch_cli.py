@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import gzip
 import json
 import os
@@ -11,6 +12,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from execlog_tui.query import run_query
 
 ROOT = Path(__file__).resolve().parents[3]
 SEED = ROOT / "sample_logs" / "seed_sample.log"
@@ -215,6 +218,47 @@ def test_output_errors_are_one_line_and_a_closed_pipe_is_success(tmp_path: Path)
     )
     assert "Traceback" not in status.stderr
     assert status.stdout.strip().splitlines()[-1] == "0"
+
+
+def test_a_query_ends_at_once_with_its_output_written_and_its_status(tmp_path: Path) -> None:
+    """A query's process skips the interpreter's shutdown (cli.run): its output is still whole in a file,
+    a full disk is one line and status 1, a reader gone is success, a failed query keeps its status."""
+    rows = "SELECT line, details FROM entries ORDER BY line"
+    log = tmp_path / "execution.log"  # output well past any buffer: 50,000 rows
+    log.write_text(
+        "".join(f'2025-09-09T10:{i // 6000 % 60:02d}:00Z|API|CALL|1|SUCCESS|row {i}, a"b\n' for i in range(50_000))
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    cmd = [sys.executable, "-m", "execlog_tui", "--cache-dir", str(tmp_path / "cache"), "--query", rows]
+    out = tmp_path / "out.csv"
+    with open(out, "w") as f:
+        done = subprocess.run([*cmd, "--format", "csv", str(log)], stdout=f, env=env, timeout=60)
+    assert done.returncode == 0
+    expected = run_query([str(log)], rows).rows
+    with open(out, newline="") as f:
+        got = list(csv.reader(f))
+    assert len(expected) == 50_000 and got == [["line", "details"], *([str(a), str(b)] for a, b in expected)]
+    full = subprocess.run(
+        [*cmd, "--format", "csv", str(log)],
+        stdout=open("/dev/full", "w"),
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert full.returncode == 1 and full.stderr.count("\n") == 1 and "Traceback" not in full.stderr
+    closed = subprocess.run(
+        f"{' '.join(cmd[:-1])} '{rows}' --format csv {log} | head -1; echo ${{PIPESTATUS[0]}}",
+        shell=True,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        executable="/bin/bash",
+    )
+    assert closed.stderr == "" and closed.stdout.splitlines() == ["line,details", "0"]
+    bad = subprocess.run([*cmd[:-1], "SELEC 1", str(log)], capture_output=True, text=True, env=env, timeout=60)
+    assert bad.returncode == 2 and bad.stderr.startswith("execlog-top: query failed")
 
 
 def test_query_output_never_carries_raw_control_characters(tmp_path: Path) -> None:
