@@ -12,7 +12,7 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import overload
+from typing import cast, overload
 
 from execlog_tui.core.entry import Entry, ParseError
 from execlog_tui.core.lines import CHUNK, Lines
@@ -46,13 +46,20 @@ def classify_lines(
     (`flags_of`) and line number each, and their newest timestamp. An entry is known by its timestamp
     alone (`entry_timestamps`: no Entry is built, and plain lines are judged in C), so only the other
     lines are parsed: a history's 100,000-line tail is kept in a tenth of the time `parse_line` on each
-    line takes."""
+    line takes (a twentieth when every line is an entry and none is from the future). `is_future` must
+    be monotonic: a later timestamp is never less in the future."""
     raws: list[str] = []
     flags = bytearray()
     numbers: list[int] = []
     newest = -(1 << 62)
     texts = [line[:-1] if line.endswith("\r") else line for line in lines]  # as `parse_line` keeps an entry
-    for i, ts in enumerate(entry_timestamps(texts)):
+    stamps = entry_timestamps(texts)
+    if stamps and None not in stamps:  # every line an entry (a healthy log's tail): no loop in Python
+        latest = max(cast("list[int]", stamps))  # no None in it
+        # `is_future` is monotonic (the engine's: after its limit): the newest one says for all.
+        if is_future is None or not is_future(latest):
+            return texts, bytearray(len(texts)), list(range(first, first + len(texts))), latest
+    for i, ts in enumerate(stamps):
         if ts is not None:
             text = texts[i]
             raws.append(text)

@@ -18,7 +18,6 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.theme import Theme
 from textual.widget import Widget
-from textual.widgets import Footer
 
 from execlog_tui.core.config import Config
 from execlog_tui.core.incidents import Incident, incidents_of
@@ -35,6 +34,7 @@ from execlog_tui.ui.detail import DetailScreen
 from execlog_tui.ui.events import EventsScreen, Notices
 from execlog_tui.ui.filters import FilterError, LineFilter, TextMatcher
 from execlog_tui.ui.fmt import count, duration, number
+from execlog_tui.ui.footer import KeyFooter
 from execlog_tui.ui.header import HeaderBar, HeaderState
 from execlog_tui.ui.help import HelpScreen
 from execlog_tui.ui.keys import KEYS
@@ -226,7 +226,7 @@ class ExeclogApp(App[int]):
             yield PathsPanel(id="paths")
         yield LogView(id="log")
         yield PromptBar(id="prompt")
-        yield Footer(id="footer")
+        yield KeyFooter(id="footer")
 
     def _q(self, selector: Any, expect_type: Any = None) -> Any:
         """Query the dashboard screen even while help or the palette is on top."""

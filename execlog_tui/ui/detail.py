@@ -11,13 +11,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from execlog_tui.core.entry import Entry, ParseError
 from execlog_tui.core.parser import parse_line
 from execlog_tui.core.sanitize import sanitize
 from execlog_tui.core.timefmt import format_ts
 from execlog_tui.ui.fmt import duration
+from execlog_tui.ui.footer import KeyFooter
 
 # key=value in the details: a key starts a word; a value runs to white space, a comma or a semicolon,
 # or is quoted.
@@ -74,7 +75,7 @@ class DetailScreen(ModalScreen[None]):
                 yield table
             yield Static(Text("line"), classes="detail-label")
             yield Static(Text(sanitize(self.raw)), id="detail-raw")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         if self.pairs:

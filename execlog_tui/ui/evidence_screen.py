@@ -16,13 +16,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from execlog_tui.core.sanitize import sanitize
 from execlog_tui.core.timefmt import format_ts
 from execlog_tui.evidence import DEFAULT_LIMIT, EvidenceResult, EvidenceRow, collect_evidence
 from execlog_tui.ui.detail import DetailScreen
 from execlog_tui.ui.fmt import count, size
+from execlog_tui.ui.footer import KeyFooter
 
 CELL_CHARS = 400  # a row shows this much of a line; the detail screen shows all of it
 SLOWEST_FIRST = ("response_time", "p95")  # figures whose rows are shown slowest first
@@ -93,7 +94,7 @@ class EvidenceScreen(Screen[None]):
         yield Static(Text("reading…"), id="ev-status")
         table: DataTable[Text] = DataTable(id="ev-rows", cursor_type="row", zebra_stripes=True)
         yield table
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#ev-rows", DataTable)

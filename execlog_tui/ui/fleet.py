@@ -18,13 +18,14 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.theme import Theme
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from execlog_tui.core.display import band_legend
 from execlog_tui.core.sanitize import one_line, sanitize
 from execlog_tui.fleet.client import PrometheusError
 from execlog_tui.fleet.model import Fleet, Instance
 from execlog_tui.fleet.table import COLUMNS, NARROW_BAND, detail_lines, headline, row_band, row_cells, when
+from execlog_tui.ui.footer import KeyFooter
 from execlog_tui.ui.themes import band_variable_defaults, install_themes
 
 # Prometheus's figures change once a scrape: on the dashboard's timer, a query starts at most this often.
@@ -50,7 +51,7 @@ class InstanceScreen(Screen[None]):
         yield Static(Text(""), id="inst-status")
         with VerticalScroll():
             yield Static(Text(""), id="inst-body")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.show()
@@ -123,7 +124,7 @@ class FleetApp(App[int]):
         table: DataTable[Text] = DataTable(id="fleet-rows", cursor_type="row", zebra_stripes=False)
         yield table
         yield Static(Text(band_legend() + "  ·  Enter: details"), id="fleet-legend")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#fleet-rows", DataTable).focus()

@@ -22,12 +22,13 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from execlog_tui.core.sanitize import sanitize
 from execlog_tui.core.windows import WINDOW_NAMES
 from execlog_tui.query.cli import MAX_ROWS_ENV, PROGRESS_ENV, PROGRESS_PREFIX
 from execlog_tui.query.reports import REPORTS
+from execlog_tui.ui.footer import KeyFooter
 
 # The table shows at most this many rows: DataTable keeps every cell, and a SELECT * over a big set
 # would hold the dashboard's memory hostage. The status line says how many there were.
@@ -202,7 +203,7 @@ class QueryScreen(Screen[None]):
         yield SqlInput(self.history, id="query-input", placeholder=SQL_HELP, select_on_focus=False)
         yield DataTable(id="query-table", cursor_type="cell", zebra_stripes=True)
         yield Static("", id="query-status")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one(SqlInput).cursor_blink = False  # snapshot tests and SSH: no blinking

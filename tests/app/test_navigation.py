@@ -267,6 +267,8 @@ async def test_enter_on_a_log_line_shows_the_whole_entry_with_its_pairs_and_c_co
     session = sc.session_for(sc.base_snapshot(), [*sc.seed_lines(), line])
     app = app_for(session)
     async with app.run_test(size=SIZE) as pilot:
+        # The newest line in the log before Enter (under load the first refresh can come after the press).
+        await until(pilot, lambda: any("rss_mb=77" in row or "region=eu-west-1" in row for row in visible_log(app)))
         await pilot.press("enter")  # following: the newest line
         detail = app.screen
         assert isinstance(detail, DetailScreen) and detail.raw == line.raw

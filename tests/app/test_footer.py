@@ -1,0 +1,79 @@
+"""The key bar (ui/footer.py): recomposed only when what it shows changes, and then showing what Textual's
+own Footer would."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import Footer, Static
+from textual.widgets._footer import FooterKey
+
+from execlog_tui.ui import scenarios as sc
+from execlog_tui.ui.footer import KeyFooter
+from tests.app.test_navigation import FOCUS_ORDER, app_for
+from tests.app.test_ui_pilot import sync
+
+
+class Pane(Static, can_focus=True):
+    pass
+
+
+class Left(Pane):
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("x", "app.bell", "Left's key")]
+
+
+class Right(Pane):
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("y", "app.bell", "Right's key")]
+
+
+class TwoPanes(App[None]):
+    def __init__(self, footer: type[Footer]) -> None:
+        super().__init__()
+        self.footer_type = footer
+
+    def compose(self) -> ComposeResult:
+        yield Left("left", id="left")
+        yield Left("left too", id="left2")
+        yield Right("right", id="right")
+        yield self.footer_type()
+
+
+def keys(app: App[Any]) -> list[tuple[str, str]]:
+    return [(k.key, k.description) for k in app.screen.query(FooterKey)]
+
+
+async def focus_steps(footer: type[Footer]) -> list[tuple[list[tuple[str, str]], list[FooterKey]]]:
+    """What the key bar shows, and its key widgets, after focusing each pane in turn."""
+    app = TwoPanes(footer)
+    steps = []
+    async with app.run_test() as pilot:
+        for pane in ("left", "left2", "right", "left"):
+            app.query_one(f"#{pane}").focus()
+            await pilot.pause()
+            steps.append((keys(app), list(app.screen.query(FooterKey))))
+    return steps
+
+
+@sync
+async def test_the_footer_follows_the_bindings_and_keeps_its_keys_when_they_do_not_change() -> None:
+    ours, textuals = await focus_steps(KeyFooter), await focus_steps(Footer)
+    assert [shown for shown, _w in ours] == [shown for shown, _w in textuals]  # what Textual's would show
+    assert ours[0][0][0] == ("x", "Left's key") and ours[2][0][0] == ("y", "Right's key")
+    left, left2, right, _back = (widgets for _s, widgets in ours)
+    assert left2 == left  # the same bindings: the same widgets, not composed again
+    assert right != left and not set(right) & set(left)  # other bindings: composed anew
+
+
+@sync
+async def test_tab_across_the_dashboards_figures_does_not_rebuild_its_key_bar() -> None:
+    app = app_for(sc.session_for(sc.breaker_open_snapshot()))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        before = list(app.screen.query(FooterKey))
+        assert before and all(k.is_attached for k in before)
+        for _ in FOCUS_ORDER:
+            await pilot.press("tab")
+        await pilot.pause()
+        assert list(app.screen.query(FooterKey)) == before  # the same widgets: never recomposed
