@@ -162,6 +162,10 @@ def _tail_start(member: Member, n: int, limit: int | None, known: FedLines | Non
                 f.seek(pos - step)
                 block = f.read(step)
                 pos -= step
+                in_block = block.count(b"\n")
+                if seen + in_block <= n:  # the line before the last n is further back: skip the block
+                    seen += in_block
+                    continue
                 k = len(block)
                 while seen <= n:
                     k = block.rfind(b"\n", 0, k)

@@ -9,6 +9,7 @@ flags are what a filter needs without parsing (see `fields_of`).
 
 from __future__ import annotations
 
+import operator
 from array import array
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -39,6 +40,9 @@ def flags_of(item: Item, is_future: Callable[[int], bool] | None = None) -> int:
     return flags
 
 
+_ends_in_cr = operator.methodcaller("endswith", "\r")
+
+
 def classify_lines(
     lines: Sequence[str], first: int, is_future: Callable[[int], bool] | None = None
 ) -> tuple[list[str], bytearray, list[int], int]:
@@ -52,7 +56,11 @@ def classify_lines(
     flags = bytearray()
     numbers: list[int] = []
     newest = -(1 << 62)
-    texts = [line[:-1] if line.endswith("\r") else line for line in lines]  # as `parse_line` keeps an entry
+    # As `parse_line` keeps an entry: without a CR before the newline (a CRLF file's lines; looked for in C).
+    if any(map(_ends_in_cr, lines)):
+        texts = [line[:-1] if line.endswith("\r") else line for line in lines]
+    else:
+        texts = list(lines)
     stamps = entry_timestamps(texts)
     if stamps and None not in stamps:  # every line an entry (a healthy log's tail): no loop in Python
         latest = max(cast("list[int]", stamps))  # no None in it
