@@ -235,6 +235,12 @@ class ExeclogApp(App[int]):
 
     def on_mount(self) -> None:
         self._main_screen = self.screen
+        # The size classes (-wide, -roomy, ...) before the screen's first full styling (its resume):
+        # Textual adds them with the first Resize, which styled the whole screen once more (~180 style
+        # applications of the start's ~640). Set here, that Resize finds them in place and changes none.
+        self.screen.update_classes(
+            size_classes(self.size, self.HORIZONTAL_BREAKPOINTS, self.VERTICAL_BREAKPOINTS), update=False
+        )
         self._exit_on_stop_signals()
         self._q("#components-box").border_title = "Components (1d)"
         self._q("#breakers-box").border_title = "Breakers"
@@ -927,6 +933,19 @@ class ExeclogApp(App[int]):
 
     # A hook so tests can probe the memory figure without waiting for the wall clock.
     _clock: Callable[[], float] = staticmethod(time.monotonic)
+
+
+def size_classes(
+    size: tuple[int, int], horizontal: list[tuple[int, str]], vertical: list[tuple[int, str]]
+) -> dict[str, bool]:
+    """The breakpoint classes a screen of `size` has, as Textual's Screen sets them on a Resize: for each
+    list, the class of the largest breakpoint the dimension reaches; every other class of the lists off."""
+    classes = {name: False for _at, name in horizontal + vertical}
+    for dimension, points in zip(size, (horizontal, vertical), strict=True):
+        reached = [(at, name) for at, name in points if dimension >= at]
+        if reached:
+            classes[max(reached)[1]] = True
+    return classes
 
 
 def make_app(

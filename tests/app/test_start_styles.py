@@ -1,5 +1,5 @@
-"""The key bar (ui/footer.py): recomposed only when what it shows changes, and then showing what Textual's
-own Footer would."""
+"""The dashboard start's style work: the key bar (ui/footer.py) recomposed only when what it shows
+changes, then showing what Textual's own Footer would; the size classes set at mount as Textual sets them."""
 
 from __future__ import annotations
 
@@ -77,3 +77,19 @@ async def test_tab_across_the_dashboards_figures_does_not_rebuild_its_key_bar() 
             await pilot.press("tab")
         await pilot.pause()
         assert list(app.screen.query(FooterKey)) == before  # the same widgets: never recomposed
+
+
+@sync
+async def test_the_size_classes_set_at_mount_are_those_textual_sets_on_a_resize() -> None:
+    """ui.app.size_classes (set before the screen's first full styling, so that the first Resize restyles
+    nothing) gives what Textual's Screen gives for the app's breakpoints, at every size across them."""
+    from execlog_tui.ui.app import ExeclogApp, size_classes
+
+    app = app_for(sc.session_for(sc.base_snapshot()))
+    async with app.run_test(size=(80, 24)) as pilot:
+        for size in [(80, 24), (139, 29), (140, 30), (200, 60), (80, 60), (200, 24), (60, 20)]:
+            await pilot.resize_terminal(*size)
+            await pilot.pause()
+            want = size_classes(size, ExeclogApp.HORIZONTAL_BREAKPOINTS, ExeclogApp.VERTICAL_BREAKPOINTS)
+            got = {name: name in app.screen.classes for name in want}
+            assert got == want, size
