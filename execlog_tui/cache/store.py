@@ -14,6 +14,7 @@ removes the least recently used items until the store fits its size limit.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import stat
@@ -23,6 +24,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from execlog_tui import __version__
 
@@ -31,10 +33,11 @@ _HEADER = struct.Struct("<8sIQ32s")  # magic, store format, payload length, dige
 STORE_FORMAT = 1
 IDENT_KIND = "ident"  # an archive's key remembered under its stat (content_key)
 KINDS = ("plan", "state", "live", "parquet", "livepq", "replay", IDENT_KIND)
-SETTLED_S = 2.0
+SETTLED_S = 2.0  # seconds since a file's last change before its key is remembered
+SAMPLE = 64 * 1024  # bytes read at each end of a remembered archive to check it
 DEFAULT_LIMIT_SHARE = 0.25  # of the archives' uncompressed size, when no limit is given
 _SUB = re.compile(r"[0-9a-f]{2}")
-_KEY = re.compile(rb"[0-9a-f]{64}")
+_KEY = re.compile(r"[0-9a-f]{64}")
 _ITEM = re.compile(r"[0-9a-f]{64}(-[a-z0-9]+)?\.[a-z]+")
 MIN_LIMIT = 64 * 1024 * 1024
 
@@ -48,42 +51,72 @@ def content_key(path: Path, fingerprint: str, store: CacheStore | None = None) -
     """The key of the archive at `path` (None when it cannot be read), with its stat as hashed: a caller
     that reads it afterwards compares the stat again to know it read the same file.
 
-    The key is a SHA-256 of the file's bytes; with `store`, the key found for a file is remembered under
-    its full stat (device, inode, size, mtime and ctime in nanoseconds: git's index check), so that the
-    next run does not read the archive to know it. Any write to the file, any chmod, rename or link
-    changes its ctime, which no program can set back: a file rewritten in place (even with its mtime
-    restored) is hashed again, so is one renamed by rotation (once). A stat is remembered only when
-    SETTLED_S have passed since its last change (a write within the file system's clock tick would not
-    show in the stat) and the file did not change while it was hashed."""
+    The key is a SHA-256 of the file's bytes. With `store`, the key found for a file is remembered (one
+    item per file and fingerprint, by device and inode) with the file's full stat (size, mtime and ctime
+    in nanoseconds: git's index check) and a sample of its content (SAMPLE bytes at each end: a gzip
+    archive's last 8 are the CRC-32 and size of all it inflates to); a later run uses it, reading only
+    the sample, when both still match. Any write to the file, any chmod, rename or link changes its
+    ctime, which no program can set back, so a file rewritten in place (even with its mtime restored) is
+    hashed again, and so is one renamed by rotation (once); the sample stands guard where a file system
+    keeps no real ctime (sshfs reports the mtime). A file is remembered only when SETTLED_S have passed
+    since its last change (a write within the file system's clock tick would not show in its stat) and
+    its stat did not change while it was hashed."""
     try:
         with open(path, "rb") as f:
             st = os.fstat(f.fileno())
             memo = None
             if store is not None and time.time() - max(st.st_mtime, st.st_ctime) > SETTLED_S:
-                memo = _stat_key(fingerprint, st)
-                known = store.load(IDENT_KIND, memo)
-                if known is not None and _KEY.fullmatch(known):
-                    return known.decode("ascii"), st
+                memo = _memo_key(fingerprint, st)
+                known = _remembered(store.load(IDENT_KIND, memo), st)
+                if known is not None and known[1] == _sample(f, st.st_size):
+                    return known[0], st
+            f.seek(0)
             h = hashlib.sha256()
             h.update(f"{__version__}\0{fingerprint}\0".encode())
             while chunk := f.read(1 << 20):
                 h.update(chunk)
             after = os.fstat(f.fileno())
+            sample = _sample(f, st.st_size) if memo is not None else ""
     except OSError:
         return None
     key = h.hexdigest()
     if memo is not None and store is not None and _full_stat(after) == _full_stat(st):
-        store.save(IDENT_KIND, memo, key.encode("ascii"))
+        store.save(IDENT_KIND, memo, json.dumps({"stat": _full_stat(st), "key": key, "sample": sample}).encode())
     return key, st
 
 
-def _full_stat(st: os.stat_result) -> tuple[int, int, int, int, int]:
-    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+def _full_stat(st: os.stat_result) -> list[int]:
+    return [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
 
 
-def _stat_key(fingerprint: str, st: os.stat_result) -> str:
-    ident = "\0".join(map(str, ("ident", __version__, fingerprint, *_full_stat(st))))
+def _memo_key(fingerprint: str, st: os.stat_result) -> str:
+    ident = "\0".join(map(str, ("ident", __version__, fingerprint, st.st_dev, st.st_ino)))
     return hashlib.sha256(ident.encode()).hexdigest()
+
+
+def _remembered(payload: bytes | None, st: os.stat_result) -> tuple[str, str] | None:
+    """The key and sample remembered for the file `st` describes, when the item is for this very stat."""
+    if payload is None:
+        return None
+    try:
+        item = json.loads(payload)
+        key, sample = item["key"], item["sample"]
+        if item["stat"] != _full_stat(st) or not isinstance(key, str) or not _KEY.fullmatch(key):
+            return None
+    except (ValueError, KeyError, TypeError):
+        return None
+    return (key, sample) if isinstance(sample, str) else None
+
+
+def _sample(f: BinaryIO, size: int) -> str:
+    """A SHA-256 of the file's first and last SAMPLE bytes (all of it when smaller)."""
+    h = hashlib.sha256()
+    f.seek(0)
+    h.update(f.read(min(size, SAMPLE)))
+    if size > SAMPLE:
+        f.seek(max(SAMPLE, size - SAMPLE))
+        h.update(f.read(SAMPLE))
+    return h.hexdigest()
 
 
 def same_file(a: os.stat_result, b: os.stat_result) -> bool:

@@ -5,6 +5,10 @@ DuckDB 1.4) with Python wrappers around it: the relational API, expressions, and
 imports importlib.metadata. A query here uses only the connection, its cursors and the exceptions, which
 the compiled module has itself; importing it alone takes ~0.02 s instead of ~0.14 s of a warm query's
 ~0.5 s. A DuckDB without that module (older, or packaged differently) is imported whole.
+
+Its `__version__` is the engine's (the package's own is read from importlib.metadata, the costly part):
+what the kept copies are keyed by (columnar.fingerprint, livecopy's check), since the rows they hold are
+the engine's reading of the SQL; a release of the Python binding alone keeps them.
 """
 
 from __future__ import annotations

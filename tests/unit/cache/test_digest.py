@@ -3,6 +3,7 @@ under their stat (store.content_key), on real files."""
 
 from __future__ import annotations
 
+import json
 import os
 import random
 from pathlib import Path
@@ -92,33 +93,47 @@ def test_an_archive_written_just_now_is_hashed_every_time(tmp_path: Path) -> Non
     assert idents(store.dir) == []
 
 
+def plant(store: CacheStore, memo: Path, **changes: object) -> None:
+    """Rewrite the remembered item `memo` with some of its fields changed."""
+    name = memo.name.split(".")[0]
+    item = json.loads(store.load(IDENT_KIND, name) or b"{}")
+    store.save(IDENT_KIND, name, json.dumps({**item, **changes}).encode())
+
+
 def test_a_remembered_key_is_used_and_any_change_of_the_file_forgets_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(store_module, "SETTLED_S", -1.0)
     a = tmp_path / "execution.log.1.gz"
-    a.write_bytes(b"first" * 1000)
+    a.write_bytes(random.Random(8).randbytes(3 * store_module.SAMPLE))
     store = CacheStore(tmp_path / "cache")
     key = content_key(a, "fp", store)
     assert key is not None and key == content_key(a, "fp", None)
     [memo] = idents(store.dir)
     # The remembered key is what a second lookup returns: one planted in the item shows it is read.
-    store.save(IDENT_KIND, memo.name.split(".")[0], b"f" * 64)
+    plant(store, memo, key="f" * 64)
     assert content_key(a, "fp", store) == ("f" * 64, key[1])
     assert content_key(a, "other fingerprint", store) != ("f" * 64, key[1])  # per fingerprint
+    # The same stat but another sample (a file system without a real ctime, a file rewritten): hashed.
+    plant(store, memo, key="f" * 64, sample="0" * 64)
+    assert content_key(a, "fp", store) == key
+    plant(store, memo, key="f" * 64)  # its sample right again: remembered
+    assert content_key(a, "fp", store) == ("f" * 64, key[1])
     # Rewritten in place, same size, its mtime put back: the ctime moved, the file is hashed again.
     st = a.stat()
     with open(a, "r+b") as f:
-        f.write(b"FIRST")
+        f.seek(store_module.SAMPLE + 10)  # in the middle: not in the sample
+        f.write(b"CHANGED")
     os.utime(a, ns=(st.st_atime_ns, st.st_mtime_ns))
     again = content_key(a, "fp", store)
     assert again is not None and again[0] not in (key[0], "f" * 64)
     assert again[0] == content_key(a, "fp", None)[0]  # type: ignore[index]
-    # Renamed (rotation): hashed again once, the same key as before the rename.
+    # Renamed (rotation): hashed again once, the same key as before the rename; still one item.
     b = tmp_path / "execution.log.2.gz"
     os.rename(a, b)
     assert content_key(b, "fp", store) == (again[0], b.stat())
-    # A remembered item that is not a key is not used.
+    assert len([m for m in idents(store.dir)]) == 2  # this fingerprint's and the other's, one each
+    # A remembered item that is not one is not used.
     for m in idents(store.dir):
-        store.save(IDENT_KIND, m.name.split(".")[0], b"not a key")
+        store.save(IDENT_KIND, m.name.split(".")[0], b"not an item")
     assert content_key(b, "fp", store) == (again[0], b.stat())
