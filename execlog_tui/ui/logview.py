@@ -499,6 +499,20 @@ class LogView(ScrollView, can_focus=True):
         if self.following:
             self.scroll_end(animate=False, immediate=True)
 
+    def watch_show_vertical_scrollbar(self, shown: bool) -> None:
+        # Textual scrolls only a view that has a scrollbar, and the scrollbar comes with the layout
+        # after the lines arrived. The scroll after that refresh (_stick_to_end) runs too early when
+        # the screen is in a batch (a recompose holds one across awaits): its callbacks run without
+        # the layout. The first lines of a history were then shown under "follow" until something
+        # else scrolled (seen in CI). Follow once the scrollbar is there.
+        if shown and self.following:
+            self.scroll_end(animate=False, immediate=True)
+
+    def watch_show_horizontal_scrollbar(self) -> None:
+        # A horizontal scrollbar appearing (a wide line) takes a row: the end moves down by one.
+        if self.following:
+            self.scroll_end(animate=False, immediate=True)
+
     def on_resize(self) -> None:
         # A banner or notice appearing above (degraded, quiet log) makes the view shorter after the
         # lines arrived: scroll_y stays, max_scroll_y grows, and the newest line would fall below the

@@ -8,6 +8,8 @@ import re
 import tracemalloc
 from typing import Any
 
+import pytest
+
 from execlog_tui.core.entry import Entry, ParseError
 from execlog_tui.core.parser import CUT_MARKER, parse_line
 from execlog_tui.core.ringbuffer import RingBuffer
@@ -195,3 +197,37 @@ async def test_the_view_is_as_wide_as_its_widest_line_whatever_the_batch_holds()
             log.pull(ring)
             assert log._width == brute(ring), batch[-1][:40]
             assert log.virtual_size.width == log._width
+
+
+@pytest.mark.parametrize("wide", [False, True])
+@sync
+async def test_lines_that_arrive_during_a_batch_are_followed_to_the_newest(wide: bool) -> None:
+    """Seen in CI (tmux, three workers): the history's lines arrived while the screen was in a batch (a
+    recompose holds one across awaits), so the view's scroll to the end came before the layout that
+    gives it a scrollbar, which Textual requires to scroll; the screen then showed the oldest lines
+    under "follow" until something else moved it. The view follows once the scrollbar appears. A wide
+    line's horizontal scrollbar, appearing under lines already followed, takes a row: the end moves."""
+    session = sc.session_for(sc.base_snapshot(), [])
+    ring = RingBuffer(100_000)
+    session.ring = ring  # type: ignore[assignment]
+    app = app_for(session)
+    async with app.run_test(size=SIZE) as pilot:
+        log = app.query_one(LogView)
+        await pilot.pause()
+        assert log.shown_count == 0 and not log.show_vertical_scrollbar
+        if wide:
+            ring.extend_raw([raw_line(i) for i in range(9_000)])
+            log.pull(ring)
+            await pilot.pause()
+            assert log.show_vertical_scrollbar and not log.show_horizontal_scrollbar
+            ring.extend_raw([raw_line(9_000) + "x" * 300])
+        else:
+            ring.extend_raw([raw_line(i) for i in range(9_001)])
+        with app.batch_update():
+            log.pull(ring)
+            await pilot.pause()  # the after-refresh callbacks run in the batch, before any layout
+        await pilot.pause()
+        assert log.following
+        assert log.scroll_y == log.max_scroll_y > 0
+        assert log.show_horizontal_scrollbar == wide
+        assert visible_log(app)[-1 - wide].startswith(sanitize(raw_line(9_000)))
