@@ -275,9 +275,7 @@ def keep(con: Any, store: CacheStore, live: LiveRead, judged: str) -> Prefix | N
         return None
     tmp, final = slot
     try:
-        con.execute(
-            f"COPY ({select}) TO {sql_literal(str(tmp))} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 262144)"
-        )
+        con.execute(f"COPY ({select}) TO {sql_literal(str(tmp))} ({columnar.WRITE_OPTIONS})")
     except Exception:  # noqa: BLE001 - duckdb.Error and kin: DuckDB cannot read these lines as we would
         columnar.unlink(tmp)
         return None

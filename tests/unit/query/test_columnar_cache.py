@@ -150,6 +150,27 @@ def _copies(store: CacheStore) -> list[Path]:
     return sorted(p for p in (store.dir / "parquet").rglob("*.parquet") if not p.name.endswith("-sum.parquet"))
 
 
+def test_copies_delta_pack_the_rising_integers(tmp_path: Path) -> None:
+    """The archives' and the live file's copies are written with Parquet 2's encodings: line numbers and
+    instants delta-packed (half the copy's size and scan of plain zstd integers, columnar.WRITE_OPTIONS)."""
+    d = tmp_path / "logs"
+    _make_set(d)
+    store = CacheStore(tmp_path / "cache")
+    run_query([d / "execution.log"], "SELECT count(*) FROM entries", store=store)
+    live = [p for p in (store.dir / "livepq").rglob("*.livepq") if p.read_bytes()[:4] == b"PAR1"]  # not side items
+    kept = _copies(store) + live
+    assert len(kept) == 4  # the three archives and the live file's first lines
+    con = duckdb.connect()
+    for path in kept:
+        encodings = dict(
+            con.execute(
+                "SELECT path_in_schema, encodings FROM parquet_metadata($p) WHERE row_group_id = 0", {"p": str(path)}
+            ).fetchall()
+        )
+        assert "DELTA_BINARY_PACKED" in encodings["line"], (path.name, encodings)
+        assert "DELTA_BINARY_PACKED" in encodings["ts_ms"], (path.name, encodings)
+
+
 @pytest.mark.parametrize("damage", ["truncate", "flip", "empty", "sum"])
 def test_a_damaged_copy_is_rebuilt(tmp_path: Path, damage: str) -> None:
     store = CacheStore(tmp_path / "cache")
