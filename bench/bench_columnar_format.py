@@ -31,7 +31,7 @@ GROUP_BY = (
 SCAN = "SELECT max(ts_ms), sum(line), count(DISTINCT details) FROM {src} WHERE NOT parse_error"
 FORMATS = {
     "parquet": "the cache's",  # columnar.WRITE_OPTIONS
-    "parquet-v1": "FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 262144",
+    "parquet-v1": "FORMAT parquet, COMPRESSION zstd, PARQUET_VERSION V1, ROW_GROUP_SIZE 262144",
     "duckdb": "",
 }
 
