@@ -274,7 +274,10 @@ class LogView(ScrollView, can_focus=True):
 
     def _widen_all(self, width: int, fresh: range) -> int:
         """`_widen` over the fresh positions, without a Python step per line in the common case: at
-        50,000 lines/s a refresh brings ~12,000 lines, of which the screen shows a few dozen."""
+        50,000 lines/s a refresh brings ~12,000 lines, of which the screen shows a few dozen. Each slice
+        is measured on the held bytes first (`Lines.extent`, nothing decoded): lines no longer than
+        `width` in bytes are no wider on screen, and printable ASCII without marks is as wide as it is
+        long; only a slice that is neither is decoded, line by line."""
         if len(fresh) > _WIDEN_SLICE:
             # A whole buffer (the history's first pull) a slice at a time: decoded at once, its 100,000
             # lines as str took ~20 MB for an instant, which the allocator kept (RSS) long after.
@@ -284,17 +287,14 @@ class LogView(ScrollView, can_focus=True):
         if not fresh:
             return width
         start, stop = fresh.start, fresh.stop
-        raws = self._raw_span(start, stop)
-        longest = max(map(len, raws))
+        first = self._text.first
+        longest, plain = self._text.extent(first + start, first + stop)
         if longest + _MARKS <= width:
             return width  # none can be wider, whatever its marks and escapes
-        if 1 not in self._flags[start:stop].translate(_MARKED):
-            # No marks to add: if the whole batch is printable ASCII, widths are lengths.
-            joined = "".join(raws)
-            if joined.isascii() and joined.isprintable():
-                return max(width, longest)
+        if plain and 1 not in self._flags[start:stop].translate(_MARKED):
+            return max(width, longest)  # no marks to add, and widths are lengths
         widen = self._widen
-        for pos, raw in zip(fresh, raws, strict=True):
+        for pos, raw in zip(fresh, self._raw_span(start, stop), strict=True):
             width = widen(width, pos, raw)
         return width
 

@@ -125,3 +125,27 @@ def test_a_mirror_that_grows_copies_the_shared_tail_first() -> None:
     mirror.append("own")
     src.append("d")
     assert mirror.span(0, 4) == ["a", "b", "c", "own"] and src.span(0, 4) == ["a", "b", "c", "d"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    start=st.integers(0, 9),
+    chunk=st.integers(1, 5),
+    lines=st.lists(TEXT | st.text(alphabet="ab\t\x7f\x85 ~", max_size=5), min_size=1, max_size=30),
+    data=st.data(),
+)
+def test_extent_is_what_the_decoded_lines_say(start: int, chunk: int, lines: list[str], data: st.DataObject) -> None:
+    """`Lines.extent` (the log view's width, nothing decoded): the longest line's UTF-8 length and whether
+    all of them are printable ASCII, for any range, across chunks, after the oldest were dropped."""
+    text = Lines(start, chunk=chunk)
+    text.extend(lines)
+    drop = data.draw(st.integers(start, text.end - 1))
+    text.drop_before(drop)
+    lo = data.draw(st.integers(drop, text.end - 1))
+    hi = data.draw(st.integers(lo + 1, text.end))
+    part = lines[lo - start : hi - start]
+    longest, plain = text.extent(lo, hi)
+    assert longest == max(len(s.encode("utf-8", "surrogatepass")) for s in part)
+    joined = "".join(part)
+    assert plain == (joined.isascii() and joined.isprintable())
+    assert longest >= max(map(len, part))  # never narrower than the lines in characters
