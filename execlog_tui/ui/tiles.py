@@ -17,20 +17,24 @@ from execlog_tui.ui.fmt import BAND_CLASSES, band_label
 class MetricTile(Widget):
     """One figure. Colours come from the `-optimal`/... classes in the .tcss, never from Python."""
 
-    def __init__(self, title: str, *, sparkline: bool = True, **kwargs: Any) -> None:
+    def __init__(self, title: str, *, sparkline: bool = True, band: str | None = None, **kwargs: Any) -> None:
+        """`band`: the one the first figure is known to have (the tile is styled once, with its class,
+        not once without and again with it)."""
+        if band is not None:
+            kwargs["classes"] = f"{kwargs.get('classes', '')} -{band}".strip()
         super().__init__(**kwargs)
         self.title = title
         self._has_sparkline = sparkline
         self._last: tuple[Any, ...] | None = None
         self._value: str | None = None
-        self._band: Any = ()  # never a band: the first show sets the classes
+        self._band = band
         self._series: tuple[float, ...] | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="tile-top"):
             yield Label(self.title, classes="tile-title")
             yield Label("—", classes="tile-value")
-        yield Label(band_label(None), classes="tile-band")
+        yield Label(band_label(self._band), classes="tile-band")
         if self._has_sparkline:
             yield Sparkline([], classes="tile-spark")
 
@@ -46,14 +50,13 @@ class MetricTile(Widget):
             self._value = value
             self.query_one(".tile-value", Label).update(value, layout=old is None or len(old) != len(value))
         if band != self._band:
-            old_label = band_label(self._band) if self._band != () else None
+            old_label = band_label(self._band)
             self._band = band
             new_label = band_label(band)
-            relayout = old_label is None or len(old_label) != len(new_label)
+            relayout = len(old_label) != len(new_label)
             self.query_one(".tile-band", Label).update(new_label, layout=relayout)
             for cls in BAND_CLASSES:
                 self.set_class(band == cls[1:], cls)
-            self.set_class(band is None, "-noband")
         if self._has_sparkline and key[2] != self._series:
             self._series = key[2]
             self.query_one(Sparkline).data = list(series) or [0.0]

@@ -93,3 +93,36 @@ async def test_the_size_classes_set_at_mount_are_those_textual_sets_on_a_resize(
             want = size_classes(size, ExeclogApp.HORIZONTAL_BREAKPOINTS, ExeclogApp.VERTICAL_BREAKPOINTS)
             got = {name: name in app.screen.classes for name in want}
             assert got == want, size
+
+
+@sync
+async def test_a_history_read_before_the_layout_styles_each_tile_once_in_its_band() -> None:
+    """With the figures there before the layout is built (a warm cache), every tile is composed in its
+    band: the first refresh changes no tile's classes, which restyled each one and its five parts."""
+    from execlog_tui.ui.tiles import MetricTile
+
+    changed: list[tuple[str | None, str]] = []
+    add, remove = MetricTile.add_class, MetricTile.remove_class
+
+    def adding(self: MetricTile, *names: str, update: bool = True) -> MetricTile:
+        changed.extend((self.id, n) for n in names if n not in self.classes)
+        return add(self, *names, update=update)
+
+    def removing(self: MetricTile, *names: str, update: bool = True) -> MetricTile:
+        changed.extend((self.id, "not " + n) for n in names if n in self.classes)
+        return remove(self, *names, update=update)
+
+    MetricTile.add_class = adding  # type: ignore[method-assign]
+    MetricTile.remove_class = removing  # type: ignore[method-assign]
+    try:
+        app = app_for(sc.session_for(sc.base_snapshot()))
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            bands = {t.id: t.band for t in app.query(MetricTile)}
+            assert bands["tile-avg"] == "optimal" and bands["tile-p95"] is None  # a band, and none
+            assert changed == []
+            await pilot.press("4")  # another window: other bands, so the classes do change
+            await pilot.pause()
+            assert ("tile-avg", "-error") in changed
+    finally:
+        MetricTile.add_class, MetricTile.remove_class = add, remove  # type: ignore[method-assign]
