@@ -116,14 +116,17 @@ def _work(
     store_dir: str | None,
     key: str | None,
     hashed: tuple[int, int, int, int] | None,
-) -> bytes | None:
-    """A worker's task: build the plan of one archive, store it, hand it back marshalled."""
+) -> bytes | bool | None:
+    """A worker's task: build the plan of one archive and store it (True: the engine loads it from
+    the store when its turn comes, so no plan waits in its memory meanwhile), or hand it back marshalled
+    when there is no store or it could not take it; None when the archive gave no plan."""
     plan = build_plan(Path(path), config, line_limit, hashed)
     if plan is None:
         return None
     payload = marshal.dumps(plan)
-    if store_dir is not None and key is not None:
-        CacheStore(Path(store_dir)).save("plan", key, payload)
+    del plan
+    if store_dir is not None and key is not None and CacheStore(Path(store_dir)).save("plan", key, payload):
+        return True
     return payload
 
 
@@ -220,7 +223,7 @@ class Plans:
         self._ready: set[str] = set()
         self._keys: dict[str, str] = {}
         self._stats: dict[str, os.stat_result] = {}
-        self._pending: dict[str, Future[bytes | None]] = {}
+        self._pending: dict[str, Future[bytes | bool | None]] = {}
         self._pool: ProcessPoolExecutor | None = None
 
     @staticmethod
@@ -301,11 +304,14 @@ class Plans:
         if fut is not None:
             t0 = time.perf_counter()
             try:
-                payload = fut.result()
+                got = fut.result()
             except Exception:  # a worker that died: read the archive here, as without plans
-                payload = None
+                got = None
             self.stats.seconds_waiting += time.perf_counter() - t0
-            plan = _loads(payload) if payload is not None else None
+            # Stored by the worker: loaded (and checked) now; gone or damaged since: read the archive.
+            if got is True and self.store is not None:
+                got = self.store.load("plan", self._keys[name])
+            plan = _loads(got) if isinstance(got, bytes) else None
         else:
             return None  # no worker for it: the caller reads it, recording (see `keep`)
         if plan is None:

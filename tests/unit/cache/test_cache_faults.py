@@ -18,7 +18,7 @@ import pytest
 
 from execlog_tui.cache import store as store_module
 from execlog_tui.cache.plans import CacheOptions, Plans, plans_for
-from execlog_tui.cache.store import IDENT_KIND, CacheStore
+from execlog_tui.cache.store import IDENT_KIND, CacheStore, content_key
 from execlog_tui.core.config import Config
 from execlog_tui.core.engine import MetricsEngine
 from execlog_tui.core.snapshot import snapshot_to_json
@@ -428,3 +428,34 @@ def test_plans_read_blocks_as_the_engine_does_without_the_checksum_hold(tmp_path
 
     held = blocks()
     assert len(held) > 10 and blocks(hold=0) == held
+
+
+def test_a_plan_a_worker_stored_is_loaded_from_the_store_when_its_turn_comes(tmp_path: Path) -> None:
+    """A worker that stored its plan hands back no copy of it (none waits in the engine's memory): the
+    engine loads it from the store, checked, when the archive's turn comes, and reads an archive whose
+    stored plan was damaged meanwhile itself, as if it had none."""
+    import time
+
+    d, cache = tmp_path / "logs", tmp_path / "cache"
+    make_set(d)
+    archives = [m.path for m in discover([str(d)])[0].archives]
+    p = Plans(Config(), LIMIT, CacheStore(cache), 2)
+    try:
+        p.start(archives)
+        deadline = time.monotonic() + 60
+        while len(plan_files(cache)) < 2:
+            assert time.monotonic() < deadline, "the workers stored no plans"
+            time.sleep(0.02)
+        items = {f.name for f in plan_files(cache)}
+        got = content_key(archives[0], p.fingerprint)
+        assert got is not None
+        damaged = CacheStore(cache).item_path("plan", got[0])
+        data = bytearray(damaged.read_bytes())
+        data[len(data) // 2] ^= 0x10
+        damaged.write_bytes(bytes(data))
+        assert damaged.name in items
+        assert p.plan_for(archives[0]) is None  # damaged since the worker stored it: read it here
+        assert p.plan_for(archives[1]) is not None
+        assert p.stats.unplanned == 1 and p.stats.built == 1
+    finally:
+        p.close()
