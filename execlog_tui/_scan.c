@@ -17,7 +17,7 @@
 
 #include "_scan_grammar.h" /* the line grammar's constants, generated from core/grammar.py */
 
-#define SCAN_ABI 4    /* bumped with every change of the module's interface (scan, add_component, line_timestamps) */
+#define SCAN_ABI 5    /* bumped with every change of the module's interface (scan, add_component, line_timestamps) */
 #define MAXC 64       /* registered components */
 #define MAXNAME 32    /* longest registered component name */
 #define NBINS 2048    /* histogram bins (duration_bin of 999999999 is about 914) */
@@ -152,10 +152,10 @@ token(const char *p, const char *end)
     return q;
 }
 
+/* [p, p+n) equals the upper-case word `upper` of length k, without regard to case. */
 static inline int
-ieq(const char *p, Py_ssize_t n, const char *upper)
+ieq_n(const char *p, Py_ssize_t n, const char *upper, Py_ssize_t k)
 {
-    Py_ssize_t k = (Py_ssize_t)strlen(upper);
     if (n != k)
         return 0;
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -168,21 +168,23 @@ ieq(const char *p, Py_ssize_t n, const char *upper)
     return 1;
 }
 
-/* `p` (n bytes) is one of the NULL-terminated list of upper-case words, compared without regard to case. */
+/* The same for a literal word (its length known when compiled: no strlen for every line). */
+#define IEQ_LIT(p, n, lit) ieq_n((p), (n), (lit), (Py_ssize_t)sizeof(lit) - 1)
+#define ISTARTS_LIT(p, n, lit) ((n) >= (Py_ssize_t)sizeof(lit) - 1 && IEQ_LIT((p), (Py_ssize_t)sizeof(lit) - 1, lit))
+#define STARTS_LIT(p, n, lit) ((n) >= (Py_ssize_t)sizeof(lit) - 1 && memcmp((p), (lit), sizeof(lit) - 1) == 0)
+
+/* `p` (n bytes, n > 0) is one of the NULL-terminated list of upper-case words, compared without regard
+ * to case; a word whose first letter differs is passed over before its length is taken. */
 static inline int
 ieq_any(const char *p, Py_ssize_t n, const char *const *words)
 {
+    char c0 = p[0];
+    if (c0 >= 'a' && c0 <= 'z')
+        c0 -= 32;
     for (; *words != NULL; words++)
-        if (ieq(p, n, *words))
+        if ((*words)[0] == c0 && ieq_n(p, n, *words, (Py_ssize_t)strlen(*words)))
             return 1;
     return 0;
-}
-
-static inline int
-istarts(const char *p, Py_ssize_t n, const char *upper)
-{
-    Py_ssize_t k = (Py_ssize_t)strlen(upper);
-    return n >= k && ieq(p, k, upper);
 }
 
 static int
@@ -200,13 +202,6 @@ has_sub(const char *p, Py_ssize_t n, const char *sub, Py_ssize_t k)
         p = q + 1;
     }
     return 0;
-}
-
-static int
-starts(const char *p, Py_ssize_t n, const char *prefix)
-{
-    Py_ssize_t k = (Py_ssize_t)strlen(prefix);
-    return n >= k && memcmp(p, prefix, (size_t)k) == 0;
 }
 
 typedef struct {
@@ -326,19 +321,19 @@ parse(Scanner *s, const char *p, const char *le, int64_t until, Line *out)
     else
         completed = 0;
     Py_ssize_t an = ae - act;
-    if (istarts(act, an, "CIRCUIT_"))
+    if (ISTARTS_LIT(act, an, "CIRCUIT_"))
         return P_SPECIAL;
     if (has_sub(det, dn, "_mb=", 4))
         return P_SPECIAL;
     if (dn > 0 && (det[0] == 'E' || det[0] == 'L' || det[0] == 'X')
-        && (starts(det, dn, "Entering degraded mode") || starts(det, dn, "Leaving degraded mode")
-            || starts(det, dn, "Exiting degraded mode")))
+        && (STARTS_LIT(det, dn, "Entering degraded mode") || STARTS_LIT(det, dn, "Leaving degraded mode")
+            || STARTS_LIT(det, dn, "Exiting degraded mode")))
         return P_SPECIAL;
     out->nm = 0;
     if (s->comp_regs[id]) {
         for (int r = 0; r < s->nreg; r++) {
             Reg *g = &s->regs[r];
-            if (g->comp == id && g->alen == an && ieq(act, an, g->action)) {
+            if (g->comp == id && g->alen == an && ieq_n(act, an, g->action, g->alen)) {
                 if (out->nm == MAXM)
                     return P_SPECIAL;
                 out->m[out->nm++] = r;
@@ -351,8 +346,8 @@ parse(Scanner *s, const char *p, const char *le, int64_t until, Line *out)
     out->completed = completed;
     out->hit = out->miss = 0;
     if (s->is_cache[id]) {
-        out->hit = ieq(act, an, "HIT");
-        out->miss = ieq(act, an, "MISS");
+        out->hit = IEQ_LIT(act, an, "HIT");
+        out->miss = IEQ_LIT(act, an, "MISS");
     }
     return P_OK;
 }
@@ -374,12 +369,27 @@ bin_of(Scanner *s, int64_t d)
     return 100 + lo;
 }
 
-/* The run's checkpoint totals: ((act, entries, duration sum, min, max, ...), (act, bin, count, ...)), reset. */
+/* A run's flat totals, packed: `n` native int64 values in one bytes object (core/totals.py `unpack`
+ * and _totals.c read them back as the ints and floats they stand for). A run's totals as one object,
+ * not one Python number each: a plan keeps thousands of runs (core/feedplan.py). */
+static PyObject *
+packed(Py_ssize_t n)
+{
+    return PyBytes_FromStringAndSize(NULL, n * (Py_ssize_t)sizeof(int64_t));
+}
+
+static inline void
+put(PyObject *b, Py_ssize_t i, int64_t v)
+{
+    memcpy(PyBytes_AS_STRING(b) + i * (Py_ssize_t)sizeof(int64_t), &v, sizeof(v));
+}
+
+/* The run's checkpoint totals, packed: ((act, entries, duration sum, min, max, ...), (act, bin, count, ...)), reset. */
 static PyObject *
 critical_acts(Scanner *s)
 {
-    PyObject *acts = PyTuple_New(5 * s->a_norder);
-    PyObject *ahist = PyTuple_New(3 * s->a_ntouched);
+    PyObject *acts = packed(5 * s->a_norder);
+    PyObject *ahist = packed(3 * s->a_ntouched);
     if (acts == NULL || ahist == NULL) {
         Py_XDECREF(acts);
         Py_XDECREF(ahist);
@@ -387,19 +397,19 @@ critical_acts(Scanner *s)
     }
     for (int i = 0; i < s->a_norder; i++) {
         int a = s->a_order[i];
-        PyTuple_SET_ITEM(acts, 5 * i, PyLong_FromLong(a));
-        PyTuple_SET_ITEM(acts, 5 * i + 1, PyLong_FromLongLong(s->a_n[a]));
-        PyTuple_SET_ITEM(acts, 5 * i + 2, PyFloat_FromDouble((double)s->a_sum[a]));
-        PyTuple_SET_ITEM(acts, 5 * i + 3, PyFloat_FromDouble((double)s->a_min[a]));
-        PyTuple_SET_ITEM(acts, 5 * i + 4, PyFloat_FromDouble((double)s->a_max[a]));
+        put(acts, 5 * i, a);
+        put(acts, 5 * i + 1, s->a_n[a]);
+        put(acts, 5 * i + 2, s->a_sum[a]);
+        put(acts, 5 * i + 3, s->a_min[a]);
+        put(acts, 5 * i + 4, s->a_max[a]);
         s->a_n[a] = 0;
         s->a_sum[a] = 0;
     }
     for (int i = 0; i < s->a_ntouched; i++) {
         int hk = s->a_touched[i];
-        PyTuple_SET_ITEM(ahist, 3 * i, PyLong_FromLong(hk / NBINS));
-        PyTuple_SET_ITEM(ahist, 3 * i + 1, PyLong_FromLong(hk % NBINS));
-        PyTuple_SET_ITEM(ahist, 3 * i + 2, PyLong_FromLongLong(s->a_hist[hk]));
+        put(ahist, 3 * i, hk / NBINS);
+        put(ahist, 3 * i + 1, hk % NBINS);
+        put(ahist, 3 * i + 2, s->a_hist[hk]);
         s->a_hist[hk] = 0;
     }
     s->a_norder = s->a_ntouched = 0;
@@ -409,26 +419,26 @@ critical_acts(Scanner *s)
     return both;
 }
 
-/* The run's path events: (path, restarted, n, then n (k, ts, duration) triples, ...), reset. */
+/* The run's path events, packed: (path, restarted, n, then n (k, ts, duration) triples, ...), reset. */
 static PyObject *
 critical_events(Scanner *s)
 {
     Py_ssize_t size = 0;
     for (int i = 0; i < s->p_norder; i++)
         size += 3 + 3 * s->p_nev[s->p_order[i]];
-    PyObject *out = PyTuple_New(size);
+    PyObject *out = packed(size);
     if (out == NULL)
         return NULL;
     Py_ssize_t j = 0;
     for (int i = 0; i < s->p_norder; i++) {
         int pp = s->p_order[i];
-        PyTuple_SET_ITEM(out, j++, PyLong_FromLong(pp));
-        PyTuple_SET_ITEM(out, j++, PyLong_FromLong(s->p_restart[pp]));
-        PyTuple_SET_ITEM(out, j++, PyLong_FromLong(s->p_nev[pp]));
+        put(out, j++, pp);
+        put(out, j++, s->p_restart[pp]);
+        put(out, j++, s->p_nev[pp]);
         for (int e = 0; e < s->p_nev[pp]; e++) {
-            PyTuple_SET_ITEM(out, j++, PyLong_FromLongLong(s->p_ev[pp][e][0]));
-            PyTuple_SET_ITEM(out, j++, PyLong_FromLongLong(s->p_ev[pp][e][1]));
-            PyTuple_SET_ITEM(out, j++, PyFloat_FromDouble((double)s->p_ev[pp][e][2]));
+            put(out, j++, s->p_ev[pp][e][0]);
+            put(out, j++, s->p_ev[pp][e][1]);
+            put(out, j++, s->p_ev[pp][e][2]);
         }
         s->p_seen[pp] = 0;
     }
@@ -438,9 +448,9 @@ critical_events(Scanner *s)
 
 /* scan(block, pos, t, until, stop_ts, slow_sec) ->
  *   (status, pos, skipped, special_start, special_end, run)
- * run: None or (sec, first_ts, last_ts, entries, completed, dur_sum, hits, misses, hist, comps), hist a
- * flat tuple (bin, count, ...), comps a flat tuple (id, entries, dur_sum, dur_max, ...) in the order the
- * components first appear in the run. status END: the block is done; SPECIAL: the line
+ * run: None or (sec, first_ts, last_ts, entries, completed, dur_sum, hits, misses, hist, comps, (acts,
+ * act_hist), path_events), hist packed (bin, count, ...), comps packed (id, entries, dur_sum, dur_max, ...)
+ * in the order the components first appear in the run (see `packed`). status END: the block is done; SPECIAL: the line
  * [special_start, special_end) must go to the per-line path after the run; RUN: the run ended at `pos`
  * (the next line starts another one). */
 static PyObject *
@@ -580,8 +590,8 @@ Scanner_scan(Scanner *s, PyObject *args)
     PyBuffer_Release(&buf);
     PyObject *run;
     if (have_run) {
-        PyObject *hist = PyTuple_New(2 * s->ntouched);
-        PyObject *comps = PyTuple_New(4 * s->c_norder);
+        PyObject *hist = packed(2 * s->ntouched);
+        PyObject *comps = packed(4 * s->c_norder);
         if (hist == NULL || comps == NULL) {
             Py_XDECREF(hist);
             Py_XDECREF(comps);
@@ -589,16 +599,16 @@ Scanner_scan(Scanner *s, PyObject *args)
         }
         for (int i = 0; i < s->ntouched; i++) {
             int k = s->touched[i];
-            PyTuple_SET_ITEM(hist, 2 * i, PyLong_FromLong(k));
-            PyTuple_SET_ITEM(hist, 2 * i + 1, PyLong_FromLongLong(s->hist[k]));
+            put(hist, 2 * i, k);
+            put(hist, 2 * i + 1, s->hist[k]);
             s->hist[k] = 0;
         }
         for (int i = 0; i < s->c_norder; i++) {
             int c = s->c_order[i];
-            PyTuple_SET_ITEM(comps, 4 * i, PyLong_FromLong(c));
-            PyTuple_SET_ITEM(comps, 4 * i + 1, PyLong_FromLongLong(s->c_n[c]));
-            PyTuple_SET_ITEM(comps, 4 * i + 2, PyFloat_FromDouble((double)s->c_sum[c]));
-            PyTuple_SET_ITEM(comps, 4 * i + 3, PyFloat_FromDouble((double)s->c_max[c]));
+            put(comps, 4 * i, c);
+            put(comps, 4 * i + 1, s->c_n[c]);
+            put(comps, 4 * i + 2, s->c_sum[c]);
+            put(comps, 4 * i + 3, s->c_max[c]);
             s->c_n[c] = 0;
         }
         PyObject *acts = critical_acts(s);

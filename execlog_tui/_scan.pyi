@@ -5,23 +5,11 @@ from collections.abc import Sequence
 _Block = bytes | bytearray | memoryview
 # One run of plain entries of one second: second, first and last timestamp (ms), entries, COMPLETEs,
 # duration sum, cache hits, misses, then the histogram as (bin, count) pairs and the components as
-# (id, count, duration sum, duration max) quadruples, each flattened into one tuple; then the critical
-# paths' checkpoint totals ((act, entries, duration sum, min, max) quintuples, (act, bin, count) triples) and the path
-# events (path, restarted, n, then n (checkpoint index, ts, duration) triples), flattened likewise.
-_Run = tuple[
-    int,
-    int,
-    int,
-    int,
-    int,
-    float,
-    int,
-    int,
-    tuple[int, ...],
-    tuple[float, ...],
-    tuple[tuple[float, ...], tuple[int, ...]],
-    tuple[float, ...],
-]
+# (id, count, duration sum, duration max) quadruples, each flattened and packed (native int64 values in
+# one bytes object: core/totals.py `unpack`); then the critical paths' checkpoint totals ((act, entries,
+# duration sum, min, max) quintuples, (act, bin, count) triples) and the path events (path, restarted, n,
+# then n (checkpoint index, ts, duration) triples), packed likewise.
+_Run = tuple[int, int, int, int, int, float, int, int, bytes, bytes, tuple[bytes, bytes], bytes]
 # A registration of `add_component`: (action, act id, path id, checkpoint index).
 _Reg = tuple[bytes, int, int, int]
 

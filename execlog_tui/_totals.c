@@ -10,7 +10,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
-#define TOTALS_ABI 2 /* bumped with every change of this module's interface */
+#define TOTALS_ABI 3 /* bumped with every change of this module's interface */
 
 /* dst.get(key) as a new reference: NULL with no error when absent, or when its value is None (as
  * Python's `dst.get(key) is None`) */
@@ -56,6 +56,37 @@ add_one(PyObject *dst, PyObject *key, PyObject *value, PyObject *zero)
 
 static PyObject *zero_int; /* 0 */
 
+/* A flat run total as a tuple: the scanner's packed form (bytes of native int64, see _scan.c `packed`)
+ * as the numbers it stands for, the positions set in `floats` (bit j: position j of each `stride`) as
+ * floats and the others as ints, as core/totals.py `unpack` does; any other sequence as tuple(flat). */
+static PyObject *
+unpack(PyObject *flat, int stride, unsigned floats)
+{
+    if (!PyBytes_Check(flat))
+        return PySequence_Tuple(flat);
+    Py_ssize_t size = PyBytes_GET_SIZE(flat);
+    if (size % (Py_ssize_t)sizeof(int64_t) != 0) {
+        PyErr_SetString(PyExc_TypeError, "packed totals must be whole int64 values");
+        return NULL;
+    }
+    Py_ssize_t n = size / (Py_ssize_t)sizeof(int64_t);
+    PyObject *out = PyTuple_New(n);
+    if (out == NULL)
+        return NULL;
+    const char *p = PyBytes_AS_STRING(flat);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        int64_t v;
+        memcpy(&v, p + i * (Py_ssize_t)sizeof(int64_t), sizeof(v));
+        PyObject *o = (floats >> (i % stride)) & 1u ? PyFloat_FromDouble((double)v) : PyLong_FromLongLong(v);
+        if (o == NULL) {
+            Py_DECREF(out);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(out, i, o);
+    }
+    return out;
+}
+
 static PyObject *
 merge_counts(PyObject *self, PyObject *args)
 {
@@ -82,7 +113,7 @@ add_pairs(PyObject *self, PyObject *args)
     PyObject *dst, *flat;
     if (!PyArg_ParseTuple(args, "O!O:add_pairs", &PyDict_Type, &dst, &flat))
         return NULL;
-    PyObject *seq = PySequence_Tuple(flat);
+    PyObject *seq = unpack(flat, 2, 0u);
     if (seq == NULL)
         return NULL;
     Py_ssize_t n = PyTuple_GET_SIZE(seq);
@@ -191,7 +222,7 @@ add_comps(PyObject *self, PyObject *args)
     PyObject *dst, *flat, *names, *tracked, *fold;
     if (!PyArg_ParseTuple(args, "O!OOOO:add_comps", &PyDict_Type, &dst, &flat, &names, &tracked, &fold))
         return NULL;
-    PyObject *seq = PySequence_Tuple(flat);
+    PyObject *seq = unpack(flat, 4, 0xcu); /* (id, entries, duration sum, max): the last two floats */
     if (seq == NULL)
         return NULL;
     Py_ssize_t n = PyTuple_GET_SIZE(seq);
@@ -386,10 +417,10 @@ add_acts(PyObject *self, PyObject *args)
     PyObject *dst, *acts, *act_hist, *new;
     if (!PyArg_ParseTuple(args, "O!OOO:add_acts", &PyDict_Type, &dst, &acts, &act_hist, &new))
         return NULL;
-    PyObject *seq = PySequence_Tuple(acts);
+    PyObject *seq = unpack(acts, 5, 0x1cu); /* (act, entries, duration sum, min, max): the last three floats */
     if (seq == NULL)
         return NULL;
-    PyObject *hseq = PySequence_Tuple(act_hist);
+    PyObject *hseq = unpack(act_hist, 3, 0u);
     if (hseq == NULL) {
         Py_DECREF(seq);
         return NULL;

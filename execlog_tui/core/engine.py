@@ -35,7 +35,7 @@ from execlog_tui.core.snapshot import (
     WindowFigures,
 )
 from execlog_tui.core.timefmt import _epoch_seconds, timestamp_from_match
-from execlog_tui.core.totals import add_acts, add_comps, add_pairs
+from execlog_tui.core.totals import Flat, add_acts, add_comps, add_pairs, unpack
 from execlog_tui.core.windows import (
     LONGEST,
     MINUTE_BUCKETS,
@@ -528,12 +528,12 @@ class MetricsEngine:
         dur_sum: float,
         hits: int,
         misses: int,
-        hist: Sequence[int],
-        comps: Sequence[float],
+        hist: Flat,
+        comps: Flat,
         names: Sequence[str],
-        acts: Sequence[float] = (),
-        act_hist: Sequence[int] = (),
-        path_events: Sequence[float] = (),
+        acts: Flat = (),
+        act_hist: Flat = (),
+        path_events: Flat = (),
     ) -> None:
         """A run of `n` plain entries of second `sec`, timestamps ts0..ts1 in order, none of them an
         error, a breaker action, a memory figure or a degraded marker, with no timer due inside:
@@ -541,7 +541,8 @@ class MetricsEngine:
         `hist` is flat (bin, count) pairs; `comps` flat (component id, entries, duration sum, max)
         with ids into `names`. Critical paths (SPEC 10): `acts` flat (act id, entries, duration sum, min, max),
         `act_hist` flat (act id, bin, count), `path_events` flat (path id, restarted, n, then n
-        (checkpoint index, ts, duration) triples): see `PathTracker.apply_events`."""
+        (checkpoint index, ts, duration) triples): see `PathTracker.apply_events`. Each flat total is
+        a sequence or packed as the C scanner hands it over (core/totals.py `unpack`)."""
         t = self.t
         assert t is not None  # a run only follows an entry fed line by line
         if self.counters is not None:
@@ -573,6 +574,8 @@ class MetricsEngine:
             b.misses += misses
         if acts:
             add_acts(b.acts, acts, act_hist, ActTotals)
+        if isinstance(path_events, bytes):
+            path_events = unpack(path_events, 1)  # apply_events reads each value as an int or a float
         i = 0
         while i < len(path_events):
             n_ev = int(path_events[i + 2])

@@ -16,6 +16,7 @@ and on the configuration's critical paths (`plan_fingerprint`), which decide the
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -32,7 +33,7 @@ class Feeder(Protocol):
     def feed_block(self, block: bytes, pos: int = 0, stop: int | None = None) -> int: ...
 
 
-PLAN_FORMAT = 1  # bumped with every change of what a plan holds or means
+PLAN_FORMAT = 2  # bumped with every change of what a plan holds or means (2: runs' totals packed)
 RUN, LINES, ERRORS = 0, 1, 2
 
 # The raw lines of a run: (batch index, start, end) -> that slice of the batch's block.
@@ -82,15 +83,16 @@ class PlanRecorder:
         self._errors += n
 
     def finish(self) -> tuple[Any, ...]:
-        """The plan: (format, component names, ops), built of tuples, ints, floats and strings only."""
+        """The plan: (format, component names, ops), built of tuples, ints, floats, strings and bytes only."""
         self._flush()
         return (PLAN_FORMAT, tuple(self._names), self.ops)
 
 
 def plan_fingerprint(config: Config, line_limit: int) -> str:
     """What a plan's content depends on besides its archive: the critical paths (checkpoint totals
-    and which components go line by line) and the line limit (which lines are cut)."""
-    return repr((PLAN_FORMAT, line_limit, config.critical_paths))
+    and which components go line by line) and the line limit (which lines are cut); and the byte order
+    its runs' totals are packed in (a cache directory shared with a machine of the other one)."""
+    return repr((PLAN_FORMAT, sys.byteorder, line_limit, config.critical_paths))  # packed totals: native int64
 
 
 def apply_plan(engine: MetricsEngine, feeder: Feeder, plan: tuple[Any, ...], raw: RawLines) -> int:
@@ -116,8 +118,9 @@ def apply_plan(engine: MetricsEngine, feeder: Feeder, plan: tuple[Any, ...], raw
                 and not (sec == e.current_second and e.current_sums_fractional())
             )
             if ok:
-                for i in range(0, len(comps), 4):
-                    name = names[comps[i]]
+                ids = memoryview(comps).cast("q")[::4] if isinstance(comps, bytes) else comps[::4]
+                for cid in ids:
+                    name = names[int(cid)]
                     if name not in tracked or name in half_open:
                         ok = False
                         break

@@ -10,7 +10,7 @@ from execlog_tui.core import grammar
 from execlog_tui.core.entry import Entry, ParseError
 from execlog_tui.core.timefmt import TIMESTAMP_RE, timestamp_from_match
 
-SCAN_ABI = 4  # the C scanner's interface this package speaks (`_scan.ABI`, bumped with every change of it)
+SCAN_ABI = 5  # the C scanner's interface this package speaks (`_scan.ABI`, bumped with every change of it)
 try:
     from execlog_tui import _scan as scan_extension
 

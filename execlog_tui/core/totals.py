@@ -14,10 +14,25 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Sequence
 from typing import Any, Protocol
 
-TOTALS_ABI = 2  # the extension's interface this module speaks (`_totals.ABI`)
+TOTALS_ABI = 3  # the extension's interface this module speaks (`_totals.ABI`)
 
 # component -> [entries, errors, duration sum, duration max]
 CompRows = dict[str, list[float]]
+
+# A run's flat totals as the C scanner hands them over: packed, native int64 values in one bytes object
+# (a plan keeps thousands of runs: one object each, not one Python number per value), or any sequence.
+Flat = bytes | Sequence[Any]
+
+
+def unpack(flat: Flat, stride: int, floats: Collection[int] = ()) -> Sequence[Any]:
+    """A run's flat totals as numbers: packed ones (bytes) as ints, but those at positions `floats` of
+    each `stride` as floats (durations); any other sequence as it is."""
+    if not isinstance(flat, bytes):
+        return flat
+    values: list[Any] = memoryview(flat).cast("q").tolist()
+    for j in floats:
+        values[j::stride] = [float(v) for v in values[j::stride]]
+    return values
 
 
 def py_merge_counts(dst: dict[Any, Any], src: dict[Any, Any]) -> None:
@@ -26,8 +41,9 @@ def py_merge_counts(dst: dict[Any, Any], src: dict[Any, Any]) -> None:
         dst[k] = dst.get(k, 0) + v
 
 
-def py_add_pairs(dst: dict[Any, Any], flat: Sequence[Any]) -> None:
+def py_add_pairs(dst: dict[Any, Any], flat: Flat) -> None:
     """dst[k] += v for every (k, v) pair of a flat sequence k0, v0, k1, v1, ...: a run's histogram."""
+    flat = unpack(flat, 2)
     for i in range(0, len(flat) - 1, 2):
         k = flat[i]
         dst[k] = dst.get(k, 0) + flat[i + 1]
@@ -48,10 +64,11 @@ def py_merge_comps(dst: CompRows, src: CompRows) -> None:
 
 
 def py_add_comps(
-    dst: CompRows, flat: Sequence[float], names: Sequence[str], tracked: Collection[str], fold: Callable[[str], str]
+    dst: CompRows, flat: Flat, names: Sequence[str], tracked: Collection[str], fold: Callable[[str], str]
 ) -> None:
     """Add a run's rows, flat (component id, entries, duration sum, duration max) with ids into
     `names`, none of them an error; a name not in `tracked` counts as `fold(name)`."""
+    flat = unpack(flat, 4, (2, 3))
     for i in range(0, len(flat) - 3, 4):
         name = names[int(flat[i])]
         if name not in tracked:
@@ -88,9 +105,11 @@ def py_merge_acts(dst: dict[int, Any], src: dict[int, Any], new: Callable[[], An
         mine.merge(a)
 
 
-def py_add_acts(dst: dict[int, Any], acts: Sequence[float], act_hist: Sequence[Any], new: Callable[[], Any]) -> None:
+def py_add_acts(dst: dict[int, Any], acts: Flat, act_hist: Flat, new: Callable[[], Any]) -> None:
     """A run's checkpoint totals into its bucket's: `acts` flat (act id, entries, duration sum, min,
     max), none of them an error; `act_hist` flat (act id, bin, count), each act among the rows."""
+    acts = unpack(acts, 5, (2, 3, 4))
+    act_hist = unpack(act_hist, 3)
     for i in range(0, len(acts) - 4, 5):
         act_id = int(acts[i])
         a: ActLike | None = dst.get(act_id)
@@ -109,12 +128,12 @@ def py_add_acts(dst: dict[int, Any], acts: Sequence[float], act_hist: Sequence[A
 
 
 merge_counts: Callable[[dict[Any, Any], dict[Any, Any]], None] = py_merge_counts
-add_pairs: Callable[[dict[Any, Any], Sequence[Any]], None] = py_add_pairs
+add_pairs: Callable[[dict[Any, Any], Flat], None] = py_add_pairs
 merge_comps: Callable[[CompRows, CompRows], None] = py_merge_comps
-AddComps = Callable[[CompRows, Sequence[float], Sequence[str], Collection[str], Callable[[str], str]], None]
+AddComps = Callable[[CompRows, Flat, Sequence[str], Collection[str], Callable[[str], str]], None]
 add_comps: AddComps = py_add_comps
 merge_acts: Callable[[dict[int, Any], dict[int, Any], Callable[[], Any]], None] = py_merge_acts
-add_acts: Callable[[dict[int, Any], Sequence[float], Sequence[Any], Callable[[], Any]], None] = py_add_acts
+add_acts: Callable[[dict[int, Any], Flat, Flat, Callable[[], Any]], None] = py_add_acts
 
 try:
     from execlog_tui import _totals

@@ -238,3 +238,65 @@ def test_code_run_meanwhile_cannot_crash_it() -> None:
     out: dict[str, list[float]] = {}
     _totals.add_comps(out, rows, ("A",), set(), grow)
     assert out == {"OTHER": [1, 0, 1.0, 1.0]}
+
+
+_count = st.integers(0, 2**40)
+
+
+def _pack(values: list[int]) -> bytes:
+    from array import array
+
+    return array("q", values).tobytes()
+
+
+@needs_c
+@settings(max_examples=300, deadline=None)
+@given(
+    _rows,
+    _hist,
+    st.lists(st.tuples(st.integers(0, 5), _count, _count, _count), max_size=8),
+    st.dictionaries(st.integers(0, 6), _act, max_size=4),
+    st.lists(st.tuples(st.integers(0, 6), _count, _count, _count, _count), max_size=5),
+    st.lists(st.tuples(st.integers(0, 2000), st.integers(1, 50)), max_size=6),
+)
+def test_packed_totals_are_the_numbers_they_stand_for(
+    dst: dict[str, list[float]],
+    h: dict[int, int],
+    rows: list[tuple[int, int, int, int]],
+    adst: dict[int, Any],
+    arows: list[tuple[int, int, int, int, int]],
+    bins: list[tuple[int, int]],
+) -> None:
+    """The C scanner hands a run's totals over packed (native int64 values in one bytes object): C and
+    Python read them as the ints and floats the flat sequences carried (durations float), to the bit."""
+    from execlog_tui import _totals
+
+    names = ("API", "CACHE", "AUTH", "DB", "NEW1", "NEW2")
+    tracked = {"API", "CACHE", "AUTH", "DB", "OTHER"}
+    pairs = [x for kv in h.items() for x in kv]
+    comps = [x for row in rows for x in row]
+    acts = [x for row in arows for x in row]
+    ids = [row[0] for row in arows]
+    ahist = [x for j, (b, c) in enumerate(bins) if ids for x in (ids[j % len(ids)], b, c)]
+    as_numbers = (
+        tuple(pairs),
+        tuple(float(x) if i % 4 >= 2 else x for i, x in enumerate(comps)),
+        tuple(float(x) if i % 5 >= 2 else x for i, x in enumerate(acts)),
+        tuple(ahist),
+    )
+    results = []
+    for add_pairs, add_comps, add_acts in (
+        (totals.py_add_pairs, totals.py_add_comps, totals.py_add_acts),
+        (_totals.add_pairs, _totals.add_comps, _totals.add_acts),
+    ):
+        for p, c, a, ah in (as_numbers, (_pack(pairs), _pack(comps), _pack(acts), _pack(ahist))):
+            g, d, ad = {1: 2}, copy.deepcopy(dst), _acts(adst)
+            add_pairs(g, p)
+            add_comps(d, c, names, tracked, lambda _n: "OTHER")
+            add_acts(ad, a, ah, ActTotals)
+            results.append(repr((g, d)) + _view(ad))
+    assert len(set(results)) == 1, results
+    assert totals.unpack(_pack([7, 2**40, 3]), 3, (1,)) == [7, float(2**40), 3]
+    for bad in (_totals.add_pairs, totals.py_add_pairs):
+        with pytest.raises(TypeError):
+            bad({}, b"\x00" * 12)  # not whole int64 values
