@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -50,11 +51,20 @@ _ANY: Line = ParseError("", "", False)  # stands in for a line when the filter l
 _MARKED = bytes(1 if b & (PARSE_ERROR | CUT | UNKNOWN | FUTURE) else 0 for b in range(256))
 
 
+# The most columns a line's text can take on screen once sanitised, per character (a bidi control shown
+# as the six characters "\u200e") and per UTF-8 byte (a C0 control, one byte, shown as the four "\x1b";
+# a C1 control or a bidi one is two or three bytes for its four or six, a wide character three or four
+# bytes for its two cells): the bounds that let a line, or a slice of held bytes, be passed over unread.
+_CHAR_COLUMNS = 6
+_BYTE_COLUMNS = 4
+
+
 def text_width(raw: str) -> int:
-    """Columns of a raw line once sanitised: most lines are plain ASCII, whose width is their length."""
+    """Columns (terminal cells) of a raw line once sanitised, as the view draws it: most lines are plain
+    ASCII, whose width is their length; escapes lengthen a line and wide characters take two cells."""
     if raw.isascii() and raw.isprintable():
         return len(raw)  # sanitize would return it unchanged: no regex search
-    return len(sanitize(raw))
+    return cell_len(sanitize(raw))
 
 
 def _mark_width(flags: int) -> int:
@@ -258,13 +268,14 @@ class LogView(ScrollView, can_focus=True):
         return self._keep
 
     def _widen(self, width: int, pos: int, raw: str | None = None) -> int:
-        """The greater of `width` and the held line at `pos`'s width on screen. Sanitising only
-        lengthens a line and the marks add at most _MARKS columns, so most lines are dismissed by their
-        length alone; a line of unknown kind is parsed (once: its flags are kept) only when its mark
-        could make it the widest."""
+        """The greater of `width` and the held line at `pos`'s width on screen. Printable ASCII is as
+        wide as it is long, any other line at most _CHAR_COLUMNS times, and the marks add at most _MARKS
+        columns, so most lines are dismissed by their length alone; a line of unknown kind is parsed
+        (once: its flags are kept) only when its mark could make it the widest."""
         if raw is None:
             raw = self._raw(pos)
-        if len(raw) + _MARKS <= width:
+        most = len(raw) if raw.isascii() and raw.isprintable() else _CHAR_COLUMNS * len(raw)
+        if most + _MARKS <= width:
             return width
         flags = self._flags[pos]
         if flags & UNKNOWN:
@@ -275,9 +286,9 @@ class LogView(ScrollView, can_focus=True):
     def _widen_all(self, width: int, fresh: range) -> int:
         """`_widen` over the fresh positions, without a Python step per line in the common case: at
         50,000 lines/s a refresh brings ~12,000 lines, of which the screen shows a few dozen. Each slice
-        is measured on the held bytes first (`Lines.extent`, nothing decoded): lines no longer than
-        `width` in bytes are no wider on screen, and printable ASCII without marks is as wide as it is
-        long; only a slice that is neither is decoded, line by line."""
+        is measured on the held bytes first (`Lines.extent`, nothing decoded): printable ASCII is as
+        wide as it is long, and any other line at most _BYTE_COLUMNS times its length in bytes; only a
+        slice that could be wider than `width` and is not plain without marks is decoded, line by line."""
         if len(fresh) > _WIDEN_SLICE:
             # A whole buffer (the history's first pull) a slice at a time: decoded at once, its 100,000
             # lines as str took ~20 MB for an instant, which the allocator kept (RSS) long after.
@@ -289,8 +300,8 @@ class LogView(ScrollView, can_focus=True):
         start, stop = fresh.start, fresh.stop
         first = self._text.first
         longest, plain = self._text.extent(first + start, first + stop)
-        if longest + _MARKS <= width:
-            return width  # none can be wider, whatever its marks and escapes
+        if (longest if plain else _BYTE_COLUMNS * longest) + _MARKS <= width:
+            return width  # none can be wider, whatever its marks, escapes and wide characters
         if plain and 1 not in self._flags[start:stop].translate(_MARKED):
             return max(width, longest)  # no marks to add, and widths are lengths
         widen = self._widen

@@ -161,18 +161,24 @@ async def test_replay_ring_raw_lines_are_filtered_and_marked_as_the_parser_says(
         assert screen[4] == sanitize(lines[9][:-1])  # the CR dropped as the parser drops it
 
 
-def test_text_width_fast_path_agrees_with_sanitize() -> None:
+def test_text_width_is_the_cells_the_sanitised_line_takes() -> None:
+    from rich.cells import cell_len
+
     from execlog_tui.ui.logview import text_width
 
     for s in ("plain ascii |x|1", "", "tab\there", "esc \x1b[31m", "caf\u00e9 \u202e", "del\x7f", "c1 \x85"):
         assert text_width(s) == len(sanitize(s)), s
+    assert text_width("\u6f22" * 9) == 18 == cell_len("\u6f22" * 9)  # wide characters: two cells each
+    assert text_width("\U0001f600 ok") == 5
 
 
 @sync
 async def test_the_view_is_as_wide_as_its_widest_line_whatever_the_batch_holds() -> None:
+    from rich.cells import cell_len
+
     def brute(ring: RingBuffer) -> int:
         return max(
-            len(sanitize(i.raw))
+            cell_len(sanitize(i.raw))
             + (len(PARSE_MARK) if isinstance(i, ParseError) else 0)
             + (len(CUT_MARKER) if i.cut else 0)
             for i in ring
@@ -191,6 +197,12 @@ async def test_the_view_is_as_wide_as_its_widest_line_whatever_the_batch_holds()
             plain[:10] + ["garbage " + "x" * 60],  # a parse error's mark
             plain[:10] + [plain[0] + " caf\u00e9" * 20],  # not ASCII
             plain[:5],  # nothing wider: the width stays
+            # Narrower than the widest line so far in characters and in bytes, wider on screen: escapes
+            # (a colour code), bidi controls, wide characters (seen: such a line's end could not be
+            # scrolled to).
+            [plain[0] + "\x1b" * 30],
+            [plain[0] + "\u200e" * 30],
+            [plain[0] + "\u6f22" * 100],
         ]
         for batch in batches:
             ring.extend_raw(batch)
