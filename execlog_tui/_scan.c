@@ -134,11 +134,39 @@ epoch_of(Scanner *s, const char *p)
     return r;
 }
 
-/* A token of SPEC 1 that C accepts: printable ASCII, no separator (the terminator). Returns its end or NULL. */
+/* A token of SPEC 1 that C accepts: printable ASCII, no separator (the terminator). Returns its end or NULL.
+ * Eight bytes at a time where eight are left (little-endian hosts): each byte's flags are exact, computed
+ * within its own lane (no carry reaches the next), so the first separator and any byte outside 0x21..0x7e
+ * before it are found as the byte loop finds them; the loop does the rest. */
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
 static inline const char *
 token(const char *p, const char *end)
 {
     const char *q = p;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && defined(__GNUC__)
+    while (end - q >= 8) {
+        uint64_t w;
+        memcpy(&w, q, 8);
+        uint64_t lo7 = w & ~HIGHS;
+        /* bad: the high bit set, or a low seven bits below 0x21 (+0x5f stays under 0x80), or 0x7f (+1 reaches it) */
+        uint64_t bad = (w & HIGHS) | (~(lo7 + 0x5f * ONES) & HIGHS) | ((lo7 + ONES) & HIGHS);
+        uint64_t x = w ^ (ONES * (uint64_t)(unsigned char)GRAMMAR_SEP);
+        /* a separator: its byte of x is zero; exact for the lowest one (x's bytes are compared alone) */
+        uint64_t sep = ((x & ~HIGHS) + ~HIGHS) | x;
+        sep = ~sep & HIGHS;
+        if (sep) {
+            uint64_t before = (sep & -sep) - 1; /* the lanes before the first separator (and its low bits) */
+            if (bad & before)
+                return NULL;
+            q += __builtin_ctzll(sep) >> 3;
+            return q == p ? NULL : q;
+        }
+        if (bad)
+            return NULL;
+        q += 8;
+    }
+#endif
     while (q < end) {
         unsigned char c = (unsigned char)*q;
         if (c == GRAMMAR_SEP)

@@ -257,3 +257,45 @@ def test_invalid_lines_are_counted_in_bulk_as_the_reference_counts_them() -> Non
     assert engine.entries == reference.entries
     # Only the lines the bulk count leaves (blank-looking ones, those starting with a timestamp) go one by one.
     assert calls["feed_lines"] < 0.4 * len(lines)
+
+
+_TOKEN_CHARS = st.sampled_from(
+    ["A", "z", "_", "!", "~", "|", " ", "\t", "\x00", "\x1f", "\x7f", "\x80", "\u00e9", "\u6f22"]
+)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["API", "CACHE", "ROUTING"]),
+            st.one_of(
+                st.text(_TOKEN_CHARS, max_size=20),
+                st.sampled_from(["h\u0131t", "m\u0131ss", "HIT", "LOOKUP_A_LONG_ONE"]),
+            ),
+            st.text(_TOKEN_CHARS, max_size=20),
+            # Non-ASCII letters that Python's upper() turns into ASCII ones (ſ -> S, ı -> I): the reference
+            # reads "ſuccess" as SUCCESS and "hıt" as HIT, so the scanner must hand such lines over.
+            st.sampled_from(["SUCCESS", "success", "INFO", "FAILURE", "SUCCESS_TOO_LONG_A", "OK", "\u017fuccess"]),
+            st.integers(0, 2),
+        ),
+        min_size=1,
+        max_size=60,
+    )
+)
+def test_odd_bytes_in_the_fields_are_judged_as_the_reference_judges_them(
+    rows: list[tuple[str, str, str, str, int]],
+) -> None:
+    """The scanner reads a token eight bytes at a time: a separator, a control or DEL byte, a space or a
+    non-ASCII character anywhere in a component, action or status (before or after the eighth byte, or
+    right at it) makes the same line, entry or parse error that the per-line reference makes of it."""
+    lines = []
+    for i, (comp, action, pad, status, where) in enumerate(rows):
+        ts = _iso(BASE + 7 * i)
+        fields = [comp, "CALL", status]
+        fields[where] = (fields[where] + pad) if i % 2 else (pad + fields[where])
+        lines.append(f"{ts}|{fields[0]}|{action or 'OP'}|{i % 50}|{fields[2]}|i={i}")
+        lines.append(f"{ts}|{fields[0]}|{fields[1]}|{i % 50}|{fields[2]}|i={i}")
+    a, b, sa, sb = feed_both(lines)
+    assert a == b
+    assert sa == sb
