@@ -97,8 +97,9 @@ class MetricsEngine:
     ) -> None:
         self.config = config or Config()
         # False: an engine that only plans (core/feedplan.py: a worker recording an archive's plan):
-        # the clock, breakers, components and current bucket move as ever, but no whole second is
-        # evaluated and no second reaches the minute buckets, so its figures and alerts mean nothing.
+        # the clock, breakers, components and current second move as ever, but no whole second is
+        # evaluated, no second reaches the minute buckets and a run's totals are not added, so its
+        # figures and alerts mean nothing.
         self.figures = figures
         self.t: int | None = None
         self.future = 0  # entries left out as dated too far ahead of the wall clock (SPEC 3)
@@ -562,6 +563,10 @@ class MetricsEngine:
             assert got is not None
             b = got
         b.entries += n
+        if not self.figures:
+            # An engine that only plans (a worker recording an archive's plan): what its feeder decides
+            # by is the clock, the timers, the components and the current second, never a total.
+            return
         if completed:
             b.completed += completed
             b.dur_sum += dur_sum
