@@ -16,11 +16,14 @@ import marshal
 import multiprocessing
 import os
 import time
+import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
+
+from isal import isal_zlib
 
 from execlog_tui import __version__
 from execlog_tui.cache.digest import PrefixDigest, feed
@@ -123,7 +126,7 @@ def _work(
     plan = build_plan(Path(path), config, line_limit, hashed)
     if plan is None:
         return None
-    payload = marshal.dumps(plan)
+    payload = pack_plan(plan)
     del plan
     if store_dir is not None and key is not None and CacheStore(Path(store_dir)).save("plan", key, payload):
         return True
@@ -334,7 +337,7 @@ class Plans:
             return
         if same_file(before, now):
             self.stats.built += 1
-            self.store.save("plan", key, marshal.dumps(plan))
+            self.store.save("plan", key, pack_plan(plan))
 
     def state(self) -> tuple[list[int | None], bytes] | None:
         """The kept state after all the archives given to `start`: (newest timestamp after each,
@@ -512,10 +515,20 @@ def _prefix_hash(path: Path, st: os.stat_result, size: int) -> PrefixDigest | No
     return h
 
 
+# isal's stub declares `error` as an instance of Exception; it is the class igzip_lib.IsalError.
+_INFLATE_ERRORS = (cast(type[BaseException], isal_zlib.error), zlib.error)
+
+
+def pack_plan(plan: Plan) -> bytes:
+    """A plan as it is kept and handed over: marshalled, then deflated (isal at level 1: ~7 ms for a 100
+    MB archive's 4.5 MB, which becomes 0.9 MB: its runs' packed totals are mostly small numbers)."""
+    return isal_zlib.compress(marshal.dumps(plan), 1)
+
+
 def _loads(payload: bytes) -> Plan | None:
     try:
-        plan = marshal.loads(payload)
-    except (ValueError, EOFError, TypeError):
+        plan = marshal.loads(isal_zlib.decompress(payload))
+    except (ValueError, EOFError, TypeError, *_INFLATE_ERRORS):
         return None
     if not isinstance(plan, tuple) or len(plan) != 3:
         return None

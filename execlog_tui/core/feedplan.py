@@ -33,7 +33,7 @@ class Feeder(Protocol):
     def feed_block(self, block: bytes, pos: int = 0, stop: int | None = None) -> int: ...
 
 
-PLAN_FORMAT = 2  # bumped with every change of what a plan holds or means (2: runs' totals packed)
+PLAN_FORMAT = 3  # bumped with every change of what a plan holds or means (2: runs' totals packed; 3: kept deflated)
 RUN, LINES, ERRORS = 0, 1, 2
 
 # The raw lines of a run: (batch index, start, end) -> that slice of the batch's block.

@@ -274,11 +274,14 @@ def test_the_size_limit_prunes_the_least_recently_used(tmp_path: Path) -> None:
         os.utime(p, (1, 1))  # long unused
     one = max(p.stat().st_size for p in first)
     # Room for what the second run keeps (two plans, the state after its archives and the one after its
-    # live file, each no larger than a plan here) and one more: not for the first set's two plans too.
-    store = CacheStore(cache, limit=5 * one)
+    # live file: measured in a store of its own) and one plan more: not for the first set's two plans too.
+    scratch = tmp_path / "scratch"
+    report(d2, Plans(Config(), LIMIT, CacheStore(scratch), 1))
+    need = sum(p.stat().st_size for p in scratch.rglob("*.*") if p.is_file())
+    store = CacheStore(cache, limit=need + one)
     report(d2, Plans(Config(), LIMIT, store, 1))  # closing the plans prunes the store to its limit
     left = plan_files(cache)
-    assert sum(p.stat().st_size for p in cache.rglob("*.*")) <= 5 * one
+    assert sum(p.stat().st_size for p in cache.rglob("*.*")) <= need + one
     assert not set(first) <= set(left)  # the old set's plans went first
     assert len(set(left) - set(first)) == 2  # the new ones stayed
 
