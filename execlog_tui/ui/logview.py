@@ -57,14 +57,19 @@ _MARKED = bytes(1 if b & (PARSE_ERROR | CUT | UNKNOWN | FUTURE) else 0 for b in 
 # bytes for its two cells): the bounds that let a line, or a slice of held bytes, be passed over unread.
 _CHAR_COLUMNS = 6
 _BYTE_COLUMNS = 4
+_ZWJ = "\u200d"  # a zero-width joiner (text_width: 2 columns for it, 3 bytes)
 
 
 def text_width(raw: str) -> int:
-    """Columns (terminal cells) of a raw line once sanitised, as the view draws it: most lines are plain
-    ASCII, whose width is their length; escapes lengthen a line and wide characters take two cells."""
+    """Columns (terminal cells) of a raw line once sanitised, at least as many as the view draws: most
+    lines are plain ASCII, whose width is their length; escapes lengthen a line and wide characters take
+    two cells. The view draws a line in pieces (its fields, a search's matches), each measured alone, and
+    rich measures the character after a zero-width joiner as part of its sequence (no cells) where a piece
+    starts with it: two cells more for each joiner keep the sum of the pieces within the width."""
     if raw.isascii() and raw.isprintable():
         return len(raw)  # sanitize would return it unchanged: no regex search
-    return cell_len(sanitize(raw))
+    shown = sanitize(raw)
+    return cell_len(shown) + 2 * shown.count(_ZWJ)
 
 
 def _mark_width(flags: int) -> int:

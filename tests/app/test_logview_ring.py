@@ -211,6 +211,38 @@ async def test_the_view_is_as_wide_as_its_widest_line_whatever_the_batch_holds()
             assert log.virtual_size.width == log._width
 
 
+@sync
+async def test_no_line_is_drawn_wider_than_the_view() -> None:
+    """The view draws a line in pieces (its fields, a search's matches), each measured alone; rich
+    measures the character after a zero-width joiner as part of its sequence, so a joiner before a
+    separator or a match measured less in the whole line than in its pieces (found by a review: the
+    line's last columns could not be scrolled to)."""
+    from rich.cells import cell_len
+
+    session = sc.session_for(sc.base_snapshot(), [])
+    ring = RingBuffer(1_000)
+    session.ring = ring  # type: ignore[assignment]
+    app = app_for(session)
+    head = "2025-09-09T10:00:00.000Z|API|OP"
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"
+    lines = [
+        head + "\u200d|1|SUCCESS|ok",
+        head + "|1|SUCCESS|" + "a\u200d|" * 40,
+        head + "|1|SUCCESS|" + family * 30,
+        head + "|1|SUCCESS|\u2764\ufe0f \u00e9\u0301 \x1b[31m red",
+    ]
+    async with app.run_test(size=SIZE) as pilot:
+        log = app.query_one(LogView)
+        ring.extend_raw(lines)
+        log.pull(ring)
+        await pilot.pause()
+        for search in (None, "\U0001f469", "|", "a"):
+            log.set_search(TextMatcher.parse(search) if search is not None else None)  # matches drawn apart
+            for i in range(len(lines)):
+                drawn = sum(cell_len(s.text) for s in log._line_text(i).render(app.console, end=""))
+                assert drawn <= log._width, (i, drawn, log._width)
+
+
 @pytest.mark.parametrize("wide", [False, True])
 @sync
 async def test_lines_that_arrive_during_a_batch_are_followed_to_the_newest(wide: bool) -> None:
