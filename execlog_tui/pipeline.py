@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from execlog_tui.cache.plans import LiveState, Plans, RawBlocks, nothing_future
+from execlog_tui.cache.plans import LiveState, Plans, PlanWriter, RawBlocks, nothing_future
 from execlog_tui.core.engine import MetricsEngine
 from execlog_tui.core.entry import Entry, ParseError
 from execlog_tui.core.fastpath import new_feeder
@@ -365,7 +365,8 @@ def read_history(
                         if chained and member is archives[-1] and archives_clean:
                             plans.keep_state(result.newest_after, engine)
                         continue
-                    recorder = fast.recorder = PlanRecorder()
+                    writer = PlanWriter()
+                    recorder = fast.recorder = PlanRecorder(writer)
                 start = start_line = 0
                 hasher = None  # the live file's bytes as fed, for the state kept after them
                 if member is live_member:
@@ -426,7 +427,8 @@ def read_history(
                     assert plans is not None and fast is not None
                     fast.recorder = None
                     if clean and not warnings and not engine.stopped:
-                        plans.keep(member.path, recorder.finish())
+                        recorder.finish()
+                        plans.keep(member.path, writer.payload())
                 if warnings or not clean or engine.stopped:
                     archives_clean = False
                 flush_warnings()

@@ -12,12 +12,13 @@ needed.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import marshal
 import multiprocessing
 import os
 import time
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +33,7 @@ from execlog_tui.cache.store import CacheStore, content_key, same_file
 from execlog_tui.core.config import Config
 from execlog_tui.core.engine import MetricsEngine
 from execlog_tui.core.fastpath import FastFeeder, available
-from execlog_tui.core.feedplan import PlanRecorder, plan_fingerprint
+from execlog_tui.core.feedplan import PLAN_FORMAT, PlanRecorder, plan_fingerprint
 from execlog_tui.sources.logset import LogSet, member_bytes
 from execlog_tui.sources.reader import SourceWarning, read_raw_batches
 
@@ -79,14 +80,15 @@ def _identity(st: os.stat_result) -> tuple[int, int, int, int]:
 
 def build_plan(
     path: Path, config: Config, line_limit: int, hashed: tuple[int, int, int, int] | None = None
-) -> Plan | None:
-    """Read the archive at `path` through a fast feeder of an engine of its own, recording; None when
-    it did not read cleanly (a warning of any kind), changed while it was read, or is no longer the
-    file that was hashed (`hashed`: its identity then; a rotation in between must not store another
-    file's plan under its key)."""
+) -> bytes | None:
+    """Read the archive at `path` through a fast feeder of an engine of its own, recording: its plan
+    as it is kept (`PlanWriter`); None when it did not read cleanly (a warning of any kind), changed
+    while it was read, or is no longer the file that was hashed (`hashed`: its identity then; a
+    rotation in between must not store another file's plan under its key)."""
     engine = MetricsEngine(config, figures=False)  # it only plans: its figures are never read
     feeder = FastFeeder(engine)
-    rec = feeder.recorder = PlanRecorder()
+    writer = PlanWriter()
+    rec = feeder.recorder = PlanRecorder(writer)
     warnings: list[SourceWarning] = []
     try:
         before = os.stat(path)
@@ -109,7 +111,8 @@ def build_plan(
         return None
     if not same_file(before, after):
         return None
-    return rec.finish()
+    rec.finish()
+    return writer.payload()
 
 
 def _work(
@@ -121,13 +124,11 @@ def _work(
     hashed: tuple[int, int, int, int] | None,
 ) -> bytes | bool | None:
     """A worker's task: build the plan of one archive and store it (True: the engine loads it from
-    the store when its turn comes, so no plan waits in its memory meanwhile), or hand it back marshalled
-    when there is no store or it could not take it; None when the archive gave no plan."""
-    plan = build_plan(Path(path), config, line_limit, hashed)
-    if plan is None:
+    the store when its turn comes, so no plan waits in its memory meanwhile), or hand it back when
+    there is no store or it could not take it; None when the archive gave no plan."""
+    payload = build_plan(Path(path), config, line_limit, hashed)
+    if payload is None:
         return None
-    payload = pack_plan(plan)
-    del plan
     if store_dir is not None and key is not None and CacheStore(Path(store_dir)).save("plan", key, payload):
         return True
     return payload
@@ -298,7 +299,7 @@ class Plans:
             self._ready.discard(name)
             assert self.store is not None
             payload = self.store.load("plan", self._keys[name])
-            plan = _loads(payload) if payload is not None else None
+            plan = open_plan(payload) if payload is not None else None
             if plan is not None:
                 self.stats.hits += 1
                 return plan
@@ -314,7 +315,7 @@ class Plans:
             # Stored by the worker: loaded (and checked) now; gone or damaged since: read the archive.
             if got is True and self.store is not None:
                 got = self.store.load("plan", self._keys[name])
-            plan = _loads(got) if isinstance(got, bytes) else None
+            plan = open_plan(got) if isinstance(got, bytes) else None
         else:
             return None  # no worker for it: the caller reads it, recording (see `keep`)
         if plan is None:
@@ -323,9 +324,9 @@ class Plans:
             self.stats.built += 1
         return plan
 
-    def keep(self, path: Path, plan: Plan) -> None:
-        """A plan the caller recorded while reading the archive cleanly: stored when the archive is
-        still the file that was hashed."""
+    def keep(self, path: Path, plan: bytes) -> None:
+        """A plan the caller recorded while reading the archive cleanly (a `PlanWriter`'s payload):
+        stored when the archive is still the file that was hashed."""
         name = str(path)
         key = self._keys.get(name)
         before = self._stats.get(name)
@@ -337,7 +338,7 @@ class Plans:
             return
         if same_file(before, now):
             self.stats.built += 1
-            self.store.save("plan", key, pack_plan(plan))
+            self.store.save("plan", key, plan)
 
     def state(self) -> tuple[list[int | None], bytes] | None:
         """The kept state after all the archives given to `start`: (newest timestamp after each,
@@ -519,17 +520,69 @@ def _prefix_hash(path: Path, st: os.stat_result, size: int) -> PrefixDigest | No
 _INFLATE_ERRORS = (cast(type[BaseException], isal_zlib.error), zlib.error)
 
 
-def pack_plan(plan: Plan) -> bytes:
-    """A plan as it is kept and handed over: marshalled, then deflated (isal at level 1: ~7 ms for a 100
-    MB archive's 4.5 MB, which becomes 0.9 MB: its runs' packed totals are mostly small numbers)."""
-    return isal_zlib.compress(marshal.dumps(plan), 1)
+_FRAME = 4  # bytes of a frame's length, little-endian, before its marshalled (names, ops)
+_INFLATE_STEP = 64 * 1024  # compressed bytes inflated at a time when a kept plan is read
 
 
-def _loads(payload: bytes) -> Plan | None:
+class PlanWriter:
+    """A plan as it is kept and handed over, written as the recorder goes (`core.feedplan.PlanSink`):
+    frames of (component names registered since the frame before, ops), each marshalled behind its
+    length, the whole deflated (isal at level 1: a 100 MB bench archive's plan is 0.9 MB, its runs'
+    packed totals being mostly small numbers). Neither the writer nor the reader (`open_plan`) ever
+    holds more than a frame's ops, however large the archive."""
+
+    def __init__(self) -> None:
+        self._deflate = isal_zlib.compressobj(1)
+        self._out = bytearray()
+
+    def add(self, names: tuple[str, ...], ops: list[tuple[Any, ...]]) -> None:
+        frame = marshal.dumps((names, ops))
+        self._out += self._deflate.compress(len(frame).to_bytes(_FRAME, "little") + frame)
+
+    def payload(self) -> bytes:
+        self._out += self._deflate.flush()
+        return bytes(self._out)
+
+
+def _frames(payload: bytes) -> Iterator[tuple[tuple[str, ...], list[tuple[Any, ...]]]]:
+    """A kept plan's frames, inflated a step at a time. ValueError for bytes that are not one."""
+    inflate = isal_zlib.decompressobj()
+    buf = bytearray()
+    at = 0
+    while True:
+        while len(buf) >= _FRAME and len(buf) >= _FRAME + (n := int.from_bytes(buf[:_FRAME], "little")):
+            frame = bytes(buf[_FRAME : _FRAME + n])
+            del buf[: _FRAME + n]
+            try:
+                names, ops = marshal.loads(frame)
+            except (EOFError, TypeError, ValueError) as e:
+                raise ValueError("not a plan's frame") from e
+            yield names, ops
+        if at >= len(payload):
+            if buf or not inflate.eof:
+                raise ValueError("a plan cut short")
+            return
+        try:
+            buf += inflate.decompress(payload[at : at + _INFLATE_STEP])
+        except _INFLATE_ERRORS as e:
+            raise ValueError("not a deflated plan") from e
+        at += _INFLATE_STEP
+
+
+def open_plan(payload: bytes) -> Plan | None:
+    """A kept plan to apply (`core.feedplan.apply_plan`): (format, names, ops), its ops read frame by
+    frame as they are applied and its names growing with them; None when its first frame does not read
+    (its bytes passed the store's checksum: what follows was written by the same writer)."""
+    frames = _frames(payload)
     try:
-        plan = marshal.loads(isal_zlib.decompress(payload))
-    except (ValueError, EOFError, TypeError, *_INFLATE_ERRORS):
+        first = next(frames)
+    except (StopIteration, ValueError):
         return None
-    if not isinstance(plan, tuple) or len(plan) != 3:
-        return None
-    return plan
+    names: list[str] = []
+
+    def ops() -> Iterator[tuple[Any, ...]]:
+        for new, chunk in itertools.chain((first,), frames):
+            names.extend(new)
+            yield from chunk
+
+    return (PLAN_FORMAT, names, ops())

@@ -33,22 +33,36 @@ class Feeder(Protocol):
     def feed_block(self, block: bytes, pos: int = 0, stop: int | None = None) -> int: ...
 
 
-PLAN_FORMAT = 3  # bumped with every change of what a plan holds or means (2: runs' totals packed; 3: kept deflated)
+PLAN_FORMAT = 4  # bumped with every change of what a plan holds or means (2: runs' totals packed; 4: streamed)
 RUN, LINES, ERRORS = 0, 1, 2
 
 # The raw lines of a run: (batch index, start, end) -> that slice of the batch's block.
 RawLines = Callable[[int, int, int], bytes]
 
 
-class PlanRecorder:
-    """Collects a feeder's ops; the caller sets `batch` to the index of the block being fed."""
+class PlanSink(Protocol):
+    """Where a recorder hands its ops as it goes (cache/plans.PlanWriter): with the component names
+    registered since the last hand-over, which the ops' runs may name from then on."""
 
-    def __init__(self) -> None:
+    def add(self, names: tuple[str, ...], ops: list[tuple[Any, ...]]) -> None: ...
+
+
+class PlanRecorder:
+    """Collects a feeder's ops; the caller sets `batch` to the index of the block being fed. With a
+    `sink`, the ops go to it every `every` ops (and lines for the per-line path every `every_lines`),
+    so that what a recorder holds is bounded whatever the archive's size; without one, `finish` returns
+    them all."""
+
+    def __init__(self, sink: PlanSink | None = None, every: int = 256, every_lines: int = 4096) -> None:
         self.batch = 0
         self.ops: list[tuple[Any, ...]] = []
         self._names: Sequence[str] = ()
         self._pending: list[str] = []
         self._errors = 0
+        self._sink = sink
+        self._every = every
+        self._every_lines = every_lines
+        self._sent_names = 0
 
     def _flush(self) -> None:
         if self._pending:
@@ -57,6 +71,15 @@ class PlanRecorder:
         if self._errors:
             self.ops.append((ERRORS, self._errors))
             self._errors = 0
+        if self._sink is not None and len(self.ops) >= self._every:
+            self._hand_over()
+
+    def _hand_over(self) -> None:
+        assert self._sink is not None
+        names = tuple(self._names[self._sent_names :])
+        self._sent_names += len(names)
+        self._sink.add(names, self.ops)
+        self.ops = []
 
     def run(self, start: int, end: int, run: tuple[Any, ...], names: Sequence[str]) -> None:
         self._flush()
@@ -71,11 +94,15 @@ class PlanRecorder:
         if self._errors:
             self._flush()
         self._pending.append(line)
+        if self._sink is not None and len(self._pending) >= self._every_lines:
+            self._flush()  # fed in several calls, as in one: the per-line path goes line by line
 
     def lines(self, lines: Sequence[str]) -> None:
         if self._errors:
             self._flush()
         self._pending.extend(lines)
+        if self._sink is not None and len(self._pending) >= self._every_lines:
+            self._flush()
 
     def errors(self, n: int) -> None:
         if self._pending:
@@ -83,8 +110,11 @@ class PlanRecorder:
         self._errors += n
 
     def finish(self) -> tuple[Any, ...]:
-        """The plan: (format, component names, ops), built of tuples, ints, floats, strings and bytes only."""
+        """The plan: (format, component names, ops), built of tuples, ints, floats, strings and bytes
+        only; with a sink, everything has gone to it and the ops are empty."""
         self._flush()
+        if self._sink is not None:
+            self._hand_over()
         return (PLAN_FORMAT, tuple(self._names), self.ops)
 
 
