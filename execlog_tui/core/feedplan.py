@@ -48,12 +48,11 @@ class PlanSink(Protocol):
 
 
 class PlanRecorder:
-    """Collects a feeder's ops; the caller sets `batch` to the index of the block being fed. With a
-    `sink`, the ops go to it every `every` ops (and lines for the per-line path every `every_lines`),
-    so that what a recorder holds is bounded whatever the archive's size; without one, `finish` returns
-    them all."""
+    """Collects a feeder's ops and hands them to `sink` every `every` ops (and lines for the per-line
+    path every `every_lines`), so that what it holds is bounded whatever the archive's size; the caller
+    sets `batch` to the index of the block being fed."""
 
-    def __init__(self, sink: PlanSink | None = None, every: int = 256, every_lines: int = 4096) -> None:
+    def __init__(self, sink: PlanSink, every: int = 256, every_lines: int = 4096) -> None:
         self.batch = 0
         self.ops: list[tuple[Any, ...]] = []
         self._names: Sequence[str] = ()
@@ -71,11 +70,10 @@ class PlanRecorder:
         if self._errors:
             self.ops.append((ERRORS, self._errors))
             self._errors = 0
-        if self._sink is not None and len(self.ops) >= self._every:
+        if len(self.ops) >= self._every:
             self._hand_over()
 
     def _hand_over(self) -> None:
-        assert self._sink is not None
         names = tuple(self._names[self._sent_names :])
         self._sent_names += len(names)
         self._sink.add(names, self.ops)
@@ -94,14 +92,14 @@ class PlanRecorder:
         if self._errors:
             self._flush()
         self._pending.append(line)
-        if self._sink is not None and len(self._pending) >= self._every_lines:
+        if len(self._pending) >= self._every_lines:
             self._flush()  # fed in several calls, as in one: the per-line path goes line by line
 
     def lines(self, lines: Sequence[str]) -> None:
         if self._errors:
             self._flush()
         self._pending.extend(lines)
-        if self._sink is not None and len(self._pending) >= self._every_lines:
+        if len(self._pending) >= self._every_lines:
             self._flush()
 
     def errors(self, n: int) -> None:
@@ -109,13 +107,11 @@ class PlanRecorder:
             self._flush()
         self._errors += n
 
-    def finish(self) -> tuple[Any, ...]:
-        """The plan: (format, component names, ops), built of tuples, ints, floats, strings and bytes
-        only; with a sink, everything has gone to it and the ops are empty."""
+    def finish(self) -> tuple[str, ...]:
+        """Hand over what is left; the component names the plan's runs may name, in order."""
         self._flush()
-        if self._sink is not None:
-            self._hand_over()
-        return (PLAN_FORMAT, tuple(self._names), self.ops)
+        self._hand_over()
+        return tuple(self._names)
 
 
 def plan_fingerprint(config: Config, line_limit: int) -> str:
