@@ -565,17 +565,22 @@ def read_raw_batches(
             ):
                 w = mine[:]
                 mine.clear()
-                while not stop.is_set():
-                    try:
-                        q.put((batch, w), timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
+                if not hand((batch, w)):
                     return
-            q.put((None, mine[:]))
+            hand((None, mine[:]))
         except BaseException as exc:  # handed to the consumer, raised there
-            q.put((exc, []))
+            hand((exc, []))
+
+    def hand(item: tuple[Batch | RawBatch | BaseException | None, list[SourceWarning]]) -> bool:
+        """Queue `item` for the consumer unless it stopped meanwhile (its close() waits for this
+        thread: a put that waited on a full queue nobody reads any more hung it for good)."""
+        while not stop.is_set():
+            try:
+                q.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
 
     worker = threading.Thread(target=produce, name="execlog-inflate", daemon=True)
     worker.start()

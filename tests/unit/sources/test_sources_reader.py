@@ -330,3 +330,52 @@ def test_highly_compressible_archive_loses_nothing(tmp_path: Path, chunk_size: i
     lines, cut, warnings = read_all(p, chunk_size=chunk_size)
     assert len(lines) == 150_001 and lines[-1].endswith("|end") and lines[0] == "x" * 60
     assert cut == [] and warnings == []
+
+
+def test_closing_a_raw_read_whose_queue_is_full_does_not_hang(tmp_path: Path) -> None:
+    """The inflating thread queues a bounded number of batches; a consumer that stops reading and closes
+    the iterator waits for that thread. Its last put (the end of the file) waited on the full queue
+    without looking at the stop: an archive of exactly one batch more than the queue holds, read one
+    batch and closed, hung `-b` for good (found by a review)."""
+    import gzip
+    import os
+    import threading
+    import time
+
+    from execlog_tui.sources.reader import CHUNK_SIZE, read_raw_batches
+
+    line = b"2025-09-09T10:00:00.000Z|API|GET|1|SUCCESS|" + b"x" * 57 + b"\n"
+    path = tmp_path / "execution.log.1.gz"
+    path.write_bytes(gzip.compress(line * (9 * CHUNK_SIZE // len(line) - 2), 1))
+    assert sum(1 for _ in read_raw_batches(path, [], 65536, archive=True, hold=0)) == 9
+    size = path.stat().st_size
+    it = read_raw_batches(path, [], 65536, archive=True, hold=0)
+    next(it)
+
+    def read_to_its_end() -> bool:  # the inflating thread has read the whole file (its queue is full then)
+        for fd in os.listdir("/proc/self/fd"):
+            try:
+                if os.readlink(f"/proc/self/fd/{fd}") == str(path):
+                    pos = open(f"/proc/self/fdinfo/{fd}").read().split()[1]
+                    return int(pos) >= size
+            except OSError:
+                continue
+        return True  # closed: read to its end
+
+    def waiting() -> bool:  # the inflating thread sleeps (on the full queue, once the file is read)
+        for t in threading.enumerate():
+            if t.name == "execlog-inflate" and t.native_id is not None:
+                with open(f"/proc/self/task/{t.native_id}/stat") as f:
+                    return f.read().rsplit(")", 1)[1].split()[0] == "S"
+        return True
+
+    deadline = time.monotonic() + 30
+    settled = 0
+    while settled < 5:  # read to its end, then asleep five polls in a row: blocked on the queue
+        assert time.monotonic() < deadline, "the archive was not read"
+        settled = settled + 1 if read_to_its_end() and waiting() else 0
+        time.sleep(0.01)
+    closer = threading.Thread(target=it.close, daemon=True)
+    closer.start()
+    closer.join(10)
+    assert not closer.is_alive(), "closing the read hung"
