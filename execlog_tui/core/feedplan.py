@@ -48,11 +48,12 @@ class PlanSink(Protocol):
 
 
 class PlanRecorder:
-    """Collects a feeder's ops and hands them to `sink` every `every` ops (and lines for the per-line
-    path every `every_lines`), so that what it holds is bounded whatever the archive's size; the caller
-    sets `batch` to the index of the block being fed."""
+    """Collects a feeder's ops and hands them to `sink` every `every` ops, or as soon as the lines for
+    the per-line path it holds reach `every_lines` lines or `every_chars` characters, so that what it
+    holds is bounded whatever the archive's size (an archive read nearly all line by line included);
+    the caller sets `batch` to the index of the block being fed."""
 
-    def __init__(self, sink: PlanSink, every: int = 256, every_lines: int = 4096) -> None:
+    def __init__(self, sink: PlanSink, every: int = 256, every_lines: int = 4096, every_chars: int = 1 << 20) -> None:
         self.batch = 0
         self.ops: list[tuple[Any, ...]] = []
         self._names: Sequence[str] = ()
@@ -61,6 +62,8 @@ class PlanRecorder:
         self._sink = sink
         self._every = every
         self._every_lines = every_lines
+        self._every_chars = every_chars
+        self._held_lines = self._held_chars = 0  # lines held, pending or in ops not handed over yet
         self._sent_names = 0
 
     def _flush(self) -> None:
@@ -70,14 +73,18 @@ class PlanRecorder:
         if self._errors:
             self.ops.append((ERRORS, self._errors))
             self._errors = 0
-        if len(self.ops) >= self._every:
+        if len(self.ops) >= self._every or self._full():
             self._hand_over()
+
+    def _full(self) -> bool:
+        return self._held_lines >= self._every_lines or self._held_chars >= self._every_chars
 
     def _hand_over(self) -> None:
         names = tuple(self._names[self._sent_names :])
         self._sent_names += len(names)
         self._sink.add(names, self.ops)
         self.ops = []
+        self._held_lines = self._held_chars = 0
 
     def run(self, start: int, end: int, run: tuple[Any, ...], names: Sequence[str]) -> None:
         self._flush()
@@ -92,14 +99,18 @@ class PlanRecorder:
         if self._errors:
             self._flush()
         self._pending.append(line)
-        if len(self._pending) >= self._every_lines:
+        self._held_lines += 1
+        self._held_chars += len(line)
+        if self._full():
             self._flush()  # fed in several calls, as in one: the per-line path goes line by line
 
     def lines(self, lines: Sequence[str]) -> None:
         if self._errors:
             self._flush()
         self._pending.extend(lines)
-        if len(self._pending) >= self._every_lines:
+        self._held_lines += len(lines)
+        self._held_chars += sum(map(len, lines))
+        if self._full():
             self._flush()
 
     def errors(self, n: int) -> None:

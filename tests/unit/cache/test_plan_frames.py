@@ -64,7 +64,25 @@ def test_a_recorder_hands_its_ops_over_a_frame_at_a_time() -> None:
     assert all(len(ops) <= 8 + 2 for _n, ops in sink.calls)  # a frame: `every` ops, and the lines and errors after
     lines = [op for _n, ops in sink.calls for op in ops if op[0] == LINES]
     assert sum(len(op[1]) for op in lines) >= 9000 and max(len(op[1]) for op in lines) <= 500
+    # Lines held across ops count too: a frame never holds more than `every_lines` of them.
+    assert all(sum(len(op[1]) for op in ops if op[0] == LINES) <= 500 for _n, ops in sink.calls)
     assert [n for new, _ops in sink.calls for n in new] == list(names)  # every name once, in order
+
+
+def test_an_archive_read_line_by_line_is_handed_over_in_bounded_frames() -> None:
+    """Lines for the per-line path between runs make many small ops: held across them, they are
+    handed over by count and by size, not only every `every` ops."""
+    sink = Counting()
+    rec = PlanRecorder(sink, every=256, every_lines=100, every_chars=5_000)
+    for i in range(3000):
+        rec.line(f"2025-09-09T10:00:00.000Z|D\u00c9P\u00d4T|OP|1|SUCCESS|{i}")  # not for the scanner
+        if i % 3 == 0:
+            rec.errors(1)  # a parse error between them: a new op each time
+    rec.finish()
+    held = [sum(len(op[1]) for op in ops if op[0] == LINES) for _n, ops in sink.calls]
+    chars = [sum(len(x) for op in ops if op[0] == LINES for x in op[1]) for _n, ops in sink.calls]
+    assert sum(held) == 3000
+    assert max(held) <= 100 and max(chars) <= 5_000 + 100
 
 
 def test_a_plan_in_frames_feeds_what_reading_the_archive_feeds(tmp_path: Path) -> None:
