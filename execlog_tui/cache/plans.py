@@ -16,12 +16,11 @@ import marshal
 import multiprocessing
 import os
 import time
-import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from isal import isal_zlib
 
@@ -34,7 +33,7 @@ from execlog_tui.core.engine import MetricsEngine
 from execlog_tui.core.fastpath import FastFeeder, available
 from execlog_tui.core.feedplan import PLAN_FORMAT, PlanRecorder, plan_fingerprint
 from execlog_tui.sources.logset import LogSet, member_bytes
-from execlog_tui.sources.reader import SourceWarning, read_raw_batches
+from execlog_tui.sources.reader import INFLATE_ERRORS, SourceWarning, read_raw_batches
 
 Plan = tuple[Any, ...]
 STATE_FORMAT = 1  # bumped with every change of what a kept state holds
@@ -515,10 +514,6 @@ def _prefix_hash(path: Path, st: os.stat_result, size: int) -> PrefixDigest | No
     return h
 
 
-# isal's stub declares `error` as an instance of Exception; it is the class igzip_lib.IsalError.
-_INFLATE_ERRORS = (cast(type[BaseException], isal_zlib.error), zlib.error)
-
-
 _FRAME = 4  # bytes of a frame's length, little-endian, before its marshalled (names, ops)
 
 
@@ -571,7 +566,7 @@ def _frame_bytes(payload: bytes) -> Iterator[bytes]:
             raise ValueError("a plan cut short")
         try:
             buf += inflate.decompress(data, _INFLATE_OUT)
-        except _INFLATE_ERRORS as e:
+        except INFLATE_ERRORS as e:
             raise ValueError("not a deflated plan") from e
         data = inflate.unconsumed_tail
 

@@ -25,16 +25,16 @@ from execlog_tui.sources.lines import Batch, LineSplitter, RawBatch
 from execlog_tui.sources.lines import SourceWarning as SourceWarning
 
 _fast_zlib: ModuleType  # isal_zlib or zlib: the same decompressobj interface
-_FAST_ERRORS: tuple[type[BaseException], ...]
+INFLATE_ERRORS: tuple[type[BaseException], ...]  # what inflating can raise (isal's and zlib's)
 try:  # isal inflates two to three times faster than zlib
     from isal import isal_zlib
 
     _fast_zlib = isal_zlib
     # isal's stub declares `error` as an instance of Exception; it is the class igzip_lib.IsalError.
-    _FAST_ERRORS = (cast(type[BaseException], isal_zlib.error), zlib.error)
+    INFLATE_ERRORS = (cast(type[BaseException], isal_zlib.error), zlib.error)
 except ImportError:  # pragma: no cover - isal is a declared dependency, zlib is the fallback
     _fast_zlib = zlib
-    _FAST_ERRORS = (zlib.error,)
+    INFLATE_ERRORS = (zlib.error,)
 
 GZIP_MAGIC = b"\x1f\x8b"
 # Compressed bytes fed to the inflater per call: small enough that salvaging after damage is cheap,
@@ -253,7 +253,7 @@ def gzip_chunks(f: BinaryIO, chunk_size: int, hold: int = 0) -> Generator[bytes,
                             yield from release(hold)
                         else:
                             yield out
-            except _FAST_ERRORS as exc:
+            except INFLATE_ERRORS as exc:
                 reason = _zlib_reason(exc)
                 if held and _is_check_failure(reason):
                     window = b"".join(held)
@@ -283,7 +283,7 @@ def gzip_chunks(f: BinaryIO, chunk_size: int, hold: int = 0) -> Generator[bytes,
         yield from release(0)  # ends early: no checksum to wait for, and nothing says it is garbage
         try:
             rest = d.flush()
-        except _FAST_ERRORS:
+        except INFLATE_ERRORS:
             rest = b""
         if rest:
             yield rest
