@@ -88,9 +88,32 @@ def dashboard_frames(cmd: list[str], timeout_s: float = 120.0) -> tuple[float, f
                     if "history" not in header:
                         marks.setdefault("complete", now)
         finally:
+            pane = subprocess.run([*tmux, "display-message", "-p", "#{pane_pid}"], capture_output=True, text=True)
             subprocess.run([*tmux, "kill-server"], capture_output=True)
             (Path(f"/tmp/tmux-{os.getuid()}") / sock).unlink(missing_ok=True)
+            # The dashboard quits on the hang-up: the next run starts once it (and its children) have
+            # gone, or the two would share the cores and both be timed slow.
+            _wait_gone(int(pane.stdout.strip() or 0))
     return marks["frame"], marks.get("figures", marks["complete"]), marks["complete"]
+
+
+def _wait_gone(pid: int, timeout_s: float = 15.0) -> None:
+    """Until no process of `pid`'s session is left (the dashboard, its history child, its workers)."""
+    deadline = time.perf_counter() + timeout_s
+    while pid > 0 and time.perf_counter() < deadline:
+        alive = False
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                if stat[0] != "Z" and int(stat[3]) == pid:  # the session id: the pane's shell, then its exec
+                    alive = True
+                    break
+        if not alive:
+            return
+        time.sleep(0.02)
 
 
 # A replay's first jump: to the live file's first entry minus a minute (the newest archive's end).

@@ -13,6 +13,7 @@ read in this process.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import multiprocessing
 import os
 import pickle
@@ -29,6 +30,7 @@ from typing import Any
 from execlog_tui.cache.plans import CacheOptions, plans_for
 from execlog_tui.core.config import Config
 from execlog_tui.core.engine import MetricsEngine
+from execlog_tui.core.lines import Lines
 from execlog_tui.core.ringbuffer import classify_lines
 from execlog_tui.pipeline import HistoryResult, read_history
 from execlog_tui.sources.follower import HistoryLimit
@@ -50,13 +52,18 @@ _GROUP_SIGNALS = {signal.SIGINT, signal.SIGHUP, signal.SIGQUIT}
 @dataclass(frozen=True, slots=True)
 class TailChunk:
     """One member's part of the history's tail (None: lines of several merged sets), as the ring
-    keeps it: `count` raw lines from line `first` on, of which the non-blank ones with their flags
-    and line numbers, and their newest timestamp (`classify_lines`)."""
+    keeps it: `count` raw lines from line `first` on, of which the non-blank ones (lines `lo` to
+    `hi` - 1 of `text`, which every part of a tail shares) with their flags and line numbers, and
+    their newest timestamp (`classify_lines`). `text` is the ring's own compact form: a child hands
+    it over as a few chunks of bytes, not 100,000 str objects (a quarter of the pickling), and the
+    ring takes those chunks as they are (`RingBuffer.extend_lines`)."""
 
     name: str | None
     first: int
     count: int
-    raws: list[str]
+    text: Lines
+    lo: int
+    hi: int
     flags: bytes
     numbers: array[int]  # not a list: 100,000 ints unpickled from the child were ~3.6 MB for an instant
     newest: int
@@ -107,10 +114,13 @@ def read_session_history(
     elif lines:
         parts.append((None, 0, lines))
     chunks = []
+    text = Lines()
     for name, first, part in parts:
         # As fed: the start's wall clock says which are from the future.
         raws, flags, numbers, newest = classify_lines(part, first, engine.is_future)
-        chunks.append(TailChunk(name, first, len(part), raws, bytes(flags), array("q", numbers), newest))
+        lo = text.end
+        text.extend(raws)
+        chunks.append(TailChunk(name, first, len(part), text, lo, text.end, bytes(flags), array("q", numbers), newest))
     return SessionHistory(result, chunks, plans is not None and plans.stats.workers_failed)
 
 
@@ -183,6 +193,22 @@ class ChildFailed(Exception):
     """The history's child process did not read it (the message says why): read it here."""
 
 
+# What the child sends is ~7 MB for a 100,000-line tail (and ~1 MB for each state on the way): through
+# a pipe's default 64 KiB, one read of ~110 for each 64 KiB, and each waits for this interpreter's lock,
+# which the interface holds while it lays itself out and draws (up to its 5 ms switch interval each);
+# through 1 MiB, seven.
+_PIPE_BYTES = 1 << 20
+
+
+def _widen(conn: Any) -> None:
+    """Give the pipe behind `conn` a buffer of `_PIPE_BYTES` where the system allows (Linux); else as is."""
+    setsize = getattr(fcntl, "F_SETPIPE_SZ", None)
+    if setsize is None:
+        return
+    with contextlib.suppress(OSError, ValueError):
+        fcntl.fcntl(conn.fileno(), setsize, _PIPE_BYTES)
+
+
 def read_in_child(
     history: list[LogSet],
     engine: MetricsEngine,
@@ -207,6 +233,7 @@ def read_in_child(
     blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _GROUP_SIGNALS)
     try:
         receiver, sender = ends = list(ctx.Pipe(duplex=False))
+        _widen(receiver)
         child = ctx.Process(target=_child, args=(sender, job), name="execlog-history", daemon=False)
         child.start()
     except Exception as e:  # noqa: BLE001 - no process, a job that does not pickle...: read it here

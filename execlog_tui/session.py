@@ -286,6 +286,9 @@ class Session(Protocol):
     def stop(self) -> None: ...
     def snapshot(self, as_of_last_entry: bool = False) -> MetricsSnapshot: ...
     def events_since(self, seq: int) -> Events: ...
+    # `waker` is called from the session's thread when waiting for the next tick would show a change
+    # late (the history has been read: the first frame with the figures is drawn then); None: not.
+    def set_waker(self, waker: Callable[[], None] | None) -> None: ...
 
 
 class MonitorSession:
@@ -343,6 +346,10 @@ class MonitorSession:
         self.history_newest: tuple[tuple[Member, int | None], ...] = ()
         # Lines of each followed file before the next one read (the ring's line numbers), when known.
         self._line_counts: dict[str, int] = {}
+        self._waker: Callable[[], None] | None = None
+
+    def set_waker(self, waker: Callable[[], None] | None) -> None:
+        self._waker = waker
 
     # ------------------------------------------------------------------------------ lifecycle
     def start(self) -> None:
@@ -511,10 +518,16 @@ class MonitorSession:
         for chunk in chunks:
             with self.lock:
                 if chunk.name is None:
-                    self.ring.extend_raw(chunk.raws, chunk.flags)
+                    self.ring.extend_lines(chunk.text, chunk.lo, chunk.hi, chunk.flags)
                 else:
-                    self.ring.extend_raw(
-                        chunk.raws, chunk.flags, file=chunk.name, lines=chunk.numbers, newest_ts=chunk.newest
+                    self.ring.extend_lines(
+                        chunk.text,
+                        chunk.lo,
+                        chunk.hi,
+                        chunk.flags,
+                        file=chunk.name,
+                        lines=chunk.numbers,
+                        newest_ts=chunk.newest,
                     )
         for m in result.members:
             if m.live and result.tail_origins:
@@ -536,6 +549,9 @@ class MonitorSession:
                 self.mode = "waiting"  # the follower's own event says which file and why, once
             self.history_done = True
             self.data_version += 1
+        waker = self._waker
+        if waker is not None:
+            waker()  # the figures are in: drawn now, not at the next tick
         del read, chunks
         gc.freeze()  # the history's objects are long-lived: keep the collector off them (follow latency)
         release_freed_memory()

@@ -113,6 +113,32 @@ class Lines:
         self.end = upto
         self._own_tail = False
 
+    def take(self, src: Lines, lo: int, hi: int) -> None:
+        """Add src's lines numbered lo to hi - 1 as the next ones: by sharing src's chunks (`share_from`,
+        no copy of the text) when src numbers them as self will (self.end == lo) and what self holds of
+        the chunks that takes over is src's own; else as a copy."""
+        if hi <= lo:
+            return
+        if self._can_share(src, lo, hi):
+            self.share_from(src, hi)
+        else:
+            self.extend(src.span(lo, hi))
+
+    def _can_share(self, src: Lines, lo: int, hi: int) -> bool:
+        if not (src._chunk == self._chunk and self.end == lo and src.first <= lo and hi <= src.end):
+            return False
+        if self.end == self.first:
+            return True  # nothing held: share_from starts afresh
+        if self.first < src.first:
+            return False
+        # share_from replaces self's chunks from the one before the first new line's: they must be src's.
+        k_lo = max(0, (self.end - self._base) // self._chunk - 1)
+        off = (self._base - src._base) // self._chunk
+        return all(
+            0 <= k + off < len(src._texts) and self._texts[k] is src._texts[k + off]
+            for k in range(k_lo, len(self._texts))
+        )
+
     # ---- dropping --------------------------------------------------------------------------------
     def drop_before(self, first: int) -> None:
         """Forget the lines numbered below `first`."""

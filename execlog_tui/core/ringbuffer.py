@@ -323,9 +323,41 @@ class RingBuffer:
         """Add raw lines (without newline) with one flag byte each (all 0, entries, when None).
         `file` and `lines` (one line number each): where they come from (`origin`); `newest_ts`: the
         newest timestamp among them (unknown by default), for `covers`."""
-        n = len(new)
+        skip = self._admit(len(new), flags, lines, file, newest_ts)
+        if skip is not None:
+            self._lines.extend(new[skip:] if skip else new)
+            self._trim()
+
+    def extend_lines(
+        self,
+        src: Lines,
+        lo: int,
+        hi: int,
+        flags: bytes | bytearray | None = None,
+        *,
+        file: str | None = None,
+        lines: Sequence[int] | None = None,
+        newest_ts: int = UNKNOWN_TS,
+    ) -> None:
+        """`extend_raw` of src's lines numbered lo to hi - 1, taking src's chunks of text rather than a
+        copy where src numbers them as this buffer will (`Lines.take`): a history's tail arrives so."""
+        skip = self._admit(hi - lo, flags, lines, file, newest_ts)
+        if skip is not None:
+            self._lines.take(src, lo + skip, hi)
+            self._trim()
+
+    def _admit(
+        self,
+        n: int,
+        flags: bytes | bytearray | None,
+        lines: Sequence[int] | None,
+        file: str | None,
+        newest_ts: int,
+    ) -> int | None:
+        """Count `n` new lines in (their flags and origins): how many of them, from the first, are
+        dropped at once (past the capacity); None when there are none."""
         if n == 0:
-            return
+            return None
         if flags is None:
             flags = bytes(n)
         elif len(flags) != n:
@@ -339,16 +371,16 @@ class RingBuffer:
         if n >= cap:
             # Only the newest `capacity` survive.
             self._lines.clear(self._total - cap)
-            self._lines.extend(new[n - cap :])
             self._flags = bytearray(flags[n - cap :])
-            return
-        self._lines.extend(new)
-        fl = self._flags
-        fl.extend(flags)
-        over = len(fl) - cap
+            return n - cap
+        self._flags.extend(flags)
+        return 0
+
+    def _trim(self) -> None:
+        over = len(self._flags) - self._capacity
         if over > 0:
-            del fl[:over]
-            self._lines.drop_before(self._total - cap)
+            del self._flags[:over]
+            self._lines.drop_before(self._total - self._capacity)
 
     # ---- reading raw -----------------------------------------------------------------------------
     def lines_newest(self, count: int) -> tuple[list[str], bytes]:

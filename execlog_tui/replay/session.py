@@ -118,6 +118,9 @@ class ReplaySession:
         self._thread = threading.Thread(target=self._run, name="execlog-replay", daemon=True)
         self._thread.start()
 
+    def set_waker(self, waker: Callable[[], None] | None) -> None:
+        """Nothing to wake for: a replay's clock moves with the dashboard's ticks."""
+
     def stop(self) -> None:
         self._stop.set()
         if self._thread is not None:

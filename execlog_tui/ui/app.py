@@ -262,6 +262,7 @@ class ExeclogApp(App[int]):
         log.focus()
         # The follow state shows in the header at once, not at the next tick.
         self.watch(log, "following", self._following_changed, init=False)
+        self.session.set_waker(self._wake)
         if self.start_session:
             self.session.start()
         self.refresh_data()
@@ -310,6 +311,11 @@ class ExeclogApp(App[int]):
             except (NotImplementedError, RuntimeError, ValueError):  # not the main thread (a test's app)
                 pass
 
+    def _wake(self) -> None:
+        """From the session's thread: a refresh now (post_message is thread-safe, and refused once the
+        app is closing)."""
+        self.call_later(self._tick)
+
     def _tick(self) -> None:
         # The timer runs in its own task: it can fire while shutdown is removing the widgets one by
         # one (the screen still attached, HeaderBar already gone: NoMatches). Shutdown clears
@@ -323,6 +329,7 @@ class ExeclogApp(App[int]):
             self._show_log_title()
 
     def on_unmount(self) -> None:
+        self.session.set_waker(None)
         if self.start_session:
             self.session.stop()
 

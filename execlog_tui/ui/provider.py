@@ -4,7 +4,7 @@ snapshots and lines, with the ring production uses."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from execlog_tui.core.entry import Entry, ParseError
 from execlog_tui.core.parser import LINE_LIMIT
@@ -58,12 +58,16 @@ class StaticSession:
         self.line_limit = LINE_LIMIT
         self.started = False
         self.stopped = False
+        self.waker: Callable[[], None] | None = None
 
     def start(self) -> None:
         self.started = True
 
     def stop(self) -> None:
         self.stopped = True
+
+    def set_waker(self, waker: Callable[[], None] | None) -> None:
+        self.waker = waker
 
     def snapshot(self, as_of_last_entry: bool = False) -> MetricsSnapshot:
         return self._last_entry_snapshot if as_of_last_entry else self._snapshot

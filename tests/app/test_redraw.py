@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import collections
 import copy
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -60,5 +62,34 @@ def test_unchanged_ticks_repaint_nothing_and_a_window_key_repaints_only_the_tile
             }, counts
             assert "Label#win-1h" in touched and "Label#win-1d" not in touched  # only the two that change
             assert not any(name.endswith(":layout") and name.startswith("HeaderBar") for name in counts)
+
+    asyncio.run(go())
+
+
+def test_a_wake_from_the_sessions_thread_draws_at_once_not_at_the_next_tick() -> None:
+    """The history read, the session wakes the dashboard from its own thread (`set_waker`): the figures
+    are drawn then. Ticks here are 10 s apart, so only the wake can show them within the 3 s allowed."""
+
+    async def go() -> None:
+        session = sc.session_for(sc.empty_snapshot())
+        app = make_app(session, rss_probe=lambda: 42.0, refresh_hz=0.1)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            tile = app.query_one("#tile-avg", MetricTile)
+            assert tile.value_text == "—" and session.waker is not None
+
+            def history_read() -> None:  # as the session's thread does
+                session.set_snapshot(sc.base_snapshot())
+                assert session.waker is not None
+                session.waker()
+
+            thread = threading.Thread(target=history_read)
+            thread.start()
+            thread.join()
+            deadline = time.monotonic() + 3.0
+            while tile.value_text != "42.5 ms":
+                assert time.monotonic() < deadline, "not drawn before the next tick"
+                await pilot.pause(0.02)
+        assert session.waker is None  # the app let go of it when it closed
 
     asyncio.run(go())

@@ -26,6 +26,9 @@ OPS = st.lists(
     st.one_of(
         st.tuples(st.just("append"), st.tuples(TEXT, FLAGS)),
         st.tuples(st.just("extend"), LINES),
+        # Lines taken from another queue (a history's tail): (its lines, where it numbers the first
+        # relative to the ring's total, the pieces they are taken in).
+        st.tuples(st.just("take"), st.tuples(LINES, st.integers(-3, 3), st.integers(1, 3))),
         st.tuples(st.just("resize"), st.integers(1, 40)),
         st.tuples(st.just("clear"), st.none()),
         st.tuples(st.just("since"), st.integers(0, 60)),
@@ -51,6 +54,17 @@ def test_compact_ring_matches_a_deque_of_str_and_flags(cap: int, chunk: int, ops
         elif op == "extend":
             new: list[tuple[str, int]] = arg  # type: ignore[assignment]
             rb.extend_raw([r for r, _ in new], bytes(f for _, f in new))
+            model.extend(new)
+            total += len(new)
+        elif op == "take":
+            new, shift, pieces = arg  # type: ignore[misc]
+            start = max(0, rb.total + shift)  # shift 0: numbered as the ring will (its chunks taken)
+            first = max(0, start - 5)  # src holds other lines before (under numbers the ring holds)
+            src = Lines(first, chunk)
+            src.extend([f"other {i}" for i in range(first, start)] + [r for r, _ in new])
+            cuts = sorted({start, start + len(new), *(start + len(new) * k // pieces for k in range(pieces))})
+            for lo, hi in zip(cuts, cuts[1:], strict=False):
+                rb.extend_lines(src, lo, hi, bytes(f for _, f in new[lo - start : hi - start]))
             model.extend(new)
             total += len(new)
         elif op == "resize":
@@ -115,6 +129,21 @@ def test_a_mirror_copies_no_text() -> None:
     # the one the ring replaced by exact bytes included.
     assert all(any(t is u for u in rb.text._texts) for t in mirror._texts)
     assert mirror.span(0, rb.total) == rb.raw_newest(rb.total)
+
+
+def test_a_tail_numbered_as_the_ring_is_taken_without_a_copy_of_its_text() -> None:
+    src = Lines(0)
+    src.extend([f"line {i} é" for i in range(150_000)])  # a history's tail, more than the ring keeps
+    rb = RingBuffer(100_000)
+    rb.extend_lines(src, 0, 90_000, bytes(90_000))
+    rb.extend_lines(src, 90_000, 150_000, bytes([PARSE_ERROR]) * 60_000)  # its next part, in order
+    assert rb.total == 150_000 and len(rb) == 100_000
+    assert all(any(t is u for u in src._texts) for t in rb.text._texts)  # the source's own chunks
+    assert rb.raw_newest(100_000) == src.span(50_000, 150_000)
+    assert rb.flags_newest(60_001) == bytes(1) + bytes([PARSE_ERROR]) * 60_000
+    rb.extend_lines(src, 149_000, 150_000)  # numbered otherwise (not where the ring is): copied
+    assert rb.total == 151_000 and rb.raw_newest(1_001) == [src.at(149_999), *src.span(149_000, 150_000)]
+    assert not any(t is u for u in src._texts for t in rb.text._texts[-1:])
 
 
 def test_a_mirror_that_grows_copies_the_shared_tail_first() -> None:

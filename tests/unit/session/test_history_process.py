@@ -239,3 +239,21 @@ def test_a_history_kept_but_for_a_large_tail_is_read_in_the_child(tmp_path: Path
     grown = observe(d, Config(), child=True, cache=cache)
     assert WHERE["child"]
     assert grown == observe(d, Config(), child=False, cache=CacheOptions(enabled=False))
+
+
+@pytest.mark.parametrize("child", [False, True])
+def test_the_session_wakes_its_dashboard_once_the_history_is_read(tmp_path: Path, child: bool) -> None:
+    d = tmp_path / "logs"
+    d.mkdir()
+    write_rotated(d, [f"2025-09-09T10:00:{i:02d}Z|API|CALL|{i}|SUCCESS|n={i}" for i in range(60)], [20, 40])
+    s = MonitorSession([str(d)], history_process=child, wall_clock=lambda: WALL)
+    seen: list[tuple[bool, int, int]] = []
+    s.set_waker(lambda: seen.append((s.history_done, len(s.ring), s.engine.entries)))
+    s.start()
+    try:
+        assert s.wait_history(60), s.error
+        assert s.history_in_child == child
+        # Called once, from the session's thread, with the history's figures and lines already there.
+        assert seen == [(True, 60, 60)]
+    finally:
+        s.stop()
