@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+import pytest
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Static
@@ -126,3 +127,23 @@ async def test_a_history_read_before_the_layout_styles_each_tile_once_in_its_ban
             assert ("tile-avg", "-error") in changed
     finally:
         MetricTile.add_class, MetricTile.remove_class = add, remove  # type: ignore[method-assign]
+
+
+@pytest.mark.parametrize("size", [(200, 60), (80, 24), (100, 30)])
+@sync
+async def test_the_start_leaves_every_widget_styled_as_a_full_restyle_would(size: tuple[int, int]) -> None:
+    """The dashboard's screen skips Textual's full restyle on its first resume (every widget was styled
+    as it mounted, with the size classes already set): styling the whole screen again afterwards
+    changes no widget's styles and nothing on screen."""
+    app = app_for(sc.session_for(sc.breaker_open_snapshot()))
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+
+        def styles() -> dict[str, str]:
+            return {f"{n!r}@{i}": n.styles.css for i, n in enumerate(app.screen.walk_children(with_self=True))}
+
+        before, shot = styles(), app.export_screenshot()
+        app.stylesheet.update(app.screen)  # every widget of the screen styled anew
+        await pilot.pause()
+        assert styles() == before
+        assert app.export_screenshot() == shot
