@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
@@ -15,7 +16,14 @@ from execlog_tui.ui.fmt import BAND_CLASSES, band_label
 
 
 class MetricTile(Widget):
-    """One figure. Colours come from the `-optimal`/... classes in the .tcss, never from Python."""
+    """One figure: its title and value on the first row, its band's label on the second, and on a tile
+    tall enough (wide screens) a sparkline of the last minute below. The two rows are the tile's own
+    drawing (not a row of two labels and a label: four widgets less to style, lay out and draw at the
+    start, of the screen's 77); the sparkline is a widget of its own. Colours come from the
+    `-optimal`/... classes and the tile's parts (`tile--title`, `tile--value`, `tile--band`) in the
+    .tcss, never from Python."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"tile--title", "tile--value", "tile--band"}
 
     def __init__(self, title: str, *, sparkline: bool = True, band: str | None = None, **kwargs: Any) -> None:
         """`band`: the one the first figure is known to have (the tile is styled once, with its class,
@@ -26,17 +34,28 @@ class MetricTile(Widget):
         self.title = title
         self._has_sparkline = sparkline
         self._last: tuple[Any, ...] | None = None
-        self._value: str | None = None
+        self._value = "—"
         self._band = band
         self._series: tuple[float, ...] | None = None
 
     def compose(self) -> ComposeResult:
-        with Horizontal(classes="tile-top"):
-            yield Label(self.title, classes="tile-title")
-            yield Label("—", classes="tile-value")
-        yield Label(band_label(self._band), classes="tile-band")
         if self._has_sparkline:
             yield Sparkline([], classes="tile-spark")
+
+    def render(self) -> Text:
+        width = self.size.width
+        value = self._value
+        room = max(0, width - cell_len(value) - 1)  # the value keeps its width and a space before it
+        title = Text(self.title, style=self.get_component_rich_style("tile--title", partial=True))
+        if title.cell_len > room:
+            title.truncate(room, overflow="ellipsis")  # short of room, the title gives way, never the figure
+        top = Text.assemble(
+            title,
+            " " * max(1, width - title.cell_len - cell_len(value)),
+            (value, self.get_component_rich_style("tile--value", partial=True)),
+        )
+        band = Text(band_label(self._band), style=self.get_component_rich_style("tile--band", partial=True))
+        return Text("\n", end="").join([top, band])
 
     def show(self, value: str, band: str | None, series: Sequence[float] = ()) -> None:
         key = (value, band, tuple(series))
@@ -44,19 +63,14 @@ class MetricTile(Widget):
             return  # nothing changed: no repaint, no bytes over SSH
         self._last = key
         # Each part repaints only when what it shows changed: under load the series moves every
-        # second while the value and band mostly stay; a layout pass only when the value's width changed.
-        if value != self._value:
-            old = self._value
+        # second while the value and band mostly stay.
+        if value != self._value or band != self._band:
             self._value = value
-            self.query_one(".tile-value", Label).update(value, layout=old is None or len(old) != len(value))
-        if band != self._band:
-            old_label = band_label(self._band)
-            self._band = band
-            new_label = band_label(band)
-            relayout = len(old_label) != len(new_label)
-            self.query_one(".tile-band", Label).update(new_label, layout=relayout)
-            for cls in BAND_CLASSES:
-                self.set_class(band == cls[1:], cls)
+            if band != self._band:
+                self._band = band
+                for cls in BAND_CLASSES:
+                    self.set_class(band == cls[1:], cls)
+            self.refresh()
         if self._has_sparkline and key[2] != self._series:
             self._series = key[2]
             self.query_one(Sparkline).data = list(series) or [0.0]
@@ -70,7 +84,17 @@ class MetricTile(Widget):
 
     @property
     def value_text(self) -> str:
-        return str(self.query_one(".tile-value", Label).content)
+        return self._value
+
+    @property
+    def band_text(self) -> str:
+        """The band's label as shown on the second row."""
+        return band_label(self._band)
+
+    @property
+    def series(self) -> list[float]:
+        """What the sparkline shows (empty before the first figure, or without a sparkline)."""
+        return list(self.query_one(Sparkline).data or []) if self._has_sparkline else []
 
 
 class WindowSwitch(Widget):

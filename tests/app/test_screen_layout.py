@@ -142,9 +142,9 @@ async def test_the_p95_tile_draws_the_p95_series_not_the_average() -> None:
     app = app_for(sc.session_for(snap))
     async with app.run_test(size=(200, 60)) as pilot:
         await pilot.pause()
-        p95 = app.query_one("#tile-p95", MetricTile).query_one("Sparkline").data
-        avg = app.query_one("#tile-avg", MetricTile).query_one("Sparkline").data
-        assert list(p95) == list(snap.series["p95_response_ms"]) and list(p95) != list(avg)
+        p95 = app.query_one("#tile-p95", MetricTile).series
+        avg = app.query_one("#tile-avg", MetricTile).series
+        assert p95 == list(snap.series["p95_response_ms"]) and p95 != avg
 
 
 @sync
@@ -155,12 +155,11 @@ async def test_a_narrow_tile_cuts_its_title_with_an_ellipsis_never_its_value(wid
     async with app.run_test(size=(width, 24)) as pilot:
         await pilot.pause()
         for tile in app.query(MetricTile):
-            value = tile.query_one(".tile-value")
-            shown = value.render_line(0).text.strip()
-            assert shown == tile.value_text.strip(), (tile.id, shown, tile.value_text)
-            title = tile.query_one(".tile-title")
-            text = title.render_line(0).text.rstrip()
-            assert text == tile.title or text.endswith("…"), (tile.id, text)
+            row = tile.render_line(0).text  # the tile's first row: its title, then its value
+            value = tile.value_text
+            assert len(row) == tile.content_region.width and row.endswith(" " + value), (tile.id, row, value)
+            text = row[: -len(value)].rstrip()
+            assert text == tile.title or (text.endswith("…") and tile.title.startswith(text[:-1])), (tile.id, text)
 
 
 # ------------------------------------------------------------------- item 13: coverage on screen
@@ -209,11 +208,15 @@ async def test_every_text_cell_of_every_theme_can_be_read(theme: str) -> None:
         worst: dict[str, tuple[float, str, int, int]] = {}
         for y in range(height):
             for x in range(width):
-                widget, region = app.screen.get_widget_at(x, y)
+                widget, _region = app.screen.get_widget_at(x, y)
                 if widget.id == "footer" or type(widget).__name__.startswith("Footer"):
                     continue
-                text = widget.render_line(y - region.y).text
-                ch = text[x - region.x] if 0 <= x - region.x < len(text) else " "
+                # render_line draws a widget's content: its border and padding (not text) are around it.
+                content = widget.content_region
+                if not content.contains(x, y):
+                    continue
+                text = widget.render_line(y - content.y).text
+                ch = text[x - content.x] if x - content.x < len(text) else " "
                 if ch.isspace() or 0x2500 <= ord(ch) <= 0x259F:
                     continue
                 style = app.screen.get_style_at(x, y)
