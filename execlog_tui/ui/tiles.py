@@ -45,13 +45,18 @@ class MetricTile(Widget):
     def render(self) -> Text:
         width = self.size.width
         value = self._value
-        room = max(0, width - cell_len(value) - 1)  # the value keeps its width and a space before it
+        # Short of room the title gives way (with an ellipsis, then whole), never the figure: the value
+        # keeps its width and, after a title, a blank before it.
+        room = width - cell_len(value) - 1
         title = Text(self.title, style=self.get_component_rich_style("tile--title", partial=True))
-        if title.cell_len > room:
-            title.truncate(room, overflow="ellipsis")  # short of room, the title gives way, never the figure
+        if room <= 0:
+            title = Text("")  # (rich's truncate to 0 cells leaves all but one character and an ellipsis)
+        elif title.cell_len > room:
+            title.truncate(room, overflow="ellipsis")
+        gap = width - title.cell_len - cell_len(value)
         top = Text.assemble(
             title,
-            " " * max(1, width - title.cell_len - cell_len(value)),
+            " " * max(gap, 1 if title.cell_len else 0),
             (value, self.get_component_rich_style("tile--value", partial=True)),
         )
         band = Text(band_label(self._band), style=self.get_component_rich_style("tile--band", partial=True))

@@ -148,18 +148,23 @@ async def test_the_p95_tile_draws_the_p95_series_not_the_average() -> None:
 
 
 @sync
-@pytest.mark.parametrize("width", [60, 80])
+@pytest.mark.parametrize("width", [50, 60, 80])
 async def test_a_narrow_tile_cuts_its_title_with_an_ellipsis_never_its_value(width: int) -> None:
-    """Below 80 columns `Bootstrap 467` was cut without an ellipsis: the figure gave way, not the title."""
+    """Below 80 columns `Bootstrap 467` was cut without an ellipsis: the figure gave way, not the title.
+    At 50 columns a tile has no room for its title beside some values: it shows the value alone (rich's
+    truncate to no room at all left the title whole but a character, and it pushed the value out)."""
     app = app_for(sc.session_for(sc.base_snapshot()))
     async with app.run_test(size=(width, 24)) as pilot:
         await pilot.pause()
         for tile in app.query(MetricTile):
             row = tile.render_line(0).text  # the tile's first row: its title, then its value
             value = tile.value_text
-            assert len(row) == tile.content_region.width and row.endswith(" " + value), (tile.id, row, value)
-            text = row[: -len(value)].rstrip()
-            assert text == tile.title or (text.endswith("…") and tile.title.startswith(text[:-1])), (tile.id, text)
+            assert len(row) == tile.content_region.width and row.endswith(value), (tile.id, row, value)
+            text = row[: -len(value)]
+            assert not text or text.endswith(" "), (tile.id, row)  # never glued to its title
+            text = text.rstrip()
+            cut = text.endswith("…") and tile.title.startswith(text[:-1])
+            assert text in ("", tile.title) or cut, (tile.id, text)
 
 
 # ------------------------------------------------------------------- item 13: coverage on screen
