@@ -18,7 +18,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, suppress
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -551,7 +551,10 @@ class MonitorSession:
             self.data_version += 1
         waker = self._waker
         if waker is not None:
-            waker()  # the figures are in: drawn now, not at the next tick
+            # The figures are in: drawn now, not at the next tick. An interface closing at this very
+            # moment (its loop gone) must not end the session's thread before it follows.
+            with suppress(RuntimeError):
+                waker()
         del read, chunks
         gc.freeze()  # the history's objects are long-lived: keep the collector off them (follow latency)
         release_freed_memory()

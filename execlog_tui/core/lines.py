@@ -60,7 +60,10 @@ class Lines:
         last = self._texts[-1]
         if self._own_tail and isinstance(last, bytearray):
             return last, ends[-1]
-        text = bytearray(last)  # shared with another queue: copy before growing it
+        # Shared with another queue: copy before growing it, only as far as this one's last line ends
+        # (the other may hold more lines in that chunk, or have added some since).
+        tail_ends = ends[-1]
+        text = bytearray(last[: tail_ends[-1]] if tail_ends else b"")
         self._texts[-1] = text
         self._own_tail = True
         return text, ends[-1]

@@ -62,9 +62,11 @@ def test_compact_ring_matches_a_deque_of_str_and_flags(cap: int, chunk: int, ops
             first = max(0, start - 5)  # src holds other lines before (under numbers the ring holds)
             src = Lines(first, chunk)
             src.extend([f"other {i}" for i in range(first, start)] + [r for r, _ in new])
+            src.extend(["more of src", "é"])  # src holds lines past those taken
             cuts = sorted({start, start + len(new), *(start + len(new) * k // pieces for k in range(pieces))})
             for lo, hi in zip(cuts, cuts[1:], strict=False):
                 rb.extend_lines(src, lo, hi, bytes(f for _, f in new[lo - start : hi - start]))
+                src.append("added to src since")  # and grows after a take
             model.extend(new)
             total += len(new)
         elif op == "resize":
@@ -144,6 +146,19 @@ def test_a_tail_numbered_as_the_ring_is_taken_without_a_copy_of_its_text() -> No
     rb.extend_lines(src, 149_000, 150_000)  # numbered otherwise (not where the ring is): copied
     assert rb.total == 151_000 and rb.raw_newest(1_001) == [src.at(149_999), *src.span(149_000, 150_000)]
     assert not any(t is u for u in src._texts for t in rb.text._texts[-1:])
+
+
+def test_a_ring_that_took_part_of_a_chunk_grows_with_its_own_lines_only() -> None:
+    """Found by a review: a ring that shared the first lines of a source's chunk, then added a line,
+    copied the whole chunk (the source's later lines too) and read them as part of its own line."""
+    src = Lines(0, chunk=8)
+    src.extend(["a", "b", "c", "d"])
+    rb = RingBuffer(100, chunk_lines=8)
+    rb.extend_lines(src, 0, 2)
+    rb.append_raw("own")
+    src.append("later")
+    rb.append_raw("more")
+    assert rb.raw_newest(4) == ["a", "b", "own", "more"] and src.span(0, 5) == ["a", "b", "c", "d", "later"]
 
 
 def test_a_mirror_that_grows_copies_the_shared_tail_first() -> None:

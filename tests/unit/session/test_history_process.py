@@ -257,3 +257,28 @@ def test_the_session_wakes_its_dashboard_once_the_history_is_read(tmp_path: Path
         assert seen == [(True, 60, 60)]
     finally:
         s.stop()
+
+
+def test_a_wake_that_fails_as_the_interface_closes_does_not_stop_the_session(tmp_path: Path) -> None:
+    """The interface's loop can close between its check and its call (RuntimeError): the session
+    still follows its log."""
+    d = tmp_path / "logs"
+    d.mkdir()
+    write_rotated(d, [f"2025-09-09T10:00:{i:02d}Z|API|CALL|{i}|SUCCESS|n={i}" for i in range(10)], [5])
+
+    def closed_loop() -> None:
+        raise RuntimeError("Event loop is closed")
+
+    s = MonitorSession([str(d)], wall_clock=lambda: WALL)
+    s.set_waker(closed_loop)
+    s.start()
+    try:
+        assert s.wait_history(60), s.error
+        with (d / "execution.log").open("a") as f:
+            f.write("2025-09-09T10:00:59Z|API|CALL|1|SUCCESS|after\n")
+        deadline = time.monotonic() + 20
+        while s.ring.total < 11:
+            assert time.monotonic() < deadline and s.error is None, (s.ring.total, s.error)
+            time.sleep(0.02)  # polling with a deadline
+    finally:
+        s.stop()
