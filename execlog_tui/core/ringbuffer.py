@@ -361,9 +361,9 @@ class RingBuffer:
         if flags is None:
             flags = bytes(n)
         elif len(flags) != n:
-            raise ValueError(f"extend_raw: {n} lines but {len(flags)} flags")
+            raise ValueError(f"{n} lines added but {len(flags)} flags")
         if lines is not None and len(lines) != n:
-            raise ValueError(f"extend_raw: {n} lines but {len(lines)} line numbers")
+            raise ValueError(f"{n} lines added but {len(lines)} line numbers")
         self._origins.add(self._total, n, file, lines, newest_ts)
         self._origins.prune(self._total + n - self._capacity)
         cap = self._capacity

@@ -206,7 +206,7 @@ class ExeclogApp(App[int]):
     def compose(self) -> ComposeResult:
         # The size classes (-wide, -roomy, ...) before any widget is styled: each is styled once, at its
         # mount, as it will look. Textual adds them with the first Resize, which then restyled the whole
-        # screen (~180 style applications of the start's ~640); set here, that Resize changes none.
+        # screen; set here, that Resize changes none.
         self.screen.update_classes(
             size_classes(self.size, self.HORIZONTAL_BREAKPOINTS, self.VERTICAL_BREAKPOINTS), update=False
         )
