@@ -715,6 +715,7 @@ def build_session(options: DashboardOptions, config: Config) -> Session:
             counting=options.counting,
             cache=options.cache,
             history_process=True,
+            fork_history=True,
         )
     from execlog_tui.replay.clock import parse_speed
     from execlog_tui.replay.session import ReplaySession

@@ -18,6 +18,7 @@ import multiprocessing
 import os
 import pickle
 import signal
+import sys
 import threading
 import time
 from array import array
@@ -209,7 +210,98 @@ def _widen(conn: Any) -> None:
         fcntl.fcntl(conn.fileno(), setsize, _PIPE_BYTES)
 
 
-def read_in_child(
+class HistoryChild:
+    """A child process started on the history (`_child`); `collect` takes its reading over.
+
+    Started by fork only from a process with one thread, before the interface is imported (the
+    dashboard's session does so as it starts): the child then needs no interpreter start and no imports
+    of its own, which cost more than a warm history's whole reading. Otherwise (a session started later,
+    where another thread may hold a lock the child would need) by spawn."""
+
+    def __init__(self, job: _Job, method: str) -> None:
+        ctx: Any = multiprocessing.get_context(method)
+        ends: list[Any] = []
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _GROUP_SIGNALS)
+        try:
+            receiver, sender = ends = list(ctx.Pipe(duplex=False))
+            _widen(receiver)
+            child = ctx.Process(target=_child, args=(sender, job), name="execlog-history", daemon=False)
+            child.start()
+        except Exception as e:  # noqa: BLE001 - no process, a job that does not pickle...: read it here
+            for end in ends:
+                end.close()
+            first = (str(e).splitlines() or [""])[0]
+            raise ChildFailed(f"no child process could start ({type(e).__name__}: {first})") from None
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        sender.close()
+        self.method = method
+        self._receiver = receiver
+        self._process = child
+
+    def collect(
+        self, engine: MetricsEngine, *, progress: Progress, lock: AbstractContextManager[Any], stop: threading.Event
+    ) -> SessionHistory | None:
+        """The child's reading, `engine` (fed nothing yet) taking over the child's engine under `lock`
+        as it goes and at the end. None when `stop` was set meanwhile; ChildFailed when the child did
+        not finish. Either way `engine` is then as it was. The child is gone when this returns."""
+        receiver, child = self._receiver, self._process
+        with lock:
+            before = engine.dump_state()
+        done = False
+        try:
+            while not stop.is_set():
+                if not receiver.poll(0.05):
+                    if not child.is_alive() and not receiver.poll(0):
+                        if _stopped(child.exitcode) and stop.wait(1.0):
+                            return None  # stopped with the session (a signal to all): nothing to read
+                        raise ChildFailed(f"its child process ended with status {child.exitcode}")
+                    continue
+                try:
+                    message = receiver.recv()
+                except (EOFError, OSError, pickle.UnpicklingError, AttributeError, ImportError) as e:
+                    child.join(timeout=1.0)
+                    if _stopped(child.exitcode) and stop.wait(1.0):
+                        return None
+                    why = f"status {child.exitcode}" if child.exitcode is not None else type(e).__name__
+                    raise ChildFailed(f"its child process ended ({why})") from None
+                kind = message[0]
+                if kind == "progress":
+                    progress(message[1], message[2])
+                elif kind == "state":
+                    if isinstance(message[1], bytes):
+                        with lock:
+                            engine.take_over(message[1])
+                elif kind == "error":
+                    raise ChildFailed(f"its child process failed: {message[1]}")
+                else:
+                    _done, read, blob = message
+                    if not isinstance(read, SessionHistory) or not isinstance(blob, bytes):
+                        raise ChildFailed("its child process sent something else")
+                    with lock:
+                        engine.take_over(blob)
+                    done = True
+                    return read
+            return None
+        finally:
+            if not done:
+                with lock:
+                    engine.take_over(before)  # nothing of a child that did not finish is kept
+            self.close()
+
+    def close(self) -> None:
+        """End the child (if it still runs) and wait for it."""
+        self._receiver.close()
+        child = self._process
+        if child.is_alive():
+            child.terminate()
+        child.join(timeout=10.0)
+        if child.is_alive():
+            child.kill()
+            child.join(timeout=1.0)
+
+
+def start_child(
     history: list[LogSet],
     engine: MetricsEngine,
     *,
@@ -218,78 +310,18 @@ def read_in_child(
     ring_capacity: int,
     stop_at: Sequence[HistoryLimit],
     cache: CacheOptions | None,
-    progress: Progress,
-    lock: AbstractContextManager[Any],
-    stop: threading.Event,
-) -> SessionHistory | None:
-    """`read_session_history` in a child process, `engine` (fed nothing yet) taking over the child's
-    engine under `lock` as it goes and at the end. None when `stop` was set meanwhile; ChildFailed
-    when the child could not start or did not finish. Either way `engine` is then as it was."""
+    method: str = "spawn",
+) -> HistoryChild:
+    """A child started on `read_session_history` for an engine like `engine` (its configuration and
+    the files it noted); ChildFailed when none could start."""
     job = _Job(history, list(engine.files), engine.config, wall_ms, line_limit, ring_capacity, stop_at, cache)
-    with lock:
-        before = engine.dump_state()
-    ctx = multiprocessing.get_context("spawn")
-    ends: list[Any] = []
-    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _GROUP_SIGNALS)
-    try:
-        receiver, sender = ends = list(ctx.Pipe(duplex=False))
-        _widen(receiver)
-        child = ctx.Process(target=_child, args=(sender, job), name="execlog-history", daemon=False)
-        child.start()
-    except Exception as e:  # noqa: BLE001 - no process, a job that does not pickle...: read it here
-        for end in ends:
-            end.close()
-        first = (str(e).splitlines() or [""])[0]
-        raise ChildFailed(f"no child process could start ({type(e).__name__}: {first})") from None
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
-    sender.close()
-    done = False
-    try:
-        while not stop.is_set():
-            if not receiver.poll(0.05):
-                if not child.is_alive() and not receiver.poll(0):
-                    if _stopped(child.exitcode) and stop.wait(1.0):
-                        return None  # stopped with the session (a signal to all): nothing to read
-                    raise ChildFailed(f"its child process ended with status {child.exitcode}")
-                continue
-            try:
-                message = receiver.recv()
-            except (EOFError, OSError, pickle.UnpicklingError, AttributeError, ImportError) as e:
-                child.join(timeout=1.0)
-                if _stopped(child.exitcode) and stop.wait(1.0):
-                    return None
-                why = f"status {child.exitcode}" if child.exitcode is not None else type(e).__name__
-                raise ChildFailed(f"its child process ended ({why})") from None
-            kind = message[0]
-            if kind == "progress":
-                progress(message[1], message[2])
-            elif kind == "state":
-                if isinstance(message[1], bytes):
-                    with lock:
-                        engine.take_over(message[1])
-            elif kind == "error":
-                raise ChildFailed(f"its child process failed: {message[1]}")
-            else:
-                _done, read, blob = message
-                if not isinstance(read, SessionHistory) or not isinstance(blob, bytes):
-                    raise ChildFailed("its child process sent something else")
-                with lock:
-                    engine.take_over(blob)
-                done = True
-                return read
-        return None
-    finally:
-        if not done:
-            with lock:
-                engine.take_over(before)  # nothing of a child that did not finish is kept
-        receiver.close()
-        if child.is_alive():
-            child.terminate()
-        child.join(timeout=10.0)
-        if child.is_alive():
-            child.kill()
-            child.join(timeout=1.0)
+    return HistoryChild(job, method)
+
+
+def can_fork() -> bool:
+    """Whether a child may be forked here: on Linux, from a process with no other thread (no lock
+    another thread holds is copied into the child held)."""
+    return sys.platform == "linux" and threading.active_count() == 1
 
 
 def _stopped(status: int | None) -> bool:

@@ -33,7 +33,14 @@ from execlog_tui.core.parser import LINE_LIMIT, parse_line
 from execlog_tui.core.ringbuffer import RingBuffer
 from execlog_tui.core.sanitize import sanitize
 from execlog_tui.core.snapshot import MetricsSnapshot
-from execlog_tui.history import ChildFailed, SessionHistory, TailChunk, read_in_child, read_session_history
+from execlog_tui.history import (
+    ChildFailed,
+    HistoryChild,
+    TailChunk,
+    can_fork,
+    read_session_history,
+    start_child,
+)
 from execlog_tui.pipeline import HistoryResult, set_size
 from execlog_tui.sources.follower import ROTATED, TRUNCATED, WARNING, FollowEvent, HistoryLimit, LogFollower
 from execlog_tui.sources.logset import LogSet, Member, SourceError, discover
@@ -291,6 +298,12 @@ class Session(Protocol):
     def set_waker(self, waker: Callable[[], None] | None) -> None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    history: list[LogSet]  # the sets as history reads them (no stream)
+    stop_at: list[HistoryLimit]  # where the followers take over
+
+
 class MonitorSession:
     """History first (log time), then following (T = max(wall clock, newest entry)), per SPEC 3."""
 
@@ -307,12 +320,19 @@ class MonitorSession:
         counting: bool = False,
         cache: CacheOptions | None = None,
         history_process: bool = False,
+        fork_history: bool = False,
     ) -> None:
         self.paths = list(paths) or ["execution.log"]
         # The history read in a child process (`execlog_tui.history`): the dashboard's, whose own
         # interpreter draws meanwhile.
         self.history_process = history_process
         self.history_in_child = False  # whether it was (see _read_history)
+        # Forked as the session starts (`start`, from a process with one thread): the dashboard's, which
+        # starts it before it imports its interface. Otherwise a child is spawned from the session's thread.
+        self.fork_history = fork_history
+        self.history_method: str | None = None  # how the child was started ("fork", "spawn")
+        self._prepared: _Prepared | None = None  # the history prepared by `start` for a forked child
+        self._child: HistoryChild | None = None
         self.cache = cache  # SPEC 12: the archives' feed plans (None: every archive is read)
         self.counting = counting  # SPEC 11's counters, from the start of following (the exporter's)
         self.config = config or Config()
@@ -347,12 +367,18 @@ class MonitorSession:
         # Lines of each followed file before the next one read (the ring's line numbers), when known.
         self._line_counts: dict[str, int] = {}
         self._waker: Callable[[], None] | None = None
+        self._early_error: Exception | None = None  # what `start` met preparing the history
 
     def set_waker(self, waker: Callable[[], None] | None) -> None:
         self._waker = waker
 
     # ------------------------------------------------------------------------------ lifecycle
     def start(self) -> None:
+        if self.history_process and self.fork_history and can_fork():
+            try:
+                self._fork_history()
+            except Exception as e:  # noqa: BLE001 - reported by the session's thread, as if it met it
+                self._early_error = e
         self._thread = threading.Thread(target=self._run, name="execlog-session", daemon=True)
         self._thread.start()
 
@@ -360,6 +386,9 @@ class MonitorSession:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=3.0)
+        child, self._child = self._child, None
+        if child is not None:  # forked, and its reading not yet taken over
+            child.close()
         for f in self._followers:
             f.close()
         if self.alert_log is not None:
@@ -420,6 +449,8 @@ class MonitorSession:
     # -------------------------------------------------------------------------------- worker
     def _run(self) -> None:
         try:
+            if self._early_error is not None:
+                raise self._early_error
             self._read_history()
             self.memory.check()
             if self.follow:
@@ -448,7 +479,8 @@ class MonitorSession:
         rotated = parse_rotated(path.name)
         return path.parent / rotated.base if rotated is not None else path
 
-    def _read_history(self) -> None:
+    def _prepare_history(self) -> _Prepared:
+        """The followers, the sets and what of them is history, before any of it is read."""
         # Followers first: every file present when a follower starts is history, and its limit says
         # where history stops, by identity, so a rotation during start-up loses and doubles nothing.
         followed: set[Path] = set()
@@ -465,13 +497,7 @@ class MonitorSession:
             for s in self.sets:
                 self._add_follower(s.live, followed)
         stop_at = [f.history_limit for f in self._followers if f.history_limit is not None]
-        total = set_size(self.sets)
-        self.progress = (0, total)
-
-        def progress(done: int, all_bytes: int) -> None:
-            self.progress = (done, all_bytes)
-            self.data_version += 1
-
+        self.progress = (0, set_size(self.sets))
         with self.lock:
             for s in self.sets:
                 for m in s.members:
@@ -480,16 +506,60 @@ class MonitorSession:
         history = [replace(s, members=tuple(m for m in s.members if not m.stream)) for s in self.sets]
         if not self.follow:
             history = self.sets
-        read = None
-        # A history that an earlier run kept nearly all of is read here: quicker than a child's start.
-        self.history_in_child = (
-            self.history_process
-            and any(s.members for s in history)
-            and not (self.cache is not None and nearly_kept(self.cache, self.config, self.line_limit, history))
+        return _Prepared(history, stop_at)
+
+    def _start_child(self, prepared: _Prepared, method: str) -> HistoryChild:
+        return start_child(
+            prepared.history,
+            self.engine,
+            wall_ms=self._wall_ms,
+            line_limit=self.line_limit,
+            ring_capacity=self.ring.capacity,
+            stop_at=prepared.stop_at,
+            cache=self.cache,
+            method=method,
         )
-        if self.history_in_child:
+
+    def _fork_history(self) -> None:
+        """The history's child forked now, from this thread, before the session's own starts (see
+        `HistoryChild`): it reads while this process goes on (the dashboard imports its interface)."""
+        prepared = self._prepared = self._prepare_history()
+        if not any(s.members for s in prepared.history):
+            return
+        self.history_in_child = True
+        self.history_method = "fork"
+        try:
+            self._child = self._start_child(prepared, "fork")
+        except ChildFailed as e:
+            self._event(sanitize(f"history read in the dashboard's own process: {e}"))
+
+    def _read_history(self) -> None:
+        prepared = self._prepared or self._prepare_history()
+        history, stop_at = prepared.history, prepared.stop_at
+
+        def progress(done: int, all_bytes: int) -> None:
+            self.progress = (done, all_bytes)
+            self.data_version += 1
+
+        read = None
+        child, self._child = self._child, None
+        # Started here, a child is spawned: worth its interpreter's start unless an earlier run kept
+        # nearly all of the history, which is then read here.
+        if (
+            self._prepared is None
+            and self.history_process
+            and any(s.members for s in history)
+            and (self.cache is None or not nearly_kept(self.cache, self.config, self.line_limit, history))
+        ):
+            self.history_in_child = True
+            self.history_method = "spawn"
             try:
-                read = self._read_in_child(history, stop_at, progress)
+                child = self._start_child(prepared, "spawn")
+            except ChildFailed as e:
+                self._event(sanitize(f"history read in the dashboard's own process: {e}"))
+        if child is not None:
+            try:
+                read = child.collect(self.engine, progress=progress, lock=self.lock, stop=self._stop)
             except ChildFailed as e:
                 self._event(sanitize(f"history read in the dashboard's own process: {e}"))
             if read is None and self._stop.is_set():
@@ -558,22 +628,6 @@ class MonitorSession:
         del read, chunks
         gc.freeze()  # the history's objects are long-lived: keep the collector off them (follow latency)
         release_freed_memory()
-
-    def _read_in_child(
-        self, history: list[LogSet], stop_at: list[HistoryLimit], progress: Callable[[int, int], None]
-    ) -> SessionHistory | None:
-        return read_in_child(
-            history,
-            self.engine,
-            wall_ms=self._wall_ms,
-            line_limit=self.line_limit,
-            ring_capacity=self.ring.capacity,
-            stop_at=stop_at,
-            cache=self.cache,
-            progress=progress,
-            lock=self.lock,
-            stop=self._stop,
-        )
 
     @staticmethod
     def _history_dropped_newest(result: HistoryResult, chunks: list[TailChunk]) -> int | None:

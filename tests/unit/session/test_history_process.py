@@ -1,14 +1,22 @@
 """The dashboard's history read in a child process (execlog_tui.history): the same figures, ring,
 origins, notices and counts as reading it in the session's own process, on random rotated sets with
-and without the cache; a child that dies part way or a session stopped meanwhile."""
+and without the cache; a child that dies part way or a session stopped meanwhile. Each with a child
+spawned from the session's thread and with one forked as the session starts (the dashboard's): those
+run in a fresh interpreter (`in_one_thread`), where the session's process has one thread, as the
+dashboard's has when it starts its session."""
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 import signal
+import subprocess
+import sys
 import tempfile
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,17 +34,77 @@ from tests.unit.replay.test_replay_property import logs
 WALL = 1_757_500_000_000  # after every generated line: none is from the future
 
 
-WHERE: dict[str, bool] = {}  # observe's last session: whether its history was read in a child
+ROOT = Path(__file__).resolve().parents[3]
+WHERE: dict[str, Any] = {}  # observe's last session: whether its history was read in a child, and how
 
 
-def observe(d: Path, config: Config, *, child: bool, cache: CacheOptions | None, capacity: int = 300) -> dict[str, Any]:
+def in_one_thread(fn: Callable[..., Any], *args: Any) -> Any:
+    """`fn(*args)` (a function of this module) called in a fresh interpreter, its result back by pickle.
+    There the session's process has one thread, as the dashboard's has when it starts its session, so a
+    session asked to fork its history's child does (under pytest another test's thread could stop it)."""
+    code = (
+        "import pickle, sys\n"
+        "import tests.unit.session.test_history_process as m\n"
+        "out = getattr(m, sys.argv[1])(*pickle.loads(sys.stdin.buffer.read()))\n"
+        "sys.stdout.buffer.write(pickle.dumps(out))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    r = subprocess.run(
+        [sys.executable, "-c", code, fn.__name__],
+        input=pickle.dumps(args),
+        capture_output=True,
+        cwd=ROOT,
+        env=env,
+        timeout=180,
+        check=False,
+    )
+    assert r.returncode == 0, r.stderr.decode(errors="replace")[-3000:]
+    return pickle.loads(r.stdout)
+
+
+def run(fn: Callable[..., None], tmp_path: Path, fork: bool) -> None:
+    """A check with a spawned child (here) or a forked one (in a fresh interpreter)."""
+    if fork:
+        in_one_thread(fn, tmp_path, True)
+    else:
+        fn(tmp_path, False)
+
+
+def session(d: Path, fork: bool, **kw: Any) -> MonitorSession:
+    """A session whose history is read in a child: forked as it starts, or spawned."""
+    return MonitorSession([str(d)], history_process=True, fork_history=fork, wall_clock=lambda: WALL, **kw)
+
+
+def check_method(s: MonitorSession, fork: bool) -> None:
+    """A forked child is started by `start`; a spawned one by the session's thread, soon after."""
+    if not fork:
+        wait_for(lambda: s.history_method is not None, "the session's thread to start its child")
+    assert s.history_method == ("fork" if fork else "spawn"), (s.history_method, threading.enumerate())
+
+
+def observe(
+    d: Path,
+    config: Config,
+    *,
+    child: bool,
+    cache: CacheOptions | None,
+    capacity: int = 300,
+    fork: bool = False,
+) -> dict[str, Any]:
     s = MonitorSession(
-        [str(d)], config, ring_capacity=capacity, cache=cache, history_process=child, wall_clock=lambda: WALL
+        [str(d)],
+        config,
+        ring_capacity=capacity,
+        cache=cache,
+        history_process=child,
+        fork_history=fork,
+        wall_clock=lambda: WALL,
     )
     s.start()
     try:
         assert s.wait_history(60), s.error
         WHERE["child"] = s.history_in_child
+        WHERE["method"] = s.history_method
         ring = s.ring
         n = len(ring)
         return {
@@ -81,6 +149,82 @@ def test_the_child_reads_what_the_session_reads(lines: list[str], cuts: list[int
             assert not WHERE["child"] or not (d / "execution.log").stat().st_size
 
 
+def observe_forked(d: Path, config: Config, cache: CacheOptions, times: int) -> list[tuple[dict[str, Any], Any]]:
+    out = []
+    for _ in range(times):
+        seen = observe(d, config, child=True, cache=cache, fork=True)
+        out.append((seen, WHERE["method"]))
+    return out
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    lines=logs(),
+    cuts=st.lists(st.integers(0, 400), min_size=1, max_size=3),
+    config=st.sampled_from(sorted(CONFIGS)),
+    cached=st.booleans(),
+)
+def test_a_forked_child_reads_what_the_session_reads(
+    lines: list[str], cuts: list[int], config: str, cached: bool
+) -> None:
+    """Cold and warm: a forked child is worth it even for a history nearly all kept (no interpreter to
+    start), so both runs are read in one."""
+    with tempfile.TemporaryDirectory() as tmp:
+        d = Path(tmp) / "logs"
+        d.mkdir()
+        write_rotated(d, lines, cuts)
+        if len(lines) > 40:
+            with (d / "execution.log").open("a") as f:
+                f.write("garbage that is no entry\n\n2025-09-09T99:00:00Z|X|Y|1|OK|bad time\n")
+        cache = CacheOptions(directory=str(Path(tmp) / "cache")) if cached else CacheOptions(enabled=False)
+        here = observe(d, CONFIGS[config], child=False, cache=CacheOptions(enabled=False))
+        assert in_one_thread(observe_forked, d, CONFIGS[config], cache, 2) == [(here, "fork")] * 2
+
+
+def test_a_session_started_beside_another_thread_spawns_its_child(tmp_path: Path) -> None:
+    """A fork copies the locks other threads hold: with another thread running, the child is spawned."""
+    write_rotated(tmp_path, [f"2025-09-09T10:00:{i:02d}Z|API|CALL|{i}|SUCCESS|n={i}" for i in range(30)], [10])
+    release = threading.Event()
+    other = threading.Thread(target=release.wait, daemon=True)
+    other.start()
+    try:
+        s = session(tmp_path, True, cache=CacheOptions(enabled=False))
+        s.start()
+        try:
+            assert s.wait_history(60), s.error
+            check_method(s, fork=False)
+            assert s.engine.entries == 30
+        finally:
+            s.stop()
+    finally:
+        release.set()
+        other.join()
+
+
+def check_a_failure_preparing_the_history_is_the_session_s_error(tmp_path: Path, fork: bool) -> None:
+    """What the session meets preparing a forked child's history is reported as its thread reports it
+    (the screen's one-line error), not raised from `start` into the dashboard's start."""
+    s = session(tmp_path, fork)
+
+    def fails() -> None:
+        raise OSError("the disk is gone")
+
+    s._prepare_history = fails  # type: ignore[method-assign,assignment]
+    s.start()
+    try:
+        assert s._thread is not None
+        wait_for(lambda: s.error is not None, "the error")
+        assert s.error == "OSError: the disk is gone"
+        assert any(e == "error: OSError: the disk is gone" for e in s.events)
+    finally:
+        s.stop()
+
+
+@pytest.mark.parametrize("fork", [False, True])
+def test_a_failure_preparing_the_history_is_the_session_s_error(tmp_path: Path, fork: bool) -> None:
+    run(check_a_failure_preparing_the_history_is_the_session_s_error, tmp_path, fork)
+
+
 def big_lines(count: int, start: int = 1_757_400_000_000) -> list[str]:
     out = []
     for i in range(count):
@@ -108,12 +252,13 @@ def history_children() -> list[Any]:
     return [p for p in multiprocessing.active_children() if p.name == "execlog-history"]
 
 
-def test_a_child_that_dies_part_way_leaves_the_history_to_this_process(tmp_path: Path) -> None:
+def check_a_child_that_dies_part_way_leaves_the_history_to_this_process(tmp_path: Path, fork: bool) -> None:
     big_set(tmp_path)
     reference = observe(tmp_path, Config(), child=False, cache=None, capacity=1000)
-    s = MonitorSession([str(tmp_path)], ring_capacity=1000, history_process=True, wall_clock=lambda: WALL)
+    s = session(tmp_path, fork, ring_capacity=1000)
     s.start()
     try:
+        check_method(s, fork)
         # Killed once the panels show part of its reading (a state taken over): none of it may stay.
         wait_for(lambda: history_children() and s.engine.entries > 0, "the child's first state")
         (child,) = history_children()
@@ -131,6 +276,11 @@ def test_a_child_that_dies_part_way_leaves_the_history_to_this_process(tmp_path:
     finally:
         s.stop()
     assert not history_children()
+
+
+@pytest.mark.parametrize("fork", [False, True])
+def test_a_child_that_dies_part_way_leaves_the_history_to_this_process(tmp_path: Path, fork: bool) -> None:
+    run(check_a_child_that_dies_part_way_leaves_the_history_to_this_process, tmp_path, fork)
 
 
 def children_of(pid: int) -> set[int]:
@@ -153,13 +303,14 @@ def alive(pid: int) -> bool:
     return "\nState:\tZ" not in text
 
 
-def test_stopping_the_session_stops_its_child_and_the_cache_workers(tmp_path: Path) -> None:
+def check_stopping_the_session_stops_its_child_and_the_cache_workers(tmp_path: Path, fork: bool) -> None:
     logs_dir = tmp_path / "logs"
     logs_dir.mkdir()
     write_rotated(logs_dir, big_lines(600_000), [150_000, 300_000, 450_000])  # three archives and the live file
     cache = CacheOptions(directory=str(tmp_path / "cache"), jobs=2)
-    s = MonitorSession([str(logs_dir)], ring_capacity=1000, cache=cache, history_process=True, wall_clock=lambda: WALL)
+    s = session(logs_dir, fork, ring_capacity=1000, cache=cache)
     s.start()
+    check_method(s, fork)
     wait_for(lambda: bool(history_children()), "the child")
     (child,) = history_children()
     wait_for(lambda: len(children_of(child.pid)) >= 2, "the child's cache workers")
@@ -171,6 +322,11 @@ def test_stopping_the_session_stops_its_child_and_the_cache_workers(tmp_path: Pa
     wait_for(lambda: not s._thread.is_alive(), "the session's thread to end", timeout=15.0)
     assert not s.history_done
     assert s.engine.entries == 0  # nothing of a child that did not finish is taken over
+
+
+@pytest.mark.parametrize("fork", [False, True])
+def test_stopping_the_session_stops_its_child_and_the_cache_workers(tmp_path: Path, fork: bool) -> None:
+    run(check_stopping_the_session_stops_its_child_and_the_cache_workers, tmp_path, fork)
 
 
 def test_damaged_empty_and_future_members_read_the_same_in_the_child(tmp_path: Path) -> None:
@@ -196,14 +352,15 @@ def test_damaged_empty_and_future_members_read_the_same_in_the_child(tmp_path: P
     assert observe(d, Config(), child=True, cache=CacheOptions(directory=str(tmp_path / "cache"))) == here
 
 
-def test_ctrl_c_and_hang_up_are_the_dashboard_s_to_act_on(tmp_path: Path) -> None:
+def check_ctrl_c_and_hang_up_are_the_dashboard_s_to_act_on(tmp_path: Path, fork: bool) -> None:
     """SIGINT and SIGHUP go to the terminal's whole process group: the child blocks them (no traceback
     of its own on the terminal, no end behind the session's back) and reads on to the end."""
     big_set(tmp_path)
     reference = observe(tmp_path, Config(), child=False, cache=None, capacity=1000)
-    s = MonitorSession([str(tmp_path)], ring_capacity=1000, history_process=True, wall_clock=lambda: WALL)
+    s = session(tmp_path, fork, ring_capacity=1000)
     s.start()
     try:
+        check_method(s, fork)
         wait_for(lambda: bool(history_children()), "the child")
         (child,) = history_children()
         status = Path(f"/proc/{child.pid}/status").read_text()
@@ -216,6 +373,11 @@ def test_ctrl_c_and_hang_up_are_the_dashboard_s_to_act_on(tmp_path: Path) -> Non
         assert snapshot_to_json(s.snapshot()) == reference["figures"]
     finally:
         s.stop()
+
+
+@pytest.mark.parametrize("fork", [False, True])
+def test_ctrl_c_and_hang_up_are_the_dashboard_s_to_act_on(tmp_path: Path, fork: bool) -> None:
+    run(check_ctrl_c_and_hang_up_are_the_dashboard_s_to_act_on, tmp_path, fork)
 
 
 def test_a_history_kept_but_for_a_large_tail_is_read_in_the_child(tmp_path: Path) -> None:
@@ -241,22 +403,29 @@ def test_a_history_kept_but_for_a_large_tail_is_read_in_the_child(tmp_path: Path
     assert grown == observe(d, Config(), child=False, cache=CacheOptions(enabled=False))
 
 
-@pytest.mark.parametrize("child", [False, True])
-def test_the_session_wakes_its_dashboard_once_the_history_is_read(tmp_path: Path, child: bool) -> None:
+def check_the_session_wakes_its_dashboard_once_the_history_is_read(tmp_path: Path, how: str) -> None:
     d = tmp_path / "logs"
     d.mkdir()
     write_rotated(d, [f"2025-09-09T10:00:{i:02d}Z|API|CALL|{i}|SUCCESS|n={i}" for i in range(60)], [20, 40])
-    s = MonitorSession([str(d)], history_process=child, wall_clock=lambda: WALL)
+    s = MonitorSession([str(d)], history_process=how != "here", fork_history=how == "fork", wall_clock=lambda: WALL)
     seen: list[tuple[bool, int, int]] = []
     s.set_waker(lambda: seen.append((s.history_done, len(s.ring), s.engine.entries)))
     s.start()
     try:
         assert s.wait_history(60), s.error
-        assert s.history_in_child == child
+        assert s.history_method == (None if how == "here" else how)
         # Called once, from the session's thread, with the history's figures and lines already there.
         assert seen == [(True, 60, 60)]
     finally:
         s.stop()
+
+
+@pytest.mark.parametrize("how", ["here", "spawn", "fork"])
+def test_the_session_wakes_its_dashboard_once_the_history_is_read(tmp_path: Path, how: str) -> None:
+    if how == "fork":
+        in_one_thread(check_the_session_wakes_its_dashboard_once_the_history_is_read, tmp_path, how)
+    else:
+        check_the_session_wakes_its_dashboard_once_the_history_is_read(tmp_path, how)
 
 
 def test_a_wake_that_fails_as_the_interface_closes_does_not_stop_the_session(tmp_path: Path) -> None:
