@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, Protocol
-
-import re2
 
 from execlog_tui.core.entry import Entry, ParseError
 
@@ -53,15 +52,23 @@ class Pattern(Protocol):
 
 # RE2 (google-re2) runs `re:` patterns: linear in the line's length whatever the pattern, so a pattern
 # like (A+A+)+B cannot freeze the UI over a 64 KiB line, as Python's backtracking engine did (50+ s).
-# It refuses backreferences and lookaround, which cannot be matched in linear time.
-_RE2_OPTIONS = re2.Options()
-_RE2_OPTIONS.log_errors = False  # RE2 would print its own error on stderr, which is the dashboard's terminal
+# It refuses backreferences and lookaround, which cannot be matched in linear time. Imported with the
+# first `re:` pattern: the dashboard's start does without its 2.5 MB (the library and libstdc++).
+@cache
+def _re2() -> tuple[Any, Any]:
+    """The re2 module and its options."""
+    import re2
+
+    options = re2.Options()
+    options.log_errors = False  # RE2 would print its own error on stderr, which is the dashboard's terminal
+    return re2, options
 
 
 def compile_regex(body: str) -> Pattern:
     """A user's regular expression, for the linear-time engine; FilterError (one line) when it cannot be used."""
+    re2, options = _re2()
     try:
-        return _Re2Pattern(re2.compile(body, options=_RE2_OPTIONS))
+        return _Re2Pattern(re2.compile(body, options=options))
     except re2.error as exc:
         reason = exc.args[0] if exc.args else exc
         if isinstance(reason, bytes):

@@ -27,3 +27,17 @@ def test_core_sources_and_batch_never_import_textual() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_the_dashboard_imports_re2_with_its_first_regular_expression() -> None:
+    """RE2 and libstdc++ are 2.5 MB of the dashboard's memory: loaded when a `re:` pattern is typed."""
+    code = (
+        "import sys\n"
+        "import execlog_tui.cli, execlog_tui.session, execlog_tui.ui.app\n"
+        "from execlog_tui.ui.filters import compile_regex\n"
+        "before = 're2' in sys.modules\n"
+        "found = compile_regex('A+B').search('xAAB')\n"
+        "print(before, 're2' in sys.modules, found.start())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True", "1"]
