@@ -39,7 +39,10 @@ from execlog_tui.cache.plans import CacheOptions
 from execlog_tui.session import MonitorSession
 t0 = time.perf_counter()
 s = MonitorSession(
-    [sys.argv[1]], cache=CacheOptions(directory=sys.argv[2], enabled=sys.argv[3] == "1"), history_process=True
+    [sys.argv[1]],
+    cache=CacheOptions(directory=sys.argv[2], enabled=sys.argv[3] == "1"),
+    history_process=True,
+    fork_history=True,  # as the dashboard's: forked as it starts
 )
 s.start()
 assert s.wait_history(600)
