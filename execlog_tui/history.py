@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import gc
 import multiprocessing
 import os
 import pickle
@@ -158,6 +159,10 @@ def _child(conn: Any, job: _Job) -> None:
         os._exit(STOPPED)
 
     signal.signal(signal.SIGTERM, stop)
+    # Forked from a dashboard's start, which collects no garbage until its first frame: this reading
+    # (a cold one takes seconds) does, but never scans what it was forked with.
+    gc.freeze()
+    gc.enable()
     engine = MetricsEngine(job.config, wall_ms=job.wall_ms)
     for name in job.files:
         engine.note_file(name)

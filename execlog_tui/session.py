@@ -296,6 +296,10 @@ class Session(Protocol):
     # `waker` is called from the session's thread when waiting for the next tick would show a change
     # late (the history has been read: the first frame with the figures is drawn then); None: not.
     def set_waker(self, waker: Callable[[], None] | None) -> None: ...
+    # Up to `timeout` s for a history that is due within it (what an earlier run kept, read from the
+    # cache in a fraction of a second): the first frame then carries its figures, rather than an empty
+    # layout redrawn a moment later. At once for a history read whole (its progress is drawn meanwhile).
+    def wait_kept_history(self, timeout: float) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -333,6 +337,8 @@ class MonitorSession:
         self.history_method: str | None = None  # how the child was started ("fork", "spawn")
         self._prepared: _Prepared | None = None  # the history prepared by `start` for a forked child
         self._child: HistoryChild | None = None
+        self._history_kept = False  # nearly all of the forked child's history was kept (`wait_kept_history`)
+        self._history_read = threading.Event()  # set with history_done
         self.cache = cache  # SPEC 12: the archives' feed plans (None: every archive is read)
         self.counting = counting  # SPEC 11's counters, from the start of following (the exporter's)
         self.config = config or Config()
@@ -408,6 +414,10 @@ class MonitorSession:
                 break
             time.sleep(0.01)
         return self.history_done
+
+    def wait_kept_history(self, timeout: float) -> None:
+        if self._history_kept:
+            self._history_read.wait(timeout)
 
     # ------------------------------------------------------------------------------- reading
     @property
@@ -526,6 +536,9 @@ class MonitorSession:
         prepared = self._prepared = self._prepare_history()
         if not any(s.members for s in prepared.history):
             return
+        self._history_kept = self.cache is not None and nearly_kept(
+            self.cache, self.config, self.line_limit, prepared.history
+        )
         self.history_in_child = True
         self.history_method = "fork"
         try:
@@ -617,8 +630,13 @@ class MonitorSession:
             if not any(s.members for s in self.sets) and self._followers:
                 # Before history_done: the first report after the history (-b -d) already says it waits.
                 self.mode = "waiting"  # the follower's own event says which file and why, once
+            elif self.follow:
+                # Following from here on: the frame the wake below draws says so (not "history" until
+                # the next tick).
+                self.mode = "following"
             self.history_done = True
             self.data_version += 1
+        self._history_read.set()
         waker = self._waker
         if waker is not None:
             # The figures are in: drawn now, not at the next tick. An interface closing at this very

@@ -121,6 +121,9 @@ class ReplaySession:
     def set_waker(self, waker: Callable[[], None] | None) -> None:
         """Nothing to wake for: a replay's clock moves with the dashboard's ticks."""
 
+    def wait_kept_history(self, timeout: float) -> None:
+        """Nothing to wait for: a replay starts at its set's first entry."""
+
     def stop(self) -> None:
         self._stop.set()
         if self._thread is not None:

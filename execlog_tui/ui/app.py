@@ -47,6 +47,9 @@ from execlog_tui.ui.themes import band_variable_defaults, install_themes, resolv
 from execlog_tui.ui.tiles import MetricTile, WindowSwitch
 from execlog_tui.ui.timeline import TimelineBar
 
+# A history an earlier run kept is waited for this long at most before the first frame (it takes
+# ~0.1-0.2 s; one that takes longer is drawn as it is read).
+KEPT_HISTORY_WAIT_S = 0.3
 ERROR_SHOWN_S = 15.0  # an error or warning notice stays in the status line this long at least
 # The figure each tile opens (Enter or a click), as `collect_evidence` and `-b --evidence` name them.
 TILE_FIGURES = {
@@ -142,9 +145,11 @@ class ExeclogApp(App[int]):
         rss_probe: Callable[[], float | None] = read_rss_mb,
         source_label: str | None = None,
         start_session: bool = True,
+        on_first_frame: Callable[[], None] | None = None,
     ) -> None:
         super().__init__()
         self.session = session
+        self.on_first_frame = on_first_frame  # called once the first frame is drawn
         self.config = config or Config()
         self.refresh_hz = refresh_hz
         self.rss_probe = rss_probe
@@ -268,8 +273,13 @@ class ExeclogApp(App[int]):
         self.session.set_waker(self._wake)
         if self.start_session:
             self.session.start()
+        # Before the first frame: a history an earlier run kept is due in a moment (its figures are
+        # then in that frame: no empty layout first). The wait leaves this interpreter to its reading.
+        self.session.wait_kept_history(KEPT_HISTORY_WAIT_S)
         self.refresh_data()
         self.set_interval(1.0 / max(self.refresh_hz, 0.1), self._tick, name="refresh")
+        if self.on_first_frame is not None:
+            self.call_after_refresh(self.on_first_frame)
 
     def on_resize(self, event: events.Resize) -> None:
         # The event's size: the screen has not been resized yet when the app hears of it (the form
@@ -1006,6 +1016,7 @@ def make_app(
     rss_probe: Callable[[], float | None] = read_rss_mb,
     source_label: str | None = None,
     start_session: bool = True,
+    on_first_frame: Callable[[], None] | None = None,
 ) -> ExeclogApp:
     """Build the dashboard over a session (MonitorSession, ReplaySession, or a StaticSession in tests).
 
@@ -1020,4 +1031,5 @@ def make_app(
         rss_probe=rss_probe,
         source_label=source_label,
         start_session=start_session,
+        on_first_frame=on_first_frame,
     )

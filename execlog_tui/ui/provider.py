@@ -59,6 +59,7 @@ class StaticSession:
         self.started = False
         self.stopped = False
         self.waker: Callable[[], None] | None = None
+        self.waited: float | None = None  # the dashboard's wait for a kept history
 
     def start(self) -> None:
         self.started = True
@@ -68,6 +69,9 @@ class StaticSession:
 
     def set_waker(self, waker: Callable[[], None] | None) -> None:
         self.waker = waker
+
+    def wait_kept_history(self, timeout: float) -> None:
+        self.waited = timeout
 
     def snapshot(self, as_of_last_entry: bool = False) -> MetricsSnapshot:
         return self._last_entry_snapshot if as_of_last_entry else self._snapshot

@@ -93,3 +93,31 @@ def test_a_wake_from_the_sessions_thread_draws_at_once_not_at_the_next_tick() ->
         assert session.waker is None  # the app let go of it when it closed
 
     asyncio.run(go())
+
+
+def test_a_kept_history_due_in_a_moment_is_in_the_first_frame() -> None:
+    """Before its first frame the dashboard waits (at most KEPT_HISTORY_WAIT_S) for a history an earlier
+    run kept: the figures that arrive meanwhile are in that frame, not an empty layout redrawn at the
+    next tick (10 s here). Once drawn, `on_first_frame` is called, once."""
+    from execlog_tui.ui.app import KEPT_HISTORY_WAIT_S
+
+    async def go() -> None:
+        session = sc.session_for(sc.empty_snapshot())
+        waited: list[float] = []
+
+        def history_arrives(timeout: float) -> None:  # as the history's reading ends during the wait
+            waited.append(timeout)
+            session.set_snapshot(sc.base_snapshot())
+
+        session.wait_kept_history = history_arrives  # type: ignore[method-assign]
+        frames: list[str] = []
+        app = make_app(session, rss_probe=lambda: 42.0, refresh_hz=0.1)
+        app.on_first_frame = lambda: frames.append(app.query_one("#tile-avg", MetricTile).value_text)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            assert app.query_one("#tile-avg", MetricTile).value_text == "42.5 ms"
+            await pilot.pause(0.1)
+        assert waited == [KEPT_HISTORY_WAIT_S]
+        assert frames == ["42.5 ms"]
+
+    asyncio.run(go())
