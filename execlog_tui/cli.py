@@ -778,11 +778,13 @@ def _run_dashboard(args: argparse.Namespace, paths: list[str] | None) -> int:
     # A theme asked for is checked before anything is read (a bad one is refused at once); the
     # default's import overlaps the history's start.
     theme = _dashboard_theme(options.theme) if options.theme != DEFAULT_THEME else None
-    server = _serving(session, getattr(args, "metrics_listen", None))
     # The history is read while the interface is imported and laid out (a third of a second): with a
-    # warm cache the first frame already has the archives' figures.
+    # warm cache the first frame already has the archives' figures. Started before the exporter's
+    # server thread, so that the history's child is forked from a process with one thread.
     session.start()
+    server = None
     try:
+        server = _serving(session, getattr(args, "metrics_listen", None))
         try:
             from execlog_tui.ui.app import make_app
         except ImportError as e:  # pragma: no cover - textual is a dependency

@@ -96,6 +96,33 @@ def test_a_port_in_use_is_one_line_and_status_2(tmp_path: Path) -> None:
             assert done.stderr.strip() == f"execlog-top: cannot listen on 127.0.0.1:{port}: Address already in use"
 
 
+def processes_naming(text: str) -> list[int]:
+    out = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if text in cmdline.read_bytes().decode(errors="replace"):
+                out.append(int(cmdline.parent.name))
+        except OSError:
+            continue
+    return out
+
+
+def test_a_dashboard_refused_its_port_leaves_no_history_child(tmp_path: Path) -> None:
+    """The dashboard's session starts (its history's child forked) before the exporter's server: a port in
+    use is still one line and status 2, and the child, which has the dashboard's command line, is gone."""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    shutil.copy(SETS[0], logs / "execution.log")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        done = run("--metrics-listen", f"127.0.0.1:{port}", "--no-cache", str(logs))
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.strip() == f"execlog-top: cannot listen on 127.0.0.1:{port}: Address already in use"
+    assert poll_until(lambda: not processes_naming(str(logs))), processes_naming(str(logs))
+
+
 @pytest.mark.parametrize(
     "args",
     [
