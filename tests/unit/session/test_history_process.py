@@ -124,22 +124,32 @@ def observe(
         s.stop()
 
 
+# A random rotated set: its lines, where they are cut into archives, the configuration, with a cache or not.
+RANDOM_SETS = {
+    "lines": logs(),
+    "cuts": st.lists(st.integers(0, 400), min_size=1, max_size=3),
+    "config": st.sampled_from(sorted(CONFIGS)),
+    "cached": st.booleans(),
+}
+
+
+def random_set(tmp: Path, lines: list[str], cuts: list[int], cached: bool) -> tuple[Path, CacheOptions]:
+    """The generated lines as a rotated set (with lines that are no entry when there are many), and the
+    cache to read it with."""
+    d = tmp / "logs"
+    d.mkdir()
+    write_rotated(d, lines, cuts)
+    if len(lines) > 40:
+        with (d / "execution.log").open("a") as f:
+            f.write("garbage that is no entry\n\n2025-09-09T99:00:00Z|X|Y|1|OK|bad time\n")
+    return d, CacheOptions(directory=str(tmp / "cache")) if cached else CacheOptions(enabled=False)
+
+
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    lines=logs(),
-    cuts=st.lists(st.integers(0, 400), min_size=1, max_size=3),
-    config=st.sampled_from(sorted(CONFIGS)),
-    cached=st.booleans(),
-)
+@given(**RANDOM_SETS)
 def test_the_child_reads_what_the_session_reads(lines: list[str], cuts: list[int], config: str, cached: bool) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        d = Path(tmp) / "logs"
-        d.mkdir()
-        write_rotated(d, lines, cuts)
-        if len(lines) > 40:
-            with (d / "execution.log").open("a") as f:
-                f.write("garbage that is no entry\n\n2025-09-09T99:00:00Z|X|Y|1|OK|bad time\n")
-        cache = CacheOptions(directory=str(Path(tmp) / "cache")) if cached else CacheOptions(enabled=False)
+        d, cache = random_set(Path(tmp), lines, cuts, cached)
         here = observe(d, CONFIGS[config], child=False, cache=CacheOptions(enabled=False))
         assert observe(d, CONFIGS[config], child=True, cache=cache) == here
         assert WHERE["child"]
@@ -158,25 +168,14 @@ def observe_forked(d: Path, config: Config, cache: CacheOptions, times: int) -> 
 
 
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    lines=logs(),
-    cuts=st.lists(st.integers(0, 400), min_size=1, max_size=3),
-    config=st.sampled_from(sorted(CONFIGS)),
-    cached=st.booleans(),
-)
+@given(**RANDOM_SETS)
 def test_a_forked_child_reads_what_the_session_reads(
     lines: list[str], cuts: list[int], config: str, cached: bool
 ) -> None:
     """Cold and warm: a forked child is worth it even for a history nearly all kept (no interpreter to
     start), so both runs are read in one."""
     with tempfile.TemporaryDirectory() as tmp:
-        d = Path(tmp) / "logs"
-        d.mkdir()
-        write_rotated(d, lines, cuts)
-        if len(lines) > 40:
-            with (d / "execution.log").open("a") as f:
-                f.write("garbage that is no entry\n\n2025-09-09T99:00:00Z|X|Y|1|OK|bad time\n")
-        cache = CacheOptions(directory=str(Path(tmp) / "cache")) if cached else CacheOptions(enabled=False)
+        d, cache = random_set(Path(tmp), lines, cuts, cached)
         here = observe(d, CONFIGS[config], child=False, cache=CacheOptions(enabled=False))
         assert in_one_thread(observe_forked, d, CONFIGS[config], cache, 2) == [(here, "fork")] * 2
 
