@@ -536,6 +536,8 @@ class MonitorSession:
         prepared = self._prepared = self._prepare_history()
         if not any(s.members for s in prepared.history):
             return
+        if not can_fork():
+            return  # preparing started a thread (a stream's reader): spawned from the session's thread
         self._history_kept = self.cache is not None and nearly_kept(
             self.cache, self.config, self.line_limit, prepared.history
         )
@@ -559,7 +561,7 @@ class MonitorSession:
         # Started here, a child is spawned: worth its interpreter's start unless an earlier run kept
         # nearly all of the history, which is then read here.
         if (
-            self._prepared is None
+            self.history_method is None
             and self.history_process
             and any(s.members for s in history)
             and (self.cache is None or not nearly_kept(self.cache, self.config, self.line_limit, history))

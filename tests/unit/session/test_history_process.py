@@ -200,6 +200,32 @@ def test_a_session_started_beside_another_thread_spawns_its_child(tmp_path: Path
         other.join()
 
 
+def check_a_stream_s_reader_thread_stops_the_fork(tmp_path: Path, fork: bool) -> None:
+    """A stream (a FIFO) among the sources gets a reader thread while the history is prepared: the child
+    is then spawned, not forked beside that thread, and reads the same."""
+    d = tmp_path / "logs"
+    d.mkdir()
+    write_rotated(d, [f"2025-09-09T10:00:{i:02d}Z|API|CALL|{i}|SUCCESS|n={i}" for i in range(30)], [10])
+    fifo = tmp_path / "stream"
+    os.mkfifo(fifo)
+    s = MonitorSession(
+        [str(d), str(fifo)], history_process=True, fork_history=fork, wall_clock=lambda: WALL, cache=None
+    )
+    s.start()
+    try:
+        assert s.wait_history(60), s.error
+        assert s.history_method == "spawn", threading.enumerate()
+        assert s.engine.entries == 30
+    finally:
+        fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)  # the reader, blocked opening it, goes on
+        os.close(fd)
+        s.stop()
+
+
+def test_a_stream_s_reader_thread_stops_the_fork(tmp_path: Path) -> None:
+    in_one_thread(check_a_stream_s_reader_thread_stops_the_fork, tmp_path, True)
+
+
 def check_a_failure_preparing_the_history_is_the_session_s_error(tmp_path: Path, fork: bool) -> None:
     """What the session meets preparing a forked child's history is reported as its thread reports it
     (the screen's one-line error), not raised from `start` into the dashboard's start."""
